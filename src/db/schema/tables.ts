@@ -1,0 +1,234 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  primaryKey,
+  snakeCase,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { ArtifactSpec, DeployedArtifact, ManagerOperationSpec, RolloutStrategy } from '../../domain/types.js';
+
+const ts = (name?: string) => (name ? timestamp(name, { withTimezone: true, mode: 'date' }) : timestamp({ withTimezone: true, mode: 'date' }));
+
+/** Operator and enrollment tokens. Secrets are stored as SHA-256 hashes only. */
+export const apiTokens = snakeCase.table(
+  'api_tokens',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    role: text().notNull(),
+    clusterName: text(),
+    tokenHash: text().notNull(),
+    createdAt: ts().notNull().defaultNow(),
+    lastUsedAt: ts(),
+    revokedAt: ts(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_idx').on(t.tokenHash)],
+);
+
+export const clusters = snakeCase.table(
+  'clusters',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    name: text().notNull(),
+    kind: text().notNull(),
+    createdAt: ts().notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('clusters_name_idx').on(t.name), index('clusters_kind_idx').on(t.kind)],
+);
+
+/** One row per cluster: the manager that registered last. */
+export const managers = snakeCase.table(
+  'managers',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    host: text().notNull(),
+    url: text().notNull(),
+    version: text(),
+    operations: jsonb().$type<ManagerOperationSpec[]>().notNull().default(sql`'[]'::jsonb`),
+    connected: boolean().notNull().default(true),
+    /** Sessions holding a live managerTasks subscription (any OC instance). */
+    subscriptions: integer().notNull().default(0),
+    lastSeenAt: ts().notNull().defaultNow(),
+    /** When it last became connected; rollout health timeouts never count time before it. */
+    connectedAt: ts().notNull().defaultNow(),
+    registeredAt: ts().notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('managers_cluster_idx').on(t.clusterId)],
+);
+
+/** A manager's session: what its session token is bound to, and its membership seq. */
+export const managerSessions = snakeCase.table(
+  'manager_sessions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    managerId: uuid()
+      .notNull()
+      .references(() => managers.id, { onDelete: 'cascade' }),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    enrollmentTokenId: uuid(),
+    tokenName: text().notNull(),
+    tokenHash: text().notNull(),
+    lastSeq: integer().notNull().default(0),
+    createdAt: ts().notNull().defaultNow(),
+    revokedAt: ts(),
+  },
+  (t) => [uniqueIndex('manager_sessions_hash_idx').on(t.tokenHash), index('manager_sessions_cluster_idx').on(t.clusterId)],
+);
+
+export const workers = snakeCase.table(
+  'workers',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    memberId: text().notNull(),
+    host: text().notNull(),
+    port: integer(),
+    state: text().notNull(),
+    startedAt: ts(),
+    joinedAt: ts().notNull().defaultNow(),
+    stateChangedAt: ts().notNull().defaultNow(),
+    artifacts: jsonb().$type<DeployedArtifact[]>().notNull().default(sql`'[]'::jsonb`),
+    /** The latest stats sample of this worker. */
+    statsAt: ts(),
+    cpuPercent: doublePrecision(),
+    memoryMb: doublePrecision(),
+    requestsPerSec: doublePrecision(),
+    errorsPerSec: doublePrecision(),
+  },
+  (t) => [uniqueIndex('workers_cluster_member_idx').on(t.clusterId, t.memberId), index('workers_cluster_state_idx').on(t.clusterId, t.state)],
+);
+
+/**
+ * Cluster statistics history, one row per cluster and time bucket. Each row holds the sum of
+ * the cluster's aggregate snapshots taken in that bucket and how many there were, so a bucket's
+ * value is their mean. Bounded resolution (bucket width) and retention are set by config.
+ */
+export const clusterStats = snakeCase.table(
+  'cluster_stats',
+  {
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    bucket: ts().notNull(),
+    snapshots: integer().notNull(),
+    cpuPercent: doublePrecision().notNull(),
+    memoryMb: doublePrecision().notNull(),
+    requestsPerSec: doublePrecision().notNull(),
+    errorsPerSec: doublePrecision().notNull(),
+    lastAt: ts().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clusterId, t.bucket] }), index('cluster_stats_bucket_idx').on(t.bucket)],
+);
+
+export const commands = snakeCase.table(
+  'commands',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    kind: text().notNull(),
+    state: text().notNull(),
+    clusterId: uuid().references(() => clusters.id, { onDelete: 'cascade' }),
+    parentId: uuid(),
+    strategy: jsonb().$type<RolloutStrategy>().notNull(),
+    artifact: jsonb().$type<ArtifactSpec>(),
+    kinds: jsonb().$type<string[]>(),
+    maxParallelClusters: integer(),
+    operation: text(),
+    arguments: jsonb(),
+    result: jsonb(),
+    requestedBy: text().notNull(),
+    message: text(),
+    /** Operator intent, applied by the driver once the batch in flight is through. */
+    pauseRequested: boolean().notNull().default(false),
+    cancelRequested: boolean().notNull().default(false),
+    /** Failed steps an operator accepted by resuming after a failure pause. */
+    acceptedFailures: integer().notNull().default(0),
+    /** When the driver should look at this command again (timeouts, pauses between batches). */
+    wakeAt: ts(),
+    createdAt: ts().notNull().defaultNow(),
+    startedAt: ts(),
+    finishedAt: ts(),
+    updatedAt: ts().notNull().defaultNow(),
+  },
+  (t) => [
+    index('commands_cluster_idx').on(t.clusterId, t.createdAt),
+    index('commands_parent_idx').on(t.parentId),
+    index('commands_state_idx').on(t.state),
+    index('commands_created_idx').on(t.createdAt),
+    // One active rollout per cluster, enforced by the database too.
+    uniqueIndex('commands_one_active_rollout_idx')
+      .on(t.clusterId)
+      .where(sql`${t.state} in ('PENDING','RUNNING','PAUSED') and ${t.kind} in ('RESTART','DEPLOY')`),
+  ],
+);
+
+export const commandSteps = snakeCase.table(
+  'command_steps',
+  {
+    commandId: uuid()
+      .notNull()
+      .references(() => commands.id, { onDelete: 'cascade' }),
+    index: integer().notNull(),
+    memberId: text().notNull(),
+    state: text().notNull(),
+    message: text(),
+    taskId: uuid(),
+    startedAt: ts(),
+    finishedAt: ts(),
+  },
+  (t) => [primaryKey({ columns: [t.commandId, t.index] })],
+);
+
+/** A command's history: every transition with its reason. */
+export const commandEvents = snakeCase.table(
+  'command_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    commandId: uuid()
+      .notNull()
+      .references(() => commands.id, { onDelete: 'cascade' }),
+    at: ts().notNull().defaultNow(),
+    state: text().notNull(),
+    message: text().notNull(),
+  },
+  (t) => [index('command_events_command_idx').on(t.commandId, t.id)],
+);
+
+export const managerTasks = snakeCase.table(
+  'manager_tasks',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    commandId: uuid()
+      .notNull()
+      .references(() => commands.id, { onDelete: 'cascade' }),
+    clusterId: uuid()
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
+    action: text().notNull(),
+    memberIds: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    artifact: jsonb().$type<ArtifactSpec>(),
+    operation: text(),
+    arguments: jsonb(),
+    state: text().notNull(),
+    message: text(),
+    result: jsonb(),
+    deliveries: integer().notNull().default(0),
+    createdAt: ts().notNull().defaultNow(),
+    updatedAt: ts().notNull().defaultNow(),
+  },
+  (t) => [index('manager_tasks_cluster_state_idx').on(t.clusterId, t.state), index('manager_tasks_command_idx').on(t.commandId)],
+);

@@ -1,0 +1,79 @@
+/** Expected failures, as values with stable machine-readable codes (API.md's result unions). */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'VALIDATION';
+  constructor(
+    message: string,
+    /** The input path that is wrong, e.g. "input.strategy.batchSize". */
+    readonly field: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  constructor(
+    message: string,
+    readonly resourceId: string | null = null,
+  ) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+  constructor(
+    message: string,
+    readonly conflictingId: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class UnreachableError extends DomainError {
+  readonly code = 'UNREACHABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreachableError';
+  }
+}
+
+export class TimeoutError extends DomainError {
+  readonly code = 'TIMEOUT';
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class OperationFailedError extends DomainError {
+  readonly code = 'OPERATION_FAILED';
+  constructor(
+    message: string,
+    readonly result: unknown = null,
+  ) {
+    super(message);
+    this.name = 'OperationFailedError';
+  }
+}
+
+/** Auth failures: mapped to GraphQL errors with extensions.code, never to result unions. */
+export class AuthError extends Error {
+  constructor(
+    readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}

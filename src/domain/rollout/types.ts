@@ -1,0 +1,53 @@
+import type { Command, CommandState, CommandStep, ManagerTask, StepState, Worker } from '../types.js';
+
+/**
+ * Everything the rollout planner looks at for one command (RESTART or DEPLOY on one cluster).
+ * The planner is a pure function of this; the controller loads it in a transaction, calls
+ * `planRollout`, applies the decision, and publishes after commit.
+ */
+export interface RolloutInput {
+  command: Command;
+  /** All steps of the command, ordered by index. */
+  steps: CommandStep[];
+  /** The cluster's current workers (as the manager reported them). */
+  workers: Worker[];
+  /** The command's manager tasks (any state). */
+  tasks: ManagerTask[];
+  /** When the cluster's manager last became connected, or null while it is unreachable. */
+  managerConnectedSince: Date | null;
+  now: Date;
+}
+
+export interface StepUpdate {
+  index: number;
+  state: StepState;
+  message: string | null;
+  startedAt?: Date;
+  finishedAt?: Date;
+  taskId?: string;
+}
+
+export interface RolloutDecision {
+  /** Steps whose state changes. */
+  stepUpdates: StepUpdate[];
+  /** Start a batch: one manager task for these members; their steps become RUNNING (listed in stepUpdates with taskId 'NEW'). */
+  newTask: { memberIds: string[]; stepIndexes: number[] } | null;
+  /** Unfinished tasks to mark CANCELLED (their remaining work is no longer wanted). */
+  cancelTaskIds: string[];
+  /** Command changes; undefined fields stay as they are. */
+  command: {
+    state?: CommandState;
+    message?: string | null;
+    startedAt?: Date;
+    finishedAt?: Date;
+    pauseRequested?: boolean;
+    cancelRequested?: boolean;
+  };
+  /** When to look at the command again even if nothing happens (null: only on events). */
+  wakeAt: Date | null;
+  /** History lines, in order (e.g. "step w3 FAILED: not RUNNING within 60000 ms"). */
+  events: { state: string; message: string }[];
+}
+
+/** The placeholder task id in stepUpdates for the task the controller creates from `newTask`. */
+export const NEW_TASK = 'NEW';

@@ -1,0 +1,190 @@
+/** Plain domain types shared by every layer. No imports from outside domain/. */
+
+export const ROLES = ['VIEWER', 'OPERATOR', 'ADMIN', 'MANAGER'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const WORKER_STATES = ['STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'FAILED'] as const;
+export type WorkerState = (typeof WORKER_STATES)[number];
+
+export const CLUSTER_HEALTHS = ['HEALTHY', 'DEGRADED', 'UNAVAILABLE', 'UNREACHABLE'] as const;
+export type ClusterHealth = (typeof CLUSTER_HEALTHS)[number];
+
+export const MEMBERSHIP_CHANGES = ['JOINED', 'LEFT', 'STATE_CHANGED'] as const;
+export type MembershipChange = (typeof MEMBERSHIP_CHANGES)[number];
+
+export const TOPOLOGY_CHANGES = ['CLUSTER_ADDED', 'CLUSTER_REMOVED', 'MANAGER_CONNECTED', 'MANAGER_DISCONNECTED'] as const;
+export type TopologyChange = (typeof TOPOLOGY_CHANGES)[number];
+
+export const COMMAND_KINDS = ['RESTART', 'DEPLOY', 'PATCH', 'OPERATION'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+
+export const COMMAND_STATES = ['PENDING', 'RUNNING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+export const STEP_STATES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export const FAILURE_ACTIONS = ['ABORT', 'PAUSE'] as const;
+export type FailureAction = (typeof FAILURE_ACTIONS)[number];
+
+export const TASK_ACTIONS = ['RESTART_WORKERS', 'DEPLOY_ARTIFACT', 'RUN_OPERATION'] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+
+export const TASK_STATES = ['PENDING', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export interface DeployedArtifact {
+  name: string;
+  version: string;
+  deployedAt: string; // ISO-8601
+}
+
+export interface ArtifactSpec {
+  name: string;
+  version: string;
+  url: string;
+  sha256: string;
+}
+
+export interface ManagerOperationSpec {
+  name: string;
+  description?: string | null;
+  inputSchema?: unknown;
+}
+
+export interface RolloutStrategy {
+  batchSize: number;
+  healthTimeoutMs: number;
+  pauseBetweenBatchesMs: number;
+  maxFailures: number;
+  onFailure: FailureAction;
+}
+
+export interface StatsValues {
+  cpuPercent: number;
+  memoryMb: number;
+  requestsPerSec: number;
+  errorsPerSec: number;
+}
+
+export interface Stats extends StatsValues {
+  sampledAt: Date;
+}
+
+export interface Cluster {
+  id: string;
+  name: string;
+  kind: string;
+  createdAt: Date;
+}
+
+export interface Manager {
+  id: string;
+  clusterId: string;
+  host: string;
+  url: string;
+  version: string | null;
+  operations: ManagerOperationSpec[];
+  connected: boolean;
+  lastSeenAt: Date;
+  connectedAt: Date;
+  registeredAt: Date;
+}
+
+export interface Worker {
+  id: string;
+  clusterId: string;
+  memberId: string;
+  host: string;
+  port: number | null;
+  state: WorkerState;
+  startedAt: Date | null;
+  joinedAt: Date;
+  stateChangedAt: Date;
+  artifacts: DeployedArtifact[];
+  stats: Stats | null;
+}
+
+/** What a manager says about one worker (registration snapshot or membership event). */
+export interface WorkerReport {
+  memberId: string;
+  host: string;
+  port?: number | null;
+  state?: WorkerState | null;
+  startedAt?: Date | null;
+  artifacts?: { name: string; version: string; deployedAt?: Date | null }[] | null;
+}
+
+export interface MembershipEvent {
+  seq: number;
+  change: MembershipChange;
+  worker: WorkerReport;
+}
+
+export interface Command {
+  id: string;
+  kind: CommandKind;
+  state: CommandState;
+  clusterId: string | null;
+  parentId: string | null;
+  strategy: RolloutStrategy;
+  artifact: ArtifactSpec | null;
+  kinds: string[] | null;
+  maxParallelClusters: number | null;
+  operation: string | null;
+  arguments: unknown;
+  result: unknown;
+  requestedBy: string;
+  message: string | null;
+  pauseRequested: boolean;
+  cancelRequested: boolean;
+  acceptedFailures: number;
+  wakeAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface CommandStep {
+  commandId: string;
+  index: number;
+  memberId: string;
+  state: StepState;
+  message: string | null;
+  taskId: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface ManagerTask {
+  id: string;
+  commandId: string;
+  clusterId: string;
+  action: TaskAction;
+  memberIds: string[];
+  artifact: ArtifactSpec | null;
+  operation: string | null;
+  arguments: unknown;
+  state: TaskState;
+  message: string | null;
+  result: unknown;
+  deliveries: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CommandEvent {
+  id: number;
+  commandId: string;
+  at: Date;
+  state: string;
+  message: string;
+}
+
+export const TERMINAL_COMMAND_STATES: readonly CommandState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export const isTerminalCommand = (s: CommandState) => TERMINAL_COMMAND_STATES.includes(s);
+export const TERMINAL_TASK_STATES: readonly TaskState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export const isTerminalTask = (s: TaskState) => TERMINAL_TASK_STATES.includes(s);
+export const TERMINAL_STEP_STATES: readonly StepState[] = ['SUCCEEDED', 'FAILED', 'SKIPPED'];
+export const isTerminalStep = (s: StepState) => TERMINAL_STEP_STATES.includes(s);
