@@ -1,0 +1,344 @@
+/**
+ * The rollout planner: a pure function from a command's persisted state (command, steps,
+ * workers, tasks, manager connectivity, `now`) to a decision. The rollout controller loads
+ * the input in a transaction, calls `planRollout`, applies the decision and publishes after
+ * commit. No I/O and no clock here: time comes in as `input.now`.
+ *
+ * Applying a decision and planning again with the same `now` yields an empty decision (the
+ * same `wakeAt`, nothing else): the driver can crash and restart at any point and pick up
+ * where the database says it was, without restarting a worker twice.
+ */
+import type { Command, CommandState, CommandStep, ManagerTask, StepState, Worker } from '../types.js';
+import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
+import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
+
+/** `Command.message` while a rollout holds because its cluster's manager is unreachable. */
+export const WAITING_FOR_MANAGER = 'waiting: manager unreachable';
+
+/** A step that is judged while it is RUNNING: what became of it, or when it times out. */
+type StepVerdict =
+  | { state: 'SUCCEEDED' | 'FAILED' | 'SKIPPED'; message: string | null }
+  | { state: 'RUNNING'; deadline: Date | null };
+
+/** A working copy of a step; the planner mutates these and records what changed. */
+type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt'>;
+
+export function planRollout(input: RolloutInput): RolloutDecision {
+  const { command, workers, tasks, managerConnectedSince, now } = input;
+  const strategy = command.strategy;
+  const decision: RolloutDecision = {
+    stepUpdates: [],
+    newTask: null,
+    cancelTaskIds: [],
+    command: {},
+    wakeAt: null,
+    events: [],
+  };
+
+  if (isTerminalCommand(command.state)) return decision;
+  // A PATCH child is started by the PATCH planner (its controller sets it RUNNING).
+  if (command.state === 'PENDING' && command.parentId !== null) return decision;
+
+  // ---- working state and small helpers that record every change into the decision ----
+  const steps: WorkStep[] = input.steps.map((s) => ({ ...s })).sort((a, b) => a.index - b.index);
+  const updates = new Map<number, StepUpdate>();
+  let state: CommandState = command.state;
+  let message: string | null = command.message;
+  const connected = managerConnectedSince !== null;
+  const workerById = new Map(workers.map((w) => [w.memberId, w]));
+  const taskById = new Map(tasks.map((t) => [t.id, t]));
+
+  const emit = (text: string) => decision.events.push({ state, message: text });
+
+  const setCommand = (patch: RolloutDecision['command']) => {
+    Object.assign(decision.command, patch);
+    if (patch.state !== undefined) state = patch.state;
+    if (patch.message !== undefined) message = patch.message;
+  };
+
+  /** Moves a step to a new state; `quiet` leaves the history line to the caller. */
+  const moveStep = (
+    step: WorkStep,
+    to: StepState,
+    text: string | null,
+    extra: { startedAt?: Date; finishedAt?: Date; taskId?: string } = {},
+    quiet = false,
+  ) => {
+    step.state = to;
+    step.message = text;
+    Object.assign(step, extra);
+    const previous = updates.get(step.index);
+    updates.set(step.index, { ...previous, index: step.index, state: to, message: text, ...extra });
+    if (!quiet) emit(`step ${step.memberId} ${to}` + (text ? `: ${text}` : ''));
+  };
+
+  const cancelTask = (taskId: string | null) => {
+    if (taskId === null || taskId === NEW_TASK) return;
+    const task = taskById.get(taskId);
+    if (task && !isTerminalTask(task.state) && !decision.cancelTaskIds.includes(taskId)) {
+      decision.cancelTaskIds.push(taskId);
+    }
+  };
+
+  /** Steps not started end SKIPPED, with one history line for all of them. */
+  const skipPending = (reason: string) => {
+    const pending = steps.filter((s) => s.state === 'PENDING');
+    if (pending.length === 0) return;
+    for (const s of pending) moveStep(s, 'SKIPPED', `not started: ${reason}`, { finishedAt: now }, true);
+    emit(`skipped ${pending.length} not started (${reason}): ${listMembers(pending)}`);
+  };
+
+  /** Ends the command. A FAILED/CANCELLED rollout also withdraws its unfinished tasks, so a
+   *  manager that reconnects later does not touch a worker for a command that is over. */
+  const finish = (to: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', text: string) => {
+    const patch: RolloutDecision['command'] = { state: to, finishedAt: now, message: text };
+    if (command.pauseRequested) patch.pauseRequested = false;
+    if (command.cancelRequested) patch.cancelRequested = false;
+    setCommand(patch);
+    if (to !== 'SUCCEEDED') for (const t of tasks) cancelTask(t.id);
+    emit(text);
+  };
+
+  const pause = (text: string) => {
+    const patch: RolloutDecision['command'] = { state: 'PAUSED', message: text };
+    if (command.pauseRequested) patch.pauseRequested = false;
+    setCommand(patch);
+    emit(text);
+  };
+
+  /** While the command stays RUNNING: say why it waits, or clear a stale reason. */
+  const settleRunningMessage = () => {
+    if (!connected) {
+      if (message !== WAITING_FOR_MANAGER) {
+        setCommand({ message: WAITING_FOR_MANAGER });
+        emit(WAITING_FOR_MANAGER);
+      }
+    } else if (message === WAITING_FOR_MANAGER) {
+      setCommand({ message: null });
+      emit('manager reachable again: continuing');
+    } else if (message?.startsWith('paused')) {
+      // Left over from a pause the service has resumed: a RUNNING command is not paused.
+      setCommand({ message: null });
+    }
+  };
+
+  const finalize = (): RolloutDecision => {
+    decision.stepUpdates = [...updates.values()].sort((a, b) => a.index - b.index);
+    return decision;
+  };
+
+  // ---- PAUSED: holds until the service resumes it (state RUNNING) or it is cancelled ----
+  if (state === 'PAUSED') {
+    if (!command.cancelRequested) return decision;
+    // A command pauses only with no step in flight; skip any anyway, defensively.
+    for (const s of steps.filter((x) => x.state === 'RUNNING')) {
+      moveStep(s, 'SKIPPED', 'cancelled', { finishedAt: now });
+      cancelTask(s.taskId);
+    }
+    skipPending('rollout cancelled');
+    finish('CANCELLED', 'cancelled');
+    return finalize();
+  }
+
+  // ---- PENDING (no parent): nothing has been touched yet ----
+  if (state === 'PENDING') {
+    if (command.cancelRequested) {
+      skipPending('rollout cancelled');
+      finish('CANCELLED', 'cancelled');
+      return finalize();
+    }
+    setCommand({ state: 'RUNNING', startedAt: now });
+    emit('started');
+  }
+
+  // ---- RUNNING: judge the steps in flight ----
+  let earliestDeadline: Date | null = null;
+  for (const step of steps) {
+    if (step.state !== 'RUNNING') continue;
+    const verdict = judgeStep(
+      step,
+      command,
+      workerById.get(step.memberId),
+      step.taskId ? taskById.get(step.taskId) : undefined,
+      managerConnectedSince,
+      now,
+    );
+    if (verdict.state === 'RUNNING') {
+      if (verdict.deadline && (earliestDeadline === null || verdict.deadline < earliestDeadline)) {
+        earliestDeadline = verdict.deadline;
+      }
+    } else {
+      moveStep(step, verdict.state, verdict.message, { finishedAt: now });
+    }
+  }
+
+  const running = () => steps.filter((s) => s.state === 'RUNNING');
+  const failedCount = steps.filter((s) => s.state === 'FAILED').length;
+  // Failures an operator accepted (by resuming after a failure pause) no longer count.
+  const countedFailures = failedCount - command.acceptedFailures;
+  const budgetExceeded = countedFailures > strategy.maxFailures;
+
+  // ---- cancel: hold, let the batch in flight finish, then end CANCELLED ----
+  if (command.cancelRequested) {
+    if (running().length > 0 && !connected) {
+      // Nobody can tell us how the batch ends: give it up now rather than wait indefinitely.
+      for (const s of running()) {
+        moveStep(s, 'SKIPPED', 'cancelled while manager unreachable', { finishedAt: now });
+        cancelTask(s.taskId);
+      }
+    }
+    if (running().length === 0) {
+      skipPending('rollout cancelled');
+      finish('CANCELLED', 'cancelled');
+      return finalize();
+    }
+    decision.wakeAt = earliestDeadline;
+    return finalize();
+  }
+
+  // ---- a batch is in flight: wait for it (no new batch, whatever else is asked) ----
+  if (running().length > 0) {
+    settleRunningMessage();
+    decision.wakeAt = connected ? earliestDeadline : null;
+    return finalize();
+  }
+
+  // ---- nothing in flight ----
+  if (budgetExceeded) {
+    const why = `${countedFailures} failed workers exceed maxFailures ${strategy.maxFailures}`;
+    if (strategy.onFailure === 'ABORT') {
+      skipPending('rollout aborted');
+      finish('FAILED', `aborted: ${why}; ${summary(steps)}`);
+    } else {
+      // PAUSE: the steps not started stay PENDING for the operator to resume or cancel.
+      pause(`paused: ${why}`);
+    }
+    return finalize();
+  }
+
+  if (!steps.some((s) => s.state === 'PENDING')) {
+    finish('SUCCEEDED', summary(steps));
+    return finalize();
+  }
+
+  if (command.pauseRequested) {
+    pause('paused');
+    return finalize();
+  }
+
+  if (!connected) {
+    settleRunningMessage();
+    return finalize();
+  }
+
+  // Pause between batches, counted from the last step that finished (steps skipped without
+  // ever being started do not count: no worker was touched).
+  let lastFinished: Date | null = null;
+  for (const s of steps) {
+    if (s.startedAt !== null && s.finishedAt !== null && isTerminalStep(s.state)) {
+      if (lastFinished === null || s.finishedAt > lastFinished) lastFinished = s.finishedAt;
+    }
+  }
+  if (lastFinished !== null && strategy.pauseBetweenBatchesMs > 0) {
+    const nextBatchAt = new Date(lastFinished.getTime() + strategy.pauseBetweenBatchesMs);
+    if (now < nextBatchAt) {
+      settleRunningMessage();
+      decision.wakeAt = nextBatchAt;
+      return finalize();
+    }
+  }
+
+  // ---- next batch: up to batchSize PENDING steps in index order (memberId order) ----
+  const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
+  const batch: WorkStep[] = [];
+  for (const s of steps) {
+    if (batch.length >= strategy.batchSize) break;
+    if (s.state !== 'PENDING') continue;
+    if (!workerById.has(s.memberId)) {
+      moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
+      continue;
+    }
+    batch.push(s);
+  }
+
+  if (batch.length === 0) {
+    // Every remaining worker had left: the rollout is through.
+    finish('SUCCEEDED', summary(steps));
+    return finalize();
+  }
+
+  settleRunningMessage();
+  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK }, true);
+  decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
+  emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
+  // The new steps' deadline: the manager is connected, so max(now, connectedSince) = now.
+  decision.wakeAt = stepDeadline(now, managerConnectedSince, strategy.healthTimeoutMs);
+  return finalize();
+}
+
+/**
+ * Judges one RUNNING step from what the OC itself sees. A step succeeds only on proof: the
+ * worker RUNNING with a process start later than the step's batch (and, for a DEPLOY, the
+ * new artifact version). The manager's word counts only against it (task FAILED).
+ */
+function judgeStep(
+  step: WorkStep,
+  command: Command,
+  worker: Worker | undefined,
+  task: ManagerTask | undefined,
+  managerConnectedSince: Date | null,
+  now: Date,
+): StepVerdict {
+  // A step is RUNNING only with startedAt set; fall back to the command's start defensively.
+  const stepStart = step.startedAt ?? command.startedAt ?? command.createdAt;
+
+  if (!worker) return { state: 'SKIPPED', message: `${step.memberId} left the cluster` };
+
+  const restarted = worker.state === 'RUNNING' && worker.startedAt !== null && worker.startedAt > stepStart;
+  if (restarted && carriesArtifact(command, worker)) return { state: 'SUCCEEDED', message: null };
+
+  if (worker.state === 'FAILED' && worker.stateChangedAt >= stepStart) {
+    return { state: 'FAILED', message: 'worker reported FAILED' };
+  }
+
+  if (task?.state === 'FAILED') {
+    return {
+      state: 'FAILED',
+      message: task.message ? `manager reported the task FAILED: ${task.message}` : 'manager reported the task FAILED',
+    };
+  }
+
+  // Time runs only while the manager is connected, and restarts when it reconnects: a
+  // rollout never fails because the OC could not hear from the cluster.
+  if (managerConnectedSince === null) return { state: 'RUNNING', deadline: null };
+  const deadline = stepDeadline(stepStart, managerConnectedSince, command.strategy.healthTimeoutMs);
+  if (now >= deadline) {
+    return { state: 'FAILED', message: `not RUNNING within ${command.strategy.healthTimeoutMs} ms` };
+  }
+  return { state: 'RUNNING', deadline };
+}
+
+function stepDeadline(stepStart: Date, managerConnectedSince: Date | null, healthTimeoutMs: number): Date {
+  const from = managerConnectedSince && managerConnectedSince > stepStart ? managerConnectedSince : stepStart;
+  return new Date(from.getTime() + healthTimeoutMs);
+}
+
+/** A DEPLOY (or PATCH child) counts only once the worker carries the new artifact version. */
+function carriesArtifact(command: Command, worker: Worker): boolean {
+  if (command.kind !== 'DEPLOY' && command.kind !== 'PATCH') return true;
+  const artifact = command.artifact;
+  if (!artifact) return false;
+  return worker.artifacts.some((a) => a.name === artifact.name && a.version === artifact.version);
+}
+
+/** "5 succeeded, 0 failed, 0 skipped" */
+export function summary(steps: Pick<CommandStep, 'state'>[]): string {
+  const count = (st: StepState) => steps.filter((s) => s.state === st).length;
+  return `${count('SUCCEEDED')} succeeded, ${count('FAILED')} failed, ${count('SKIPPED')} skipped`;
+}
+
+function listMembers(steps: WorkStep[], max = 10): string {
+  const names = steps.slice(0, max).map((s) => s.memberId);
+  const more = steps.length - names.length;
+  return names.join(', ') + (more > 0 ? `, and ${more} more` : '');
+}

@@ -1,0 +1,810 @@
+import { describe, expect, it } from 'vitest';
+import { planRollout, WAITING_FOR_MANAGER } from '../../src/domain/rollout/plan.js';
+import { NEW_TASK, type RolloutDecision, type RolloutInput } from '../../src/domain/rollout/types.js';
+import type {
+  ArtifactSpec,
+  Command,
+  CommandKind,
+  CommandStep,
+  ManagerTask,
+  RolloutStrategy,
+  Worker,
+} from '../../src/domain/types.js';
+import { isTerminalCommand } from '../../src/domain/types.js';
+
+// ---------------------------------------------------------------------------------------
+// Fixtures and a small simulation: it applies decisions to in-memory state the way the
+// rollout controller applies them to the database, plays the cluster (workers restarting
+// after a delay, or failing, hanging, leaving...) and advances virtual time. No timers.
+// ---------------------------------------------------------------------------------------
+
+const T0 = new Date('2030-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const LONG_AGO = at(-86_400_000);
+
+const OLD_ARTIFACT = { name: 'app', version: '1.0.0' };
+const NEW_ARTIFACT: ArtifactSpec = {
+  name: 'app',
+  version: '2.0.0',
+  url: 'https://repo.example.com/app-2.0.0.tar.gz',
+  sha256: 'a'.repeat(64),
+};
+
+const STRATEGY: RolloutStrategy = {
+  batchSize: 1,
+  healthTimeoutMs: 60_000,
+  pauseBetweenBatchesMs: 0,
+  maxFailures: 0,
+  onFailure: 'ABORT',
+};
+
+function makeCommand(over: Partial<Command> = {}): Command {
+  return {
+    id: 'cmd-1',
+    kind: 'RESTART',
+    state: 'PENDING',
+    clusterId: 'cluster-1',
+    parentId: null,
+    strategy: STRATEGY,
+    artifact: null,
+    kinds: null,
+    maxParallelClusters: null,
+    operation: null,
+    arguments: null,
+    result: null,
+    requestedBy: 'ops',
+    message: null,
+    pauseRequested: false,
+    cancelRequested: false,
+    acceptedFailures: 0,
+    wakeAt: null,
+    createdAt: T0,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: T0,
+    ...over,
+  };
+}
+
+function makeWorker(memberId: string): Worker {
+  return {
+    id: `worker-${memberId}`,
+    clusterId: 'cluster-1',
+    memberId,
+    host: `${memberId}.example.com`,
+    port: 8080,
+    state: 'RUNNING',
+    startedAt: LONG_AGO,
+    joinedAt: LONG_AGO,
+    stateChangedAt: LONG_AGO,
+    artifacts: [{ ...OLD_ARTIFACT, deployedAt: LONG_AGO.toISOString() }],
+    stats: null,
+  };
+}
+
+/** Steps as the service plans them: one per worker, in memberId order. */
+function makeSteps(memberIds: string[]): CommandStep[] {
+  return [...memberIds].sort().map((memberId, index) => ({
+    commandId: 'cmd-1',
+    index,
+    memberId,
+    state: 'PENDING',
+    message: null,
+    taskId: null,
+    startedAt: null,
+    finishedAt: null,
+  }));
+}
+
+/**
+ * What a worker does once a task names it:
+ * ok: back RUNNING with a new startedAt (and the new artifact for a DEPLOY);
+ * fail: reports FAILED; hang: stops and never comes back; stale: says RUNNING but its
+ * process never restarted (old startedAt); oldVersion: restarts but keeps the old artifact;
+ * leave: leaves the cluster.
+ */
+type Behaviour = 'ok' | 'fail' | 'hang' | 'stale' | 'oldVersion' | 'leave';
+
+interface SimOptions {
+  members: string[];
+  strategy?: Partial<RolloutStrategy>;
+  kind?: CommandKind;
+  behaviour?: Record<string, Behaviour>;
+  /** How long a worker takes to react to its task (default 5 s), per member or for all. */
+  delayMs?: number | Record<string, number>;
+  command?: Partial<Command>;
+}
+
+interface Effect {
+  at: number;
+  memberId: string;
+  taskId: string;
+}
+
+class Sim {
+  command: Command;
+  steps: CommandStep[];
+  workers: Worker[];
+  tasks: ManagerTask[] = [];
+  managerConnectedSince: Date | null = T0;
+  now: Date = T0;
+  behaviour: Record<string, Behaviour>;
+  delayMs: number | Record<string, number>;
+  /** Everything the planner wrote to the history. */
+  history: string[] = [];
+  /** The members of each task handed to the manager, in order. */
+  handedOut: string[][] = [];
+  maxRunning = 0;
+  private effects: Effect[] = [];
+
+  constructor(opts: SimOptions) {
+    const kind = opts.kind ?? 'RESTART';
+    this.command = makeCommand({
+      kind,
+      artifact: kind === 'DEPLOY' ? NEW_ARTIFACT : null,
+      strategy: { ...STRATEGY, ...opts.strategy },
+      ...opts.command,
+    });
+    this.steps = makeSteps(opts.members);
+    this.workers = opts.members.map(makeWorker);
+    this.behaviour = opts.behaviour ?? {};
+    this.delayMs = opts.delayMs ?? 5_000;
+  }
+
+  input(): RolloutInput {
+    // Cloned so that a planner which mutated its input would be caught by the idempotence check.
+    return structuredClone({
+      command: this.command,
+      steps: this.steps,
+      workers: this.workers,
+      tasks: this.tasks,
+      managerConnectedSince: this.managerConnectedSince,
+      now: this.now,
+    });
+  }
+
+  plan(): RolloutDecision {
+    return planRollout(this.input());
+  }
+
+  /** Plans, applies, and checks that planning again right away changes nothing. */
+  tick(): RolloutDecision {
+    const decision = this.plan();
+    this.apply(decision);
+    expect(this.plan(), 'planning again after applying must change nothing').toEqual(settled(decision.wakeAt));
+    return decision;
+  }
+
+  /** What the rollout controller does with a decision, in one transaction. */
+  apply(d: RolloutDecision): void {
+    let newTaskId: string | null = null;
+    if (d.newTask) {
+      newTaskId = `task-${this.tasks.length + 1}`;
+      this.tasks.push({
+        id: newTaskId,
+        commandId: this.command.id,
+        clusterId: 'cluster-1',
+        action: this.command.kind === 'DEPLOY' ? 'DEPLOY_ARTIFACT' : 'RESTART_WORKERS',
+        memberIds: d.newTask.memberIds,
+        artifact: this.command.artifact,
+        operation: null,
+        arguments: null,
+        state: 'PENDING',
+        message: null,
+        result: null,
+        deliveries: 0,
+        createdAt: this.now,
+        updatedAt: this.now,
+      });
+      this.handedOut.push([...d.newTask.memberIds]);
+      for (const memberId of d.newTask.memberIds) {
+        const delay = typeof this.delayMs === 'number' ? this.delayMs : (this.delayMs[memberId] ?? 5_000);
+        this.effects.push({ at: this.now.getTime() + delay, memberId, taskId: newTaskId });
+      }
+    }
+    for (const u of d.stepUpdates) {
+      const step = this.steps.find((s) => s.index === u.index)!;
+      step.state = u.state;
+      step.message = u.message;
+      if (u.startedAt) step.startedAt = u.startedAt;
+      if (u.finishedAt) step.finishedAt = u.finishedAt;
+      if (u.taskId) step.taskId = u.taskId === NEW_TASK ? newTaskId : u.taskId;
+    }
+    for (const id of d.cancelTaskIds) this.tasks.find((t) => t.id === id)!.state = 'CANCELLED';
+    this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, updatedAt: this.now };
+    this.history.push(...d.events.map((e) => e.message));
+    this.maxRunning = Math.max(this.maxRunning, this.running().length);
+  }
+
+  running(): CommandStep[] {
+    return this.steps.filter((s) => s.state === 'RUNNING');
+  }
+
+  step(memberId: string): CommandStep {
+    return this.steps.find((s) => s.memberId === memberId)!;
+  }
+
+  worker(memberId: string): Worker | undefined {
+    return this.workers.find((w) => w.memberId === memberId);
+  }
+
+  /** Moves virtual time forward, playing every worker reaction due by then. */
+  advanceTo(ms: number): void {
+    for (;;) {
+      const due = this.effects.filter((e) => e.at <= ms).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.effects.splice(this.effects.indexOf(due), 1);
+      // A reaction already due (time never runs backwards) is played at the current instant.
+      this.now = new Date(Math.max(due.at, this.now.getTime()));
+      this.react(due);
+    }
+    this.now = new Date(Math.max(ms, this.now.getTime()));
+  }
+
+  private react(e: Effect): void {
+    const worker = this.worker(e.memberId);
+    const task = this.tasks.find((t) => t.id === e.taskId)!;
+    if (!worker) return;
+    const behaviour = this.behaviour[e.memberId] ?? 'ok';
+    const now = this.now;
+    switch (behaviour) {
+      case 'ok':
+      case 'oldVersion':
+        worker.state = 'RUNNING';
+        worker.startedAt = now;
+        worker.stateChangedAt = now;
+        if (behaviour === 'ok' && this.command.artifact) {
+          worker.artifacts = [
+            { name: this.command.artifact.name, version: this.command.artifact.version, deployedAt: now.toISOString() },
+          ];
+        }
+        break;
+      case 'stale':
+        worker.state = 'RUNNING';
+        worker.stateChangedAt = now;
+        break;
+      case 'fail':
+        worker.state = 'FAILED';
+        worker.stateChangedAt = now;
+        break;
+      case 'hang':
+        worker.state = 'STOPPED';
+        worker.stateChangedAt = now;
+        break;
+      case 'leave':
+        this.workers = this.workers.filter((w) => w !== worker);
+        break;
+    }
+    // The manager says "done" once it went through every member: no proof of anything.
+    if (!this.effects.some((x) => x.taskId === task.id) && task.state !== 'CANCELLED') task.state = 'SUCCEEDED';
+  }
+
+  /**
+   * Runs the rollout as the controller would: plan at every worker report and at wakeAt,
+   * until it ends, pauses, waits for an event that will not come, or `untilMs` is reached.
+   */
+  run(untilMs = Number.POSITIVE_INFINITY): this {
+    for (let i = 0; i < 10_000; i++) {
+      const d = this.tick();
+      if (isTerminalCommand(this.command.state) || this.command.state === 'PAUSED') return this;
+      const nextEffect = Math.min(...this.effects.map((e) => e.at));
+      const next = Math.min(d.wakeAt?.getTime() ?? Number.POSITIVE_INFINITY, nextEffect);
+      if (!Number.isFinite(next)) return this;
+      if (next > T0.getTime() + untilMs) {
+        this.advanceTo(T0.getTime() + untilMs);
+        return this;
+      }
+      this.advanceTo(next);
+    }
+    throw new Error('the rollout did not settle');
+  }
+
+  /** The state the driver would find in the database after a crash: nothing else survives. */
+  persisted() {
+    return structuredClone({
+      command: this.command,
+      steps: this.steps,
+      workers: this.workers,
+      tasks: this.tasks,
+      managerConnectedSince: this.managerConnectedSince,
+    });
+  }
+}
+
+/** The decision that changes nothing. */
+function settled(wakeAt: Date | null = null): RolloutDecision {
+  return { stepUpdates: [], newTask: null, cancelTaskIds: [], command: {}, wakeAt, events: [] };
+}
+
+const W5 = ['w1', 'w2', 'w3', 'w4', 'w5'];
+const stepStates = (sim: Sim) => sim.steps.map((s) => `${s.memberId}:${s.state}`);
+
+// ---------------------------------------------------------------------------------------
+
+describe('planRollout: starting and ending', () => {
+  it('starts a PENDING command: RUNNING, startedAt now, "started", and the first batch at once', () => {
+    const sim = new Sim({ members: ['w1', 'w2'] });
+    const d = sim.tick();
+    expect(d.command).toMatchObject({ state: 'RUNNING', startedAt: T0 });
+    expect(d.events.map((e) => e.message)).toEqual(['started', 'batch 1 started: w1']);
+    expect(d.newTask).toEqual({ memberIds: ['w1'], stepIndexes: [0] });
+    expect(d.stepUpdates).toEqual([{ index: 0, state: 'RUNNING', message: null, startedAt: T0, taskId: NEW_TASK }]);
+    expect(d.wakeAt).toEqual(at(60_000));
+  });
+
+  it('leaves a PENDING child of a PATCH alone until its parent starts it', () => {
+    const sim = new Sim({ members: ['w1'], command: { parentId: 'patch-1' } });
+    expect(sim.plan()).toEqual(settled(null));
+  });
+
+  it('does nothing for a command that is already over', () => {
+    for (const state of ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const) {
+      const sim = new Sim({ members: ['w1'], command: { state, cancelRequested: true } });
+      expect(sim.plan()).toEqual(settled(null));
+    }
+  });
+
+  it('succeeds at once when there are no steps', () => {
+    const sim = new Sim({ members: [] }).run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: T0, message: '0 succeeded, 0 failed, 0 skipped' });
+    expect(sim.handedOut).toEqual([]);
+  });
+
+  it('succeeds once every worker is back, with a summary message', () => {
+    const sim = new Sim({ members: W5 }).run();
+    expect(sim.command.state).toBe('SUCCEEDED');
+    expect(sim.command.message).toBe('5 succeeded, 0 failed, 0 skipped');
+    expect(sim.command.finishedAt).toEqual(at(25_000));
+    expect(sim.history).toContain('step w3 SUCCEEDED');
+    expect(sim.history.at(-1)).toBe('5 succeeded, 0 failed, 0 skipped');
+  });
+
+  it('cancels a PENDING command that was cancelled before it started, touching nothing', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], command: { cancelRequested: true } }).run();
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', cancelRequested: false });
+    expect(stepStates(sim)).toEqual(['w1:SKIPPED', 'w2:SKIPPED']);
+    expect(sim.handedOut).toEqual([]);
+  });
+});
+
+describe('planRollout: batches', () => {
+  it('with batchSize 1 restarts one worker at a time, in memberId order', () => {
+    const sim = new Sim({ members: ['w3', 'w1', 'w2'] }).run();
+    expect(sim.handedOut).toEqual([['w1'], ['w2'], ['w3']]);
+    expect(sim.maxRunning).toBe(1);
+    expect(sim.history).toEqual(
+      expect.arrayContaining(['batch 1 started: w1', 'batch 2 started: w2', 'batch 3 started: w3']),
+    );
+    expect(sim.command.state).toBe('SUCCEEDED');
+  });
+
+  it('with batchSize 2 takes two workers at a time and never more', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } }).run();
+    expect(sim.handedOut).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5']]);
+    expect(sim.maxRunning).toBe(2);
+    expect(sim.command.state).toBe('SUCCEEDED');
+  });
+
+  it('with a batchSize larger than the cluster takes every worker in one batch', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 50 } }).run();
+    expect(sim.handedOut).toEqual([W5]);
+    expect(sim.maxRunning).toBe(5);
+    expect(sim.command.message).toBe('5 succeeded, 0 failed, 0 skipped');
+  });
+
+  it('starts no batch while any step of the batch in flight is still RUNNING', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 }, delayMs: { w1: 1_000, w2: 30_000 } });
+    sim.run(10_000);
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    expect(sim.step('w2').state).toBe('RUNNING');
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    sim.run();
+    expect(sim.handedOut).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5']]);
+    expect(sim.step('w3').startedAt).toEqual(at(30_000));
+  });
+
+  it('waits pauseBetweenBatchesMs after the last step finished, and asks to be woken then', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { pauseBetweenBatchesMs: 20_000 } });
+    sim.run(5_000); // w1 is back at 5 s
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    expect(sim.command.wakeAt).toEqual(at(25_000));
+    sim.advanceTo(at(24_999).getTime());
+    expect(sim.tick().newTask).toBeNull();
+    sim.advanceTo(at(25_000).getTime());
+    expect(sim.tick().newTask).toEqual({ memberIds: ['w2'], stepIndexes: [1] });
+    sim.run();
+    expect(sim.command.state).toBe('SUCCEEDED');
+  });
+
+  it('asks to be woken at the earliest deadline of the steps in flight', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { batchSize: 2, healthTimeoutMs: 30_000 } });
+    expect(sim.tick().wakeAt).toEqual(at(30_000));
+    sim.now = at(10_000);
+    expect(sim.tick().wakeAt).toEqual(at(30_000));
+  });
+});
+
+describe('planRollout: judging a step', () => {
+  it('fails a step at once when its worker reports FAILED after the batch started', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'fail' } }).run();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'worker reported FAILED', finishedAt: at(5_000) });
+    expect(sim.history).toContain('step w1 FAILED: worker reported FAILED');
+  });
+
+  it('does not hold a FAILED state from before the batch against the step', () => {
+    const sim = new Sim({ members: ['w1'] });
+    const w1 = sim.worker('w1')!;
+    w1.state = 'FAILED';
+    w1.stateChangedAt = at(-1_000);
+    sim.tick();
+    expect(sim.step('w1').state).toBe('RUNNING');
+    sim.run();
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+  });
+
+  it("fails a step at once when the manager reports its task FAILED, with the manager's message", () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' } });
+    sim.tick();
+    sim.now = at(2_000);
+    Object.assign(sim.tasks[0]!, { state: 'FAILED', message: 'disk full on w1' });
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', finishedAt: at(2_000) });
+    expect(sim.step('w1').message).toContain('disk full on w1');
+    expect(sim.command.state).toBe('FAILED');
+  });
+
+  it('fails a step that is not RUNNING within healthTimeoutMs, exactly at the deadline', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' }, strategy: { maxFailures: 1 } });
+    sim.tick();
+    sim.advanceTo(at(59_999).getTime());
+    expect(sim.tick().stepUpdates).toEqual([]);
+    sim.advanceTo(at(60_000).getTime());
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' });
+    expect(sim.history).toContain('step w1 FAILED: not RUNNING within 60000 ms');
+    sim.run();
+    expect(sim.command.message).toBe('1 succeeded, 1 failed, 0 skipped');
+  });
+
+  it('does not count a worker that reports RUNNING without a new startedAt, and times it out', () => {
+    const sim = new Sim({ members: ['w1'], behaviour: { w1: 'stale' } });
+    sim.run(10_000);
+    // The manager said its task is done, the worker says RUNNING: neither is proof of a restart.
+    expect(sim.tasks[0]!.state).toBe('SUCCEEDED');
+    expect(sim.worker('w1')!.state).toBe('RUNNING');
+    expect(sim.step('w1').state).toBe('RUNNING');
+    sim.run();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' });
+    expect(sim.command.state).toBe('FAILED');
+  });
+
+  it('does not count a worker RUNNING with no startedAt, nor one started at the very instant the batch did', () => {
+    const sim = new Sim({ members: ['w1'] });
+    sim.tick();
+    const w1 = sim.worker('w1')!;
+    Object.assign(w1, { state: 'RUNNING', startedAt: null, stateChangedAt: at(1) });
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]);
+    w1.startedAt = T0; // equal to the step's startedAt: not strictly later
+    expect(sim.tick().stepUpdates).toEqual([]);
+    w1.startedAt = at(1);
+    expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(1_000) }]);
+  });
+
+  it('for a DEPLOY requires the worker to carry the new artifact version', () => {
+    const stuck = new Sim({ members: ['w1'], kind: 'DEPLOY', behaviour: { w1: 'oldVersion' } }).run();
+    expect(stuck.worker('w1')!.startedAt).toEqual(at(5_000)); // it did restart...
+    expect(stuck.step('w1')).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' }); // ...on 1.0.0
+
+    const good = new Sim({ members: ['w1', 'w2'], kind: 'DEPLOY' }).run();
+    expect(good.command.state).toBe('SUCCEEDED');
+    expect(good.worker('w2')!.artifacts.map((a) => a.version)).toEqual(['2.0.0']);
+  });
+
+  it('skips a step whose worker left the cluster mid-batch; it is no failure', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], behaviour: { w2: 'leave' } }).run();
+    expect(sim.step('w2')).toMatchObject({ state: 'SKIPPED', message: 'w2 left the cluster' });
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '2 succeeded, 0 failed, 1 skipped' });
+    expect(sim.handedOut).toEqual([['w1'], ['w2'], ['w3']]);
+  });
+
+  it('skips a PENDING step whose worker left before its batch, and fills the batch with the next ones', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } });
+    sim.run(4_000); // batch 1 in flight
+    sim.workers = sim.workers.filter((w) => w.memberId !== 'w3');
+    sim.advanceTo(at(5_000).getTime()); // batch 1 back
+    const d = sim.tick();
+    expect(d.newTask).toEqual({ memberIds: ['w4', 'w5'], stepIndexes: [3, 4] });
+    expect(sim.step('w3')).toMatchObject({ state: 'SKIPPED', message: 'w3 left the cluster', startedAt: null });
+    sim.run();
+    expect(sim.command.message).toBe('4 succeeded, 0 failed, 1 skipped');
+  });
+
+  it('succeeds without a last batch when every remaining worker has left', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'] });
+    sim.run(4_000); // w1 in flight
+    sim.workers = sim.workers.filter((w) => w.memberId === 'w1');
+    sim.run();
+    expect(sim.handedOut).toEqual([['w1']]);
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED' });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SKIPPED', 'w3:SKIPPED']);
+  });
+});
+
+describe('planRollout: failure budget', () => {
+  it('with maxFailures 0 and ABORT a failed worker fails the command and skips the steps not started', () => {
+    const sim = new Sim({ members: W5, behaviour: { w2: 'fail' } }).run();
+    expect(sim.handedOut).toEqual([['w1'], ['w2']]);
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:FAILED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+    expect(sim.command.state).toBe('FAILED');
+    expect(sim.command.finishedAt).toEqual(at(10_000));
+    expect(sim.command.message).toContain('1 failed');
+    expect(sim.step('w3').message).toBe('not started: rollout aborted');
+  });
+
+  it('lets the batch in flight finish before aborting, touching no further worker', () => {
+    const sim = new Sim({
+      members: W5,
+      strategy: { batchSize: 2 },
+      behaviour: { w1: 'fail' },
+      delayMs: { w1: 1_000, w2: 20_000 },
+    });
+    sim.run(10_000);
+    expect(sim.step('w1').state).toBe('FAILED');
+    expect(sim.command.state).toBe('RUNNING');
+    sim.run();
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    expect(stepStates(sim)).toEqual(['w1:FAILED', 'w2:SUCCEEDED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+    expect(sim.command).toMatchObject({ state: 'FAILED', finishedAt: at(20_000) });
+  });
+
+  it('with maxFailures 1 tolerates one failed worker', () => {
+    const sim = new Sim({ members: W5, strategy: { maxFailures: 1 }, behaviour: { w2: 'fail' } }).run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '4 succeeded, 1 failed, 0 skipped' });
+  });
+
+  it('with maxFailures 1 and ABORT stops at the second failed worker', () => {
+    const members = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    const sim = new Sim({ members, strategy: { maxFailures: 1 }, behaviour: { w2: 'fail', w4: 'hang' } }).run();
+    expect(sim.handedOut.flat()).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:FAILED', 'w3:SUCCEEDED', 'w4:FAILED', 'w5:SKIPPED', 'w6:SKIPPED']);
+    expect(sim.command.state).toBe('FAILED');
+    expect(sim.command.message).toContain('2 failed workers exceed maxFailures 1');
+  });
+
+  it('with PAUSE holds as PAUSED, the steps not started still PENDING, and goes on once resumed', () => {
+    const sim = new Sim({
+      members: W5,
+      strategy: { maxFailures: 1, onFailure: 'PAUSE' },
+      behaviour: { w1: 'fail', w2: 'fail' },
+    }).run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', message: 'paused: 2 failed workers exceed maxFailures 1' });
+    expect(stepStates(sim)).toEqual(['w1:FAILED', 'w2:FAILED', 'w3:PENDING', 'w4:PENDING', 'w5:PENDING']);
+    expect(sim.command.finishedAt).toBeNull();
+    expect(sim.history).toContain('paused: 2 failed workers exceed maxFailures 1');
+
+    // A paused command stays paused, whatever time it is.
+    sim.now = at(3_600_000);
+    expect(sim.plan()).toEqual(settled(null));
+
+    // The operator resumes: the service sets RUNNING and accepts the failures seen so far.
+    sim.command = { ...sim.command, state: 'RUNNING', acceptedFailures: 2 };
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '3 succeeded, 2 failed, 0 skipped' });
+    expect(sim.handedOut.flat()).toEqual(W5); // nobody twice
+  });
+
+  it('with PAUSE and a resume that does not accept the failures, pauses again without touching anyone', () => {
+    const sim = new Sim({ members: W5, strategy: { onFailure: 'PAUSE' }, behaviour: { w1: 'fail' } }).run();
+    expect(sim.command.state).toBe('PAUSED');
+    sim.command = { ...sim.command, state: 'RUNNING' };
+    sim.run();
+    expect(sim.command.state).toBe('PAUSED');
+    expect(sim.handedOut).toEqual([['w1']]);
+  });
+});
+
+describe('planRollout: pause and cancel', () => {
+  it('pause requested during a batch lets the batch finish, then holds as PAUSED', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } });
+    sim.run(2_000);
+    sim.command.pauseRequested = true;
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', pauseRequested: false, message: 'paused' });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SUCCEEDED', 'w3:PENDING', 'w4:PENDING', 'w5:PENDING']);
+    expect(sim.history.at(-1)).toBe('paused');
+
+    sim.command = { ...sim.command, state: 'RUNNING' }; // resumed
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '5 succeeded, 0 failed, 0 skipped' });
+    expect(sim.handedOut).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5']]);
+  });
+
+  it('cancel requested during a batch lets the batch finish, then ends CANCELLED with the rest SKIPPED', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } });
+    sim.run(2_000);
+    sim.command.cancelRequested = true;
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', cancelRequested: false, message: 'cancelled', finishedAt: at(5_000) });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SUCCEEDED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    expect(sim.history).toContain('cancelled');
+  });
+
+  it('cancel wins over a pause requested at the same time', () => {
+    const sim = new Sim({ members: W5 });
+    sim.run(2_000);
+    Object.assign(sim.command, { pauseRequested: true, cancelRequested: true });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', pauseRequested: false, cancelRequested: false });
+  });
+
+  it('cancel while paused ends CANCELLED at once', () => {
+    const sim = new Sim({ members: W5 });
+    sim.run(2_000);
+    sim.command.pauseRequested = true;
+    sim.run();
+    expect(sim.command.state).toBe('PAUSED');
+    expect(sim.handedOut).toEqual([['w1']]);
+    sim.now = at(600_000);
+    sim.command.cancelRequested = true;
+    const d = sim.tick();
+    expect(d.command).toMatchObject({ state: 'CANCELLED', finishedAt: at(600_000), cancelRequested: false });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SKIPPED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+  });
+
+  it('cancel while the manager is unreachable skips the steps in flight and withdraws their tasks', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 }, behaviour: { w1: 'hang', w2: 'hang' } });
+    sim.tick();
+    sim.tasks[0]!.state = 'ACCEPTED';
+    sim.managerConnectedSince = null;
+    sim.now = at(1_000);
+    sim.command.cancelRequested = true;
+    const d = sim.tick();
+    expect(d.cancelTaskIds).toEqual(['task-1']);
+    expect(sim.step('w1')).toMatchObject({ state: 'SKIPPED', message: 'cancelled while manager unreachable' });
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', finishedAt: at(1_000) });
+    expect(stepStates(sim)).toEqual(['w1:SKIPPED', 'w2:SKIPPED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+  });
+
+  it('withdraws the unfinished tasks of a rollout that aborts, so no worker is touched later', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' } });
+    sim.tick();
+    sim.advanceTo(at(60_000).getTime());
+    sim.tasks[0]!.state = 'ACCEPTED'; // the manager never said it was through
+    const d = sim.tick();
+    expect(sim.command.state).toBe('FAILED');
+    expect(d.cancelTaskIds).toEqual(['task-1']);
+  });
+});
+
+describe('planRollout: manager unreachable', () => {
+  it('fires no timeout while the manager is unreachable and restarts the clock when it is back', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' } });
+    sim.tick(); // batch 1: w1, deadline 60 s
+    sim.managerConnectedSince = null;
+    sim.now = at(10_000);
+    let d = sim.tick();
+    expect(d.command).toEqual({ message: WAITING_FOR_MANAGER });
+    expect(d.events).toEqual([{ state: 'RUNNING', message: WAITING_FOR_MANAGER }]);
+    expect(d.wakeAt).toBeNull();
+
+    // Long past the deadline: nothing fails, the message is not said twice.
+    sim.now = at(3_600_000);
+    expect(sim.tick()).toEqual(settled(null));
+    expect(sim.history.filter((m) => m === WAITING_FOR_MANAGER)).toHaveLength(1);
+
+    // Back: a fresh full healthTimeoutMs from the reconnect.
+    sim.managerConnectedSince = at(3_600_000);
+    d = sim.tick();
+    expect(d.command).toEqual({ message: null });
+    expect(d.wakeAt).toEqual(at(3_660_000));
+    expect(sim.step('w1').state).toBe('RUNNING');
+
+    sim.now = at(3_659_999);
+    expect(sim.tick().stepUpdates).toEqual([]);
+    sim.now = at(3_660_000);
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' });
+  });
+
+  it('succeeds a step whose worker came back while the manager was away, once reports arrive', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' } });
+    sim.tick();
+    sim.managerConnectedSince = null;
+    sim.now = at(120_000);
+    sim.tick();
+    // The manager reconnects and reports w1 restarted at 90 s.
+    sim.managerConnectedSince = at(130_000);
+    Object.assign(sim.worker('w1')!, { state: 'RUNNING', startedAt: at(90_000), stateChangedAt: at(90_000) });
+    sim.now = at(130_000);
+    sim.tick();
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    expect(sim.command.message).toBeNull();
+    sim.run();
+    expect(sim.command.state).toBe('SUCCEEDED');
+  });
+
+  it('starts no batch while the manager is unreachable and continues after it reconnects', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'] });
+    sim.run(4_000); // w1 in flight
+    sim.managerConnectedSince = null;
+    sim.advanceTo(at(5_000).getTime()); // w1's restart was reported just before the connection dropped
+    const d = sim.tick();
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    expect(d.newTask).toBeNull();
+    expect(sim.command.message).toBe(WAITING_FOR_MANAGER);
+    sim.now = at(500_000);
+    expect(sim.tick()).toEqual(settled(null));
+    sim.managerConnectedSince = at(500_000);
+    expect(sim.tick().newTask).toEqual({ memberIds: ['w2'], stepIndexes: [1] });
+    expect(sim.history).toContain('manager reachable again: continuing');
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '3 succeeded, 0 failed, 0 skipped' });
+  });
+});
+
+describe('planRollout: durability and idempotence', () => {
+  it('gives nothing more to do when planned again after its decision was applied', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2, pauseBetweenBatchesMs: 1_000 }, behaviour: { w3: 'leave' } });
+    sim.tick();
+    for (let i = 0; i < 5; i++) expect(sim.plan()).toEqual(settled(at(60_000)));
+    sim.run(); // every tick of the run checks the same
+    expect(sim.command.state).toBe('SUCCEEDED');
+  });
+
+  it('makes the same decision again when a decision was lost before it was applied', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } });
+    sim.run(4_000);
+    sim.advanceTo(at(5_000).getTime());
+    const first = sim.plan();
+    const again = sim.plan();
+    expect(again).toEqual(first);
+    expect(first.newTask).toEqual({ memberIds: ['w3', 'w4'], stepIndexes: [2, 3] });
+  });
+
+  it('a restarted driver planning from the persisted state continues where it was and restarts no worker twice', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 }, delayMs: 20_000 });
+    sim.run(30_000); // batch 2 (w3, w4) in flight since 20 s
+    expect(sim.running().map((s) => s.memberId)).toEqual(['w3', 'w4']);
+
+    // The driver dies; a new one (maybe another OC instance) starts from the database only.
+    const restarted = new Sim({ members: [], delayMs: 20_000 });
+    Object.assign(restarted, sim.persisted(), { now: at(31_000) });
+    expect(restarted.plan()).toEqual(settled(at(80_000))); // no new task, same deadline
+    // The workers come back while it is down; the new driver judges them from the reports.
+    for (const m of ['w3', 'w4']) Object.assign(restarted.worker(m)!, { state: 'RUNNING', startedAt: at(40_000) });
+    restarted.now = at(45_000);
+    restarted.run();
+    expect(restarted.command).toMatchObject({ state: 'SUCCEEDED', message: '5 succeeded, 0 failed, 0 skipped' });
+    const everyTask = restarted.tasks.flatMap((t) => t.memberIds);
+    expect(everyTask).toEqual(W5); // each worker handed out exactly once across both drivers
+  });
+
+  it('never has more than batchSize steps RUNNING nor hands a worker out twice, whatever the workers do', () => {
+    const behaviours: Behaviour[] = ['ok', 'ok', 'ok', 'fail', 'hang', 'stale', 'leave'];
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 60; round++) {
+      const members = Array.from({ length: 1 + Math.floor(random() * 12) }, (_, i) => `m${String(i).padStart(2, '0')}`);
+      const behaviour = Object.fromEntries(members.map((m) => [m, behaviours[Math.floor(random() * behaviours.length)]!]));
+      const delayMs = Object.fromEntries(members.map((m) => [m, 500 + Math.floor(random() * 90_000)]));
+      const batchSize = 1 + Math.floor(random() * 5);
+      const strategy = {
+        batchSize,
+        maxFailures: Math.floor(random() * 3),
+        onFailure: random() < 0.5 ? ('ABORT' as const) : ('PAUSE' as const),
+        pauseBetweenBatchesMs: random() < 0.5 ? 0 : 3_000,
+      };
+      const sim = new Sim({ members, behaviour, delayMs, strategy }).run();
+      expect(sim.maxRunning).toBeLessThanOrEqual(batchSize);
+      expect(new Set(sim.handedOut.flat()).size).toBe(sim.handedOut.flat().length);
+      expect(sim.handedOut.flat()).toEqual([...sim.handedOut.flat()].sort());
+      expect(['SUCCEEDED', 'FAILED', 'PAUSED']).toContain(sim.command.state);
+      if (sim.command.state !== 'PAUSED') expect(sim.steps.every((s) => ['SUCCEEDED', 'FAILED', 'SKIPPED'].includes(s.state))).toBe(true);
+    }
+  });
+});
