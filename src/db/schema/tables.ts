@@ -57,8 +57,6 @@ export const managers = snakeCase.table(
     version: text(),
     operations: jsonb().$type<ManagerOperationSpec[]>().notNull().default(sql`'[]'::jsonb`),
     connected: boolean().notNull().default(true),
-    /** Sessions holding a live managerTasks subscription (any OC instance). */
-    subscriptions: integer().notNull().default(0),
     lastSeenAt: ts().notNull().defaultNow(),
     /** When it last became connected; rollout health timeouts never count time before it. */
     connectedAt: ts().notNull().defaultNow(),

@@ -1,0 +1,375 @@
+/**
+ * The simulator's only contact with the OC: the manager-side half of the public GraphQL API
+ * (../shared/API.md), over HTTP POST /graphql and graphql-ws at /graphql. Every document the
+ * simulator sends is in this file, so a contract change is fixed here and nowhere else.
+ */
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { StatsSample, WorkerInput } from './worker.js';
+
+// ── documents ───────────────────────────────────────────────────────────────────────────────
+
+const ERROR_FIELDS = '... on Error { message code }';
+
+export const REGISTER_MANAGER = /* GraphQL */ `
+  mutation SimRegisterManager($input: RegisterManagerInput!) {
+    registerManager(input: $input) {
+      __typename
+      ... on RegisterManagerPayload { sessionToken manager { id } cluster { id name } }
+      ${ERROR_FIELDS}
+    }
+  }`;
+
+export const REPORT_MEMBERSHIP = /* GraphQL */ `
+  mutation SimReportMembership($input: ReportMembershipInput!) {
+    reportMembership(input: $input) {
+      __typename
+      ... on ReportMembershipPayload { acceptedThroughSeq }
+      ${ERROR_FIELDS}
+    }
+  }`;
+
+export const REPORT_STATS = /* GraphQL */ `
+  mutation SimReportStats($input: ReportStatsInput!) {
+    reportStats(input: $input) { __typename ${ERROR_FIELDS} }
+  }`;
+
+export const REPORT_TASK = /* GraphQL */ `
+  mutation SimReportTask($input: ReportTaskInput!) {
+    reportTask(input: $input) { __typename ${ERROR_FIELDS} }
+  }`;
+
+export const MANAGER_TASKS = /* GraphQL */ `
+  subscription SimManagerTasks {
+    managerTasks {
+      id action memberIds
+      artifact { name version url sha256 }
+      operation arguments state
+      command { id }
+    }
+  }`;
+
+// ── types (the API's shapes, as the simulator uses them) ─────────────────────────────────────
+
+export type TaskAction = 'RESTART_WORKERS' | 'DEPLOY_ARTIFACT' | 'RUN_OPERATION';
+export type TaskState = 'PENDING' | 'ACCEPTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type MembershipChange = 'JOINED' | 'LEFT' | 'STATE_CHANGED';
+
+export interface ManagerTask {
+  id: string;
+  action: TaskAction | string;
+  memberIds: string[];
+  artifact: { name: string; version: string; url: string; sha256: string } | null;
+  operation: string | null;
+  arguments: unknown;
+  state: TaskState | string;
+  command: { id: string } | null;
+}
+
+export interface OperationInput {
+  name: string;
+  description?: string;
+  inputSchema?: unknown;
+}
+
+export interface RegisterManagerInput {
+  clusterName: string;
+  kind: string;
+  host: string;
+  url: string;
+  version?: string;
+  workers: WorkerInput[];
+  operations?: OperationInput[];
+}
+
+export interface RegisterManagerPayload {
+  sessionToken: string;
+  manager: { id: string };
+  cluster: { id: string; name: string };
+}
+
+export interface MembershipEventInput {
+  seq: number;
+  change: MembershipChange;
+  worker: WorkerInput;
+}
+
+export interface ReportTaskInput {
+  taskId: string;
+  state: TaskState;
+  message?: string;
+  result?: unknown;
+}
+
+/** A business error: a member of a mutation's result union implementing `Error`. */
+export interface ResultError {
+  typename: string;
+  message: string;
+  code: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ResultError };
+
+/**
+ * A failure to get an answer: `network` (unreachable, timeout, 5xx, socket closed), `auth`
+ * (HTTP 401, UNAUTHENTICATED, close 4401/4403: the token or session is refused), `protocol`
+ * (GraphQL errors: the OC did not understand us; usually a contract mismatch).
+ */
+export class OcError extends Error {
+  constructor(
+    readonly kind: 'network' | 'auth' | 'protocol',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'OcError';
+  }
+}
+
+export interface TaskStreamHandlers {
+  /** The WebSocket is open and acknowledged. */
+  connected?(): void;
+  task(task: ManagerTask): void;
+  /** The stream ended (closed, refused, completed); called at most once, never after close(). */
+  ended(error: OcError): void;
+}
+
+export interface TaskStream {
+  /** Close the stream. `abrupt`: drop the TCP connection without a close frame (a crash). */
+  close(abrupt?: boolean): void;
+}
+
+/** The operations a manager performs against the OC. */
+export interface OcTransport {
+  registerManager(enrollmentToken: string, input: RegisterManagerInput): Promise<Result<RegisterManagerPayload>>;
+  reportMembership(sessionToken: string, events: MembershipEventInput[]): Promise<Result<{ acceptedThroughSeq: number }>>;
+  reportStats(sessionToken: string, samples: StatsSample[]): Promise<Result<null>>;
+  reportTask(sessionToken: string, input: ReportTaskInput): Promise<Result<null>>;
+  subscribeTasks(sessionToken: string, handlers: TaskStreamHandlers): TaskStream;
+}
+
+/** `http://host:4000`, `http://host:4000/`, `http://host:4000/graphql` → the HTTP and WS endpoints. */
+export function endpoints(url: string): { http: string; ws: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not a URL: "${url}" (expected e.g. http://127.0.0.1:4000)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new Error(`the OC URL must be http:// or https://, got "${url}"`);
+  }
+  const base = parsed.href.replace(/\/+$/, '').replace(/\/graphql$/, '');
+  return { http: `${base}/graphql`, ws: `${base.replace(/^http/, 'ws')}/graphql` };
+}
+
+export interface OcClientOptions {
+  /** Per-request deadline for HTTP calls. */
+  requestTimeoutMs?: number;
+  /** graphql-ws ping interval; a missing pong within pongTimeoutMs drops the socket. */
+  keepAliveMs?: number;
+  pongTimeoutMs?: number;
+}
+
+interface GraphQLResponse {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** The real transport: fetch for HTTP, graphql-ws over `ws` for the subscription. */
+export class OcClient implements OcTransport {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  private readonly requestTimeoutMs: number;
+  private readonly keepAliveMs: number;
+  private readonly pongTimeoutMs: number;
+
+  constructor(url: string, opts: OcClientOptions = {}) {
+    const ep = endpoints(url);
+    this.httpUrl = ep.http;
+    this.wsUrl = ep.ws;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.keepAliveMs = opts.keepAliveMs ?? 10_000;
+    this.pongTimeoutMs = opts.pongTimeoutMs ?? 5_000;
+  }
+
+  async registerManager(enrollmentToken: string, input: RegisterManagerInput): Promise<Result<RegisterManagerPayload>> {
+    const data = await this.request('registerManager', REGISTER_MANAGER, { input }, enrollmentToken);
+    return unionResult(data, 'registerManager', (v) => ({
+      sessionToken: String(v['sessionToken']),
+      manager: v['manager'] as { id: string },
+      cluster: v['cluster'] as { id: string; name: string },
+    }));
+  }
+
+  async reportMembership(sessionToken: string, events: MembershipEventInput[]): Promise<Result<{ acceptedThroughSeq: number }>> {
+    const data = await this.request('reportMembership', REPORT_MEMBERSHIP, { input: { events } }, sessionToken);
+    return unionResult(data, 'reportMembership', (v) => ({ acceptedThroughSeq: Number(v['acceptedThroughSeq']) }));
+  }
+
+  async reportStats(sessionToken: string, samples: StatsSample[]): Promise<Result<null>> {
+    const data = await this.request('reportStats', REPORT_STATS, { input: { samples } }, sessionToken);
+    return unionResult(data, 'reportStats', () => null);
+  }
+
+  async reportTask(sessionToken: string, input: ReportTaskInput): Promise<Result<null>> {
+    const data = await this.request('reportTask', REPORT_TASK, { input }, sessionToken);
+    return unionResult(data, 'reportTask', () => null);
+  }
+
+  subscribeTasks(sessionToken: string, handlers: TaskStreamHandlers): TaskStream {
+    let socket: WebSocket | null = null;
+    let done = false;
+    let pongTimer: ReturnType<typeof setTimeout> | null = null;
+    const clearPong = () => {
+      if (pongTimer) clearTimeout(pongTimer);
+      pongTimer = null;
+    };
+    const end = (error: OcError) => {
+      if (done) return;
+      done = true;
+      clearPong();
+      void client.dispose();
+      handlers.ended(error);
+    };
+    const client: Client = createClient({
+      url: this.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${sessionToken}` },
+      lazy: true,
+      retryAttempts: 0,
+      shouldRetry: () => false,
+      keepAlive: this.keepAliveMs,
+      on: {
+        opened: (s) => {
+          socket = s as WebSocket;
+        },
+        connected: () => {
+          if (!done) handlers.connected?.();
+        },
+        ping: (received) => {
+          if (received || pongTimer) return;
+          pongTimer = setTimeout(() => {
+            socket?.terminate();
+            end(new OcError('network', `no pong from the OC within ${this.pongTimeoutMs} ms`));
+          }, this.pongTimeoutMs);
+          pongTimer.unref?.();
+        },
+        pong: (received) => {
+          if (received) clearPong();
+        },
+        closed: (event) => end(closeError(event)),
+      },
+    });
+    client.subscribe<{ managerTasks: ManagerTask }>(
+      { query: MANAGER_TASKS },
+      {
+        next: (result) => {
+          if (done) return;
+          if (result.errors?.length) {
+            end(graphqlError('managerTasks', result.errors as GraphQLResponse['errors']));
+            return;
+          }
+          const task = result.data?.managerTasks;
+          if (task) handlers.task(task);
+        },
+        error: (err) => end(err instanceof OcError ? err : closeError(err)),
+        complete: () => end(new OcError('network', 'the OC completed the managerTasks subscription')),
+      },
+    );
+    return {
+      close: (abrupt = false) => {
+        if (done) return;
+        done = true;
+        clearPong();
+        if (abrupt) socket?.terminate();
+        void client.dispose();
+      },
+    };
+  }
+
+  private async request(
+    field: string,
+    query: string,
+    variables: Record<string, unknown>,
+    token: string,
+  ): Promise<Record<string, unknown>> {
+    let res: Response;
+    try {
+      res = await fetch(this.httpUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json;q=0.9',
+          authorization: `Bearer ${token}`,
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+    } catch (err) {
+      throw new OcError('network', `${field}: ${describeFetchError(err)}`);
+    }
+    if (res.status === 401) {
+      await res.body?.cancel().catch(() => {});
+      throw new OcError('auth', `${field}: HTTP 401 (token refused)`, 401);
+    }
+    let body: GraphQLResponse;
+    try {
+      body = (await res.json()) as GraphQLResponse;
+    } catch {
+      throw new OcError(res.status >= 500 ? 'network' : 'protocol', `${field}: HTTP ${res.status} without a GraphQL body`, res.status);
+    }
+    if (body.errors?.length) {
+      const error = graphqlError(field, body.errors, res.status);
+      if (error.kind === 'auth' || !body.data || body.data[field] == null) throw error;
+    }
+    if (!body.data || body.data[field] == null) {
+      throw new OcError(res.status >= 500 ? 'network' : 'protocol', `${field}: HTTP ${res.status}, no data`, res.status);
+    }
+    return body.data;
+  }
+}
+
+function unionResult<T>(
+  data: Record<string, unknown>,
+  field: string,
+  read: (value: Record<string, unknown>) => T,
+): Result<T> {
+  const value = data[field] as Record<string, unknown>;
+  if (typeof value['code'] === 'string' || typeof value['message'] === 'string') {
+    return {
+      ok: false,
+      error: { typename: String(value['__typename'] ?? 'Error'), message: String(value['message'] ?? ''), code: String(value['code'] ?? '') },
+    };
+  }
+  return { ok: true, value: read(value) };
+}
+
+function graphqlError(field: string, errors: GraphQLResponse['errors'] = [], status?: number): OcError {
+  const codes = errors.map((e) => e.extensions?.code);
+  const text = errors.map((e) => (e.extensions?.code ? `${e.extensions.code}: ${e.message}` : e.message)).join('; ');
+  if (codes.includes('UNAUTHENTICATED')) return new OcError('auth', `${field}: ${text}`, status);
+  return new OcError('protocol', `${field}: ${text}`, status);
+}
+
+function closeError(event: unknown): OcError {
+  const e = event as { code?: number; reason?: string; message?: string } | null;
+  if (e && typeof e.code === 'number') {
+    const why = `WebSocket closed (${e.code}${e.reason ? ` ${e.reason}` : ''})`;
+    if (e.code === 4401 || e.code === 4403) return new OcError('auth', why);
+    return new OcError('network', why);
+  }
+  if (Array.isArray(event)) return graphqlError('managerTasks', event as GraphQLResponse['errors']);
+  return new OcError('network', `WebSocket error: ${e?.message ?? String(event)}`);
+}
+
+function describeFetchError(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'timed out';
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+    return err.message;
+  }
+  return String(err);
+}
+

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Configuration: environment variables with defaults, parsed once. A bad value stops start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  adminToken: string | null;
+  managerLeaseMs: number;
+  logLevel: LogLevel;
+  /** Width of a stats history bucket, and how long history is kept. */
+  statsBucketSeconds: number;
+  statsRetentionHours: number;
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const intVar = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+const schema = z.object({
+  PORT: intVar('PORT', 0, 65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .refine((s) => /^postgres(ql)?:\/\//.test(s), 'DATABASE_URL must be a postgres:// or postgresql:// URL')
+    .optional(),
+  OC_DATA_DIR: z.string().min(1, 'OC_DATA_DIR must not be empty').default('./.oc-data'),
+  OC_ADMIN_TOKEN: z.string().min(16, 'OC_ADMIN_TOKEN must be at least 16 characters').optional(),
+  OC_MANAGER_LEASE_MS: intVar('OC_MANAGER_LEASE_MS', 100, 86_400_000).default(15000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  OC_STATS_BUCKET_SECONDS: intVar('OC_STATS_BUCKET_SECONDS', 1, 86_400).default(10),
+  OC_STATS_RETENTION_HOURS: intVar('OC_STATS_RETENTION_HOURS', 1, 24 * 366).default(24),
+});
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as in most shells' `FOO= cmd`.
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(clean);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? '')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.OC_DATA_DIR,
+    adminToken: e.OC_ADMIN_TOKEN ?? null,
+    managerLeaseMs: e.OC_MANAGER_LEASE_MS,
+    logLevel: e.LOG_LEVEL,
+    statsBucketSeconds: e.OC_STATS_BUCKET_SECONDS,
+    statsRetentionHours: e.OC_STATS_RETENTION_HOURS,
+  };
+}

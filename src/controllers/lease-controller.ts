@@ -1,0 +1,23 @@
+import type { Logger } from '../logger.js';
+import type { ManagerService } from '../services/manager-service.js';
+import type { TopologyService } from '../services/topology-service.js';
+import { Loop } from './loop.js';
+
+/** Turns clusters whose manager's lease ran out UNREACHABLE; prunes old stats history now and then. */
+export function createLeaseController(deps: { managers: ManagerService; topology: TopologyService; leaseMs: number; logger: Logger }) {
+  const interval = Math.max(50, Math.min(1000, Math.floor(deps.leaseMs / 4)));
+  let lastPrune = 0;
+  return new Loop(
+    'lease-controller',
+    interval,
+    async () => {
+      await deps.managers.expireLeases();
+      if (Date.now() - lastPrune > 10 * 60_000) {
+        lastPrune = Date.now();
+        const n = await deps.topology.pruneStats();
+        if (n) deps.logger.info('pruned stats history', { rows: n });
+      }
+    },
+    deps.logger,
+  );
+}

@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm';
+import type { Stats } from '../../domain/types.js';
+import type { Db } from '../client.js';
+
+/** How old a worker's latest sample may be and still count in its cluster's current stats. */
+export const STATS_FRESH_MS = 5 * 60_000;
+
+const num = (v: unknown) => (v == null ? 0 : Number(v));
+
+/**
+ * Current stats of clusters, from their workers' latest samples (fresh ones only):
+ * cpu is the average over the workers sampled; memory, requests and errors are sums.
+ */
+export async function aggregateClusterStats(db: Db, clusterIds: readonly string[], now: Date): Promise<Map<string, Stats>> {
+  const out = new Map<string, Stats>();
+  if (clusterIds.length === 0) return out;
+  const cutoff = new Date(now.getTime() - STATS_FRESH_MS).toISOString();
+  const res = await db.execute(sql`select cluster_id, max(stats_at) as sampled_at, avg(cpu_percent) as cpu, sum(memory_mb) as mem,
+      sum(requests_per_sec) as rps, sum(errors_per_sec) as eps
+    from workers where cluster_id = any(${sql.param([...clusterIds])}::uuid[]) and stats_at >= ${cutoff}::timestamptz
+    group by cluster_id`);
+  for (const r of (res as any).rows as any[]) {
+    out.set(r.cluster_id, {
+      sampledAt: new Date(r.sampled_at),
+      cpuPercent: num(r.cpu),
+      memoryMb: num(r.mem),
+      requestsPerSec: num(r.rps),
+      errorsPerSec: num(r.eps),
+    });
+  }
+  return out;
+}
+
+/** System-wide stats: per-cluster aggregates summed (cpu averaged over every worker sampled). */
+export async function aggregateSystemStats(db: Db, now: Date): Promise<Stats | null> {
+  const cutoff = new Date(now.getTime() - STATS_FRESH_MS).toISOString();
+  const res = await db.execute(sql`select max(stats_at) as sampled_at, avg(cpu_percent) as cpu, sum(memory_mb) as mem,
+      sum(requests_per_sec) as rps, sum(errors_per_sec) as eps, count(*)::int as n
+    from workers where stats_at >= ${cutoff}::timestamptz`);
+  const r = (res as any).rows[0] as any;
+  if (!r || r.n === 0) return null;
+  return { sampledAt: new Date(r.sampled_at), cpuPercent: num(r.cpu), memoryMb: num(r.mem), requestsPerSec: num(r.rps), errorsPerSec: num(r.eps) };
+}
+
+/** Adds a snapshot of a cluster's aggregate to its history bucket. */
+export async function recordClusterStats(db: Db, clusterId: string, stats: Stats, bucketSeconds: number): Promise<void> {
+  const at = stats.sampledAt.toISOString();
+  await db.execute(sql`insert into cluster_stats as cs (cluster_id, bucket, snapshots, cpu_percent, memory_mb, requests_per_sec, errors_per_sec, last_at)
+    values (${clusterId}, to_timestamp(floor(extract(epoch from ${at}::timestamptz) / ${bucketSeconds}) * ${bucketSeconds}), 1,
+            ${stats.cpuPercent}, ${stats.memoryMb}, ${stats.requestsPerSec}, ${stats.errorsPerSec}, ${at}::timestamptz)
+    on conflict (cluster_id, bucket) do update set snapshots = cs.snapshots + 1,
+      cpu_percent = cs.cpu_percent + excluded.cpu_percent, memory_mb = cs.memory_mb + excluded.memory_mb,
+      requests_per_sec = cs.requests_per_sec + excluded.requests_per_sec, errors_per_sec = cs.errors_per_sec + excluded.errors_per_sec,
+      last_at = greatest(cs.last_at, excluded.last_at)`);
+}
+
+/**
+ * A cluster's history between two instants, one point per `stepSeconds` (the mean of the
+ * bucket snapshots in that step); steps without data are left out.
+ */
+export async function clusterStatsHistory(db: Db, clusterId: string, since: Date, until: Date, stepSeconds: number): Promise<Stats[]> {
+  const res = await db.execute(sql`select to_timestamp(floor(extract(epoch from bucket) / ${stepSeconds}) * ${stepSeconds}) as step,
+      sum(cpu_percent) / sum(snapshots) as cpu, sum(memory_mb) / sum(snapshots) as mem,
+      sum(requests_per_sec) / sum(snapshots) as rps, sum(errors_per_sec) / sum(snapshots) as eps
+    from cluster_stats where cluster_id = ${clusterId} and bucket >= ${since.toISOString()}::timestamptz and bucket <= ${until.toISOString()}::timestamptz
+    group by step order by step`);
+  return ((res as any).rows as any[]).map((r) => ({
+    sampledAt: new Date(r.step),
+    cpuPercent: num(r.cpu),
+    memoryMb: num(r.mem),
+    requestsPerSec: num(r.rps),
+    errorsPerSec: num(r.eps),
+  }));
+}
+
+export async function pruneClusterStats(db: Db, before: Date): Promise<number> {
+  const res = await db.execute(sql`delete from cluster_stats where bucket < ${before.toISOString()}::timestamptz`);
+  return (res as any).rowCount ?? (res as any).affectedRows ?? 0;
+}

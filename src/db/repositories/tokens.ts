@@ -1,0 +1,121 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Role } from '../../domain/types.js';
+import type { Db } from '../client.js';
+import { apiTokens, managerSessions } from '../schema/index.js';
+
+export interface ApiTokenRow {
+  id: string;
+  name: string;
+  role: Role;
+  clusterName: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const toToken = (r: typeof apiTokens.$inferSelect): ApiTokenRow => ({
+  id: r.id,
+  name: r.name,
+  role: r.role as Role,
+  clusterName: r.clusterName,
+  createdAt: r.createdAt,
+  lastUsedAt: r.lastUsedAt,
+  revokedAt: r.revokedAt,
+});
+
+export async function insertApiToken(db: Db, v: { name: string; role: Role; clusterName: string | null; tokenHash: string }): Promise<ApiTokenRow> {
+  const [r] = await db.insert(apiTokens).values(v).returning();
+  return toToken(r!);
+}
+
+export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<ApiTokenRow | null> {
+  const [r] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).limit(1);
+  return r ? toToken(r) : null;
+}
+
+export async function findApiToken(db: Db, id: string): Promise<ApiTokenRow | null> {
+  const [r] = await db.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
+  return r ? toToken(r) : null;
+}
+
+export async function listApiTokens(db: Db): Promise<ApiTokenRow[]> {
+  return (await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt), asc(apiTokens.id))).map(toToken);
+}
+
+export async function countActiveAdminTokens(db: Db): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.role, 'ADMIN'), isNull(apiTokens.revokedAt)));
+  return r?.n ?? 0;
+}
+
+export async function countApiTokens(db: Db): Promise<number> {
+  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(apiTokens);
+  return r?.n ?? 0;
+}
+
+export async function revokeApiToken(db: Db, id: string, at: Date): Promise<ApiTokenRow | null> {
+  const [r] = await db
+    .update(apiTokens)
+    .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, ${at.toISOString()}::timestamptz)` })
+    .where(eq(apiTokens.id, id))
+    .returning();
+  return r ? toToken(r) : null;
+}
+
+export async function touchApiToken(db: Db, id: string, at: Date): Promise<void> {
+  await db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id));
+}
+
+export interface SessionRow {
+  id: string;
+  managerId: string;
+  clusterId: string;
+  tokenName: string;
+  lastSeq: number;
+  revokedAt: Date | null;
+}
+
+export async function insertSession(
+  db: Db,
+  v: { managerId: string; clusterId: string; enrollmentTokenId: string | null; tokenName: string; tokenHash: string },
+): Promise<SessionRow> {
+  const [r] = await db.insert(managerSessions).values(v).returning();
+  return r! as SessionRow;
+}
+
+export async function findSessionByHash(db: Db, tokenHash: string): Promise<SessionRow | null> {
+  const [r] = await db.select().from(managerSessions).where(eq(managerSessions.tokenHash, tokenHash)).limit(1);
+  return (r as SessionRow | undefined) ?? null;
+}
+
+/** Locks the session row for the rest of the transaction (serialises one session's reports). */
+export async function lockSession(db: Db, id: string): Promise<SessionRow | null> {
+  const [r] = await db.select().from(managerSessions).where(eq(managerSessions.id, id)).for('update').limit(1);
+  return (r as SessionRow | undefined) ?? null;
+}
+
+export async function setSessionSeq(db: Db, id: string, lastSeq: number): Promise<void> {
+  await db.update(managerSessions).set({ lastSeq }).where(eq(managerSessions.id, id));
+}
+
+/** Revokes every live session of a cluster (a new registration replaces them); returns their ids. */
+export async function revokeClusterSessions(db: Db, clusterId: string, at: Date): Promise<string[]> {
+  const rows = await db
+    .update(managerSessions)
+    .set({ revokedAt: at })
+    .where(and(eq(managerSessions.clusterId, clusterId), isNull(managerSessions.revokedAt)))
+    .returning({ id: managerSessions.id });
+  return rows.map((r) => r.id);
+}
+
+/** Sessions made with an enrollment token (revoking the token ends them too). */
+export async function revokeSessionsOfEnrollment(db: Db, tokenId: string, at: Date): Promise<string[]> {
+  const rows = await db
+    .update(managerSessions)
+    .set({ revokedAt: at })
+    .where(and(eq(managerSessions.enrollmentTokenId, tokenId), isNull(managerSessions.revokedAt)))
+    .returning({ id: managerSessions.id });
+  return rows.map((r) => r.id);
+}

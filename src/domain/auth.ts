@@ -1,0 +1,25 @@
+import type { Role } from './types.js';
+
+/** Who is calling. */
+export type Principal =
+  | { kind: 'bootstrap'; name: string; role: 'ADMIN'; tokenId: null }
+  | { kind: 'token'; name: string; role: Role; tokenId: string; clusterName: string | null }
+  | { kind: 'session'; name: string; role: 'MANAGER'; sessionId: string; clusterId: string; managerId: string };
+
+const RANK: Record<Exclude<Role, 'MANAGER'>, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };
+
+/** Operator roles nest (VIEWER < OPERATOR < ADMIN); MANAGER is apart and never grants operator rights. */
+export function hasRole(p: Principal | null, needed: Exclude<Role, 'MANAGER'>): boolean {
+  if (!p || p.role === 'MANAGER') return false;
+  return RANK[p.role] >= RANK[needed];
+}
+
+export const isManagerSession = (p: Principal | null): p is Extract<Principal, { kind: 'session' }> => p?.kind === 'session';
+export const isEnrollment = (p: Principal | null): p is Extract<Principal, { kind: 'token' }> => p?.kind === 'token' && p.role === 'MANAGER';
+
+/** Health from connectivity and worker counts (API.md). */
+export function clusterHealth(managerConnected: boolean, total: number, running: number) {
+  if (!managerConnected) return 'UNREACHABLE' as const;
+  if (running === 0) return 'UNAVAILABLE' as const;
+  return running === total ? ('HEALTHY' as const) : ('DEGRADED' as const);
+}

@@ -1,0 +1,121 @@
+import type { ClusterHealth, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
+
+/** Every event the OC publishes, by topic. Payloads are small and JSON-serialisable (ISO dates are revived by the bridge). */
+export interface EventMap {
+  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date };
+  topology: { clusterId: string; change: TopologyChange; at: Date; cluster: { id: string; name: string; kind: string; createdAt: Date } };
+  clusterStats: { clusterId: string; stats: Stats };
+  command: { commandId: string; clusterId: string | null; parentId: string | null; at: Date };
+  task: { taskId: string; clusterId: string; commandId: string; state: string };
+  /** A token or a manager session stops being valid: sockets authenticated with it are closed. */
+  credentialRevoked: { tokenId: string | null; sessionId: string | null };
+  /** Health may have changed (membership or connectivity); for metrics and caches. */
+  health: { clusterId: string; health?: ClusterHealth };
+}
+
+export type Topic = keyof EventMap;
+export type BusEvent = { [K in Topic]: { topic: K; payload: EventMap[K] } }[Topic];
+type Handler<K extends Topic> = (payload: EventMap[K]) => void;
+
+/**
+ * The typed in-process event bus. Services publish only after their transaction commits.
+ * `bridge` (when set) forwards local publications to other OC instances and feeds theirs in via `deliver`.
+ */
+export class EventBus {
+  private handlers = new Map<Topic, Set<Handler<any>>>();
+  bridge: ((events: BusEvent[]) => void) | null = null;
+
+  on<K extends Topic>(topic: K, handler: Handler<K>): () => void {
+    let set = this.handlers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(topic, set);
+    }
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  publish<K extends Topic>(topic: K, payload: EventMap[K]): void {
+    this.publishAll([{ topic, payload } as BusEvent]);
+  }
+
+  publishAll(events: BusEvent[]): void {
+    if (events.length === 0) return;
+    this.deliver(events);
+    this.bridge?.(events);
+  }
+
+  /** Hands events to local handlers only (used by the bridge for events from other instances). */
+  deliver(events: BusEvent[]): void {
+    for (const e of events) {
+      for (const h of this.handlers.get(e.topic) ?? []) {
+        try {
+          h(e.payload);
+        } catch {
+          // A failing subscriber must not break the publisher or the other subscribers.
+        }
+      }
+    }
+  }
+
+  /**
+   * An async iterator over a topic, for GraphQL subscriptions. Events are buffered (bounded:
+   * a consumer that falls `maxBuffered` behind is ended with an error rather than growing memory).
+   */
+  subscribe<K extends Topic, T = EventMap[K]>(
+    topic: K,
+    opts: { filter?: (p: EventMap[K]) => boolean; map?: (p: EventMap[K]) => T; maxBuffered?: number; signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<T> {
+    const queue: T[] = [];
+    const max = opts.maxBuffered ?? 10_000;
+    let waiting: ((r: IteratorResult<T>) => void) | null = null;
+    let failing: ((e: unknown) => void) | null = null;
+    let done = false;
+    let overflow = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      off();
+      waiting?.({ value: undefined, done: true });
+      waiting = null;
+    };
+    const off = this.on(topic, (p) => {
+      if (done || (opts.filter && !opts.filter(p))) return;
+      const v = opts.map ? opts.map(p) : (p as unknown as T);
+      if (waiting) {
+        const w = waiting;
+        waiting = null;
+        failing = null;
+        w({ value: v, done: false });
+      } else if (queue.length >= max) {
+        overflow = true;
+        finish();
+      } else queue.push(v);
+    });
+    opts.signal?.addEventListener('abort', finish, { once: true });
+    const it: AsyncIterableIterator<T> = {
+      next() {
+        if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
+        if (overflow) return Promise.reject(new Error('subscriber too slow: event buffer overflowed'));
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => {
+          waiting = resolve;
+          failing = reject;
+        });
+      },
+      return() {
+        finish();
+        void failing;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      throw(e) {
+        finish();
+        return Promise.reject(e);
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
+  }
+}

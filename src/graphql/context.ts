@@ -1,0 +1,9 @@
+import type { Principal } from '../domain/auth.js';
+import type { Services } from '../services/index.js';
+import type { Loaders } from '../services/loaders.js';
+
+export interface GraphQLContext {
+  principal: Principal | null;
+  services: Services;
+  loaders: Loaders;
+}

@@ -1,0 +1,38 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { ValidationError } from '../domain/errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type NodeType = 'Cluster' | 'Manager' | 'Worker' | 'Command' | 'ManagerTask' | 'ApiToken';
+
+/** The database id inside a global id of the expected type; a malformed one is a ValidationError naming the field. */
+export function parseId(globalId: string, type: NodeType, field: string): string {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(globalId);
+  } catch {
+    throw new ValidationError(`${field} is not a valid ${type} id`, field);
+  }
+  if (decoded.typename !== type || !UUID.test(decoded.id)) throw new ValidationError(`${field} is not a valid ${type} id`, field);
+  return decoded.id.toLowerCase();
+}
+
+export const toGlobalId = (type: NodeType, id: string) => encodeGlobalID(type, id);
+
+/** Opaque cursors: a prefix and the sort key. */
+export function encodeCursor(kind: string, key: string): string {
+  return Buffer.from(`${kind}:${key}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
+  if (cursor == null) return null;
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!raw.startsWith(`${kind}:`) || cursor.length > 1024) throw new ValidationError(`${field} is not a cursor of this list`, field);
+  return raw.slice(kind.length + 1);
+}
+
+export function pageSize(first: number | null | undefined, def: number, max: number, field = 'first'): number {
+  if (first == null) return def;
+  if (!Number.isInteger(first) || first < 0 || first > max) throw new ValidationError(`${field} must be between 0 and ${max} (got ${first})`, field);
+  return first;
+}

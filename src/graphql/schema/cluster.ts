@@ -1,0 +1,98 @@
+import { ValidationError } from '../../domain/errors.js';
+import type { Cluster } from '../../domain/types.js';
+import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
+import { decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
+import { ClusterHealthEnum, WorkerStateEnum } from './enums.js';
+import { ManagerRef } from './manager.js';
+import { StatsRef } from './stats.js';
+import { WorkerConnection } from './worker.js';
+
+export const ClusterRef = builder.objectRef<Cluster>('Cluster');
+
+export const ArtifactVersionCountRef = builder
+  .objectRef<{ name: string; version: string; workerCount: number }>('ArtifactVersionCount')
+  .implement({ fields: (t) => ({ name: t.exposeString('name'), version: t.exposeString('version'), workerCount: t.exposeInt('workerCount') }) });
+
+export const ClusterConnection = builder.connectionObject({ type: ClusterRef, name: 'ClusterConnection' }, { name: 'ClusterEdge' });
+
+export const MAX_PAGE = 500;
+
+/** Arguments and resolver of every clusters list (Query.clusters and System.clusters). */
+export const clusterListArgs = (t: any) => ({
+  first: t.arg.int({ description: `at most ${MAX_PAGE}; default 50` }),
+  after: t.arg.string(),
+  kind: t.arg.string(),
+  health: t.arg({ type: ClusterHealthEnum }),
+});
+
+export async function resolveClusterList(args: { first?: number | null; after?: string | null; kind?: string | null; health?: any }, ctx: GraphQLContext) {
+  const first = pageSize(args.first, 50, MAX_PAGE);
+  const afterName = decodeCursor('cluster', args.after);
+  const page = await ctx.services.topology.listClusters({ kind: args.kind ?? null, health: args.health ?? null }, { first, afterName });
+  for (const c of page.clusters) ctx.loaders.cluster.prime(c.id, c);
+  const edges = page.clusters.map((c) => ({ cursor: encodeCursor('cluster', c.name), node: c }));
+  return {
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+builder.node(ClusterRef, {
+  id: { resolve: (c) => c.id },
+  loadMany: (ids, ctx) => ctx.loaders.cluster.loadMany(ids) as Promise<(Cluster | null)[]>,
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'unique across the system' }),
+    kind: t.exposeString('kind', { description: 'product type: "AS", "ESB", ...' }),
+    health: t.field({ type: ClusterHealthEnum, resolve: async (c, _a, ctx) => (await ctx.loaders.summary.load(c.id))?.health ?? 'UNREACHABLE' }),
+    manager: t.field({ type: ManagerRef, nullable: true, resolve: (c, _a, ctx) => ctx.loaders.managerByCluster.load(c.id) }),
+    workerCount: t.int({ resolve: async (c, _a, ctx) => (await ctx.loaders.summary.load(c.id))?.workerCount ?? 0 }),
+    workers: t.field({
+      type: WorkerConnection,
+      args: { first: t.arg.int({ description: 'at most 1000; default 100' }), after: t.arg.string(), state: t.arg({ type: WorkerStateEnum }) },
+      resolve: async (c, args, ctx) => {
+        const first = pageSize(args.first, 100, 1000);
+        const afterMemberId = decodeCursor('worker', args.after);
+        const page = await ctx.loaders.workerPage.load({ clusterId: c.id, state: args.state ?? null, afterMemberId, first });
+        const edges = page.workers.map((w) => ({ cursor: encodeCursor('worker', w.memberId), node: w }));
+        return {
+          edges,
+          totalCount: page.totalCount,
+          pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: afterMemberId !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+        };
+      },
+    }),
+    artifacts: t.field({ type: [ArtifactVersionCountRef], description: 'what runs across the cluster: skew is visible', resolve: (c, _a, ctx) => ctx.loaders.artifacts.load(c.id) }),
+    stats: t.field({ type: StatsRef, nullable: true, resolve: (c, _a, ctx) => ctx.loaders.clusterStats.load(c.id) }),
+    statsHistory: t.field({
+      type: [StatsRef],
+      args: { since: t.arg({ type: 'DateTime' }), until: t.arg({ type: 'DateTime' }), stepSeconds: t.arg.int() },
+      description: 'one point per step (the mean over it); default: the last hour, one point a minute',
+      resolve: (c, args, ctx) => ctx.services.topology.statsHistory(c.id, args),
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  clusters: t.field({
+    type: ClusterConnection,
+    authScopes: { viewer: true },
+    args: clusterListArgs(t),
+    resolve: (_r, args, ctx) => resolveClusterList(args as any, ctx),
+  }),
+  cluster: t.field({
+    type: ClusterRef,
+    nullable: true,
+    authScopes: { viewer: true },
+    description: 'by id or by name (exactly one)',
+    args: { id: t.arg.id(), name: t.arg.string() },
+    resolve: async (_r, args, ctx) => {
+      if ((args.id == null) === (args.name == null)) throw new ValidationError('give exactly one of id and name', 'id');
+      if (args.id != null) return ctx.loaders.cluster.load(parseId(String(args.id), 'Cluster', 'id'));
+      if (args.name!.length > 200) return null;
+      return ctx.services.topology.findClusterByName(args.name!);
+    },
+  }),
+}));

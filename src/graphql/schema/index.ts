@@ -1,0 +1,13 @@
+/** Every type file, imported for its side effect of registering on the builder. */
+import './scalars.js';
+import './enums.js';
+import './errors.js';
+import './stats.js';
+import './cluster.js';
+import './manager.js';
+import './worker.js';
+import './system.js';
+import './viewer.js';
+import './api-token.js';
+import './manager-reports.js';
+import './topology-events.js';

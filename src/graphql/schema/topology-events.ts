@@ -1,0 +1,75 @@
+import type { EventMap } from '../../events/bus.js';
+import { builder } from '../builder.js';
+import { parseId } from '../ids.js';
+import { ClusterRef } from './cluster.js';
+import { MembershipChangeEnum, TopologyChangeEnum } from './enums.js';
+import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { StatsRef } from './stats.js';
+import { WorkerRef } from './worker.js';
+
+type Membership = EventMap['membership'];
+type Topology = EventMap['topology'];
+
+const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').implement({
+  fields: (t) => ({
+    change: t.field({ type: MembershipChangeEnum, resolve: (e) => e.change }),
+    cluster: t.field({ type: ClusterRef, resolve: async (e, _a, ctx) => (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at } }),
+    worker: t.field({ type: WorkerRef, resolve: (e) => e.worker }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+const TopologyEventRef = builder.objectRef<Topology>('TopologyEvent').implement({
+  fields: (t) => ({
+    change: t.field({ type: TopologyChangeEnum, resolve: (e) => e.change }),
+    // A removed cluster is gone from the database: the event carries what it was.
+    cluster: t.field({ type: ClusterRef, resolve: (e) => e.cluster }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  membershipChanged: t.field({
+    type: MembershipEventRef,
+    authScopes: { viewer: true },
+    description: 'all clusters when clusterId is omitted',
+    args: { clusterId: t.arg.id() },
+    subscribe: (_r, args, ctx) => {
+      const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
+      return ctx.services.deps.bus.subscribe('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
+    },
+    resolve: (e) => e,
+  }),
+  topologyChanged: t.field({
+    type: TopologyEventRef,
+    authScopes: { viewer: true },
+    subscribe: (_r, _a, ctx) => ctx.services.deps.bus.subscribe('topology'),
+    resolve: (e) => e,
+  }),
+  clusterStats: t.field({
+    type: StatsRef,
+    authScopes: { viewer: true },
+    args: { clusterId: t.arg.id({ required: true }) },
+    subscribe: (_r, args, ctx) => {
+      const clusterId = parseId(String(args.clusterId), 'Cluster', 'clusterId');
+      return ctx.services.deps.bus.subscribe('clusterStats', { filter: (e) => e.clusterId === clusterId, map: (e) => e.stats });
+    },
+    resolve: (s) => s,
+  }),
+}));
+
+const RemoveClusterPayload = builder.objectRef<{ cluster: { id: string; name: string; kind: string; createdAt: Date } }>('RemoveClusterPayload').implement({
+  fields: (t) => ({ cluster: t.field({ type: ClusterRef, description: 'the cluster as it was', resolve: (p) => p.cluster }) }),
+});
+const RemoveClusterResult = resultUnion('RemoveClusterResult', RemoveClusterPayload, [ValidationErrorRef, NotFoundErrorRef, ConflictErrorRef]);
+
+builder.mutationField('removeCluster', (t) =>
+  t.field({
+    type: RemoveClusterResult,
+    authScopes: { admin: true },
+    description: 'ADMIN: forgets a cluster, its manager, workers, history and commands. A manager that registers again brings it back.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) =>
+      asResult(async () => payload('RemoveClusterPayload', { cluster: await ctx.services.managers.removeCluster(parseId(String(id), 'Cluster', 'id')) })),
+  }),
+);

@@ -1,0 +1,71 @@
+import { pathToFileURL } from 'node:url';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { type App, startApp } from './server/app.js';
+
+export interface OcOverrides {
+  port?: number;
+  host?: string;
+  databaseUrl?: string | null;
+  dataDir?: string;
+  adminToken?: string;
+  managerLeaseMs?: number;
+  logLevel?: Config['logLevel'];
+}
+
+export interface OcHandle {
+  url: string;
+  port: number;
+  /** An ADMIN token that works on this instance (OC_ADMIN_TOKEN, or the one given). */
+  adminToken: string;
+  app: App;
+  stop(): Promise<void>;
+}
+
+/** Starts an OC in this process (the lab and tests use this); configuration from the environment, then overrides. */
+export async function startOc(overrides: OcOverrides = {}): Promise<OcHandle> {
+  const base = loadConfig();
+  const adminToken = overrides.adminToken ?? base.adminToken ?? `oc_lab_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const config: Config = {
+    ...base,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    adminToken,
+  };
+  const app = await startApp(config);
+  return { url: app.url, port: app.port, adminToken, app, stop: () => app.stop() };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const app = await startApp(config);
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    signals++;
+    if (signals > 1) process.exit(1);
+    app.logger.info('signal received', { signal });
+    app.stop().then(
+      () => process.exit(0),
+      (err) => {
+        app.logger.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

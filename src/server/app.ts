@@ -1,0 +1,262 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getOperationAST, GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import { createLeaseController } from '../controllers/lease-controller.js';
+import type { Loop } from '../controllers/loop.js';
+import { type Database, openDatabase } from '../db/client.js';
+import type { Principal } from '../domain/auth.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { DomainError } from '../domain/errors.js';
+import { EventBus } from '../events/bus.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { schema } from '../graphql/schema.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createServices, type Services } from '../services/index.js';
+import { createLoaders } from '../services/loaders.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface App {
+  url: string;
+  port: number;
+  server: Server;
+  services: Services;
+  database: Database;
+  bus: EventBus;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+type SocketExtra = {
+  principal?: Principal;
+};
+
+const bearer = (v: unknown): string | null => {
+  if (typeof v !== 'string') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(v);
+  return m ? m[1]! : null;
+};
+
+/** Builds and starts one OC instance: database, services, controllers, and the one HTTP/WS port. */
+export async function startApp(config: Config, opts: { clock?: Clock; logger?: Logger; database?: Database } = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  const bus = new EventBus();
+  const services = createServices({ db: database.db, bus, clock, config, logger });
+  const metrics = createMetrics(database.db);
+  const controllers: Loop[] = [createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger })];
+
+  const yoga = createYoga<{ principal?: Principal | null; extra?: SocketExtra }, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { subscriptionsProtocol: 'WS', title: 'Operations Center' },
+    logging: false,
+    context: (initial) => ({
+      principal: initial.principal ?? initial.extra?.principal ?? null,
+      services,
+      loaders: createLoaders({ db: database.db, clock }),
+    }),
+    maskedErrors: {
+      maskError(error, message) {
+        const original = (error as GraphQLError).originalError;
+        if (original instanceof DomainError) {
+          return new GraphQLError(original.message, { extensions: { code: original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code } });
+        }
+        if (error instanceof GraphQLError && !original) return error;
+        if (original instanceof GraphQLError) return original;
+        logger.error('unexpected error in a resolver', { err: original ?? error });
+        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      },
+    },
+    plugins: [metricsPlugin(metrics)],
+  });
+
+  const server = createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/healthz') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+        return;
+      }
+      if (url.pathname === '/metrics' && req.method === 'GET') {
+        const body = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+        return;
+      }
+      if (url.pathname !== '/graphql') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found: the API is at /graphql' }));
+        return;
+      }
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: `request body over ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+        return;
+      }
+      // GraphiQL itself (a browser's GET without a query) needs no token; every operation does.
+      const isGraphiQL = req.method === 'GET' && !url.searchParams.has('query') && String(req.headers.accept ?? '').includes('text/html');
+      const principal = await services.tokens.authenticate(bearer(req.headers.authorization));
+      if (!principal && !isGraphiQL && req.method !== 'OPTIONS') {
+        res
+          .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+          .end(JSON.stringify({ errors: [{ message: 'missing or unknown bearer token', extensions: { code: 'UNAUTHENTICATED' } }] }));
+        return;
+      }
+      await yoga.handle(req, res, { principal });
+    } catch (err) {
+      logger.error('request failed', { err });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+    }
+  }
+
+  // graphql-ws on the same port and path, through yoga's envelope (same auth, validation, masking).
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY_BYTES });
+  const socketsByCredential = new Map<string, Set<WebSocket>>();
+  const credentialKey = (p: Principal) => (p.kind === 'session' ? `s:${p.sessionId}` : p.kind === 'token' ? `t:${p.tokenId}` : 'bootstrap');
+  const wsServer = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onConnect: async (ctx) => {
+        const principal = await services.tokens.authenticate(bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization));
+        const socket = (ctx.extra as any).socket as WebSocket;
+        if (!principal) {
+          socket.close(4401, 'Unauthorized');
+          return false;
+        }
+        ctx.extra.principal = principal;
+        const key = credentialKey(principal);
+        let set = socketsByCredential.get(key);
+        if (!set) socketsByCredential.set(key, (set = new Set()));
+        set.add(socket);
+        socket.once('close', () => {
+          set.delete(socket);
+          if (set.size === 0) socketsByCredential.delete(key);
+        });
+        return true;
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: (ctx.extra as any).request,
+          socket: (ctx.extra as any).socket,
+          params,
+        });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (e) {
+          return [e as GraphQLError];
+        }
+        const errors = validate(s, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: s,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.debug('graphql-ws operation error', { errors: errors.map((e) => e.message) });
+      },
+    },
+    wss,
+  );
+  wss.on('connection', (socket) => {
+    metrics.sockets.inc();
+    socket.once('close', () => metrics.sockets.dec());
+  });
+
+  // A revoked token or replaced manager session loses its open sockets at once.
+  bus.on('credentialRevoked', ({ tokenId, sessionId }) => {
+    for (const key of [tokenId && `t:${tokenId}`, sessionId && `s:${sessionId}`]) {
+      if (!key) continue;
+      for (const socket of socketsByCredential.get(key) ?? []) socket.close(4401, 'token revoked');
+    }
+  });
+
+  const bootstrapToken = await services.tokens.bootstrapAdminIfEmpty();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
+  for (const c of controllers) c.start();
+  logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver });
+  if (bootstrapToken) {
+    // Shown once: the database had no token at all, and OC_ADMIN_TOKEN is not set.
+    process.stdout.write(`\nFirst start: an ADMIN token was created. It is shown only this once:\n\n  ${bootstrapToken}\n\n`);
+  }
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    server,
+    services,
+    database,
+    bus,
+    logger,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('shutting down');
+        await Promise.all(controllers.map((c) => c.stop()));
+        for (const client of wss.clients) client.close(1001, 'server shutting down');
+        await wsServer.dispose();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5000).unref();
+        });
+        if (!opts.database) await database.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Counts and times every operation, HTTP and WebSocket alike. */
+function metricsPlugin(metrics: Metrics): Plugin {
+  const observe = (args: { document: any; operationName?: string | null }, start: number, ok: boolean) => {
+    const op = getOperationAST(args.document, args.operationName ?? undefined);
+    metrics.observe(args.operationName ?? op?.name?.value, op?.operation ?? 'unknown', (performance.now() - start) / 1000, ok);
+  };
+  return {
+    onExecute({ args }) {
+      const start = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          observe(args, start, !('errors' in result && result.errors?.length));
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const start = performance.now();
+      metrics.subscriptions.inc();
+      observe(args, start, true);
+      return {
+        onSubscribeResult() {
+          return {
+            onEnd() {
+              metrics.subscriptions.dec();
+            },
+          };
+        },
+        onSubscribeError() {
+          metrics.subscriptions.dec();
+        },
+      };
+    },
+  };
+}

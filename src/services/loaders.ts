@@ -1,0 +1,51 @@
+import DataLoader from 'dataloader';
+import type { ClusterSummary, WorkerPageKey } from '../db/repositories/topology.js';
+import * as stats from '../db/repositories/stats.js';
+import * as topo from '../db/repositories/topology.js';
+import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
+import type { ServiceDeps } from './deps.js';
+
+const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] => {
+  const m = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => m.get(k) ?? null);
+};
+
+/**
+ * Per-request batched reads: every field that needs related rows goes through one of these,
+ * so a page of N clusters costs a fixed number of SQL statements, not N.
+ */
+export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
+  const { db, clock } = deps;
+  const opts = { maxBatchSize: 1000 };
+  return {
+    cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, ids), (c) => c.id), opts),
+    managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
+    manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, ids), (m) => m.id), opts),
+    summary: new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
+    clusterStats: new DataLoader<string, Stats | null>(async (ids) => {
+      const m = await stats.aggregateClusterStats(db, ids, clock.now());
+      return ids.map((id) => m.get(id) ?? null);
+    }, opts),
+    worker: new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, ids), (w) => w.id), opts),
+    workerByMember: new DataLoader<string, Worker | null>(
+      async (keys) => {
+        const parsed = keys.map((k) => {
+          const i = k.indexOf('/');
+          return { clusterId: k.slice(0, i), memberId: k.slice(i + 1) };
+        });
+        return byKey(keys, await topo.findWorkersByMembers(db, parsed), (w) => `${w.clusterId}/${w.memberId}`);
+      },
+      opts,
+    ),
+    workerPage: new DataLoader<WorkerPageKey, { workers: Worker[]; totalCount: number; hasNextPage: boolean }, string>(
+      async (keys) => topo.listWorkerPages(db, keys),
+      { ...opts, cacheKeyFn: (k) => JSON.stringify(k) },
+    ),
+    artifacts: new DataLoader<string, { name: string; version: string; workerCount: number }[]>(async (ids) => {
+      const rows = await topo.countArtifactVersions(db, ids);
+      return ids.map((id) => rows.filter((r) => r.clusterId === id));
+    }, opts),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

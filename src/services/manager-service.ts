@@ -1,0 +1,313 @@
+import type { Principal } from '../domain/auth.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import * as stats from '../db/repositories/stats.js';
+import * as tokens from '../db/repositories/tokens.js';
+import * as topo from '../db/repositories/topology.js';
+import type { Db } from '../db/client.js';
+import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { hashToken, newSecret } from './token-service.js';
+import { boundedJson, finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
+
+export const MAX_WORKERS_PER_CALL = 10_000;
+export const MAX_EVENTS_PER_CALL = 5_000;
+export const MAX_SAMPLES_PER_CALL = 10_000;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+type Enrollment = Extract<Principal, { kind: 'token' }>;
+type Session = Extract<Principal, { kind: 'session' }>;
+
+export interface RegisterInput {
+  clusterName: string;
+  kind: string;
+  host: string;
+  url: string;
+  version?: string | null;
+  workers: WorkerReport[];
+  operations?: { name: string; description?: string | null; inputSchema?: unknown }[] | null;
+}
+
+export interface StatsSample {
+  memberId: string;
+  at?: Date | null;
+  cpuPercent: number;
+  memoryMb: number;
+  requestsPerSec: number;
+  errorsPerSec: number;
+}
+
+/** Manager-side use cases: registration, membership and stats reports, leases. */
+export class ManagerService {
+  constructor(private deps: ServiceDeps) {}
+
+  async register(enrollment: Enrollment, input: RegisterInput) {
+    const clusterName = text(input.clusterName, 'clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
+    const kind = text(input.kind, 'kind', { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may contain letters, digits, "_" and "-"' }).toUpperCase();
+    const host = text(input.host, 'host', { max: 255 });
+    const url = httpUrl(input.url, 'url');
+    const version = optionalText(input.version, 'version', { max: 100 });
+    const operations = this.validateOperations(input.operations ?? []);
+    list(input.workers, 'workers', MAX_WORKERS_PER_CALL);
+    const now = this.deps.clock.now();
+    const snapshot = new Map<string, WorkerReport>();
+    input.workers.forEach((w, i) => {
+      const v = this.validateWorker(w, `workers[${i}]`);
+      if (snapshot.has(v.memberId)) throw new ValidationError(`workers[${i}].memberId "${v.memberId}" appears twice`, `workers[${i}].memberId`);
+      snapshot.set(v.memberId, v);
+    });
+    if (enrollment.clusterName && enrollment.clusterName !== clusterName) {
+      throw new ValidationError(`this enrollment token is for cluster "${enrollment.clusterName}", not "${clusterName}"`, 'clusterName');
+    }
+
+    const sessionToken = newSecret('ocs');
+    const result = await inTransaction(this.deps, async (tx, emit) => {
+      let cluster = await topo.findClusterByName(tx, clusterName);
+      let created = false;
+      if (!cluster) {
+        cluster = await topo.insertCluster(tx, { name: clusterName, kind });
+        created = true;
+      } else if (cluster.kind !== kind) {
+        throw new ConflictError(`cluster "${clusterName}" is of kind ${cluster.kind}, not ${kind}`, cluster.id);
+      }
+      const { manager, wasConnected } = await topo.upsertManager(tx, { clusterId: cluster.id, host, url, version, operations, now });
+      for (const sessionId of await tokens.revokeClusterSessions(tx, cluster.id, now)) {
+        emit({ topic: 'credentialRevoked', payload: { tokenId: null, sessionId } });
+      }
+      const session = await tokens.insertSession(tx, {
+        managerId: manager.id,
+        clusterId: cluster.id,
+        enrollmentTokenId: enrollment.tokenId,
+        tokenName: enrollment.name,
+        tokenHash: hashToken(sessionToken),
+      });
+      await this.replaceMembership(tx, emit, cluster.id, snapshot, now);
+      const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
+      if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
+      if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+      emit({ topic: 'health', payload: { clusterId: cluster.id } });
+      return { manager, cluster, sessionId: session.id };
+    });
+    this.deps.logger.info('manager registered', { cluster: clusterName, managerId: result.manager.id, workers: snapshot.size });
+    return { ...result, sessionToken };
+  }
+
+  /** The snapshot replaces what the OC had: workers gone are LEFT, new ones JOINED, changed ones STATE_CHANGED. */
+  private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date) {
+    const existing = new Map((await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
+    const left = await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
+    for (const w of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker: w, at: now } });
+    const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
+    const changed = writes.filter((w) => {
+      const prev = existing.get(w.memberId);
+      return !prev || differs(prev, w);
+    });
+    const stored = await topo.upsertWorkers(tx, clusterId, changed, now);
+    for (const w of stored) {
+      emit({ topic: 'membership', payload: { clusterId, change: existing.has(w.memberId) ? 'STATE_CHANGED' : 'JOINED', worker: w, at: now } });
+    }
+  }
+
+  async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {
+    list(events, 'events', MAX_EVENTS_PER_CALL);
+    const valid = events.map((e, i) => {
+      const field = `events[${i}]`;
+      int(e.seq, `${field}.seq`, 1, 2_147_483_647);
+      if (!MEMBERSHIP_CHANGES.includes(e.change)) throw new ValidationError(`${field}.change must be one of ${MEMBERSHIP_CHANGES.join(', ')}`, `${field}.change`);
+      return { seq: e.seq, change: e.change, worker: this.validateWorker(e.worker, `${field}.worker`) };
+    });
+    for (let i = 1; i < valid.length; i++) {
+      if (valid[i]!.seq <= valid[i - 1]!.seq) {
+        throw new ValidationError(`events must be in increasing seq order: events[${i}].seq ${valid[i]!.seq} follows ${valid[i - 1]!.seq}`, `events[${i}].seq`);
+      }
+    }
+    const now = this.deps.clock.now();
+    return inTransaction(this.deps, async (tx, emit) => {
+      const s = await tokens.lockSession(tx, session.sessionId);
+      if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
+      const fresh = valid.filter((e) => e.seq > s.lastSeq);
+      if (fresh.length > 0 && fresh[0]!.seq !== s.lastSeq + 1) {
+        const at = valid.indexOf(fresh[0]!);
+        throw new ValidationError(`seq gap: expected ${s.lastSeq + 1}, got ${fresh[0]!.seq}; nothing was applied (resend from ${s.lastSeq + 1})`, `events[${at}].seq`);
+      }
+      for (let i = 1; i < fresh.length; i++) {
+        if (fresh[i]!.seq !== fresh[i - 1]!.seq + 1) {
+          throw new ValidationError(`seq gap: ${fresh[i]!.seq} follows ${fresh[i - 1]!.seq}; nothing was applied`, `events[${valid.indexOf(fresh[i]!)}].seq`);
+        }
+      }
+      if (fresh.length > 0) {
+        await this.applyEvents(tx, emit, s.clusterId, fresh, now);
+        await tokens.setSessionSeq(tx, s.id, fresh[fresh.length - 1]!.seq);
+      }
+      await this.touch(tx, emit, s.clusterId, now);
+      return { acceptedThroughSeq: fresh.length > 0 ? fresh[fresh.length - 1]!.seq : s.lastSeq, applied: fresh.length };
+    });
+  }
+
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date) {
+    // Fold the batch per member first: one write per worker, events emitted in order.
+    const members = [...new Set(events.map((e) => e.worker.memberId))];
+    const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
+    const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
+    const emitted: { change: MembershipEvent['change']; memberId: string }[] = [];
+    const view = new Map<string, Worker | null>(members.map((m) => [m, current.get(m) ?? null]));
+    for (const e of events) {
+      const prev = view.get(e.worker.memberId) ?? null;
+      if (e.change === 'LEFT') {
+        if (prev) emitted.push({ change: 'LEFT', memberId: e.worker.memberId });
+        finalState.set(e.worker.memberId, { write: null });
+        view.set(e.worker.memberId, null);
+        continue;
+      }
+      const write = toWrite(e.worker, prev, now);
+      finalState.set(e.worker.memberId, { write });
+      view.set(e.worker.memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
+      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId: e.worker.memberId });
+    }
+    const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
+    const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
+    const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
+    const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
+    for (const e of emitted) {
+      const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
+      if (worker) emit({ topic: 'membership', payload: { clusterId, change: e.change, worker, at: now } });
+    }
+    emit({ topic: 'health', payload: { clusterId } });
+  }
+
+  async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
+    list(samples, 'samples', MAX_SAMPLES_PER_CALL);
+    const now = this.deps.clock.now();
+    const clean = samples.map((s, i) => {
+      const f = `samples[${i}]`;
+      const at = s.at ?? now;
+      if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ValidationError(`${f}.at must be a valid date-time`, `${f}.at`);
+      if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw new ValidationError(`${f}.at is more than 5 minutes in the future`, `${f}.at`);
+      return {
+        memberId: text(s.memberId, `${f}.memberId`, { max: 200 }),
+        at,
+        cpuPercent: finite(s.cpuPercent, `${f}.cpuPercent`, 0, 100_000),
+        memoryMb: finite(s.memoryMb, `${f}.memoryMb`, 0, 1e9),
+        requestsPerSec: finite(s.requestsPerSec, `${f}.requestsPerSec`, 0, 1e9),
+        errorsPerSec: finite(s.errorsPerSec, `${f}.errorsPerSec`, 0, 1e9),
+      };
+    });
+    return inTransaction(this.deps, async (tx, emit) => {
+      const s = await tokens.lockSession(tx, session.sessionId);
+      if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
+      const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
+      const agg = (await stats.aggregateClusterStats(tx, [s.clusterId], now)).get(s.clusterId) ?? null;
+      if (agg && accepted > 0) {
+        await stats.recordClusterStats(tx, s.clusterId, agg, this.deps.config.statsBucketSeconds);
+        emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: agg } });
+      }
+      await this.touch(tx, emit, s.clusterId, now);
+      return { accepted, stats: agg };
+    });
+  }
+
+  /** Any call of a manager renews its lease; a manager coming back is announced. */
+  private async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
+    if (await topo.touchManager(tx, clusterId, now)) {
+      const [c] = await topo.findClustersByIds(tx, [clusterId]);
+      if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+      emit({ topic: 'health', payload: { clusterId } });
+    }
+  }
+
+  /** Renews the lease outside any other work (held subscriptions call this periodically). */
+  async renewLease(clusterId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await inTransaction(this.deps, (tx, emit) => this.touch(tx, emit, clusterId, now));
+  }
+
+  /** Expires leases that ran out; returns the clusters that became UNREACHABLE. */
+  async expireLeases(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const cutoff = new Date(now.getTime() - this.deps.config.managerLeaseMs);
+    return inTransaction(this.deps, async (tx, emit) => {
+      const ids = await topo.expireManagerLeases(tx, cutoff);
+      for (const c of await topo.findClustersByIds(tx, ids)) {
+        emit({ topic: 'topology', payload: { clusterId: c.id, change: 'MANAGER_DISCONNECTED', at: now, cluster: c } });
+        emit({ topic: 'health', payload: { clusterId: c.id } });
+      }
+      if (ids.length) this.deps.logger.warn('manager lease expired', { clusterIds: ids });
+      return ids;
+    });
+  }
+
+  /** ADMIN: removes a cluster and everything of it (its manager's session ends). */
+  async removeCluster(clusterId: string) {
+    const now = this.deps.clock.now();
+    return inTransaction(this.deps, async (tx, emit) => {
+      for (const sessionId of await tokens.revokeClusterSessions(tx, clusterId, now)) {
+        emit({ topic: 'credentialRevoked', payload: { tokenId: null, sessionId } });
+      }
+      const c = await topo.deleteCluster(tx, clusterId);
+      if (!c) throw new NotFoundError(`no cluster with id ${clusterId}`, clusterId);
+      emit({ topic: 'topology', payload: { clusterId, change: 'CLUSTER_REMOVED', at: now, cluster: c } });
+      return c;
+    });
+  }
+
+  private validateWorker(w: WorkerReport, field: string): WorkerReport {
+    const memberId = text(w.memberId, `${field}.memberId`, { max: 200 });
+    const host = text(w.host, `${field}.host`, { max: 255 });
+    if (w.port != null) int(w.port, `${field}.port`, 0, 65535);
+    if (w.state != null && !WORKER_STATES.includes(w.state)) throw new ValidationError(`${field}.state must be one of ${WORKER_STATES.join(', ')}`, `${field}.state`);
+    if (w.startedAt != null && (!(w.startedAt instanceof Date) || Number.isNaN(w.startedAt.getTime()))) {
+      throw new ValidationError(`${field}.startedAt must be a valid date-time`, `${field}.startedAt`);
+    }
+    if (w.artifacts) {
+      list(w.artifacts, `${field}.artifacts`, 100);
+      w.artifacts.forEach((a, j) => {
+        text(a.name, `${field}.artifacts[${j}].name`, { max: 200 });
+        text(a.version, `${field}.artifacts[${j}].version`, { max: 100 });
+      });
+    }
+    return { ...w, memberId, host };
+  }
+
+  private validateOperations(ops: NonNullable<RegisterInput['operations']>): ManagerOperationSpec[] {
+    list(ops, 'operations', 200);
+    const seen = new Set<string>();
+    return ops.map((o, i) => {
+      const name = text(o.name, `operations[${i}].name`, { max: 100, pattern: /^[A-Za-z_][A-Za-z0-9_.-]*$/, patternHint: 'must be an identifier' });
+      if (seen.has(name)) throw new ValidationError(`operations[${i}].name "${name}" appears twice`, `operations[${i}].name`);
+      seen.add(name);
+      return {
+        name,
+        description: optionalText(o.description, `operations[${i}].description`, { max: 2000 }),
+        inputSchema: boundedJson(o.inputSchema ?? null, `operations[${i}].inputSchema`, 16 * 1024),
+      };
+    });
+  }
+}
+
+function toWrite(r: WorkerReport, prev: Worker | null, now: Date): topo.WorkerWrite {
+  const state: WorkerState = r.state ?? prev?.state ?? 'RUNNING';
+  const artifacts: DeployedArtifact[] = r.artifacts
+    ? r.artifacts.map((a) => {
+        const kept = prev?.artifacts.find((p) => p.name === a.name && p.version === a.version);
+        return { name: a.name, version: a.version, deployedAt: (a.deployedAt ?? (kept ? new Date(kept.deployedAt) : now)).toISOString() };
+      })
+    : (prev?.artifacts ?? []);
+  return {
+    memberId: r.memberId,
+    host: r.host,
+    port: r.port ?? null,
+    state,
+    startedAt: r.startedAt !== undefined ? (r.startedAt ?? null) : (prev?.startedAt ?? null),
+    stateChangedAt: prev && prev.state === state ? prev.stateChangedAt : now,
+    artifacts,
+  };
+}
+
+function differs(prev: Worker, w: topo.WorkerWrite): boolean {
+  return (
+    prev.host !== w.host ||
+    prev.port !== w.port ||
+    prev.state !== w.state ||
+    (prev.startedAt?.getTime() ?? null) !== (w.startedAt?.getTime() ?? null) ||
+    JSON.stringify(prev.artifacts) !== JSON.stringify(w.artifacts)
+  );
+}

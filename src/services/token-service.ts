@@ -1,0 +1,114 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../domain/auth.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { ROLES, type Role } from '../domain/types.js';
+import * as repo from '../db/repositories/tokens.js';
+import type { ApiTokenRow } from '../db/repositories/tokens.js';
+import { inTransaction, type ServiceDeps } from './deps.js';
+import { NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
+
+export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
+export const newSecret = (prefix: 'oc' | 'ocs') => `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+const CACHE_TTL_MS = 5_000;
+const TOUCH_EVERY_MS = 30_000;
+
+/**
+ * Identity: creates, revokes and lists tokens, and turns a bearer secret into a Principal.
+ * Lookups are cached briefly; a revocation evicts the cache at once (bus event, bridged to other instances).
+ */
+export class TokenService {
+  private cache = new Map<string, { principal: Principal | null; at: number }>();
+  private touched = new Map<string, number>();
+
+  constructor(private deps: ServiceDeps) {
+    deps.bus.on('credentialRevoked', () => this.cache.clear());
+  }
+
+  async authenticate(secret: string | null | undefined): Promise<Principal | null> {
+    if (!secret || secret.length > 512) return null;
+    const { adminToken } = this.deps.config;
+    if (adminToken && secret.length === adminToken.length && timingSafeEqual(Buffer.from(secret), Buffer.from(adminToken))) {
+      return { kind: 'bootstrap', name: 'bootstrap-admin', role: 'ADMIN', tokenId: null };
+    }
+    const hash = hashToken(secret);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && now - hit.at < CACHE_TTL_MS) {
+      if (hit.principal) this.touch(hit.principal, now);
+      return hit.principal;
+    }
+    const principal = await this.lookup(hash);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { principal, at: now });
+    if (principal) this.touch(principal, now);
+    return principal;
+  }
+
+  private async lookup(hash: string): Promise<Principal | null> {
+    const { db } = this.deps;
+    if (hash.length === 0) return null;
+    const t = await repo.findApiTokenByHash(db, hash);
+    if (t) {
+      if (t.revokedAt) return null;
+      return { kind: 'token', name: t.name, role: t.role, tokenId: t.id, clusterName: t.clusterName };
+    }
+    const s = await repo.findSessionByHash(db, hash);
+    if (!s || s.revokedAt) return null;
+    return { kind: 'session', name: s.tokenName, role: 'MANAGER', sessionId: s.id, clusterId: s.clusterId, managerId: s.managerId };
+  }
+
+  /** lastUsedAt is kept to the half-minute: not one write per request. */
+  private touch(p: Principal, now: number) {
+    if (p.kind !== 'token') return;
+    const last = this.touched.get(p.tokenId) ?? 0;
+    if (now - last < TOUCH_EVERY_MS) return;
+    this.touched.set(p.tokenId, now);
+    repo.touchApiToken(this.deps.db, p.tokenId, new Date(now)).catch((err) => this.deps.logger.warn('token touch failed', { err }));
+  }
+
+  async create(input: { name: unknown; role: unknown; clusterName?: unknown }): Promise<{ token: string; apiToken: ApiTokenRow }> {
+    const name = text(input.name, 'name', { max: 100 });
+    if (typeof input.role !== 'string' || !ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, 'role');
+    const role = input.role as Role;
+    const clusterName = optionalText(input.clusterName, 'clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
+    if (clusterName && role !== 'MANAGER') throw new ValidationError('clusterName only applies to MANAGER (enrollment) tokens', 'clusterName');
+    const token = newSecret('oc');
+    const apiToken = await repo.insertApiToken(this.deps.db, { name, role, clusterName, tokenHash: hashToken(token) });
+    this.deps.logger.info('api token created', { tokenId: apiToken.id, name, role });
+    return { token, apiToken };
+  }
+
+  async revoke(id: string): Promise<ApiTokenRow> {
+    const { clock } = this.deps;
+    return inTransaction(this.deps, async (tx, emit) => {
+      const t = await repo.revokeApiToken(tx, id, clock.now());
+      if (!t) throw new NotFoundError(`no API token with id ${id}`, id);
+      emit({ topic: 'credentialRevoked', payload: { tokenId: id, sessionId: null } });
+      // Manager sessions obtained with a revoked enrollment token end with it.
+      for (const sessionId of await repo.revokeSessionsOfEnrollment(tx, id, clock.now())) {
+        emit({ topic: 'credentialRevoked', payload: { tokenId: null, sessionId } });
+      }
+      return t;
+    });
+  }
+
+  list(): Promise<ApiTokenRow[]> {
+    return repo.listApiTokens(this.deps.db);
+  }
+
+  /** On an empty database with no configured admin token, makes one admin token and returns its secret (shown once). */
+  async bootstrapAdminIfEmpty(): Promise<string | null> {
+    if (this.deps.config.adminToken) return null;
+    if ((await repo.countApiTokens(this.deps.db)) > 0) return null;
+    const { token } = await this.create({ name: 'first-admin', role: 'ADMIN' });
+    return token;
+  }
+
+  /** Is the session still the live one? (A revoked or replaced session is refused.) */
+  async sessionIsLive(sessionId: string): Promise<boolean> {
+    const s = await repo.lockSession(this.deps.db, sessionId);
+    return Boolean(s && !s.revokedAt);
+  }
+}
+

@@ -1,0 +1,51 @@
+import * as stats from '../db/repositories/stats.js';
+import * as topo from '../db/repositories/topology.js';
+import { ValidationError } from '../domain/errors.js';
+import type { ClusterHealth, Stats } from '../domain/types.js';
+import type { ServiceDeps } from './deps.js';
+
+export const MAX_HISTORY_POINTS = 10_000;
+
+/** Read-side use cases that are more than one lookup. */
+export class TopologyService {
+  constructor(private deps: ServiceDeps) {}
+
+  listClusters(filter: { kind?: string | null; health?: ClusterHealth | null }, page: { first: number; afterName: string | null }) {
+    return topo.listClusters(this.deps.db, { kind: filter.kind?.toUpperCase() ?? null, health: filter.health ?? null }, page);
+  }
+
+  findClusterByName(name: string) {
+    return topo.findClusterByName(this.deps.db, name);
+  }
+
+  async systemCounts() {
+    const [clusterCount, workerCount] = await Promise.all([topo.countClusters(this.deps.db), topo.countWorkers(this.deps.db)]);
+    return { clusterCount, workerCount };
+  }
+
+  systemStats(): Promise<Stats | null> {
+    return stats.aggregateSystemStats(this.deps.db, this.deps.clock.now());
+  }
+
+  /** History of a cluster: defaults to the last hour, one point per minute; bounded number of points. */
+  statsHistory(clusterId: string, args: { since?: Date | null; until?: Date | null; stepSeconds?: number | null }): Promise<Stats[]> {
+    const now = this.deps.clock.now();
+    const until = args.until ?? now;
+    const since = args.since ?? new Date(until.getTime() - 3600_000);
+    if (since.getTime() > until.getTime()) throw new ValidationError('since must be before until', 'since');
+    const minStep = this.deps.config.statsBucketSeconds;
+    const step = args.stepSeconds ?? Math.max(minStep, 60);
+    if (!Number.isInteger(step) || step < minStep || step > 86_400 * 31) {
+      throw new ValidationError(`stepSeconds must be a whole number between ${minStep} (the stored resolution) and ${86_400 * 31}`, 'stepSeconds');
+    }
+    if ((until.getTime() - since.getTime()) / 1000 / step > MAX_HISTORY_POINTS) {
+      throw new ValidationError(`the window holds more than ${MAX_HISTORY_POINTS} steps; widen stepSeconds or narrow the window`, 'stepSeconds');
+    }
+    return stats.clusterStatsHistory(this.deps.db, clusterId, since, until, step);
+  }
+
+  async pruneStats(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - this.deps.config.statsRetentionHours * 3600_000);
+    return stats.pruneClusterStats(this.deps.db, before);
+  }
+}
