@@ -18,6 +18,8 @@ export type Notify = (channel: string, payload: string) => void;
 
 export interface Database {
   db: Db;
+  /** SQL statements sent so far (tests assert bounded statement counts with it). */
+  readonly queryCount: number;
   driver: 'pglite' | 'pg';
   /** LISTEN on a channel; resolves once listening. Returns an unlisten function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
@@ -34,18 +36,27 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
+function counter() {
+  const c = { n: 0, logger: { logQuery: () => void c.n++ } };
+  return c;
+}
+
 /** Opens the database and applies every migration (the app and the tests both do this; never push). */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
     const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
     pool.on('error', () => {}); // idle client errors are surfaced on the next query
-    const db = drizzlePg({ client: pool }) as unknown as Db;
+    const count = counter();
+    const db = drizzlePg({ client: pool, logger: count.logger }) as unknown as Db;
     await migratePg(db as any, { migrationsFolder: MIGRATIONS_FOLDER });
     let listener: pg.Client | null = null;
     const handlers = new Map<string, Set<(p: string) => void>>();
     return {
       db,
       driver: 'pg',
+      get queryCount() {
+        return count.n;
+      },
       async listen(channel, onPayload) {
         if (!listener) {
           listener = new pg.Client({ connectionString: opts.url! });
@@ -75,11 +86,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite({ client }) as unknown as Db;
+  const count = counter();
+  const db = drizzlePglite({ client, logger: count.logger }) as unknown as Db;
   await migratePglite(db as any, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db,
     driver: 'pglite',
+    get queryCount() {
+      return count.n;
+    },
     async listen(channel, onPayload) {
       const unlisten = await client.listen(channel, onPayload);
       return unlisten;

@@ -6,4 +6,6 @@ export interface GraphQLContext {
   principal: Principal | null;
   services: Services;
   loaders: Loaders;
+  /** Drops cached reads: a subscription calls it before resolving each event, so nested fields see fresh data. */
+  refreshLoaders(): void;
 }

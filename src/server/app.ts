@@ -6,7 +6,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { createLeaseController } from '../controllers/lease-controller.js';
-import type { Loop } from '../controllers/loop.js';
+import { createRolloutController } from '../controllers/rollout-controller.js';
 import { type Database, openDatabase } from '../db/client.js';
 import type { Principal } from '../domain/auth.js';
 import { type Clock, systemClock } from '../domain/clock.js';
@@ -50,7 +50,10 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
   const bus = new EventBus();
   const services = createServices({ db: database.db, bus, clock, config, logger });
   const metrics = createMetrics(database.db);
-  const controllers: Loop[] = [createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger })];
+  const controllers: { start(): void; stop(): Promise<void> }[] = [
+    createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger }),
+    createRolloutController({ rollouts: services.rollouts, bus, logger }),
+  ];
 
   const yoga = createYoga<{ principal?: Principal | null; extra?: SocketExtra }, GraphQLContext>({
     schema,
@@ -58,11 +61,17 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
     landingPage: false,
     graphiql: { subscriptionsProtocol: 'WS', title: 'Operations Center' },
     logging: false,
-    context: (initial) => ({
-      principal: initial.principal ?? initial.extra?.principal ?? null,
-      services,
-      loaders: createLoaders({ db: database.db, clock }),
-    }),
+    context: (initial) => {
+      const ctx: GraphQLContext = {
+        principal: initial.principal ?? initial.extra?.principal ?? null,
+        services,
+        loaders: createLoaders({ db: database.db, clock }),
+        refreshLoaders() {
+          ctx.loaders = createLoaders({ db: database.db, clock });
+        },
+      };
+      return ctx;
+    },
     maskedErrors: {
       maskError(error, message) {
         const original = (error as GraphQLError).originalError;

@@ -1,14 +1,19 @@
+import { CommandService } from './command-service.js';
 import type { ServiceDeps } from './deps.js';
 import { ManagerService } from './manager-service.js';
 import { TokenService } from './token-service.js';
+import { RolloutService } from './rollout-service.js';
 import { TopologyService } from './topology-service.js';
 
 export function createServices(deps: ServiceDeps) {
+  const managers = new ManagerService(deps);
   return {
     deps,
     tokens: new TokenService(deps),
-    managers: new ManagerService(deps),
+    managers,
     topology: new TopologyService(deps),
+    commands: new CommandService(deps, managers),
+    rollouts: new RolloutService(deps),
   };
 }
 

@@ -3,6 +3,7 @@ import type { ClusterSummary, WorkerPageKey } from '../db/repositories/topology.
 import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
+import { createCommandLoaders } from './command-loaders.js';
 import type { ServiceDeps } from './deps.js';
 
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] => {
@@ -18,6 +19,7 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
   const { db, clock } = deps;
   const opts = { maxBatchSize: 1000 };
   return {
+    ...createCommandLoaders(deps),
     cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, ids), (c) => c.id), opts),
     managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
     manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, ids), (m) => m.id), opts),

@@ -206,7 +206,7 @@ export class ManagerService {
   }
 
   /** Any call of a manager renews its lease; a manager coming back is announced. */
-  private async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
+  async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
     if (await topo.touchManager(tx, clusterId, now)) {
       const [c] = await topo.findClustersByIds(tx, [clusterId]);
       if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });

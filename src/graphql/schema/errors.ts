@@ -4,51 +4,63 @@ import { builder } from '../builder.js';
 
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
+/**
+ * What a result union carries for a DomainError: its fields, as a plain object. (graphql-js
+ * treats an Error instance returned by a resolver as thrown, so the error itself cannot be the value.)
+ */
+export type ErrorValue<E extends DomainError = DomainError> = { [K in Exclude<keyof E, 'name' | 'stack' | 'cause'>]: E[K] } & { __typename: string };
+
+export function errorValue<E extends DomainError>(e: E): ErrorValue<E> {
+  return { ...e, message: e.message, code: e.code, __typename: e.name } as unknown as ErrorValue<E>;
+}
+
+const isError = (typename: string) => (v: unknown) => (v as { __typename?: unknown } | null)?.__typename === typename;
+
 /** Business failures are members of each mutation's result union, all implementing Error. */
-export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
+export const ErrorInterface = builder.interfaceRef<ErrorValue>('Error').implement({
   fields: (t) => ({
     message: t.exposeString('message'),
     code: t.exposeString('code'),
   }),
 });
 
-export const ValidationErrorRef = builder.objectRef<ValidationError>('ValidationError').implement({
+export const ValidationErrorRef = builder.objectRef<ErrorValue<ValidationError>>('ValidationError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof ValidationError,
+  isTypeOf: isError('ValidationError'),
   fields: (t) => ({ field: t.exposeString('field', { nullable: true, description: 'The input path that is wrong, e.g. "input.strategy.batchSize"' }) }),
 });
-export const NotFoundErrorRef = builder.objectRef<NotFoundError>('NotFoundError').implement({
+export const NotFoundErrorRef = builder.objectRef<ErrorValue<NotFoundError>>('NotFoundError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof NotFoundError,
+  isTypeOf: isError('NotFoundError'),
   fields: (t) => ({ resourceId: t.exposeString('resourceId', { nullable: true }) }),
 });
-export const ConflictErrorRef = builder.objectRef<ConflictError>('ConflictError').implement({
+export const ConflictErrorRef = builder.objectRef<ErrorValue<ConflictError>>('ConflictError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof ConflictError,
+  isTypeOf: isError('ConflictError'),
   fields: (t) => ({ conflictingId: t.exposeString('conflictingId', { nullable: true, description: 'The global id of what is in the way, when known' }) }),
 });
-export const UnreachableErrorRef = builder.objectRef<UnreachableError>('UnreachableError').implement({
+export const UnreachableErrorRef = builder.objectRef<ErrorValue<UnreachableError>>('UnreachableError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof UnreachableError,
+  isTypeOf: isError('UnreachableError'),
   fields: () => ({}),
 });
-export const TimeoutErrorRef = builder.objectRef<TimeoutError>('TimeoutError').implement({
+export const TimeoutErrorRef = builder.objectRef<ErrorValue<TimeoutError>>('TimeoutError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof TimeoutError,
+  isTypeOf: isError('TimeoutError'),
   fields: (t) => ({ timeoutMs: t.exposeInt('timeoutMs') }),
 });
-export const OperationFailedErrorRef = builder.objectRef<OperationFailedError>('OperationFailedError').implement({
+export const OperationFailedErrorRef = builder.objectRef<ErrorValue<OperationFailedError>>('OperationFailedError').implement({
   interfaces: [ErrorInterface],
-  isTypeOf: (v) => v instanceof OperationFailedError,
+  isTypeOf: isError('OperationFailedError'),
   fields: (t) => ({ result: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.result }) }),
 });
 
 /** Runs a mutation's use case; expected failures become values of its result union. */
-export async function asResult<T>(fn: () => Promise<T>): Promise<T | DomainError> {
+export async function asResult<T>(fn: () => Promise<T>): Promise<T | ErrorValue> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof DomainError) return e;
+    if (e instanceof DomainError) return errorValue(e);
     throw e;
   }
 }
@@ -56,7 +68,7 @@ export async function asResult<T>(fn: () => Promise<T>): Promise<T | DomainError
 /** A payload object marked with its GraphQL type, so result unions can resolve it. */
 export const payload = <N extends string, T extends object>(typename: N, value: T) => Object.assign(value, { __typename: typename });
 
-/** Declares a result union: the payload type plus error types. */
+/** Declares a result union: the payload type plus error types. Every member is resolved by its __typename. */
 export function resultUnion(name: string, payloadRef: any, errors: any[], description?: string): UnionRef<BuilderTypes, unknown, unknown> {
   return builder.unionType(name, {
     description,

@@ -11,3 +11,6 @@ import './viewer.js';
 import './api-token.js';
 import './manager-reports.js';
 import './topology-events.js';
+import './manager-task.js';
+import './command.js';
+import './operation.js';

@@ -1,0 +1,246 @@
+import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type { ArtifactSpec, Command, CommandEvent, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepState, TaskAction, TaskState } from '../../domain/types.js';
+import type { Db } from '../client.js';
+import { commandEvents, commands, commandSteps, managerTasks } from '../schema/index.js';
+
+const toCommand = (r: typeof commands.$inferSelect): Command => ({ ...r, kind: r.kind as CommandKind, state: r.state as CommandState });
+const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState });
+const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
+
+export const ACTIVE_STATES: CommandState[] = ['PENDING', 'RUNNING', 'PAUSED'];
+
+export interface NewCommand {
+  kind: CommandKind;
+  state: CommandState;
+  clusterId: string | null;
+  parentId?: string | null;
+  strategy: RolloutStrategy;
+  artifact?: ArtifactSpec | null;
+  kinds?: string[] | null;
+  maxParallelClusters?: number | null;
+  operation?: string | null;
+  arguments?: unknown;
+  requestedBy: string;
+  message?: string | null;
+  startedAt?: Date | null;
+  createdAt?: Date;
+}
+
+export async function insertCommand(db: Db, v: NewCommand): Promise<Command> {
+  const [r] = await db.insert(commands).values(v).returning();
+  return toCommand(r!);
+}
+
+export async function insertSteps(db: Db, commandId: string, memberIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < memberIds.length; i += 1000) {
+    await db.insert(commandSteps).values(memberIds.slice(i, i + 1000).map((memberId, j) => ({ commandId, index: i + j, memberId, state: 'PENDING' })));
+  }
+}
+
+export async function findCommandsByIds(db: Db, ids: readonly string[]): Promise<Command[]> {
+  if (ids.length === 0) return [];
+  return (await db.select().from(commands).where(inArray(commands.id, [...ids]))).map(toCommand);
+}
+
+/** Locks a command for the rest of the transaction, or returns null if another driver holds it (or it is gone). */
+export async function lockCommand(db: Db, id: string, opts: { skipLocked: boolean }): Promise<Command | null> {
+  const q = db.select().from(commands).where(eq(commands.id, id));
+  const [r] = await (opts.skipLocked ? q.for('update', { skipLocked: true }) : q.for('update')).limit(1);
+  return r ? toCommand(r) : null;
+}
+
+/** Active commands the driver should look at: woken by time, or all of them on a full sweep. */
+export async function listActiveCommandIds(db: Db, opts: { dueBy?: Date }): Promise<{ id: string; kind: CommandKind; parentId: string | null }[]> {
+  const conds: SQL[] = [inArray(commands.state, ACTIVE_STATES)];
+  if (opts.dueBy) conds.push(lte(commands.wakeAt, opts.dueBy));
+  const rows = await db.select({ id: commands.id, kind: commands.kind, parentId: commands.parentId }).from(commands).where(and(...conds)).orderBy(asc(commands.createdAt));
+  return rows.map((r) => ({ ...r, kind: r.kind as CommandKind }));
+}
+
+export async function findActiveRollout(db: Db, clusterId: string): Promise<Command | null> {
+  const [r] = await db
+    .select()
+    .from(commands)
+    .where(and(eq(commands.clusterId, clusterId), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, ['RESTART', 'DEPLOY'])))
+    .limit(1);
+  return r ? toCommand(r) : null;
+}
+
+export async function findActiveRolloutIdsByClusters(db: Db, clusterIds: readonly string[]): Promise<string[]> {
+  if (clusterIds.length === 0) return [];
+  const rows = await db
+    .select({ id: commands.id })
+    .from(commands)
+    .where(and(inArray(commands.clusterId, [...clusterIds]), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, ['RESTART', 'DEPLOY'])));
+  return rows.map((r) => r.id);
+}
+
+export type CommandPatch = Partial<Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result'>>;
+
+export async function updateCommand(db: Db, id: string, patch: CommandPatch, now: Date): Promise<Command> {
+  const [r] = await db
+    .update(commands)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(commands.id, id))
+    .returning();
+  return toCommand(r!);
+}
+
+export async function listChildren(db: Db, parentIds: readonly string[]): Promise<Command[]> {
+  if (parentIds.length === 0) return [];
+  return (
+    await db
+      .select()
+      .from(commands)
+      .where(inArray(commands.parentId, [...parentIds]))
+      .orderBy(asc(commands.createdAt), asc(commands.id))
+  ).map(toCommand);
+}
+
+export interface CommandFilter {
+  clusterId?: string | null;
+  state?: CommandState | null;
+  kind?: CommandKind | null;
+  topLevelOnly?: boolean;
+}
+
+/** Newest first; the cursor is (createdAt, id) of the last row seen. */
+export async function listCommands(db: Db, f: CommandFilter, page: { first: number; after: { createdAt: Date; id: string } | null }) {
+  const conds: SQL[] = [];
+  if (f.clusterId) conds.push(eq(commands.clusterId, f.clusterId));
+  if (f.state) conds.push(eq(commands.state, f.state));
+  if (f.kind) conds.push(eq(commands.kind, f.kind));
+  if (f.topLevelOnly) conds.push(isNull(commands.parentId));
+  const where = conds.length ? and(...conds) : undefined;
+  const pageConds = [...conds];
+  if (page.after) {
+    pageConds.push(
+      sql`(${commands.createdAt}, ${commands.id}) < (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`,
+    );
+  }
+  const [rows, total] = await Promise.all([
+    db
+      .select()
+      .from(commands)
+      .where(pageConds.length ? and(...pageConds) : undefined)
+      .orderBy(desc(commands.createdAt), desc(commands.id))
+      .limit(page.first + 1),
+    db.select({ n: sql<number>`count(*)::int` }).from(commands).where(where),
+  ]);
+  return { commands: rows.slice(0, page.first).map(toCommand), hasNextPage: rows.length > page.first, totalCount: total[0]?.n ?? 0 };
+}
+
+// ---------- steps ----------
+
+export async function listSteps(db: Db, commandIds: readonly string[]): Promise<CommandStep[]> {
+  if (commandIds.length === 0) return [];
+  return (
+    await db
+      .select()
+      .from(commandSteps)
+      .where(inArray(commandSteps.commandId, [...commandIds]))
+      .orderBy(asc(commandSteps.commandId), asc(commandSteps.index))
+  ).map(toStep);
+}
+
+export async function updateStep(db: Db, commandId: string, index: number, patch: Partial<Pick<CommandStep, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId'>>): Promise<void> {
+  await db
+    .update(commandSteps)
+    .set(patch)
+    .where(and(eq(commandSteps.commandId, commandId), eq(commandSteps.index, index)));
+}
+
+/** Progress counts of several commands in one statement. */
+export async function countSteps(db: Db, commandIds: readonly string[]): Promise<Map<string, Record<StepState, number>>> {
+  const out = new Map<string, Record<StepState, number>>();
+  if (commandIds.length === 0) return out;
+  const rows = await db
+    .select({ commandId: commandSteps.commandId, state: commandSteps.state, n: sql<number>`count(*)::int` })
+    .from(commandSteps)
+    .where(inArray(commandSteps.commandId, [...commandIds]))
+    .groupBy(commandSteps.commandId, commandSteps.state);
+  for (const r of rows) {
+    let m = out.get(r.commandId);
+    if (!m) out.set(r.commandId, (m = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, SKIPPED: 0 }));
+    m[r.state as StepState] = r.n;
+  }
+  return out;
+}
+
+// ---------- tasks ----------
+
+export async function insertTask(
+  db: Db,
+  v: { commandId: string; clusterId: string; action: TaskAction; memberIds: string[]; artifact?: ArtifactSpec | null; operation?: string | null; arguments?: unknown; createdAt: Date },
+): Promise<ManagerTask> {
+  const [r] = await db
+    .insert(managerTasks)
+    .values({ ...v, state: 'PENDING', updatedAt: v.createdAt })
+    .returning();
+  return toTask(r!);
+}
+
+export async function findTasksByIds(db: Db, ids: readonly string[]): Promise<ManagerTask[]> {
+  if (ids.length === 0) return [];
+  return (await db.select().from(managerTasks).where(inArray(managerTasks.id, [...ids]))).map(toTask);
+}
+
+export async function lockTask(db: Db, id: string): Promise<ManagerTask | null> {
+  const [r] = await db.select().from(managerTasks).where(eq(managerTasks.id, id)).for('update').limit(1);
+  return r ? toTask(r) : null;
+}
+
+export async function listTasksByCommands(db: Db, commandIds: readonly string[]): Promise<ManagerTask[]> {
+  if (commandIds.length === 0) return [];
+  return (
+    await db
+      .select()
+      .from(managerTasks)
+      .where(inArray(managerTasks.commandId, [...commandIds]))
+      .orderBy(asc(managerTasks.createdAt), asc(managerTasks.id))
+  ).map(toTask);
+}
+
+/** What a (re)connecting manager must pick up: its cluster's tasks not finished yet, oldest first. */
+export async function listUnfinishedTasks(db: Db, clusterId: string): Promise<ManagerTask[]> {
+  return (
+    await db
+      .select()
+      .from(managerTasks)
+      .where(and(eq(managerTasks.clusterId, clusterId), inArray(managerTasks.state, ['PENDING', 'ACCEPTED'])))
+      .orderBy(asc(managerTasks.createdAt), asc(managerTasks.id))
+  ).map(toTask);
+}
+
+export async function updateTask(db: Db, id: string, patch: Partial<Pick<ManagerTask, 'state' | 'message' | 'result'>>, now: Date): Promise<ManagerTask> {
+  const [r] = await db
+    .update(managerTasks)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(managerTasks.id, id))
+    .returning();
+  return toTask(r!);
+}
+
+export async function countDeliveries(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(managerTasks)
+    .set({ deliveries: sql`${managerTasks.deliveries} + 1` })
+    .where(inArray(managerTasks.id, [...ids]));
+}
+
+// ---------- history ----------
+
+export async function insertEvents(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insert(commandEvents).values([...rows]);
+}
+
+export async function listEvents(db: Db, commandIds: readonly string[]): Promise<CommandEvent[]> {
+  if (commandIds.length === 0) return [];
+  return db
+    .select()
+    .from(commandEvents)
+    .where(inArray(commandEvents.commandId, [...commandIds]))
+    .orderBy(asc(commandEvents.id));
+}

@@ -1,0 +1,117 @@
+import * as cmds from '../db/repositories/commands.js';
+import * as topo from '../db/repositories/topology.js';
+import type { Db } from '../db/client.js';
+import { planPatch } from '../domain/rollout/patch.js';
+import { planRollout } from '../domain/rollout/plan.js';
+import { NEW_TASK } from '../domain/rollout/types.js';
+import type { Command } from '../domain/types.js';
+import { isTerminalCommand } from '../domain/types.js';
+import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+
+/**
+ * Applies the rollout planners' decisions: one command per transaction, under its row lock
+ * (FOR UPDATE SKIP LOCKED), so that two OC instances never drive the same command, and a
+ * crash at any point leaves either the whole decision or none of it.
+ */
+export class RolloutService {
+  constructor(private deps: ServiceDeps) {}
+
+  /** Advances one command if nobody else is driving it right now; returns whether it changed. */
+  advance(commandId: string): Promise<boolean> {
+    return inTransaction(this.deps, async (tx, emit) => {
+      const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
+      if (!command || isTerminalCommand(command.state)) return false;
+      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command);
+      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command);
+      return false; // OPERATION commands end by the manager's answer or their timeout
+    });
+  }
+
+  private async advanceRollout(tx: Db, emit: Emit, command: Command): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const clusterId = command.clusterId!;
+    const [steps, workers, tasks, managers] = await Promise.all([
+      cmds.listSteps(tx, [command.id]),
+      topo.listWorkersByCluster(tx, clusterId),
+      cmds.listTasksByCommands(tx, [command.id]),
+      topo.findManagersByClusterIds(tx, [clusterId]),
+    ]);
+    const manager = managers[0];
+    const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
+
+    let newTaskId: string | null = null;
+    if (d.newTask) {
+      const task = await cmds.insertTask(tx, {
+        commandId: command.id,
+        clusterId,
+        action: command.kind === 'RESTART' ? 'RESTART_WORKERS' : 'DEPLOY_ARTIFACT',
+        memberIds: d.newTask.memberIds,
+        artifact: command.kind === 'RESTART' ? null : command.artifact,
+        createdAt: now,
+      });
+      newTaskId = task.id;
+      emit({ topic: 'task', payload: { taskId: task.id, clusterId, commandId: command.id, state: task.state } });
+    }
+    for (const u of d.stepUpdates) {
+      const { index, ...patch } = u;
+      await cmds.updateStep(tx, command.id, index, { ...patch, taskId: patch.taskId === NEW_TASK ? newTaskId : patch.taskId });
+    }
+    for (const id of d.cancelTaskIds) {
+      await cmds.updateTask(tx, id, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now);
+      emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
+    }
+    const changed = d.stepUpdates.length > 0 || d.newTask !== null || d.cancelTaskIds.length > 0 || Object.keys(d.command).length > 0;
+    const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
+    if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt }, now);
+    await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
+    if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
+    return changed;
+  }
+
+  private async advancePatch(tx: Db, emit: Emit, parent: Command): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const children = await cmds.listChildren(tx, [parent.id]);
+    const d = planPatch({ parent, children, now });
+    const byId = new Map(children.map((c) => [c.id, c]));
+    const touched = new Set<string>();
+    const childEvent = async (id: string, message: string, state: string) => cmds.insertEvents(tx, [{ commandId: id, at: now, state, message }]);
+    for (const id of d.startChildIds) {
+      await cmds.updateCommand(tx, id, { state: 'RUNNING', startedAt: now }, now);
+      await childEvent(id, `started by patch ${parent.id}`, 'RUNNING');
+      touched.add(id);
+    }
+    for (const id of d.cancelChildIds) {
+      await cmds.updateCommand(tx, id, { state: 'CANCELLED', finishedAt: now, message: 'cancelled: the patch stopped before this cluster started', wakeAt: null }, now);
+      const steps = await cmds.listSteps(tx, [id]);
+      for (const s of steps) if (s.state === 'PENDING') await cmds.updateStep(tx, id, s.index, { state: 'SKIPPED', message: 'patch stopped', finishedAt: now });
+      await childEvent(id, 'cancelled: the patch stopped before this cluster started', 'CANCELLED');
+      touched.add(id);
+    }
+    for (const id of d.pauseChildIds) {
+      await cmds.updateCommand(tx, id, { pauseRequested: true }, now);
+      await childEvent(id, 'pause requested by its patch', byId.get(id)?.state ?? 'RUNNING');
+      touched.add(id);
+    }
+    for (const id of d.cancelRequestChildIds) {
+      await cmds.updateCommand(tx, id, { cancelRequested: true }, now);
+      await childEvent(id, 'cancel requested by its patch', byId.get(id)?.state ?? 'RUNNING');
+      touched.add(id);
+    }
+    const changed = touched.size > 0 || Object.keys(d.command).length > 0;
+    if (Object.keys(d.command).length > 0) await cmds.updateCommand(tx, parent.id, d.command, now);
+    await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
+    for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
+    if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
+    return changed;
+  }
+
+  /** Commands to look at now: those whose wake-up time has come (or, on a full sweep, every active one). */
+  async dueCommandIds(full: boolean): Promise<string[]> {
+    const rows = await cmds.listActiveCommandIds(this.deps.db, full ? {} : { dueBy: this.deps.clock.now() });
+    return rows.map((r) => r.id);
+  }
+
+  activeRolloutIds(clusterIds: readonly string[]): Promise<string[]> {
+    return cmds.findActiveRolloutIdsByClusters(this.deps.db, clusterIds);
+  }
+}

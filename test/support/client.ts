@@ -1,0 +1,118 @@
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface GqlResponse<T = any> {
+  status: number;
+  data: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** One GraphQL request over real HTTP. */
+export async function gql<T = any>(url: string, token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as any;
+  return { status: res.status, data: body.data, errors: body.errors };
+}
+
+/** Like gql, but fails the test on any GraphQL error. */
+export async function gqlOk<T = any>(url: string, token: string | null, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const r = await gql<T>(url, token, query, variables);
+  if (r.status !== 200 || r.errors?.length) throw new Error(`GraphQL failed (${r.status}): ${JSON.stringify(r.errors)}`);
+  return r.data;
+}
+
+/**
+ * A graphql-ws client. Lazy by default (it connects with its first operation and hangs up when
+ * the last one ends); `lazy: false` connects at once and holds the socket until disposed.
+ */
+export function wsClient(
+  url: string,
+  token: string | null,
+  opts: { onClose?: (code: number, reason: string) => void; onConnected?: () => void; retry?: boolean; lazy?: boolean } = {},
+): Client {
+  return createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: opts.retry ? 5 : 0,
+    lazy: opts.lazy ?? true,
+    onNonLazyError: () => {},
+    on: { closed: (e: any) => opts.onClose?.(e?.code, e?.reason), connected: () => opts.onConnected?.() },
+  });
+}
+
+/** A live subscription whose events are collected; `next()` waits for the next one. */
+export interface Subscription<T> {
+  events: T[];
+  errors: unknown[];
+  done: boolean;
+  next(timeoutMs?: number): Promise<T>;
+  waitFor(pred: (e: T) => boolean, timeoutMs?: number): Promise<T>;
+  close(): void;
+}
+
+export function subscribe<T = any>(client: Client, query: string, variables?: Record<string, unknown>): Subscription<T> {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  let read = 0;
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of waiters) w();
+  };
+  const sub: Subscription<T> = {
+    events,
+    errors,
+    done: false,
+    async next(timeoutMs = 10_000) {
+      if (read < events.length) return events[read++]!;
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`no subscription event within ${timeoutMs} ms (errors: ${JSON.stringify(errors)})`));
+        }, timeoutMs);
+        const w = () => {
+          if (read < events.length || errors.length || sub.done) {
+            clearTimeout(t);
+            waiters.delete(w);
+            resolve();
+          }
+        };
+        waiters.add(w);
+      });
+      if (read < events.length) return events[read++]!;
+      throw new Error(`subscription ended: ${JSON.stringify(errors)}`);
+    },
+    async waitFor(pred, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const e = await sub.next(Math.max(1, deadline - Date.now()));
+        if (pred(e)) return e;
+      }
+    },
+    close: () => unsubscribe(),
+  };
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (v) => {
+        if (v.errors?.length) errors.push(v.errors);
+        else events.push(v.data as T);
+        wake();
+      },
+      error: (e) => {
+        errors.push(e);
+        sub.done = true;
+        wake();
+      },
+      complete: () => {
+        sub.done = true;
+        wake();
+      },
+    },
+  );
+  return sub;
+}

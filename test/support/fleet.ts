@@ -1,0 +1,113 @@
+import { gql, gqlOk } from './client.js';
+
+/** Manager-side documents, as a manager would send them (the one place tests spell them). */
+export const REGISTER_MANAGER = `mutation RegisterManager($input: RegisterManagerInput!) {
+  registerManager(input: $input) {
+    __typename
+    ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }
+    ... on Error { code message }
+  }
+}`;
+
+export const REPORT_MEMBERSHIP = `mutation ReportMembership($input: ReportMembershipInput!) {
+  reportMembership(input: $input) {
+    __typename
+    ... on ReportMembershipPayload { acceptedThroughSeq applied }
+    ... on ValidationError { field }
+    ... on Error { code message }
+  }
+}`;
+
+export const REPORT_STATS = `mutation ReportStats($input: ReportStatsInput!) {
+  reportStats(input: $input) {
+    __typename
+    ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }
+    ... on Error { code message }
+  }
+}`;
+
+export type WorkerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+export interface WorkerInput {
+  memberId: string;
+  host: string;
+  port?: number | null;
+  state?: WorkerState;
+  startedAt?: string | null;
+  artifacts?: { name: string; version: string; deployedAt?: string }[];
+}
+
+/** `n` RUNNING workers named `w-000`, `w-001`, ... (zero-padded so memberId order is numeric order). */
+export function workerInputs(n: number, opts: { state?: WorkerState; artifacts?: WorkerInput['artifacts']; prefix?: string } = {}): WorkerInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    memberId: `${opts.prefix ?? 'w'}-${String(i).padStart(3, '0')}`,
+    host: `10.0.0.${i % 250}`,
+    port: 8080,
+    state: opts.state ?? 'RUNNING',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
+  }));
+}
+
+export interface Registered {
+  sessionToken: string;
+  clusterId: string;
+  managerId: string;
+}
+
+export interface RegisterInput {
+  clusterName: string;
+  kind?: string;
+  host?: string;
+  url?: string;
+  version?: string;
+  workers?: WorkerInput[];
+  operations?: { name: string; description?: string; inputSchema?: unknown }[];
+}
+
+const fullInput = (i: RegisterInput) => ({
+  kind: 'AS',
+  host: `${i.clusterName}-mgr`,
+  url: `https://${i.clusterName}.example:9990/console`,
+  workers: [],
+  ...i,
+});
+
+/** registerManager's raw answer (the union member as returned). */
+export async function tryRegister(url: string, enrollmentToken: string, input: RegisterInput) {
+  const r = await gql(url, enrollmentToken, REGISTER_MANAGER, { input: fullInput(input) });
+  return r;
+}
+
+/** Registers a manager with an enrollment token; fails the test on anything but a payload. */
+export async function register(url: string, enrollmentToken: string, input: RegisterInput): Promise<Registered> {
+  const d = await gqlOk(url, enrollmentToken, REGISTER_MANAGER, { input: fullInput(input) });
+  const r = d.registerManager;
+  if (r.__typename !== 'RegisterManagerPayload') throw new Error(`registerManager: ${r.__typename}: ${r.message}`);
+  return { sessionToken: r.sessionToken, clusterId: r.cluster.id, managerId: r.manager.id };
+}
+
+export interface MembershipEventInput {
+  seq: number;
+  change: 'JOINED' | 'LEFT' | 'STATE_CHANGED';
+  worker: WorkerInput;
+}
+
+/** reportMembership's union member (GraphQL errors fail the test). */
+export async function reportMembership(url: string, sessionToken: string, events: MembershipEventInput[]) {
+  return (await gqlOk(url, sessionToken, REPORT_MEMBERSHIP, { input: { events } })).reportMembership;
+}
+
+export interface StatsSampleInput {
+  memberId: string;
+  at?: string;
+  cpuPercent: number;
+  memoryMb: number;
+  requestsPerSec: number;
+  errorsPerSec: number;
+}
+
+/** reportStats's union member (GraphQL errors fail the test). */
+export async function reportStats(url: string, sessionToken: string, samples: StatsSampleInput[]) {
+  return (await gqlOk(url, sessionToken, REPORT_STATS, { input: { samples } })).reportStats;
+}
