@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { createLeaseController } from '../controllers/lease-controller.js';
@@ -62,15 +62,16 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
     graphiql: { subscriptionsProtocol: 'WS', title: 'Operations Center' },
     logging: false,
     context: (initial) => {
-      const ctx: GraphQLContext = {
+      const loaders = createLoaders({ db: database.db, clock });
+      return {
         principal: initial.principal ?? initial.extra?.principal ?? null,
         services,
-        loaders: createLoaders({ db: database.db, clock }),
-        refreshLoaders() {
-          ctx.loaders = createLoaders({ db: database.db, clock });
+        loaders,
+        // Cleared in place: envelop may hand resolvers a copy of this object, sharing `loaders`.
+        refreshLoaders: () => {
+          for (const l of Object.values(loaders)) l.clearAll();
         },
-      };
-      return ctx;
+      } satisfies GraphQLContext;
     },
     maskedErrors: {
       maskError(error, message) {
@@ -252,19 +253,23 @@ function metricsPlugin(metrics: Metrics): Plugin {
     },
     onSubscribe({ args }) {
       const start = performance.now();
-      metrics.subscriptions.inc();
-      observe(args, start, true);
+      // Only a subscription that is live (an event stream) counts as active; a refused one never does.
+      let active = false;
+      const end = () => {
+        if (!active) return;
+        active = false;
+        metrics.subscriptions.dec();
+      };
       return {
-        onSubscribeResult() {
-          return {
-            onEnd() {
-              metrics.subscriptions.dec();
-            },
-          };
+        onSubscribeResult({ result }) {
+          const live = isAsyncIterable(result);
+          observe(args, start, live || !('errors' in result && result.errors?.length));
+          if (!live) return;
+          active = true;
+          metrics.subscriptions.inc();
+          return { onEnd: end };
         },
-        onSubscribeError() {
-          metrics.subscriptions.dec();
-        },
+        onSubscribeError: end,
       };
     },
   };

@@ -324,10 +324,29 @@ export class CommandService {
    * The managerTasks stream of a session: every unfinished task of its cluster first, then each
    * new task, and a task again when it is CANCELLED. Holding it keeps the manager's lease.
    */
-  async *taskStream(session: Session, signal?: AbortSignal): AsyncGenerator<ManagerTask> {
-    const { bus, db, config } = this.deps;
+  taskStream(session: Session): AsyncIterableIterator<ManagerTask> {
     // Subscribe before reading the backlog, so nothing made in between is missed.
-    const events = bus.subscribe('task', { filter: (e) => e.clusterId === session.clusterId, signal });
+    const events = this.deps.bus.subscribe('task', { filter: (e) => e.clusterId === session.clusterId });
+    const inner = this.tasks(session, events);
+    // An async generator parked on `await events.next()` cannot be returned until that settles:
+    // ending `events` first lets it run its `finally` (which stops renewing the lease) at once.
+    const it: AsyncIterableIterator<ManagerTask> = {
+      next: () => inner.next(),
+      return: async (value?: unknown) => {
+        await events.return?.();
+        return inner.return(value as undefined);
+      },
+      throw: async (e?: unknown) => {
+        await events.return?.();
+        return inner.throw(e);
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+
+  private async *tasks(session: Session, events: AsyncIterableIterator<{ taskId: string }>): AsyncGenerator<ManagerTask> {
+    const { db, config } = this.deps;
     const renew = () => void this.managers.renewLease(session.clusterId).catch((err) => this.deps.logger.warn('lease renewal failed', { err }));
     renew();
     const timer = setInterval(renew, Math.max(50, Math.floor(config.managerLeaseMs / 3)));
@@ -345,12 +364,10 @@ export class CommandService {
     try {
       for (const t of await deliver(await cmds.listUnfinishedTasks(db, session.clusterId))) yield t;
       for await (const e of events) {
-        const tasks = await cmds.findTasksByIds(db, [e.taskId]);
-        for (const t of await deliver(tasks)) yield t;
+        for (const t of await deliver(await cmds.findTasksByIds(db, [e.taskId]))) yield t;
       }
     } finally {
       clearInterval(timer);
-      await events.return?.();
     }
   }
 

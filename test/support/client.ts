@@ -1,5 +1,6 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { waitFor } from './wait.js';
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -114,5 +115,32 @@ export function subscribe<T = any>(client: Client, query: string, variables?: Re
       },
     },
   );
+  return sub;
+}
+
+/** The value of one Prometheus sample on /metrics (labels must match exactly those given), or null if absent. */
+export async function metricValue(url: string, name: string, labels: Record<string, string> = {}): Promise<number | null> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.keys(have).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return null;
+}
+
+/**
+ * Subscribes and resolves once the server counts the subscription as active (its
+ * oc_subscriptions_active gauge went up), so an event caused right after cannot be missed.
+ * One at a time per OC.
+ */
+export async function subscribeReady<T = any>(url: string, client: Client, query: string, variables?: Record<string, unknown>): Promise<Subscription<T>> {
+  const before = (await metricValue(url, 'oc_subscriptions_active')) ?? 0;
+  const sub = subscribe<T>(client, query, variables);
+  await waitFor(async () => {
+    if (sub.errors.length || sub.done) throw new Error(`subscription refused: ${JSON.stringify(sub.errors)}`);
+    return ((await metricValue(url, 'oc_subscriptions_active')) ?? 0) > before;
+  }, 'the subscription to be active on the server');
   return sub;
 }

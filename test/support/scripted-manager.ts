@@ -1,0 +1,200 @@
+import type { Client } from 'graphql-ws';
+import { gqlOk, subscribe, type Subscription, wsClient } from './client.js';
+
+export type WorkerBehaviour = 'ok' | 'never' | 'fail' | 'stale';
+
+export interface ScriptedWorker {
+  memberId: string;
+  host: string;
+  state: string;
+  startedAt: string;
+  artifacts: { name: string; version: string }[];
+}
+
+export interface ScriptedTask {
+  id: string;
+  action: string;
+  memberIds: string[];
+  artifact: { name: string; version: string } | null;
+  operation: string | null;
+  arguments: unknown;
+  state: string;
+}
+
+const TASKS = `subscription { managerTasks { id action memberIds artifact { name version url sha256 } operation arguments state } }`;
+
+/**
+ * A manager written for tests: registers, holds managerTasks, restarts its (virtual) workers
+ * when told to, reports membership with seq, and records what happened for assertions.
+ * How each worker behaves on restart is scripted per memberId.
+ */
+export class ScriptedManager {
+  session = '';
+  clusterId = '';
+  workers = new Map<string, ScriptedWorker>();
+  behaviour = new Map<string, WorkerBehaviour>();
+  restartMs = 30;
+  /** memberIds in the order their restarts began. */
+  restartOrder: string[] = [];
+  restarts = new Map<string, number>();
+  maxDown = 0;
+  tasksSeen: ScriptedTask[] = [];
+  operations: Record<string, (args: any) => unknown> = {};
+  private seq = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private ws: Client | null = null;
+  private sub: Subscription<{ managerTasks: ScriptedTask }> | null = null;
+  private done = new Set<string>();
+  private pumping = false;
+  private stopped = false;
+
+  constructor(
+    readonly url: string,
+    readonly enrollmentToken: string,
+    readonly clusterName: string,
+    readonly kind: string,
+    memberIds: string[],
+  ) {
+    const startedAt = new Date(Date.now() - 3600_000).toISOString();
+    for (const m of memberIds) this.workers.set(m, { memberId: m, host: `${m}.local`, state: 'RUNNING', startedAt, artifacts: [{ name: 'app', version: '1.0.0' }] });
+  }
+
+  async register(): Promise<void> {
+    const d = await gqlOk(
+      this.url,
+      this.enrollmentToken,
+      `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { __typename ... on RegisterManagerPayload { sessionToken cluster { id } } ... on Error { message } } }`,
+      {
+        i: {
+          clusterName: this.clusterName,
+          kind: this.kind,
+          host: `${this.clusterName}-mgr`,
+          url: `http://${this.clusterName}-mgr:9990`,
+          workers: [...this.workers.values()],
+          operations: Object.keys(this.operations).map((name) => ({ name, description: `test operation ${name}` })),
+        },
+      },
+    );
+    if (d.registerManager.__typename !== 'RegisterManagerPayload') throw new Error(d.registerManager.message);
+    this.session = d.registerManager.sessionToken;
+    this.clusterId = d.registerManager.cluster.id;
+    this.seq = 0;
+  }
+
+  /** Opens the managerTasks subscription and works on every task it delivers. */
+  connect(): void {
+    this.stopped = false;
+    this.ws = wsClient(this.url, this.session);
+    this.sub = subscribe(this.ws, TASKS);
+    void this.pump();
+  }
+
+  private async pump() {
+    if (this.pumping) return;
+    this.pumping = true;
+    const sub = this.sub!;
+    try {
+      while (!this.stopped && !sub.done) {
+        let e;
+        try {
+          e = await sub.next(60_000);
+        } catch {
+          continue;
+        }
+        const task = e.managerTasks;
+        this.tasksSeen.push(task);
+        if (task.state === 'CANCELLED' || this.done.has(task.id)) continue;
+        this.done.add(task.id);
+        void this.work(task);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async work(task: ScriptedTask) {
+    await this.reportTask(task.id, 'ACCEPTED');
+    if (task.action === 'RUN_OPERATION') {
+      const fn = this.operations[task.operation ?? ''];
+      try {
+        const result = await fn?.(task.arguments);
+        await this.reportTask(task.id, 'SUCCEEDED', null, result ?? null);
+      } catch (err) {
+        await this.reportTask(task.id, 'FAILED', String((err as Error).message));
+      }
+      return;
+    }
+    const results = await Promise.all(task.memberIds.map((m) => this.restart(m, task.action === 'DEPLOY_ARTIFACT' ? task.artifact : null)));
+    await this.reportTask(task.id, results.every(Boolean) ? 'SUCCEEDED' : 'FAILED', results.every(Boolean) ? null : 'a worker did not come back');
+  }
+
+  private down() {
+    return [...this.workers.values()].filter((w) => w.state !== 'RUNNING').length;
+  }
+
+  /** Restarts one worker according to its scripted behaviour; true when it came back. */
+  private async restart(memberId: string, artifact: { name: string; version: string } | null): Promise<boolean> {
+    const w = this.workers.get(memberId);
+    if (!w) return false;
+    this.restartOrder.push(memberId);
+    this.restarts.set(memberId, (this.restarts.get(memberId) ?? 0) + 1);
+    const how = this.behaviour.get(memberId) ?? 'ok';
+    w.state = 'STOPPING';
+    this.maxDown = Math.max(this.maxDown, this.down());
+    await this.report('STATE_CHANGED', w);
+    await new Promise((r) => setTimeout(r, this.restartMs));
+    if (how === 'never') {
+      w.state = 'STOPPED';
+      await this.report('STATE_CHANGED', w);
+      return false;
+    }
+    if (how === 'fail') {
+      w.state = 'FAILED';
+      await this.report('STATE_CHANGED', w);
+      return false;
+    }
+    if (artifact) w.artifacts = [{ name: artifact.name, version: artifact.version }];
+    w.state = 'RUNNING';
+    if (how !== 'stale') w.startedAt = new Date().toISOString(); // 'stale': RUNNING again, but no new start
+    await this.report('STATE_CHANGED', w);
+    return true;
+  }
+
+  /** Reports one membership event with the next seq (reports are serialised, so seq order holds). */
+  report(change: 'JOINED' | 'LEFT' | 'STATE_CHANGED', w: ScriptedWorker): Promise<void> {
+    const snapshot = { ...w, artifacts: [...w.artifacts] };
+    const run = async () => {
+      if (this.stopped) return;
+      const seq = ++this.seq;
+      const d = await gqlOk(
+        this.url,
+        this.session,
+        `mutation($i: ReportMembershipInput!) { reportMembership(input: $i) { __typename ... on ReportMembershipPayload { acceptedThroughSeq } ... on Error { message } } }`,
+        { i: { events: [{ seq, change, worker: snapshot }] } },
+      );
+      if (d.reportMembership.__typename !== 'ReportMembershipPayload') throw new Error(d.reportMembership.message);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => {});
+    return p;
+  }
+
+  async reportTask(taskId: string, state: string, message: string | null = null, result: unknown = null) {
+    if (this.stopped) return;
+    await gqlOk(this.url, this.session, `mutation($i: ReportTaskInput!) { reportTask(input: $i) { __typename ... on Error { message } } }`, {
+      i: { taskId, state, message, result },
+    }).catch(() => {});
+  }
+
+  /** Drops the connection and stops working (as a crashed manager would); what it was doing is abandoned. */
+  async crash(): Promise<void> {
+    this.stopped = true;
+    this.sub?.close();
+    await this.ws?.dispose();
+    this.ws = null;
+  }
+
+  async stop(): Promise<void> {
+    await this.crash();
+  }
+}
