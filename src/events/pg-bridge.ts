@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { BusEvent, EventBus } from './bus.js';
+
+export const CHANNEL = 'oc_events';
+/** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay well under it. */
+const MAX_PAYLOAD = 7000;
+const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+const revive = (_k: string, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v);
+
+/** Splits events into payloads under the NOTIFY limit (an event too big alone is dropped, and said so). */
+export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: BusEvent) => void): string[] {
+  const out: string[] = [];
+  let batch: string[] = [];
+  let size = 0;
+  const head = `{"o":"${origin}","e":[`;
+  const flush = () => {
+    if (batch.length) out.push(`${head}${batch.join(',')}]}`);
+    batch = [];
+    size = 0;
+  };
+  for (const e of events) {
+    const s = JSON.stringify(e);
+    if (head.length + s.length + 2 > MAX_PAYLOAD) {
+      onTooBig(e);
+      continue;
+    }
+    if (head.length + size + s.length + 2 > MAX_PAYLOAD) flush();
+    batch.push(s);
+    size += s.length + 1;
+  }
+  flush();
+  return out;
+}
+
+export function decodeEvents(payload: string): { origin: string; events: BusEvent[] } {
+  const p = JSON.parse(payload, revive) as { o: string; e: BusEvent[] };
+  return { origin: p.o, events: p.e };
+}
+
+/**
+ * Bridges the in-process bus across OC instances sharing one PostgreSQL: every local
+ * publication is sent (after its commit) as NOTIFY on one channel, and every other instance's
+ * is delivered to the local handlers. Events are small (ids and little else), so that any
+ * instance can serve any subscriber, and the rollout driver on one instance hears what a
+ * manager told another.
+ */
+export async function bridgeBus(bus: EventBus, database: Database, logger: Logger): Promise<() => Promise<void>> {
+  const origin = randomUUID();
+  const unlisten = await database.listen(CHANNEL, (payload) => {
+    try {
+      const { origin: from, events } = decodeEvents(payload);
+      if (from !== origin) bus.deliver(events);
+    } catch (err) {
+      logger.warn('unreadable event from another instance', { err });
+    }
+  });
+  let chain: Promise<unknown> = Promise.resolve();
+  bus.bridge = (events) => {
+    const payloads = encodeEvents(origin, events, (e) => logger.warn('event too large to bridge; other instances will not see it', { topic: e.topic }));
+    // In order, one after the other: subscribers elsewhere see events in the order they happened here.
+    chain = chain.then(async () => {
+      for (const p of payloads) {
+        await database.db.execute(sql`select pg_notify(${CHANNEL}, ${p})`).catch((err) => logger.warn('NOTIFY failed', { err }));
+      }
+    });
+  };
+  return async () => {
+    bus.bridge = null;
+    await chain;
+    await unlisten();
+  };
+}
