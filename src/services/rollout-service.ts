@@ -52,10 +52,17 @@ export class RolloutService {
       newTaskId = task.id;
       emit({ topic: 'task', payload: { taskId: task.id, clusterId, commandId: command.id, state: task.state } });
     }
-    for (const u of d.stepUpdates) {
-      const { index, ...patch } = u;
-      await cmds.updateStep(tx, command.id, index, { ...patch, taskId: patch.taskId === NEW_TASK ? newTaskId : patch.taskId });
-    }
+    // Each changed step, whole (the decision's fields over the stored ones), in one statement.
+    const byIndex = new Map(steps.map((s) => [s.index, s]));
+    await cmds.writeSteps(
+      tx,
+      command.id,
+      d.stepUpdates.map((u) => {
+        const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
+        const s = { ...byIndex.get(u.index)!, ...given };
+        return { ...s, taskId: u.taskId === NEW_TASK ? newTaskId : s.taskId };
+      }),
+    );
     for (const id of d.cancelTaskIds) {
       await cmds.updateTask(tx, id, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now);
       emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });

@@ -150,6 +150,17 @@ export async function updateStep(db: Db, commandId: string, index: number, patch
     .where(and(eq(commandSteps.commandId, commandId), eq(commandSteps.index, index)));
 }
 
+/** Writes many steps of one command in one statement (each given whole: every column is set). */
+export async function writeSteps(db: Db, commandId: string, steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId'>[]): Promise<void> {
+  if (steps.length === 0) return;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  await db.execute(sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id
+    from unnest(${sql.param(steps.map((x) => x.index))}::int[], ${sql.param(steps.map((x) => x.state))}::text[], ${sql.param(steps.map((x) => x.message))}::text[],
+                ${sql.param(steps.map((x) => iso(x.startedAt)))}::timestamptz[], ${sql.param(steps.map((x) => iso(x.finishedAt)))}::timestamptz[],
+                ${sql.param(steps.map((x) => x.taskId))}::uuid[]) as u(idx, state, message, started_at, finished_at, task_id)
+    where s.command_id = ${commandId} and s.index = u.idx`);
+}
+
 /** Progress counts of several commands in one statement. */
 export async function countSteps(db: Db, commandIds: readonly string[]): Promise<Map<string, Record<StepState, number>>> {
   const out = new Map<string, Record<StepState, number>>();
