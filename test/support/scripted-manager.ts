@@ -49,7 +49,8 @@ export class ScriptedManager {
   private stopped = false;
 
   constructor(
-    readonly url: string,
+    /** Where the OC is; a test may point it elsewhere (an OC restarted on another port). */
+    public url: string,
     readonly enrollmentToken: string,
     readonly clusterName: string,
     readonly kind: string,
@@ -166,13 +167,22 @@ export class ScriptedManager {
     const run = async () => {
       if (this.stopped) return;
       const seq = ++this.seq;
-      const d = await gqlOk(
-        this.url,
-        this.session,
-        `mutation($i: ReportMembershipInput!) { reportMembership(input: $i) { __typename ... on ReportMembershipPayload { acceptedThroughSeq } ... on Error { message } } }`,
-        { i: { events: [{ seq, change, worker: snapshot }] } },
-      );
-      if (d.reportMembership.__typename !== 'ReportMembershipPayload') throw new Error(d.reportMembership.message);
+      // As a real manager: a report that did not get through is sent again with the same seq.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const d = await gqlOk(
+            this.url,
+            this.session,
+            `mutation($i: ReportMembershipInput!) { reportMembership(input: $i) { __typename ... on ReportMembershipPayload { acceptedThroughSeq } ... on Error { message } } }`,
+            { i: { events: [{ seq, change, worker: snapshot }] } },
+          );
+          if (d.reportMembership.__typename !== 'ReportMembershipPayload') throw new Error(d.reportMembership.message);
+          return;
+        } catch (err) {
+          if (this.stopped || attempt >= 600) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => {});

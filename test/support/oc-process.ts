@@ -1,0 +1,55 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface OcProcess {
+  url: string;
+  proc: ChildProcess;
+  /** Everything it wrote to stderr (JSON log lines). */
+  log: string[];
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens. */
+export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): Promise<OcProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const t = setTimeout(() => reject(new Error(`OC did not start within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
+    let buf = '';
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        log.push(line);
+        if (line.includes('operations center listening')) {
+          clearTimeout(t);
+          resolveUrl(JSON.parse(line).url.replace(/\/graphql$/, ''));
+        }
+      }
+    });
+    proc.stdout!.resume();
+    void exited.then((code) => {
+      clearTimeout(t);
+      reject(new Error(`OC exited (${code}) before listening:\n${log.join('\n')}`));
+    });
+  });
+  return {
+    url,
+    proc,
+    log,
+    kill(signal) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
