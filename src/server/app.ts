@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { PothosValidationError } from '@pothos/core';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
@@ -73,18 +74,7 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
         },
       } satisfies GraphQLContext;
     },
-    maskedErrors: {
-      maskError(error, message) {
-        const original = (error as GraphQLError).originalError;
-        if (original instanceof DomainError) {
-          return new GraphQLError(original.message, { extensions: { code: original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code } });
-        }
-        if (error instanceof GraphQLError && !original) return error;
-        if (original instanceof GraphQLError) return original;
-        logger.error('unexpected error in a resolver', { err: original ?? error });
-        return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-      },
-    },
+    maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     plugins: [metricsPlugin(metrics)],
   });
 
@@ -234,6 +224,36 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
       return stopping;
     },
   };
+}
+
+/** Is it a GraphQLError? Ours or the executor's: under a bundler (vitest) the two may come from distinct copies of graphql. */
+const isGqlError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || Object.prototype.toString.call(e) === '[object GraphQLError]';
+
+/**
+ * What a client sees of an error: expected failures keep their message and get a stable
+ * extensions.code (BAD_USER_INPUT for anything wrong with the input); anything else is
+ * "Unexpected error." with code INTERNAL_SERVER_ERROR, and its cause is logged. The field path
+ * and locations are kept either way.
+ */
+function maskError(error: unknown, message: string, logger: Logger): GraphQLError {
+  const located = isGqlError(error) ? error : null;
+  const original = located?.originalError;
+  // The replacement is made with the class of the error given, so the executor recognises it as its own.
+  const Err = (located?.constructor ?? GraphQLError) as typeof GraphQLError;
+  const as = (msg: string, code: unknown, extra: Record<string, unknown> = {}) =>
+    new Err(msg, { nodes: located?.nodes, source: located?.source, positions: located?.positions, path: located?.path, extensions: { ...extra, code } });
+  if (original instanceof DomainError) return as(original.message, original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code);
+  // A malformed global id, or another input Pothos refused.
+  if (original instanceof PothosValidationError) return as(original.message, 'BAD_USER_INPUT');
+  if (located && !original) return located; // GraphQL's own: syntax, validation, and yoga's HTTP errors
+  if (located && isGqlError(original)) {
+    const code = original.extensions?.code ?? located.extensions?.code;
+    if (code) return as(located.path ? original.message : located.message, code, { ...original.extensions });
+    // Without a field path the request failed before execution: a variable that does not coerce.
+    if (!located.path) return as(located.message, 'BAD_USER_INPUT');
+  }
+  logger.error('unexpected error', { err: original ?? error, path: located?.path?.join('.') });
+  return as(message, 'INTERNAL_SERVER_ERROR');
 }
 
 /** Counts and times every operation, HTTP and WebSocket alike. */

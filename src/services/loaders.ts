@@ -6,6 +6,10 @@ import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
 import { createCommandLoaders } from './command-loaders.js';
 import type { ServiceDeps } from './deps.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids that can be rows: anything else (a well-formed global id around garbage) is simply not found, not a failed query. */
+const rowIds = (ids: readonly string[]) => ids.filter((id) => UUID.test(id));
+
 const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | null)[] => {
   const m = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => m.get(k) ?? null);
@@ -20,15 +24,15 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
   const opts = { maxBatchSize: 1000 };
   return {
     ...createCommandLoaders(deps),
-    cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, ids), (c) => c.id), opts),
+    cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, rowIds(ids)), (c) => c.id), opts),
     managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
-    manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, ids), (m) => m.id), opts),
+    manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
     summary: new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
     clusterStats: new DataLoader<string, Stats | null>(async (ids) => {
       const m = await stats.aggregateClusterStats(db, ids, clock.now());
       return ids.map((id) => m.get(id) ?? null);
     }, opts),
-    worker: new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, ids), (w) => w.id), opts),
+    worker: new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, rowIds(ids)), (w) => w.id), opts),
     workerByMember: new DataLoader<string, Worker | null>(
       async (keys) => {
         const parsed = keys.map((k) => {

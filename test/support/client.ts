@@ -118,29 +118,30 @@ export function subscribe<T = any>(client: Client, query: string, variables?: Re
   return sub;
 }
 
-/** The value of one Prometheus sample on /metrics (labels must match exactly those given), or null if absent. */
+/** The sum of the samples of a metric on /metrics whose labels include `labels` (all of them when none are given), or null if none. */
 export async function metricValue(url: string, name: string, labels: Record<string, string> = {}): Promise<number | null> {
   const text = await (await fetch(`${url}/metrics`)).text();
+  let sum: number | null = null;
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
     const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.keys(have).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum = (sum ?? 0) + Number(m[3]);
   }
-  return null;
+  return sum;
 }
 
 /**
- * Subscribes and resolves once the server counts the subscription as active (its
- * oc_subscriptions_active gauge went up), so an event caused right after cannot be missed.
- * One at a time per OC.
+ * Subscribes and resolves once the server has started the subscription (its count of
+ * subscriptions started went up), so an event caused right after cannot be missed. One at a time per OC.
  */
 export async function subscribeReady<T = any>(url: string, client: Client, query: string, variables?: Record<string, unknown>): Promise<Subscription<T>> {
-  const before = (await metricValue(url, 'oc_subscriptions_active')) ?? 0;
+  const started = async () => (await metricValue(url, 'oc_graphql_requests_total', { type: 'subscription', outcome: 'ok' })) ?? 0;
+  const before = await started();
   const sub = subscribe<T>(client, query, variables);
   await waitFor(async () => {
     if (sub.errors.length || sub.done) throw new Error(`subscription refused: ${JSON.stringify(sub.errors)}`);
-    return ((await metricValue(url, 'oc_subscriptions_active')) ?? 0) > before;
+    return (await started()) > before;
   }, 'the subscription to be active on the server');
   return sub;
 }

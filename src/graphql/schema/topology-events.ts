@@ -38,13 +38,20 @@ builder.subscriptionFields((t) => ({
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
       return ctx.services.deps.bus.subscribe('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
-    resolve: (e) => e,
+    // A subscription's context lives as long as it does: each event is resolved against fresh reads.
+    resolve: (e, _a, ctx) => {
+      ctx.refreshLoaders();
+      return e;
+    },
   }),
   topologyChanged: t.field({
     type: TopologyEventRef,
     authScopes: { viewer: true },
     subscribe: (_r, _a, ctx) => ctx.services.deps.bus.subscribe('topology'),
-    resolve: (e) => e,
+    resolve: (e, _a, ctx) => {
+      ctx.refreshLoaders();
+      return e;
+    },
   }),
   clusterStats: t.field({
     type: StatsRef,

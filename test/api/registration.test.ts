@@ -1,0 +1,268 @@
+import type { Client } from 'graphql-ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gql, gqlOk, type Subscription, subscribeReady, wsClient } from '../support/client.js';
+import { type MembershipEventInput, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
+import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
+import { waitFor } from '../support/wait.js';
+
+const TOPOLOGY = 'subscription { topologyChanged { change at cluster { id name health } } }';
+const MEMBERSHIP = 'subscription($id: ID) { membershipChanged(clusterId: $id) { change at cluster { name } worker { memberId state host } } }';
+const CLUSTER = `query($name: String!) { cluster(name: $name) {
+  id name kind health workerCount
+  manager { id host url version connected operations { name description } }
+  workers { edges { node { memberId host port state startedAt stateChangedAt artifacts { name version } } } }
+} }`;
+
+const cluster = async (oc: TestOc, name: string) => (await gqlOk(oc.url, ADMIN_TOKEN, CLUSTER, { name })).cluster;
+const members = (c: any) => c.workers.edges.map((e: any) => e.node);
+
+let oc: TestOc;
+let enrollment: string;
+let clients: Client[] = [];
+const watcher = () => {
+  const c = wsClient(oc.url, ADMIN_TOKEN);
+  clients.push(c);
+  return c;
+};
+beforeAll(async () => {
+  oc = await startTestOc();
+  enrollment = (await createToken(oc.url, 'MANAGER', 'registration')).token;
+});
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  clients = [];
+});
+afterAll(async () => {
+  await oc?.stop();
+});
+
+describe('registerManager', () => {
+  it('creates the cluster on first registration and announces CLUSTER_ADDED, then MANAGER_CONNECTED', async () => {
+    const topo = await subscribeReady(oc.url, watcher(), TOPOLOGY);
+    const r = await register(oc.url, enrollment, {
+      clusterName: 'first',
+      kind: 'as',
+      version: '7.4',
+      workers: workerInputs(3),
+      operations: [{ name: 'flushCaches', description: 'drops every cache' }],
+    });
+    const added = await topo.next();
+    expect(added.topologyChanged).toMatchObject({ change: 'CLUSTER_ADDED', cluster: { id: r.clusterId, name: 'first' } });
+    const connected = await topo.next();
+    expect(connected.topologyChanged).toMatchObject({ change: 'MANAGER_CONNECTED', cluster: { id: r.clusterId, health: 'HEALTHY' } });
+
+    const c = await cluster(oc, 'first');
+    expect(c).toMatchObject({
+      id: r.clusterId,
+      kind: 'AS',
+      health: 'HEALTHY',
+      workerCount: 3,
+      manager: { id: r.managerId, host: 'first-mgr', url: 'https://first.example:9990/console', version: '7.4', connected: true, operations: [{ name: 'flushCaches', description: 'drops every cache' }] },
+    });
+    expect(members(c).map((w: any) => [w.memberId, w.state, w.port])).toEqual([
+      ['w-000', 'RUNNING', 8080],
+      ['w-001', 'RUNNING', 8080],
+      ['w-002', 'RUNNING', 8080],
+    ]);
+  });
+
+  it('replaces the manager and the membership snapshot on a later registration (LEFT, JOINED, STATE_CHANGED; nothing for the unchanged)', async () => {
+    const first = await register(oc.url, enrollment, { clusterName: 'replaced', workers: workerInputs(3) });
+    const topo = await subscribeReady(oc.url, watcher(), TOPOLOGY);
+    const watch = await subscribeReady(oc.url, watcher(), MEMBERSHIP, { id: first.clusterId });
+    const [w0, w1] = workerInputs(3);
+    const second = await register(oc.url, enrollment, {
+      clusterName: 'replaced',
+      host: 'standby-mgr',
+      url: 'https://standby.example:9990',
+      workers: [w0!, { ...w1!, state: 'FAILED' }, { memberId: 'w-new', host: '10.0.1.1', state: 'STARTING' }],
+    });
+    expect(second.clusterId).toBe(first.clusterId);
+    expect(second.sessionToken).not.toBe(first.sessionToken);
+
+    const seen = [await watch.next(), await watch.next(), await watch.next()].map((e) => [e.membershipChanged.change, e.membershipChanged.worker.memberId]);
+    expect(seen.sort()).toEqual([
+      ['JOINED', 'w-new'],
+      ['LEFT', 'w-002'],
+      ['STATE_CHANGED', 'w-001'],
+    ]);
+    const c = await cluster(oc, 'replaced');
+    expect(c.manager).toMatchObject({ host: 'standby-mgr', url: 'https://standby.example:9990', connected: true });
+    expect(members(c).map((w: any) => [w.memberId, w.state])).toEqual([
+      ['w-000', 'RUNNING'],
+      ['w-001', 'FAILED'],
+      ['w-new', 'STARTING'],
+    ]);
+    expect(c.health).toBe('DEGRADED');
+
+    // Nothing more was announced: the unchanged w-000 produced no event, and the manager never
+    // looked disconnected. The next event is the one caused now.
+    await reportMembership(oc.url, second.sessionToken, [{ seq: 1, change: 'LEFT', worker: { memberId: 'w-new', host: '10.0.1.1' } }]);
+    expect((await watch.next()).membershipChanged).toMatchObject({ change: 'LEFT', worker: { memberId: 'w-new' } });
+    expect(topo.events).toEqual([]);
+  });
+
+  it('refuses the replaced session from then on, and applies nothing it sends', async () => {
+    const old = await register(oc.url, enrollment, { clusterName: 'stale', workers: workerInputs(1) });
+    await register(oc.url, enrollment, { clusterName: 'stale', workers: workerInputs(1) });
+    const r = await gql(oc.url, old.sessionToken, REPORT_MEMBERSHIP, { input: { events: [{ seq: 1, change: 'JOINED', worker: { memberId: 'ghost', host: 'h' } }] } });
+    expect(r.status).toBe(401);
+    expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(members(await cluster(oc, 'stale')).map((w: any) => w.memberId)).toEqual(['w-000']);
+  });
+
+  it('answers a registration of another kind under the same name with ConflictError, changing nothing', async () => {
+    const first = await register(oc.url, enrollment, { clusterName: 'kinded', kind: 'ESB', workers: workerInputs(2) });
+    const r = await tryRegister(oc.url, enrollment, { clusterName: 'kinded', kind: 'AS', url: 'https://intruder.example', workers: [] });
+    expect(r.data.registerManager).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+    const c = await cluster(oc, 'kinded');
+    expect(c.kind).toBe('ESB');
+    expect(c.manager.url).toBe('https://kinded.example:9990/console');
+    expect(c.workerCount).toBe(2);
+    // The first manager's session is still the live one.
+    expect((await reportMembership(oc.url, first.sessionToken, [])).__typename).toBe('ReportMembershipPayload');
+  });
+
+  it.each([
+    ['an empty cluster name', { clusterName: '' }, 'clusterName'],
+    ['a cluster name with a slash', { clusterName: 'a/b' }, 'clusterName'],
+    ['a url that is not http(s)', { clusterName: 'bad-url', url: 'ftp://x' }, 'url'],
+    ['a worker listed twice', { clusterName: 'twice', workers: [...workerInputs(1), ...workerInputs(1)] }, 'workers[1].memberId'],
+    ['a worker with a port out of range', { clusterName: 'port', workers: [{ memberId: 'w', host: 'h', port: 70000 }] }, 'workers[0].port'],
+    ['a megabyte host name', { clusterName: 'huge', workers: [{ memberId: 'w', host: 'h'.repeat(1 << 20) }] }, 'workers[0].host'],
+  ] as const)('rejects a registration with %s as a ValidationError, creating nothing', async (_what, input, field) => {
+    const r = await tryRegister(oc.url, enrollment, input as any);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.registerManager).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION' });
+    expect((await gqlOk(oc.url, ADMIN_TOKEN, `{ cluster(name: ${JSON.stringify(input.clusterName || 'x')}) { id } }`)).cluster).toBeNull();
+    void field;
+  });
+});
+
+describe('reportMembership', () => {
+  let session: string;
+  let clusterId: string;
+  let watch: Subscription<any>;
+  const w = (memberId: string, state: WorkerInput['state'] = 'RUNNING'): WorkerInput => ({ memberId, host: `${memberId}.local`, state });
+  const ev = (seq: number, change: MembershipEventInput['change'], worker: WorkerInput): MembershipEventInput => ({ seq, change, worker });
+  const stateOf = async () => Object.fromEntries(members(await cluster(oc, 'seq')).map((x: any) => [x.memberId, x.state]));
+
+  beforeAll(async () => {
+    ({ sessionToken: session, clusterId } = await register(oc.url, enrollment, { clusterName: 'seq', workers: [w('a'), w('b')] }));
+  });
+  afterAll(() => watch?.close());
+
+  it('applies events in seq order and says how far it holds them', async () => {
+    watch = await subscribeReady(oc.url, wsClient(oc.url, ADMIN_TOKEN), MEMBERSHIP, { id: clusterId });
+    const r = await reportMembership(oc.url, session, [ev(1, 'STATE_CHANGED', w('a', 'STOPPING')), ev(2, 'JOINED', w('c', 'STARTING')), ev(3, 'LEFT', w('b'))]);
+    expect(r).toMatchObject({ __typename: 'ReportMembershipPayload', acceptedThroughSeq: 3, applied: 3 });
+    const got = [await watch.next(), await watch.next(), await watch.next()].map((e) => [e.membershipChanged.change, e.membershipChanged.worker.memberId]);
+    expect(got).toEqual([
+      ['STATE_CHANGED', 'a'],
+      ['JOINED', 'c'],
+      ['LEFT', 'b'],
+    ]);
+    expect(await stateOf()).toEqual({ a: 'STOPPING', c: 'STARTING' });
+  });
+
+  it('ignores duplicates: a resent batch changes nothing and acceptedThroughSeq stays', async () => {
+    const before = members(await cluster(oc, 'seq'));
+    const r = await reportMembership(oc.url, session, [ev(2, 'JOINED', w('c', 'FAILED')), ev(3, 'LEFT', w('b'))]);
+    expect(r).toMatchObject({ __typename: 'ReportMembershipPayload', acceptedThroughSeq: 3, applied: 0 });
+    expect(members(await cluster(oc, 'seq'))).toEqual(before);
+    // A batch that overlaps: the known part is skipped, the rest applied.
+    const mixed = await reportMembership(oc.url, session, [ev(3, 'LEFT', w('b')), ev(4, 'STATE_CHANGED', w('a', 'RUNNING'))]);
+    expect(mixed).toMatchObject({ acceptedThroughSeq: 4, applied: 1 });
+    // The duplicates announced nothing: the next event seen is seq 4's.
+    expect((await watch.next()).membershipChanged).toMatchObject({ change: 'STATE_CHANGED', worker: { memberId: 'a', state: 'RUNNING' } });
+  });
+
+  it('rejects a batch with a gap as a whole: ValidationError, nothing applied, acceptedThroughSeq unchanged', async () => {
+    const r = await reportMembership(oc.url, session, [ev(6, 'STATE_CHANGED', w('a', 'FAILED'))]);
+    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field: 'events[0].seq' });
+    expect(r.message).toMatch(/expected 5/);
+    const inside = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(7, 'STATE_CHANGED', w('c', 'FAILED'))]);
+    expect(inside).toMatchObject({ __typename: 'ValidationError', field: 'events[1].seq' });
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
+    // seq 5 is still the one expected.
+    expect(await reportMembership(oc.url, session, [])).toMatchObject({ acceptedThroughSeq: 4, applied: 0 });
+  });
+
+  it('rejects a batch out of seq order as a whole', async () => {
+    const r = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(7, 'JOINED', w('d')), ev(6, 'JOINED', w('e'))]);
+    expect(r).toMatchObject({ __typename: 'ValidationError', field: 'events[2].seq' });
+    const repeated = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(5, 'JOINED', w('d'))]);
+    expect(repeated).toMatchObject({ __typename: 'ValidationError', field: 'events[1].seq' });
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
+  });
+
+  it.each([
+    ['an empty memberId', { memberId: '', host: 'h' }, 'events[1].worker.memberId'],
+    ['a blank memberId', { memberId: '   ', host: 'h' }, 'events[1].worker.memberId'],
+    ['a megabyte memberId', { memberId: 'm'.repeat(1 << 20), host: 'h' }, 'events[1].worker.memberId'],
+    ['an empty host', { memberId: 'x', host: '' }, 'events[1].worker.host'],
+    ['a negative port', { memberId: 'x', host: 'h', port: -1 }, 'events[1].worker.port'],
+  ])('rejects a batch with %s in one event as a whole (ValidationError naming the field)', async (_what, worker, field) => {
+    const r = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(6, 'JOINED', worker as WorkerInput)]);
+    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
+  });
+
+  it('rejects a batch with a state that is not a WorkerState as a whole (a GraphQL input error)', async () => {
+    const r = await gql(oc.url, session, REPORT_MEMBERSHIP, {
+      input: { events: [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(6, 'STATE_CHANGED', { memberId: 'c', host: 'h', state: 'ASLEEP' as any })] },
+    });
+    expect(r.errors?.[0]?.message).toMatch(/ASLEEP/);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
+  });
+
+  it('rejects an oversized batch and a seq that is not positive', async () => {
+    const many = Array.from({ length: 5001 }, (_, i) => ev(5 + i, 'JOINED', w(`m${i}`)));
+    expect(await reportMembership(oc.url, session, many)).toMatchObject({ __typename: 'ValidationError', field: 'events' });
+    expect(await reportMembership(oc.url, session, [ev(0, 'JOINED', w('z'))])).toMatchObject({ __typename: 'ValidationError', field: 'events[0].seq' });
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
+  });
+
+  it('starts a new registration’s session at seq 1', async () => {
+    const again = await register(oc.url, enrollment, { clusterName: 'seq', workers: [w('a'), w('c')] });
+    expect(await reportMembership(oc.url, again.sessionToken, [ev(1, 'JOINED', w('f'))])).toMatchObject({ acceptedThroughSeq: 1, applied: 1 });
+    expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'RUNNING', f: 'RUNNING' });
+  });
+});
+
+describe('manager lease', () => {
+  let leased: TestOc;
+  beforeAll(async () => {
+    leased = await startTestOc({ managerLeaseMs: 400 });
+  });
+  afterAll(async () => {
+    await leased?.stop();
+  });
+
+  it('turns a silent manager’s cluster UNREACHABLE with MANAGER_DISCONNECTED, and a later report brings it back', async () => {
+    const token = (await createToken(leased.url, 'MANAGER', 'leased')).token;
+    const watch = wsClient(leased.url, ADMIN_TOKEN);
+    const topo = await subscribeReady(leased.url, watch, TOPOLOGY);
+    const r = await register(leased.url, token, { clusterName: 'quiet', workers: workerInputs(2) });
+    expect((await topo.next()).topologyChanged.change).toBe('CLUSTER_ADDED');
+    expect((await topo.next()).topologyChanged.change).toBe('MANAGER_CONNECTED');
+
+    const gone = await topo.next(5_000);
+    expect(gone.topologyChanged).toMatchObject({ change: 'MANAGER_DISCONNECTED', cluster: { id: r.clusterId, health: 'UNREACHABLE' } });
+    const c = await cluster(leased, 'quiet');
+    expect(c.health).toBe('UNREACHABLE');
+    expect(c.manager.connected).toBe(false);
+    expect((await gqlOk(leased.url, ADMIN_TOKEN, '{ clusters(health: UNREACHABLE) { edges { node { name } } } }')).clusters.edges).toEqual([{ node: { name: 'quiet' } }]);
+
+    // Any call of the manager renews its lease.
+    expect((await reportMembership(leased.url, r.sessionToken, [])).__typename).toBe('ReportMembershipPayload');
+    const back = await topo.next();
+    expect(back.topologyChanged).toMatchObject({ change: 'MANAGER_CONNECTED', cluster: { id: r.clusterId, health: 'HEALTHY' } });
+    // Silent again: disconnected again, announced once per transition.
+    expect((await topo.next(5_000)).topologyChanged.change).toBe('MANAGER_DISCONNECTED');
+    await waitFor(async () => (await cluster(leased, 'quiet')).health === 'UNREACHABLE', 'the cluster to stay UNREACHABLE');
+    expect(topo.events.map((e) => e.topologyChanged.change)).toEqual(['CLUSTER_ADDED', 'MANAGER_CONNECTED', 'MANAGER_DISCONNECTED', 'MANAGER_CONNECTED', 'MANAGER_DISCONNECTED']);
+    await watch.dispose();
+  });
+});
