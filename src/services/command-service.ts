@@ -130,7 +130,7 @@ export class CommandService {
   }
 
   pause(principal: Principal, id: string) {
-    return this.intent(id, async (tx, c, now) => {
+    return this.intent(id, async (_tx, c) => {
       if (c.state === 'PAUSED' || c.pauseRequested) return null;
       if (c.kind === 'OPERATION') throw new ConflictError('an operation cannot be paused; cancel it instead', c.id);
       return { patch: { pauseRequested: true }, message: `pause requested by ${principal.name}` };
@@ -238,7 +238,7 @@ export class CommandService {
       const [cluster] = await topo.findClustersByIds(tx, [input.clusterId]);
       if (!cluster) throw new NotFoundError(`no cluster with id ${input.clusterId}`, input.clusterId);
       const [manager] = await topo.findManagersByClusterIds(tx, [cluster.id]);
-      if (!manager || !manager.connected) throw new UnreachableError(`the manager of ${cluster.name} is not connected`);
+      if (!manager?.connected) throw new UnreachableError(`the manager of ${cluster.name} is not connected`);
       if (!manager.operations.some((o) => o.name === operation)) {
         const offered = manager.operations.map((o) => o.name);
         throw new ValidationError(`${cluster.name}'s manager offers no operation "${operation}"${offered.length ? ` (it offers: ${offered.join(', ')})` : ' (it offers none)'}`, 'input.operation');

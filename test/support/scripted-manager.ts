@@ -96,7 +96,7 @@ export class ScriptedManager {
     const sub = this.sub!;
     try {
       while (!this.stopped && !sub.done) {
-        let e;
+        let e: { managerTasks: ScriptedTask };
         try {
           e = await sub.next(60_000);
         } catch {

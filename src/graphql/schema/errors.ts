@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, NotFoundError, OperationFailedError, TimeoutError, UnreachableError, ValidationError } from '../../domain/errors.js';
+import { type ConflictError, DomainError, type NotFoundError, type OperationFailedError, type TimeoutError, type UnreachableError, type ValidationError } from '../../domain/errors.js';
 import type { UnionRef } from '@pothos/core';
 import { builder } from '../builder.js';
 
