@@ -43,8 +43,17 @@ const bearer = (v: unknown): string | null => {
   return m ? m[1]! : null;
 };
 
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** A database opened by the caller (and closed by it). */
+  database?: Database;
+  /** false: no background loops (leases, rollouts), for tests that count the statements of a request. */
+  background?: boolean;
+}
+
 /** Builds and starts one OC instance: database, services, controllers, and the one HTTP/WS port. */
-export async function startApp(config: Config, opts: { clock?: Clock; logger?: Logger; database?: Database } = {}): Promise<App> {
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
@@ -192,7 +201,7 @@ export async function startApp(config: Config, opts: { clock?: Clock; logger?: L
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
-  for (const c of controllers) c.start();
+  if (opts.background !== false) for (const c of controllers) c.start();
   logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver });
   if (bootstrapToken) {
     // Shown once: the database had no token at all, and OC_ADMIN_TOKEN is not set.

@@ -18,7 +18,7 @@ export interface TestOc {
 }
 
 /** An OC on a free port with a fresh database; `stop` removes everything. */
-export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock } = {}): Promise<TestOc> {
+export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean } = {}): Promise<TestOc> {
   const testDb = await createTestDatabase();
   const database = await testDb.open();
   const base: Config = {
@@ -31,7 +31,7 @@ export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock
     ...overrides,
   };
   const make = async (config: Config, db: Database): Promise<TestOc> => {
-    const app = await startApp(config, { database: db, clock: opts.clock });
+    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background });
     return {
       app,
       url: app.url,
