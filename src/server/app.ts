@@ -87,7 +87,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     plugins: [metricsPlugin(metrics)],
   });
 
-  const server = createServer((req, res) => void handle(req, res));
+  let draining = false;
+  const server = createServer((req, res) => {
+    // While shutting down, a keep-alive connection is closed as soon as its request is answered.
+    res.once('finish', () => {
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+    void handle(req, res);
+  });
   async function handle(req: IncomingMessage, res: ServerResponse) {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -104,8 +111,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found: the API is at /graphql' }));
         return;
       }
+      const tooLarge = () =>
+        res
+          .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+          .end(JSON.stringify({ errors: [{ message: `request body over ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-        res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: `request body over ${MAX_BODY_BYTES} bytes`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }));
+        tooLarge();
         return;
       }
       // GraphiQL itself (a browser's GET without a query) needs no token; every operation does.
@@ -115,6 +126,21 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         res
           .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
           .end(JSON.stringify({ errors: [{ message: 'missing or unknown bearer token', extensions: { code: 'UNAUTHENTICATED' } }] }));
+        return;
+      }
+      if (req.method === 'POST' && req.headers['content-length'] === undefined) {
+        // A body of unannounced length (chunked) is read here, bounded, and handed to yoga whole.
+        const body = await readBounded(req, MAX_BODY_BYTES);
+        if (!body) {
+          tooLarge();
+          return;
+        }
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k !== 'transfer-encoding') headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const response = await yoga.fetch(url, { method: 'POST', headers, body: new Uint8Array(body) }, { principal });
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+        res.end();
         return;
       }
       await yoga.handle(req, res, { principal });
@@ -224,6 +250,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         await wsServer.dispose();
         await new Promise<void>((resolve) => {
+          draining = true;
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5000).unref();
@@ -233,6 +260,29 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       return stopping;
     },
   };
+}
+
+/** The whole body, or null once it exceeds `max` bytes (reading stops there). */
+function readBounded(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.pause();
+      resolve(null);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 /** Is it a GraphQLError? Ours or the executor's: under a bundler (vitest) the two may come from distinct copies of graphql. */

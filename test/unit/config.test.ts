@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return { problems: (e as ConfigError).problems, message: (e as ConfigError).message };
+  }
+  throw new Error('loadConfig accepted a bad value');
+};
+
+describe('loadConfig', () => {
+  it('defaults every setting when the environment is empty', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      databaseUrl: null,
+      dataDir: './.oc-data',
+      adminToken: null,
+      managerLeaseMs: 15000,
+      logLevel: 'info',
+      statsBucketSeconds: 10,
+      statsRetentionHours: 24,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://oc@db:5432/oc',
+      OC_DATA_DIR: '/var/lib/oc',
+      OC_ADMIN_TOKEN: 'a-long-enough-admin-token',
+      OC_MANAGER_LEASE_MS: '3000',
+      LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://oc@db:5432/oc',
+      dataDir: '/var/lib/oc',
+      adminToken: 'a-long-enough-admin-token',
+      managerLeaseMs: 3000,
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 4000, databaseUrl: null });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['LOG_LEVEL', 'loud'],
+    ['OC_MANAGER_LEASE_MS', '-1'],
+    ['OC_MANAGER_LEASE_MS', '1.5'],
+    ['OC_MANAGER_LEASE_MS', '10'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['OC_ADMIN_TOKEN', 'short'],
+  ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
+    const { problems, message } = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+    expect(message).toContain(name);
+  });
+
+  it('reports every bad variable at once', () => {
+    const { problems } = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT']);
+  });
+});
