@@ -160,7 +160,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onConnect: async (ctx) => {
-        const principal = await services.tokens.authenticate(bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization));
+        const secret = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+        const generation = services.tokens.generation;
+        const principal = await services.tokens.authenticate(secret);
         const socket = (ctx.extra as any).socket as WebSocket;
         if (!principal) {
           socket.close(4401, 'Unauthorized');
@@ -175,6 +177,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           set.delete(socket);
           if (set.size === 0) socketsByCredential.delete(key);
         });
+        // A revocation between the lookup and now found no socket to close: look again.
+        if (services.tokens.generation !== generation && !(await services.tokens.authenticate(secret))) {
+          socket.close(4401, 'token revoked');
+          return false;
+        }
         return true;
       },
       onSubscribe: async (ctx, _id, params) => {

@@ -20,9 +20,14 @@ const TOUCH_EVERY_MS = 30_000;
 export class TokenService {
   private cache = new Map<string, { principal: Principal | null; at: number }>();
   private touched = new Map<string, number>();
+  /** Counts revocations seen: a lookup that a revocation overtook is not cached, and callers can tell it happened. */
+  generation = 0;
 
   constructor(private deps: ServiceDeps) {
-    deps.bus.on('credentialRevoked', () => this.cache.clear());
+    deps.bus.on('credentialRevoked', () => {
+      this.generation++;
+      this.cache.clear();
+    });
   }
 
   async authenticate(secret: string | null | undefined): Promise<Principal | null> {
@@ -38,9 +43,10 @@ export class TokenService {
       if (hit.principal) this.touch(hit.principal, now);
       return hit.principal;
     }
+    const generation = this.generation;
     const principal = await this.lookup(hash);
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, at: now });
+    if (generation === this.generation) this.cache.set(hash, { principal, at: now });
     if (principal) this.touch(principal, now);
     return principal;
   }
