@@ -41,22 +41,22 @@ export class ManagerService {
   constructor(private deps: ServiceDeps) {}
 
   async register(enrollment: Enrollment, input: RegisterInput) {
-    const clusterName = text(input.clusterName, 'clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
-    const kind = text(input.kind, 'kind', { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may contain letters, digits, "_" and "-"' }).toUpperCase();
-    const host = text(input.host, 'host', { max: 255 });
-    const url = httpUrl(input.url, 'url');
-    const version = optionalText(input.version, 'version', { max: 100 });
+    const clusterName = text(input.clusterName, 'input.clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
+    const kind = text(input.kind, 'input.kind', { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may contain letters, digits, "_" and "-"' }).toUpperCase();
+    const host = text(input.host, 'input.host', { max: 255 });
+    const url = httpUrl(input.url, 'input.url');
+    const version = optionalText(input.version, 'input.version', { max: 100 });
     const operations = this.validateOperations(input.operations ?? []);
-    list(input.workers, 'workers', MAX_WORKERS_PER_CALL);
+    list(input.workers, 'input.workers', MAX_WORKERS_PER_CALL);
     const now = this.deps.clock.now();
     const snapshot = new Map<string, WorkerReport>();
     input.workers.forEach((w, i) => {
-      const v = this.validateWorker(w, `workers[${i}]`);
-      if (snapshot.has(v.memberId)) throw new ValidationError(`workers[${i}].memberId "${v.memberId}" appears twice`, `workers[${i}].memberId`);
+      const v = this.validateWorker(w, `input.workers[${i}]`);
+      if (snapshot.has(v.memberId)) throw new ValidationError(`input.workers[${i}].memberId "${v.memberId}" appears twice`, `input.workers[${i}].memberId`);
       snapshot.set(v.memberId, v);
     });
     if (enrollment.clusterName && enrollment.clusterName !== clusterName) {
-      throw new ValidationError(`this enrollment token is for cluster "${enrollment.clusterName}", not "${clusterName}"`, 'clusterName');
+      throw new ValidationError(`this enrollment token is for cluster "${enrollment.clusterName}", not "${clusterName}"`, 'input.clusterName');
     }
 
     const sessionToken = newSecret('ocs');
@@ -108,16 +108,16 @@ export class ManagerService {
   }
 
   async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {
-    list(events, 'events', MAX_EVENTS_PER_CALL);
+    list(events, 'input.events', MAX_EVENTS_PER_CALL);
     const valid = events.map((e, i) => {
-      const field = `events[${i}]`;
+      const field = `input.events[${i}]`;
       int(e.seq, `${field}.seq`, 1, 2_147_483_647);
       if (!MEMBERSHIP_CHANGES.includes(e.change)) throw new ValidationError(`${field}.change must be one of ${MEMBERSHIP_CHANGES.join(', ')}`, `${field}.change`);
       return { seq: e.seq, change: e.change, worker: this.validateWorker(e.worker, `${field}.worker`) };
     });
     for (let i = 1; i < valid.length; i++) {
       if (valid[i]!.seq <= valid[i - 1]!.seq) {
-        throw new ValidationError(`events must be in increasing seq order: events[${i}].seq ${valid[i]!.seq} follows ${valid[i - 1]!.seq}`, `events[${i}].seq`);
+        throw new ValidationError(`events must be in increasing seq order: events[${i}].seq ${valid[i]!.seq} follows ${valid[i - 1]!.seq}`, `input.events[${i}].seq`);
       }
     }
     const now = this.deps.clock.now();
@@ -127,11 +127,11 @@ export class ManagerService {
       const fresh = valid.filter((e) => e.seq > s.lastSeq);
       if (fresh.length > 0 && fresh[0]!.seq !== s.lastSeq + 1) {
         const at = valid.indexOf(fresh[0]!);
-        throw new ValidationError(`seq gap: expected ${s.lastSeq + 1}, got ${fresh[0]!.seq}; nothing was applied (resend from ${s.lastSeq + 1})`, `events[${at}].seq`);
+        throw new ValidationError(`seq gap: expected ${s.lastSeq + 1}, got ${fresh[0]!.seq}; nothing was applied (resend from ${s.lastSeq + 1})`, `input.events[${at}].seq`);
       }
       for (let i = 1; i < fresh.length; i++) {
         if (fresh[i]!.seq !== fresh[i - 1]!.seq + 1) {
-          throw new ValidationError(`seq gap: ${fresh[i]!.seq} follows ${fresh[i - 1]!.seq}; nothing was applied`, `events[${valid.indexOf(fresh[i]!)}].seq`);
+          throw new ValidationError(`seq gap: ${fresh[i]!.seq} follows ${fresh[i - 1]!.seq}; nothing was applied`, `input.events[${valid.indexOf(fresh[i]!)}].seq`);
         }
       }
       if (fresh.length > 0) {
@@ -175,10 +175,10 @@ export class ManagerService {
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
-    list(samples, 'samples', MAX_SAMPLES_PER_CALL);
+    list(samples, 'input.samples', MAX_SAMPLES_PER_CALL);
     const now = this.deps.clock.now();
     const clean = samples.map((s, i) => {
-      const f = `samples[${i}]`;
+      const f = `input.samples[${i}]`;
       const at = s.at ?? now;
       if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ValidationError(`${f}.at must be a valid date-time`, `${f}.at`);
       if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw new ValidationError(`${f}.at is more than 5 minutes in the future`, `${f}.at`);
@@ -268,16 +268,16 @@ export class ManagerService {
   }
 
   private validateOperations(ops: NonNullable<RegisterInput['operations']>): ManagerOperationSpec[] {
-    list(ops, 'operations', 200);
+    list(ops, 'input.operations', 200);
     const seen = new Set<string>();
     return ops.map((o, i) => {
-      const name = text(o.name, `operations[${i}].name`, { max: 100, pattern: /^[A-Za-z_][A-Za-z0-9_.-]*$/, patternHint: 'must be an identifier' });
-      if (seen.has(name)) throw new ValidationError(`operations[${i}].name "${name}" appears twice`, `operations[${i}].name`);
+      const name = text(o.name, `input.operations[${i}].name`, { max: 100, pattern: /^[A-Za-z_][A-Za-z0-9_.-]*$/, patternHint: 'must be an identifier' });
+      if (seen.has(name)) throw new ValidationError(`input.operations[${i}].name "${name}" appears twice`, `input.operations[${i}].name`);
       seen.add(name);
       return {
         name,
-        description: optionalText(o.description, `operations[${i}].description`, { max: 2000 }),
-        inputSchema: boundedJson(o.inputSchema ?? null, `operations[${i}].inputSchema`, 16 * 1024),
+        description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000 }),
+        inputSchema: boundedJson(o.inputSchema ?? null, `input.operations[${i}].inputSchema`, 16 * 1024),
       };
     });
   }

@@ -74,11 +74,11 @@ export class TokenService {
   }
 
   async create(input: { name: unknown; role: unknown; clusterName?: unknown }): Promise<{ token: string; apiToken: ApiTokenRow }> {
-    const name = text(input.name, 'name', { max: 100 });
-    if (typeof input.role !== 'string' || !ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, 'role');
+    const name = text(input.name, 'input.name', { max: 100 });
+    if (typeof input.role !== 'string' || !ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, 'input.role');
     const role = input.role as Role;
-    const clusterName = optionalText(input.clusterName, 'clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
-    if (clusterName && role !== 'MANAGER') throw new ValidationError('clusterName only applies to MANAGER (enrollment) tokens', 'clusterName');
+    const clusterName = optionalText(input.clusterName, 'input.clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
+    if (clusterName && role !== 'MANAGER') throw new ValidationError('clusterName only applies to MANAGER (enrollment) tokens', 'input.clusterName');
     const token = newSecret('oc');
     const apiToken = await repo.insertApiToken(this.deps.db, { name, role, clusterName, tokenHash: hashToken(token) });
     this.deps.logger.info('api token created', { tokenId: apiToken.id, name, role });

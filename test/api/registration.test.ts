@@ -124,18 +124,18 @@ describe('registerManager', () => {
   });
 
   it.each([
-    ['an empty cluster name', { clusterName: '' }, 'clusterName'],
-    ['a cluster name with a slash', { clusterName: 'a/b' }, 'clusterName'],
-    ['a url that is not http(s)', { clusterName: 'bad-url', url: 'ftp://x' }, 'url'],
-    ['a worker listed twice', { clusterName: 'twice', workers: [...workerInputs(1), ...workerInputs(1)] }, 'workers[1].memberId'],
-    ['a worker with a port out of range', { clusterName: 'port', workers: [{ memberId: 'w', host: 'h', port: 70000 }] }, 'workers[0].port'],
-    ['a megabyte host name', { clusterName: 'huge', workers: [{ memberId: 'w', host: 'h'.repeat(1 << 20) }] }, 'workers[0].host'],
+    ['an empty cluster name', { clusterName: '' }, 'input.clusterName'],
+    ['a cluster name with a slash', { clusterName: 'a/b' }, 'input.clusterName'],
+    ['a url that is not http(s)', { clusterName: 'bad-url', url: 'ftp://x' }, 'input.url'],
+    ['a worker listed twice', { clusterName: 'twice', workers: [...workerInputs(1), ...workerInputs(1)] }, 'input.workers[1].memberId'],
+    ['a worker with a port out of range', { clusterName: 'port', workers: [{ memberId: 'w', host: 'h', port: 70000 }] }, 'input.workers[0].port'],
+    ['a megabyte host name', { clusterName: 'huge', workers: [{ memberId: 'w', host: 'h'.repeat(1 << 20) }] }, 'input.workers[0].host'],
+    ['an operation that is not an identifier', { clusterName: 'ops', operations: [{ name: 'drop tables' }] }, 'input.operations[0].name'],
   ] as const)('rejects a registration with %s as a ValidationError, creating nothing', async (_what, input, field) => {
     const r = await tryRegister(oc.url, enrollment, input as any);
     expect(r.errors).toBeUndefined();
-    expect(r.data.registerManager).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION' });
+    expect(r.data.registerManager).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });
     expect((await gqlOk(oc.url, ADMIN_TOKEN, `{ cluster(name: ${JSON.stringify(input.clusterName || 'x')}) { id } }`)).cluster).toBeNull();
-    void field;
   });
 });
 
@@ -179,10 +179,10 @@ describe('reportMembership', () => {
 
   it('rejects a batch with a gap as a whole: ValidationError, nothing applied, acceptedThroughSeq unchanged', async () => {
     const r = await reportMembership(oc.url, session, [ev(6, 'STATE_CHANGED', w('a', 'FAILED'))]);
-    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field: 'events[0].seq' });
+    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field: 'input.events[0].seq' });
     expect(r.message).toMatch(/expected 5/);
     const inside = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(7, 'STATE_CHANGED', w('c', 'FAILED'))]);
-    expect(inside).toMatchObject({ __typename: 'ValidationError', field: 'events[1].seq' });
+    expect(inside).toMatchObject({ __typename: 'ValidationError', field: 'input.events[1].seq' });
     expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
     // seq 5 is still the one expected.
     expect(await reportMembership(oc.url, session, [])).toMatchObject({ acceptedThroughSeq: 4, applied: 0 });
@@ -190,18 +190,18 @@ describe('reportMembership', () => {
 
   it('rejects a batch out of seq order as a whole', async () => {
     const r = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(7, 'JOINED', w('d')), ev(6, 'JOINED', w('e'))]);
-    expect(r).toMatchObject({ __typename: 'ValidationError', field: 'events[2].seq' });
+    expect(r).toMatchObject({ __typename: 'ValidationError', field: 'input.events[2].seq' });
     const repeated = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(5, 'JOINED', w('d'))]);
-    expect(repeated).toMatchObject({ __typename: 'ValidationError', field: 'events[1].seq' });
+    expect(repeated).toMatchObject({ __typename: 'ValidationError', field: 'input.events[1].seq' });
     expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
   });
 
   it.each([
-    ['an empty memberId', { memberId: '', host: 'h' }, 'events[1].worker.memberId'],
-    ['a blank memberId', { memberId: '   ', host: 'h' }, 'events[1].worker.memberId'],
-    ['a megabyte memberId', { memberId: 'm'.repeat(1 << 20), host: 'h' }, 'events[1].worker.memberId'],
-    ['an empty host', { memberId: 'x', host: '' }, 'events[1].worker.host'],
-    ['a negative port', { memberId: 'x', host: 'h', port: -1 }, 'events[1].worker.port'],
+    ['an empty memberId', { memberId: '', host: 'h' }, 'input.events[1].worker.memberId'],
+    ['a blank memberId', { memberId: '   ', host: 'h' }, 'input.events[1].worker.memberId'],
+    ['a megabyte memberId', { memberId: 'm'.repeat(1 << 20), host: 'h' }, 'input.events[1].worker.memberId'],
+    ['an empty host', { memberId: 'x', host: '' }, 'input.events[1].worker.host'],
+    ['a negative port', { memberId: 'x', host: 'h', port: -1 }, 'input.events[1].worker.port'],
   ])('rejects a batch with %s in one event as a whole (ValidationError naming the field)', async (_what, worker, field) => {
     const r = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(6, 'JOINED', worker as WorkerInput)]);
     expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });
@@ -219,8 +219,8 @@ describe('reportMembership', () => {
 
   it('rejects an oversized batch and a seq that is not positive', async () => {
     const many = Array.from({ length: 5001 }, (_, i) => ev(5 + i, 'JOINED', w(`m${i}`)));
-    expect(await reportMembership(oc.url, session, many)).toMatchObject({ __typename: 'ValidationError', field: 'events' });
-    expect(await reportMembership(oc.url, session, [ev(0, 'JOINED', w('z'))])).toMatchObject({ __typename: 'ValidationError', field: 'events[0].seq' });
+    expect(await reportMembership(oc.url, session, many)).toMatchObject({ __typename: 'ValidationError', field: 'input.events' });
+    expect(await reportMembership(oc.url, session, [ev(0, 'JOINED', w('z'))])).toMatchObject({ __typename: 'ValidationError', field: 'input.events[0].seq' });
     expect(await stateOf()).toEqual({ a: 'RUNNING', c: 'STARTING' });
   });
 

@@ -346,13 +346,13 @@ describe('stats', () => {
   });
 
   it.each([
-    ['a negative cpu', sample('w-000', -1, 1, 1, 1)],
-    ['an absurd memory', sample('w-000', 1, 1e12, 1, 1)],
-    ['an empty memberId', sample('', 1, 1, 1, 1)],
-    ['a time an hour ahead', sample('w-000', 1, 1, 1, 1, new Date(Date.now() + 3600_000))],
-  ])('rejects a report with %s as a ValidationError, taking none of it', async (_what, bad) => {
+    ['a negative cpu', sample('w-000', -1, 1, 1, 1), 'input.samples[1].cpuPercent'],
+    ['an absurd memory', sample('w-000', 1, 1e12, 1, 1), 'input.samples[1].memoryMb'],
+    ['an empty memberId', sample('', 1, 1, 1, 1), 'input.samples[1].memberId'],
+    ['a time an hour ahead', sample('w-000', 1, 1, 1, 1, new Date(Date.now() + 3600_000)), 'input.samples[1].at'],
+  ])('rejects a report with %s as a ValidationError, taking none of it', async (_what, bad, field) => {
     const r = await reportStats(oc.url, s2.sessionToken, [sample('w-000', 77, 1, 1, 1), bad]);
-    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION' });
+    expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });
     expect((await q('{ cluster(name: "stats-2") { stats { cpuPercent } } }')).cluster.stats.cpuPercent).toBe(50);
   });
 

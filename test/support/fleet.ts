@@ -5,6 +5,7 @@ export const REGISTER_MANAGER = `mutation RegisterManager($input: RegisterManage
   registerManager(input: $input) {
     __typename
     ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }
+    ... on ValidationError { field }
     ... on Error { code message }
   }
 }`;
@@ -22,6 +23,7 @@ export const REPORT_STATS = `mutation ReportStats($input: ReportStatsInput!) {
   reportStats(input: $input) {
     __typename
     ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }
+    ... on ValidationError { field }
     ... on Error { code message }
   }
 }`;
