@@ -1,11 +1,16 @@
 /**
  * The simulator's only contact with the OC: the manager-side half of the public GraphQL API
- * (../shared/API.md), over HTTP POST /graphql and graphql-ws at /graphql. Every document the
+ * (../shared/API.md), over HTTP POST /graphql (node:http, keep-alive) and graphql-ws at /graphql. Every document the
  * simulator sends is in this file, so a contract change is fixed here and nowhere else.
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { StatsSample, WorkerInput } from './worker.js';
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxFreeSockets: 64 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxFreeSockets: 64 });
 
 // ── documents ───────────────────────────────────────────────────────────────────────────────
 
@@ -176,10 +181,11 @@ interface GraphQLResponse {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-/** The real transport: fetch for HTTP, graphql-ws over `ws` for the subscription. */
+/** The real transport: HTTP POST for mutations, graphql-ws over `ws` for the subscription. */
 export class OcClient implements OcTransport {
   readonly httpUrl: string;
   readonly wsUrl: string;
+  private readonly httpTarget: URL;
   private readonly requestTimeoutMs: number;
   private readonly keepAliveMs: number;
   private readonly pongTimeoutMs: number;
@@ -188,6 +194,7 @@ export class OcClient implements OcTransport {
     const ep = endpoints(url);
     this.httpUrl = ep.http;
     this.wsUrl = ep.ws;
+    this.httpTarget = new URL(ep.http);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.keepAliveMs = opts.keepAliveMs ?? 10_000;
     this.pongTimeoutMs = opts.pongTimeoutMs ?? 5_000;
@@ -229,7 +236,7 @@ export class OcClient implements OcTransport {
       if (done) return;
       done = true;
       clearPong();
-      void client.dispose();
+      disposeQuietly(client);
       handlers.ended(error);
     };
     const client: Client = createClient({
@@ -283,7 +290,7 @@ export class OcClient implements OcTransport {
         done = true;
         clearPong();
         if (abrupt) socket?.terminate();
-        void client.dispose();
+        disposeQuietly(client);
       },
     };
   }
@@ -294,28 +301,16 @@ export class OcClient implements OcTransport {
     variables: Record<string, unknown>,
     token: string,
   ): Promise<Record<string, unknown>> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.httpUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json;q=0.9',
-          authorization: `Bearer ${token}`,
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
+      res = await this.post(JSON.stringify({ query, variables }), token);
     } catch (err) {
-      throw new OcError('network', `${field}: ${describeFetchError(err)}`);
+      throw new OcError('network', `${field}: ${describeRequestError(err)}`);
     }
-    if (res.status === 401) {
-      await res.body?.cancel().catch(() => {});
-      throw new OcError('auth', `${field}: HTTP 401 (token refused)`, 401);
-    }
+    if (res.status === 401) throw new OcError('auth', `${field}: HTTP 401 (token refused)`, 401);
     let body: GraphQLResponse;
     try {
-      body = (await res.json()) as GraphQLResponse;
+      body = JSON.parse(res.text) as GraphQLResponse;
     } catch {
       throw new OcError(res.status >= 500 ? 'network' : 'protocol', `${field}: HTTP ${res.status} without a GraphQL body`, res.status);
     }
@@ -328,6 +323,41 @@ export class OcClient implements OcTransport {
     }
     return body.data;
   }
+
+  /** POST over node:http(s) with a keep-alive agent: no lazy fetch start-up, cheap per call. */
+  private post(body: string, token: string): Promise<{ status: number; text: string }> {
+    const url = this.httpTarget;
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: 'POST',
+          agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/graphql-response+json, application/json;q=0.9',
+            authorization: `Bearer ${token}`,
+            'content-length': Buffer.byteLength(body),
+          },
+          timeout: this.requestTimeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+/** graphql-ws's dispose() rejects when the socket was refused before it connected: nothing to do then. */
+function disposeQuietly(client: Client): void {
+  Promise.resolve(client.dispose()).catch(() => {});
 }
 
 function unionResult<T>(
@@ -363,12 +393,10 @@ function closeError(event: unknown): OcError {
   return new OcError('network', `WebSocket error: ${e?.message ?? String(event)}`);
 }
 
-function describeFetchError(err: unknown): string {
+function describeRequestError(err: unknown): string {
   if (err instanceof Error) {
-    if (err.name === 'TimeoutError') return 'timed out';
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
-    return err.message;
+    const code = (err as { code?: string }).code;
+    return code && !err.message.includes(code) ? `${code} (${err.message})` : err.message;
   }
   return String(err);
 }

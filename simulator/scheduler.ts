@@ -191,3 +191,22 @@ function before(a: VirtualTimer, b: VirtualTimer): boolean {
 export async function flushMicrotasks(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
+
+export const DEADLINE_PASSED: unique symbol = Symbol('deadline passed');
+
+/** `promise`'s value, or DEADLINE_PASSED if it has not settled within `ms` on `scheduler`. */
+export function withDeadline<T>(scheduler: Scheduler, promise: Promise<T>, ms: number): Promise<T | typeof DEADLINE_PASSED> {
+  return new Promise((resolve, reject) => {
+    const timer = scheduler.setTimeout(() => resolve(DEADLINE_PASSED), ms);
+    promise.then(
+      (value) => {
+        scheduler.clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        scheduler.clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,269 @@
+/**
+ * Runs a simulated fleet against any OC:
+ *
+ *   npm run sim -- --url http://127.0.0.1:4000 --token <MANAGER token> [--scenario default|large|FILE]
+ *                  [--seed N] [--profile fast|realistic|chaos] [--verbose|--debug]
+ *
+ * A live one-line status on stderr (clusters registered, workers by state, tasks in flight), a
+ * progress bar while a large fleet registers, manager warnings as they happen. Ctrl-C stops
+ * cleanly (a second Ctrl-C exits at once).
+ */
+import { randomInt } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { type Fleet, type FleetStatus, startFleet } from './fleet.js';
+import type { LogEntry, LogLevel } from './manager.js';
+import { endpoints } from './oc-client.js';
+import { isProfileName, PROFILE_NAMES } from './profiles.js';
+import { listScenarios, loadScenario } from './scenario.js';
+
+export const USAGE = `Usage: npm run sim -- --url URL --token TOKEN [options]
+
+  --url URL            the OC, e.g. http://127.0.0.1:4000
+  --token TOKEN        a MANAGER enrollment token (or set OC_ENROLLMENT_TOKEN)
+  --scenario NAME|FILE a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
+  --seed N             replay a run: same seed, same worker timelines (default: random, printed)
+  --profile P          override every cluster's profile: ${PROFILE_NAMES.join(', ')}
+  --verbose            also print info lines (registrations, tasks); --debug: every state change
+  --help`;
+
+export class CliError extends Error {}
+
+export interface CliOptions {
+  url: string;
+  token: string;
+  scenario: string;
+  seed: number;
+  seedGiven: boolean;
+  profile: string | undefined;
+  logLevel: LogLevel;
+  help: boolean;
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        scenario: { type: 'string', default: 'default' },
+        seed: { type: 'string' },
+        profile: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        debug: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  const help = values['help'] === true;
+  const url = values['url'] as string | undefined;
+  const token = (values['token'] as string | undefined) ?? env['OC_ENROLLMENT_TOKEN'];
+  if (!help) {
+    if (!url) throw new CliError('--url is required (the OC, e.g. http://127.0.0.1:4000)');
+    try {
+      endpoints(url);
+    } catch (err) {
+      throw new CliError(`--url: ${(err as Error).message}`);
+    }
+    if (!token) throw new CliError('--token is required (a MANAGER enrollment token), or set OC_ENROLLMENT_TOKEN');
+  }
+  const seedText = values['seed'] as string | undefined;
+  let seed = randomInt(0, 2 ** 31);
+  if (seedText !== undefined) {
+    if (!/^\d+$/.test(seedText) || Number(seedText) > 2 ** 32 - 1) {
+      throw new CliError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${seedText}"`);
+    }
+    seed = Number(seedText);
+  }
+  const profile = values['profile'] as string | undefined;
+  if (profile !== undefined && !isProfileName(profile)) {
+    throw new CliError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
+  }
+  return {
+    url: url ?? '',
+    token: token ?? '',
+    scenario: values['scenario'] as string,
+    seed,
+    seedGiven: seedText !== undefined,
+    profile,
+    logLevel: values['debug'] ? 'debug' : values['verbose'] ? 'info' : 'warn',
+    help,
+  };
+}
+
+const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+export function statusLine(s: FleetStatus, elapsedMs: number): string {
+  const t = new Date(elapsedMs).toISOString().slice(11, 19);
+  const states = (Object.entries(s.workers) as [string, number][])
+    .filter(([state, n]) => n > 0 || state === 'RUNNING')
+    .map(([state, n]) => `${state} ${n}`)
+    .join(' ');
+  const troubled = s.clusters - s.online;
+  return (
+    `[${t}] clusters ${s.registered}/${s.clusters} registered, ${s.connected} connected` +
+    (troubled > 0 ? ` (${troubled} not online)` : '') +
+    ` · workers ${states} · tasks in flight ${s.tasksInFlight}` +
+    (s.warnings + s.errors > 0 ? ` · warnings ${s.warnings} errors ${s.errors}` : '')
+  );
+}
+
+async function main(): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`ocsim: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let scenario: Awaited<ReturnType<typeof loadScenario>>;
+  try {
+    scenario = await loadScenario(opts.scenario);
+  } catch (err) {
+    process.stderr.write(`ocsim: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const tty = process.stderr.isTTY === true;
+  const startedAt = Date.now();
+  let statusShown = false;
+  const clearStatus = () => {
+    if (tty && statusShown) process.stderr.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  let bar: cliProgress.SingleBar | null = null;
+  const print = (line: string) => {
+    if (bar) return; // the bar owns the terminal while it runs; lines are in fleet.recentLog()
+    clearStatus();
+    process.stderr.write(`${line}\n`);
+  };
+  const onLog = (e: LogEntry) => {
+    if (LEVELS[e.level] < LEVELS[opts.logLevel]) return;
+    print(`${new Date(e.at).toISOString().slice(11, 23)} ${e.level.padEnd(5)} [${e.cluster}] ${e.message}`);
+  };
+
+  const profileNote = opts.profile ? `profile ${opts.profile} (overriding the scenario's)` : `profile ${scenario.profile}`;
+  process.stderr.write(
+    `ocsim: scenario ${scenario.name}: ${scenario.clusters.length} clusters, ${scenario.totalWorkers} workers, ${profileNote}, ` +
+      `seed ${opts.seed}${opts.seedGiven ? '' : ` (replay with --seed ${opts.seed})`}\n` +
+      `ocsim: OC ${endpoints(opts.url).http}` +
+      (scenario.faults.length > 0 ? `, ${scenario.faults.length} scheduled faults` : '') +
+      '\n',
+  );
+
+  let fleet: Fleet;
+  try {
+    fleet = startFleet({
+      url: opts.url,
+      enrollmentToken: opts.token,
+      scenario,
+      seed: opts.seed,
+      profile: opts.profile,
+      log: onLog,
+    });
+  } catch (err) {
+    process.stderr.write(`ocsim: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  let stopping = false;
+  let statusTimer: ReturnType<typeof setInterval> | null = null;
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stderr.write('\nocsim: second interrupt, exiting now\n');
+        process.exit(130);
+      }
+      stopping = true;
+      bar?.stop();
+      bar = null;
+      if (statusTimer) clearInterval(statusTimer);
+      clearStatus();
+      process.stderr.write(`ocsim: ${signal}: stopping ${fleet.managers.size} managers…\n`);
+      const s = fleet.status();
+      void fleet.stop().then(() => {
+        const inv = fleet.invariants();
+        const restarts = Object.values(inv.restarts).reduce((a, b) => a + b, 0);
+        process.stderr.write(
+          `ocsim: stopped. ${s.registered}/${s.clusters} clusters had registered; ${inv.tasks.length} tasks received ` +
+            `(${Object.keys(inv.redeliveries).length} re-delivered), ${restarts} worker restarts. Seed ${fleet.seed}.\n`,
+        );
+        resolve(0);
+      });
+    };
+    process.on('SIGINT', () => stop('interrupted'));
+    process.on('SIGTERM', () => stop('terminated'));
+  });
+
+  const showStatus = () => {
+    if (stopping) return;
+    const s = fleet.status();
+    if (bar) {
+      bar.update(s.registered, { connected: s.connected });
+      return;
+    }
+    const line = statusLine(s, Date.now() - startedAt);
+    if (tty) {
+      const width = process.stderr.columns || 160;
+      process.stderr.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+      statusShown = true;
+    } else {
+      process.stderr.write(`${line}\n`);
+    }
+  };
+
+  if (tty && fleet.managers.size >= 20) {
+    bar = new cliProgress.SingleBar(
+      {
+        format: 'registering |{bar}| {value}/{total} clusters · {connected} connected · {duration_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(fleet.managers.size, 0, { connected: 0 });
+  }
+  statusTimer = setInterval(showStatus, tty ? 250 : 10_000);
+
+  fleet.ready({ timeoutMs: 24 * 3600_000 }).then(
+    () => {
+      if (bar) {
+        bar.update(fleet.managers.size, { connected: fleet.status().connected });
+        bar.stop();
+        bar = null;
+      }
+      print(`ocsim: all ${fleet.managers.size} managers registered in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    },
+    (err: unknown) => {
+      if (stopping) return;
+      bar?.stop();
+      bar = null;
+      print(`ocsim: ${(err as Error).message}`);
+      process.kill(process.pid, 'SIGTERM');
+      process.exitCode = 1;
+    },
+  );
+
+  const code = await done;
+  return process.exitCode && process.exitCode !== 0 ? Number(process.exitCode) : code;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`ocsim: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
