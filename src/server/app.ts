@@ -123,9 +123,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       const isGraphiQL = req.method === 'GET' && !url.searchParams.has('query') && String(req.headers.accept ?? '').includes('text/html');
       const principal = await services.tokens.authenticate(bearer(req.headers.authorization));
       if (!principal && !isGraphiQL && req.method !== 'OPTIONS') {
+        const { reason, message } = await services.tokens.refusal(bearer(req.headers.authorization));
         res
           .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-          .end(JSON.stringify({ errors: [{ message: 'missing or unknown bearer token', extensions: { code: 'UNAUTHENTICATED' } }] }));
+          .end(JSON.stringify({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED', reason } }] }));
         return;
       }
       if (req.method === 'POST' && req.headers['content-length'] === undefined) {
@@ -165,7 +166,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         const principal = await services.tokens.authenticate(secret);
         const socket = (ctx.extra as any).socket as WebSocket;
         if (!principal) {
-          socket.close(4401, 'Unauthorized');
+          socket.close(4401, (await services.tokens.refusal(secret)).reason);
           return false;
         }
         ctx.extra.principal = principal;

@@ -11,6 +11,8 @@ export const hashToken = (secret: string) => createHash('sha256').update(secret)
 export const newSecret = (prefix: 'oc' | 'ocs') => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 const CACHE_TTL_MS = 5_000;
+
+export type Refusal = 'MISSING' | 'UNKNOWN' | 'REVOKED' | 'SESSION_REPLACED';
 const TOUCH_EVERY_MS = 30_000;
 
 /**
@@ -22,11 +24,13 @@ export class TokenService {
   private touched = new Map<string, number>();
   /** Counts revocations seen: a lookup that a revocation overtook is not cached, and callers can tell it happened. */
   generation = 0;
+  private refusals = new Map<string, { refusal: { reason: Refusal; message: string }; at: number }>();
 
   constructor(private deps: ServiceDeps) {
     deps.bus.on('credentialRevoked', () => {
       this.generation++;
       this.cache.clear();
+      this.refusals.clear();
     });
   }
 
@@ -62,6 +66,36 @@ export class TokenService {
     const s = await repo.findSessionByHash(db, hash);
     if (!s || s.revokedAt) return null;
     return { kind: 'session', name: s.tokenName, role: 'MANAGER', sessionId: s.id, clusterId: s.clusterId, managerId: s.managerId };
+  }
+
+  /**
+   * Why a secret is refused (asked only on the way to a 401). A manager told its session was
+   * replaced knows another manager took over its cluster, and should not re-register to fight it.
+   */
+  async refusal(secret: string | null | undefined): Promise<{ reason: Refusal; message: string }> {
+    if (!secret) return { reason: 'MISSING', message: 'a bearer token is required (Authorization: Bearer <token>)' };
+    const hash = hashToken(secret);
+    const hit = this.refusals.get(hash);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.refusal;
+    const generation = this.generation;
+    const refusal = await this.explain(secret, hash);
+    if (this.refusals.size > 10_000) this.refusals.clear();
+    if (generation === this.generation) this.refusals.set(hash, { refusal, at: Date.now() });
+    return refusal;
+  }
+
+  private async explain(secret: string, hash: string): Promise<{ reason: Refusal; message: string }> {
+    const t = secret.length <= 512 ? await repo.findApiTokenByHash(this.deps.db, hash) : null;
+    if (t?.revokedAt) return { reason: 'REVOKED', message: 'this token was revoked' };
+    const s = t || secret.length > 512 ? null : await repo.findSessionByHash(this.deps.db, hash);
+    if (s?.revokedAt) {
+      const enrollment = s.enrollmentTokenId ? await repo.findApiToken(this.deps.db, s.enrollmentTokenId) : null;
+      if (enrollment && !enrollment.revokedAt) {
+        return { reason: 'SESSION_REPLACED', message: 'this manager session was replaced by a newer registration of its cluster' };
+      }
+      return { reason: 'REVOKED', message: 'this manager session ended: its enrollment token was revoked' };
+    }
+    return { reason: 'UNKNOWN', message: 'unknown bearer token' };
   }
 
   /** lastUsedAt is kept to the half-minute: not one write per request. */

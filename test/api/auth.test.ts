@@ -19,12 +19,14 @@ describe('authentication', () => {
   it('refuses an HTTP request without a token with 401 and UNAUTHENTICATED', async () => {
     const r = await gql(oc.url, null, VIEWER_QUERY);
     expect(r.status).toBe(401);
-    expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'MISSING' });
     expect(r.data).toBeUndefined();
   });
 
   it('refuses an unknown token and a malformed Authorization header with 401', async () => {
-    expect((await gql(oc.url, 'oc_not-a-token-anyone-made', VIEWER_QUERY)).status).toBe(401);
+    const unknown = await gql(oc.url, 'oc_not-a-token-anyone-made', VIEWER_QUERY);
+    expect(unknown.status).toBe(401);
+    expect(unknown.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'UNKNOWN' });
     const res = await fetch(`${oc.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${ADMIN_TOKEN}` },
@@ -96,16 +98,18 @@ describe('tokens', () => {
     const r = await gqlOk(oc.url, ADMIN_TOKEN, 'mutation($id: ID!) { revokeApiToken(id: $id) { __typename ... on RevokeApiTokenPayload { apiToken { revokedAt } } } }', { id });
     expect(r.revokeApiToken.apiToken.revokedAt).not.toBeNull();
 
-    expect((await gql(oc.url, token, VIEWER_QUERY)).status).toBe(401);
+    const refused = await gql(oc.url, token, VIEWER_QUERY);
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'REVOKED' });
     await waitFor(() => closes.length > 0, 'the revoked token’s socket to close');
     expect(closes[0]).toBe(4401);
     await waitFor(() => live.done, 'the subscription to end');
     // A new connection with it is refused too.
-    const again: number[] = [];
-    const c2 = wsClient(oc.url, token, { onClose: (code) => again.push(code) });
+    const again: [number, string][] = [];
+    const c2 = wsClient(oc.url, token, { onClose: (code, reason) => again.push([code, reason]) });
     subscribe(c2, 'subscription { topologyChanged { change } }');
     await waitFor(() => again.length > 0, 'the new socket to close');
-    expect(again[0]).toBe(4401);
+    expect(again[0]).toEqual([4401, 'REVOKED']);
     await client.dispose();
     await c2.dispose();
   });
@@ -119,7 +123,9 @@ describe('tokens', () => {
     await waitFor(() => connected, 'the session’s socket to be accepted');
     expect((await subscribe(client, VIEWER_QUERY).next()).viewer.role).toBe('MANAGER');
     await gqlOk(oc.url, ADMIN_TOKEN, 'mutation($id: ID!) { revokeApiToken(id: $id) { __typename } }', { id: enrollment.id });
-    expect((await gql(oc.url, sessionToken, VIEWER_QUERY)).status).toBe(401);
+    const session = await gql(oc.url, sessionToken, VIEWER_QUERY);
+    expect(session.status).toBe(401);
+    expect(session.errors?.[0]?.extensions?.reason).toBe('REVOKED');
     expect((await gql(oc.url, enrollment.token, VIEWER_QUERY)).status).toBe(401);
     await waitFor(() => closes.length > 0, 'the session’s socket to close');
     expect(closes[0]).toBe(4401);

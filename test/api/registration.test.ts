@@ -102,12 +102,20 @@ describe('registerManager', () => {
     expect(topo.events).toEqual([]);
   });
 
-  it('refuses the replaced session from then on, and applies nothing it sends', async () => {
+  it('refuses the replaced session from then on, saying it was replaced, and applies nothing it sends', async () => {
     const old = await register(oc.url, enrollment, { clusterName: 'stale', workers: workerInputs(1) });
+    const closes: [number, string][] = [];
+    let connected = false;
+    const socket = wsClient(oc.url, old.sessionToken, { lazy: false, onConnected: () => (connected = true), onClose: (code, reason) => closes.push([code, reason]) });
+    clients.push(socket);
+    await waitFor(() => connected, 'the old session’s socket to open');
     await register(oc.url, enrollment, { clusterName: 'stale', workers: workerInputs(1) });
+    await waitFor(() => closes.length > 0, 'the old session’s socket to be closed');
+    expect(closes[0]![0]).toBe(4401);
     const r = await gql(oc.url, old.sessionToken, REPORT_MEMBERSHIP, { input: { events: [{ seq: 1, change: 'JOINED', worker: { memberId: 'ghost', host: 'h' } }] } });
     expect(r.status).toBe(401);
-    expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(r.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REPLACED' });
+    expect(r.errors?.[0]?.message).toMatch(/replaced by a newer registration/);
     expect(members(await cluster(oc, 'stale')).map((w: any) => w.memberId)).toEqual(['w-000']);
   });
 

@@ -5,7 +5,7 @@ import { waitFor } from './wait.js';
 export interface GqlResponse<T = any> {
   status: number;
   data: T;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
 }
 
 /** One GraphQL request over real HTTP. */

@@ -72,6 +72,7 @@ export interface SessionRow {
   id: string;
   managerId: string;
   clusterId: string;
+  enrollmentTokenId: string | null;
   tokenName: string;
   lastSeq: number;
   revokedAt: Date | null;
