@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+
+/** Busy and total CPU ticks of the whole machine (Linux /proc/stat); null elsewhere. */
+function cpuTicks(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How busy the machine is over `ms` (0..1 of all cores), measured while the bench itself is idle:
+ * anything here is someone else's load, and it skews every figure of the run.
+ */
+export async function backgroundLoad(ms = 1000): Promise<number | null> {
+  const a = cpuTicks();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = cpuTicks();
+  if (!a || !b || b.total === a.total) return null;
+  return (b.busy - a.busy) / (b.total - a.total);
+}
+
+/** CPU seconds used so far by a process (Linux /proc/<pid>/stat: utime + stime); null when unreadable. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the command: state is [0], utime [11], stime [12] (clock ticks, 100 a second on Linux).
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time of the PostgreSQL backends serving one database (found in pg_stat_activity, read
+ * from /proc: only when PostgreSQL runs on this machine, as the bench assumes).
+ */
+export async function pgBackendCpu(query: (sql: string, params: unknown[]) => Promise<{ rows: { pid: number }[] }>, database: string): Promise<Map<number, number> | null> {
+  const { rows } = await query('select pid from pg_stat_activity where datname = $1', [database]);
+  const out = new Map<number, number>();
+  for (const r of rows) {
+    const s = processCpuSeconds(r.pid);
+    if (s === null) return null;
+    out.set(r.pid, s);
+  }
+  return out;
+}
+
+/** CPU seconds between two pgBackendCpu snapshots (a backend that is new counts from zero). */
+export function pgCpuDelta(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let sum = 0;
+  for (const [pid, s] of after) sum += s - (before.get(pid) ?? 0);
+  return sum;
+}

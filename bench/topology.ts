@@ -1,0 +1,280 @@
+/**
+ * Topology read benchmark (`npm run bench:topology`; never part of `npm test`).
+ *
+ * Seeds 200 clusters x 50 workers through the public API, then measures with autocannon the
+ * page-of-clusters query and a single-cluster query, and a bare graphql-yoga `{ hello }` server
+ * as the baseline, all in the same run with the same settings.
+ *
+ * Layout: each server runs in a child process (bench/lib/child.ts), the load generator
+ * (autocannon) in this one. On a 2-core machine that lets the server's event loop have a core
+ * while autocannon uses the other (in one process they would share one thread and the figures
+ * would measure autocannon as much as the server), and it makes the OC's RSS and CPU time its
+ * own. Only one server runs at a time.
+ *
+ * Database: with DATABASE_URL a fresh PostgreSQL database is created next to it and dropped at
+ * the end (test/support's startTestOc, pool of 5); without it, an in-memory PGlite. After seeding
+ * the bench runs VACUUM ANALYZE, as autovacuum would have by the time a real fleet is queried
+ * (without statistics the planner picks other plans for the first minute or so).
+ *
+ * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS
+ * (10), BENCH_CLUSTERS (200), BENCH_WORKERS (50), BENCH_NODE_ENV (of the servers, default
+ * production), BENCH_NODE_FLAGS (extra node flags for the server processes, e.g.
+ * "--cpu-prof --cpu-prof-dir=.prof"), BENCH_STRICT=1 (exit 1 when the target is missed).
+ */
+import pg from 'pg';
+import { createToken } from '../test/support/oc.js';
+import { type ChildServer, type ProcessUsage, serverNodeEnv, startChild } from './lib/child.js';
+import { type GraphQLTarget, type LoadResult, type LoadSettings, measure, post } from './lib/load.js';
+import type { OcReady } from './lib/oc-server.js';
+import { backgroundLoad, pgBackendCpu, pgCpuDelta } from './lib/machine.js';
+import { clusterName, seedTopology } from './lib/seed.js';
+
+const TARGET_RATIO = 0.3;
+
+const envInt = (name: string, def: number, min: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min} (got "${raw}")`);
+  return n;
+};
+
+const settings: LoadSettings = {
+  connections: envInt('BENCH_CONNECTIONS', 10, 1),
+  warmupSeconds: envInt('BENCH_WARMUP', 3, 0),
+  durationSeconds: envInt('BENCH_DURATION', 10, 1),
+};
+const shape = { clusters: envInt('BENCH_CLUSTERS', 200, 1), workersPerCluster: envInt('BENCH_WORKERS', 50, 1), concurrency: 8 };
+
+const PAGE_QUERY = `query ClusterPage { clusters(first: 50) { totalCount edges { node { id name kind health workerCount manager { url connected } stats { cpuPercent } } } } }`;
+const singleQuery = (name: string) =>
+  `query OneCluster { cluster(name: ${JSON.stringify(name)}) { id name health workerCount workers(first: 50) { edges { node { memberId state startedAt stats { cpuPercent } } } } } }`;
+
+interface Row {
+  label: string;
+  load: LoadResult;
+  sqlPerRequest: number | null;
+  cpuMsPerRequest: number;
+  cpuPercent: number;
+  /** CPU of the PostgreSQL backends of the bench database, per request (PostgreSQL on this machine only). */
+  pgCpuMsPerRequest: number | null;
+  /** Machine CPU busy (all cores) just before the run, while the bench was idle: other people's load. */
+  background: number | null;
+}
+
+// ---------- cleanup: every server stopped, the bench database dropped, whatever happens ----------
+
+const cleanups: (() => Promise<void>)[] = [];
+async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()!();
+    } catch (err) {
+      console.error('cleanup:', (err as Error).message);
+    }
+  }
+}
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error('\ninterrupted: cleaning up');
+  void cleanup().then(() => process.exit(130));
+});
+
+async function dropDatabase(databaseUrl: string) {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  if (!/^oc_test_\w+$/.test(name)) return; // only what startTestOc created
+  const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  try {
+    await c.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await c.end();
+  }
+}
+
+// ---------- measuring one target ----------
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+const fmtMs = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 1) : '-');
+const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+
+type PgSampler = () => Promise<Map<number, number> | null>;
+
+async function measureTarget(label: string, server: ChildServer<unknown>, target: GraphQLTarget, sqlPerRequest: number | null, pgSample?: PgSampler): Promise<Row> {
+  const background = await backgroundLoad();
+  process.stdout.write(`  measuring ${label} (${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s) ... `);
+  let cpu = { cpuMicros: 0, wallMs: 0, pgSeconds: null as number | null };
+  const load = await measure(target, settings, {
+    before: async () => ({ usage: await server.call<ProcessUsage>('usage'), pg: (await pgSample?.()) ?? null, at: performance.now() }),
+    after: async (start) => {
+      const end = await server.call<ProcessUsage>('usage');
+      const pgEnd = (await pgSample?.()) ?? null;
+      cpu = { cpuMicros: end.cpuMicros - start.usage.cpuMicros, wallMs: performance.now() - start.at, pgSeconds: pgCpuDelta(start.pg, pgEnd) };
+    },
+  });
+  if (load.failures > 0) throw new Error(`${label}: ${load.failures} failed requests (errors, timeouts or non-2xx)`);
+  process.stdout.write(`${fmtInt(load.rps)} req/s\n`);
+  const n = Math.max(1, load.requests);
+  return {
+    label,
+    load,
+    sqlPerRequest,
+    cpuMsPerRequest: cpu.cpuMicros / 1000 / n,
+    cpuPercent: (cpu.cpuMicros / 1000 / cpu.wallMs) * 100,
+    pgCpuMsPerRequest: cpu.pgSeconds === null ? null : (cpu.pgSeconds * 1000) / n,
+    background,
+  };
+}
+
+/** Waits (up to 20 s) until the OC's background loops have worked off what seeding kicked: < 3 statements in 500 ms. */
+async function settle(oc: ChildServer<OcReady>) {
+  const deadline = Date.now() + 20_000;
+  let last = await oc.call<number>('queryCount');
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await oc.call<number>('queryCount');
+    if (now - last < 3) return;
+    last = now;
+  }
+}
+
+/** SQL statements one request costs: the smallest delta of a few single requests (a background loop may add to one). */
+async function statementsPerRequest(oc: ChildServer<OcReady>, target: GraphQLTarget): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 7; i++) {
+    const before = await oc.call<number>('queryCount');
+    await post(target);
+    const after = await oc.call<number>('queryCount');
+    best = Math.min(best, after - before);
+  }
+  return best;
+}
+
+// ---------- the run ----------
+
+async function main() {
+  const onPg = Boolean(process.env.DATABASE_URL);
+  const started = performance.now();
+  console.log(`Topology bench: ${shape.clusters} clusters x ${shape.workersPerCluster} workers on ${onPg ? 'PostgreSQL' : 'PGlite (in memory)'}`);
+  console.log(
+    `autocannon: ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per query; ` +
+      `each server in a child process (NODE_ENV=${serverNodeEnv()}), the load generator in this one (${(await import('node:os')).cpus().length} cores)`,
+  );
+
+  // 1. The baseline: bare yoga.
+  console.log('\nbare graphql-yoga { hello }');
+  const yoga = await startChild<{ url: string }>(new URL('./lib/bare-yoga.ts', import.meta.url).href);
+  cleanups.push(() => yoga.stop());
+  const helloTarget: GraphQLTarget = { url: yoga.ready.url, token: null, query: '{ hello }' };
+  await post(helloTarget);
+  const bare = await measureTarget('bare yoga { hello }', yoga, helloTarget, null);
+  await cleanups.pop()!();
+
+  // 2. The OC.
+  console.log('\nOperations Center');
+  const oc = await startChild<OcReady>(new URL('./lib/oc-server.ts', import.meta.url).href);
+  const { databaseUrl } = oc.ready;
+  if (databaseUrl) cleanups.push(() => dropDatabase(databaseUrl)); // normally done by the child; this covers a crash
+  cleanups.push(() => oc.stop());
+  console.log(`  started on ${oc.ready.driver === 'pg' ? `PostgreSQL database ${new URL(databaseUrl!).pathname.slice(1)}` : 'PGlite'}`);
+
+  const enrollment = await createToken(oc.ready.url, 'MANAGER', 'bench-enrollment');
+  const viewer = await createToken(oc.ready.url, 'VIEWER', 'bench-viewer');
+  const seedStart = performance.now();
+  await seedTopology(oc.ready.url, enrollment.token, shape);
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  console.log(`  seeded through the API in ${seedSeconds.toFixed(1)} s (${shape.clusters} registerManager + ${shape.clusters} reportStats, ${shape.concurrency} in flight)`);
+  const afterSeed = await oc.call<ProcessUsage>('usage');
+  await oc.call('vacuumAnalyze');
+
+  const pageTarget: GraphQLTarget = { url: oc.ready.url, token: viewer.token, query: PAGE_QUERY };
+  const oneName = clusterName(Math.min(shape.clusters - 1, 123));
+  const oneTarget: GraphQLTarget = { url: oc.ready.url, token: viewer.token, query: singleQuery(oneName) };
+
+  // What is measured must be the right answer.
+  const page = await post(pageTarget);
+  const expectEdges = Math.min(50, shape.clusters);
+  if (page.clusters.totalCount !== shape.clusters || page.clusters.edges.length !== expectEdges) {
+    throw new Error(`clusters page: totalCount ${page.clusters.totalCount}, ${page.clusters.edges.length} edges`);
+  }
+  const first = page.clusters.edges[0].node;
+  if (first.workerCount !== shape.workersPerCluster || !first.manager?.connected || first.stats == null) throw new Error(`clusters page: unexpected node ${JSON.stringify(first)}`);
+  const one = await post(oneTarget);
+  const expectWorkers = Math.min(50, shape.workersPerCluster);
+  if (one.cluster?.name !== oneName || one.cluster.workers.edges.length !== expectWorkers || one.cluster.workers.edges[0].node.stats == null) {
+    throw new Error(`cluster(name): unexpected answer ${JSON.stringify(one).slice(0, 300)}`);
+  }
+
+  await settle(oc);
+  const pageSql = await statementsPerRequest(oc, pageTarget);
+  const oneSql = await statementsPerRequest(oc, oneTarget);
+  let pgSample: PgSampler | undefined;
+  if (databaseUrl) {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const dbName = new URL(databaseUrl).pathname.slice(1);
+    pgSample = () => pgBackendCpu((q, p) => admin.query(q, p), dbName);
+  }
+  const rows: Row[] = [bare];
+  rows.push(await measureTarget('clusters(first: 50)', oc, pageTarget, pageSql, pgSample));
+  rows.push(await measureTarget(`cluster(name) + 50 workers`, oc, oneTarget, oneSql, pgSample));
+  const peak = await oc.call<ProcessUsage>('usage');
+  await cleanup();
+
+  // 3. The table.
+  const header = ['query', 'req/s', 'p50 ms', 'p99 ms', 'x bare yoga', 'SQL/req', 'server CPU ms/req', 'server CPU', 'PG CPU ms/req', 'other load'];
+  const body = rows.map((r) => [
+    r.label,
+    fmtInt(r.load.rps),
+    fmtMs(r.load.p50),
+    fmtMs(r.load.p99),
+    (r.load.rps / bare.load.rps).toFixed(2),
+    r.sqlPerRequest === null ? '-' : String(r.sqlPerRequest),
+    r.cpuMsPerRequest.toFixed(3),
+    `${Math.round(r.cpuPercent)}%`,
+    r.pgCpuMsPerRequest === null ? '-' : r.pgCpuMsPerRequest.toFixed(3),
+    r.background === null ? '-' : `${Math.round(r.background * 100)}%`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(`\nResults (${onPg ? 'PostgreSQL' : 'PGlite'}, ${shape.clusters} clusters x ${shape.workersPerCluster} workers, ${settings.connections} connections, ${settings.durationSeconds} s each)\n`);
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const b of body) console.log(line(b));
+  console.log(
+    `\nOC process RSS: ${mb(afterSeed.rss)} after seeding, ${mb(peak.rss)} after the runs, peak ${mb(peak.maxRss)}` +
+      (onPg ? ' (PostgreSQL backends not included)' : ' (PGlite runs inside it)'),
+  );
+  console.log('SQL/req: app.database.queryCount delta over one request. server CPU: CPU time of the server process over the measured window (100% = one core).');
+  console.log('PG CPU: CPU time of the PostgreSQL backends of the bench database (read from /proc), per request.');
+  console.log('other load: machine CPU busy (all cores) in the second before the row, while the bench was idle.');
+  const noisy = rows.filter((r) => (r.background ?? 0) > 0.1);
+  if (noisy.length) {
+    console.log(`WARNING: other processes used the CPU (${noisy.map((r) => r.label).join(', ')}): these figures are low and the ratios unreliable; run again on a quiet machine.`);
+  }
+
+  const ratio = rows[2]!.load.rps / bare.load.rps;
+  const met = ratio >= TARGET_RATIO;
+  if (onPg) {
+    console.log(`\nTarget: the single-cluster query at >= ${TARGET_RATIO} x bare yoga on PostgreSQL: ${met ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)} x)`);
+  } else {
+    console.log(
+      `\nTarget: the single-cluster query at >= ${TARGET_RATIO} x bare yoga on PostgreSQL. This run is on PGlite (informational): ${ratio.toFixed(2)} x` +
+        ` (${met ? 'would meet it' : 'would not meet it'}). Set DATABASE_URL to measure the target.`,
+    );
+  }
+  console.log(`(whole run ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  if (process.env.BENCH_STRICT && onPg && !met) process.exitCode = 1;
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error('\nbench failed:', err);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
