@@ -4,7 +4,7 @@ import { getOperationAST, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { PothosValidationError } from '@pothos/core';
 import { createYoga, isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { createLeaseController } from '../controllers/lease-controller.js';
 import { createRolloutController } from '../controllers/rollout-controller.js';
@@ -13,6 +13,7 @@ import type { Principal } from '../domain/auth.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
 import { EventBus } from '../events/bus.js';
+import { bridgeBus } from '../events/pg-bridge.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { schema } from '../graphql/schema.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -58,6 +59,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const bus = new EventBus();
+  // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
+  const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const services = createServices({ db: database.db, bus, clock, config, logger });
   const metrics = createMetrics(database.db);
   const controllers: { start(): void; stop(): Promise<void> }[] = [
@@ -192,7 +195,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
           socket: (ctx.extra as any).socket,
           params,
         });
-        let document;
+        let document: ReturnType<typeof parse>;
         try {
           document = parse(params.query);
         } catch (e) {
@@ -255,6 +258,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stopping ??= (async () => {
         logger.info('shutting down');
         await Promise.all(controllers.map((c) => c.stop()));
+        await unbridge?.();
         for (const client of wss.clients) client.close(1001, 'server shutting down');
         await wsServer.dispose();
         await new Promise<void>((resolve) => {
