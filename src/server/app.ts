@@ -217,10 +217,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       },
     },
     wss,
+    0, // graphql-ws's own heartbeat is replaced by the one below
   );
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
     metrics.sockets.inc();
-    socket.once('close', () => metrics.sockets.dec());
+    const opened = Date.now();
+    const stopHeartbeat = heartbeat(socket, HEARTBEAT_MS);
+    socket.once('close', (code, reason) => {
+      stopHeartbeat();
+      metrics.sockets.dec();
+      logger.debug('websocket closed', { code, reason: reason.toString(), remote: request.socket.remoteAddress, openMs: Date.now() - opened });
+    });
   });
 
   // A revoked token or replaced manager session loses its open sockets at once.
@@ -325,6 +332,40 @@ function maskError(error: unknown, message: string, logger: Logger): GraphQLErro
   }
   logger.error('unexpected error', { err: original ?? error, path: located?.path?.join('.') });
   return as(message, 'INTERNAL_SERVER_ERROR');
+}
+
+export const HEARTBEAT_MS = 15_000;
+
+/**
+ * Drops a peer that stopped answering: a ping every `intervalMs`, and the socket is terminated
+ * when nothing (pong or message) came back within the next interval. The verdict waits for
+ * pending I/O (setImmediate): after a long busy stretch Node runs expired timers before it reads
+ * sockets, and a pong already received but not yet read must not cost a healthy manager its socket.
+ */
+export function heartbeat(socket: WebSocket, intervalMs: number): () => void {
+  let heard = true;
+  const hear = () => {
+    heard = true;
+  };
+  socket.on('pong', hear);
+  socket.on('message', hear);
+  const timer = setInterval(() => {
+    setImmediate(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (!heard) {
+        socket.terminate();
+        return;
+      }
+      heard = false;
+      socket.ping();
+    });
+  }, intervalMs);
+  timer.unref?.();
+  return () => {
+    clearInterval(timer);
+    socket.off('pong', hear);
+    socket.off('message', hear);
+  };
 }
 
 /** Counts and times every operation, HTTP and WebSocket alike. */
