@@ -61,8 +61,15 @@ export function createRolloutController(o: RolloutControllerOptions) {
       kick(e.commandId);
       kick(e.parentId);
     }),
-    o.bus.on('task', (e) => kick(e.commandId)),
-    o.bus.on('membership', (e) => kickCluster(e.clusterId)),
+    // Only what can change a decision wakes the driver (planRollout's rules): a task the manager
+    // FAILED, a worker RUNNING (perhaps restarted) or FAILED, a worker gone. A busy driver
+    // otherwise spends a batch's time re-planning STOPPING/STARTING reports.
+    o.bus.on('task', (e) => {
+      if (e.state === 'FAILED') kick(e.commandId);
+    }),
+    o.bus.on('membership', (e) => {
+      if (e.change === 'LEFT' || e.worker.state === 'RUNNING' || e.worker.state === 'FAILED') kickCluster(e.clusterId);
+    }),
     o.bus.on('topology', (e) => kickCluster(e.clusterId)),
   ];
 

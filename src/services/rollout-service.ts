@@ -17,14 +17,17 @@ export class RolloutService {
   constructor(private deps: ServiceDeps) {}
 
   /** Advances one command if nobody else is driving it right now; returns whether it changed. */
-  advance(commandId: string): Promise<boolean> {
-    return inTransaction(this.deps, async (tx, emit) => {
+  async advance(commandId: string): Promise<boolean> {
+    const started = performance.now();
+    const changed = await inTransaction(this.deps, async (tx, emit) => {
       const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
       if (!command || isTerminalCommand(command.state)) return false;
       if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command);
       if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command);
       return false; // OPERATION commands end by the manager's answer or their timeout
     });
+    if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
+    return changed;
   }
 
   private async advanceRollout(tx: Db, emit: Emit, command: Command): Promise<boolean> {
