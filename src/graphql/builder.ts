@@ -1,9 +1,13 @@
 import SchemaBuilder from '@pothos/core';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { hasRole, isEnrollment, isManagerSession } from '../domain/auth.js';
+import { ValidationError } from '../domain/errors.js';
 import type { GraphQLContext } from './context.js';
+
+const NODE_TYPES = new Set(['Cluster', 'Manager', 'Worker', 'Command', 'ManagerTask']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Schema builder configuration only; types live one file each under schema/. */
 export const builder = new SchemaBuilder<{
@@ -23,6 +27,12 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeQueryOptions: { authScopes: { viewer: true } },
     nodesQueryOptions: { authScopes: { viewer: true } },
+    // Any id the API did not hand out (unknown type, not a UUID, not base64) is bad input, not a crash.
+    decodeGlobalID: (globalID: string) => {
+      const { typename, id } = decodeGlobalID(globalID);
+      if (!NODE_TYPES.has(typename) || !UUID.test(id)) throw new ValidationError(`"${globalID.slice(0, 100)}" is not an id of this API`, 'id');
+      return { typename, id: id.toLowerCase() };
+    },
   },
   scopeAuth: {
     authorizeOnSubscribe: true,

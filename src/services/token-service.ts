@@ -103,6 +103,7 @@ export class TokenService {
     if (p.kind !== 'token') return;
     const last = this.touched.get(p.tokenId) ?? 0;
     if (now - last < TOUCH_EVERY_MS) return;
+    if (this.touched.size > 10_000) this.touched.clear();
     this.touched.set(p.tokenId, now);
     repo.touchApiToken(this.deps.db, p.tokenId, new Date(now)).catch((err) => this.deps.logger.warn('token touch failed', { err }));
   }
