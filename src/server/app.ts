@@ -19,6 +19,7 @@ import { schema } from '../graphql/schema.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
+import { useQueryLimits } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -87,7 +88,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       } satisfies GraphQLContext;
     },
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
-    plugins: [metricsPlugin(metrics)],
+    plugins: [metricsPlugin(metrics), useQueryLimits()],
   });
 
   let draining = false;

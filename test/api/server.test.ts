@@ -238,3 +238,21 @@ describe('start-up and shutdown', () => {
     await ws.dispose();
   });
 });
+
+describe('query limits', () => {
+  it('refuses a query nested deeper than the limit, over HTTP and WebSocket alike, and allows the deepest useful one', async () => {
+    const { MAX_QUERY_DEPTH } = await import('../../src/server/limits.js');
+    let deep = 'id';
+    for (let i = 0; i < 6; i++) deep = `workers { edges { node { cluster { ${deep} } } } }`;
+    const r = await gql(oc.url, ADMIN_TOKEN, `{ clusters { edges { node { ${deep} } } } }`);
+    expect(r.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
+    expect(r.errors?.[0]?.message).toContain(String(MAX_QUERY_DEPTH));
+    const ok = await gql(oc.url, ADMIN_TOKEN, `{ clusters { edges { node { workers { edges { node { memberId artifacts { name } stats { cpuPercent } } } } } } } }`);
+    expect(ok.errors).toBeUndefined();
+    const ws = wsClient(oc.url, ADMIN_TOKEN);
+    const sub = subscribe(ws, `subscription { membershipChanged { cluster { ${deep} } } }`);
+    await waitFor(() => sub.errors.length > 0 || sub.done, 'the deep subscription to be refused');
+    expect(JSON.stringify(sub.errors)).toContain('QUERY_TOO_DEEP');
+    await ws.dispose();
+  });
+});
