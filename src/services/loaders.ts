@@ -22,9 +22,22 @@ const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | nu
 export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
   const { db, clock } = deps;
   const opts = { maxBatchSize: 1000 };
-  return {
+  const loaders = {
     ...createCommandLoaders(deps),
     cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, rowIds(ids)), (c) => c.id), opts),
+    /** By name; the same statement brings each cluster's summary (health, worker counts), primed for its fields. */
+    clusterByName: new DataLoader<string, Cluster | null>(async (names) => {
+      const rows = await topo.findClustersWithSummaryByNames(db, names);
+      for (const r of rows) {
+        loaders.cluster.prime(r.cluster.id, r.cluster);
+        loaders.summary.prime(r.cluster.id, r.summary);
+      }
+      return byKey(
+        names,
+        rows.map((r) => r.cluster),
+        (c) => c.name,
+      );
+    }, opts),
     managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
     manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
     summary: new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
@@ -52,6 +65,7 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
       return ids.map((id) => rows.filter((r) => r.clusterId === id));
     }, opts),
   };
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -119,6 +119,23 @@ export interface ClusterSummary {
   runningCount: number;
 }
 
+/**
+ * Clusters by name, each with its summary (health and worker counts), in one statement:
+ * `cluster(name)` nearly always asks for both.
+ */
+export async function findClustersWithSummaryByNames(db: Db, names: readonly string[]): Promise<{ cluster: Cluster; summary: ClusterSummary }[]> {
+  if (names.length === 0) return [];
+  const res = await db.execute(sql`select c.id, c.name, c.kind, c.created_at, ${healthSql} as health, wc.total as worker_count, wc.running as running_count
+    from clusters c
+    left join managers m on m.cluster_id = c.id
+    cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc
+    where c.name = any(${sql.param([...names])}::text[])`);
+  return ((res as any).rows as any[]).map((r) => ({
+    cluster: { id: r.id, name: r.name, kind: r.kind, createdAt: new Date(r.created_at) },
+    summary: { clusterId: r.id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count },
+  }));
+}
+
 /** Health and worker counts of several clusters in one statement. */
 export async function summarizeClusters(db: Db, ids: readonly string[]): Promise<ClusterSummary[]> {
   if (ids.length === 0) return [];

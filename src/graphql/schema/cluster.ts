@@ -92,7 +92,7 @@ builder.queryFields((t) => ({
       if ((args.id == null) === (args.name == null)) throw new ValidationError('give exactly one of id and name', 'id');
       if (args.id != null) return ctx.loaders.cluster.load(parseId(String(args.id), 'Cluster', 'id'));
       if (args.name!.length > 200) return null;
-      return ctx.services.topology.findClusterByName(args.name!);
+      return ctx.loaders.clusterByName.load(args.name!);
     },
   }),
 }));
