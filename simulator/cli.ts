@@ -114,6 +114,102 @@ export function statusLine(s: FleetStatus, elapsedMs: number): string {
   );
 }
 
+/**
+ * The live console of a running fleet, on stderr: one status line redrawn in place (a TTY) or
+ * printed every 10 s (a pipe), a progress bar while a large fleet registers, and log lines above
+ * it. `npm run sim` and `npm run lab` both show their fleet through it.
+ */
+export class LiveStatus {
+  readonly tty: boolean;
+  private readonly stream: NodeJS.WriteStream;
+  private readonly logLevel: LogLevel;
+  private readonly startedAt: number;
+  private fleet: Fleet | null = null;
+  private bar: cliProgress.SingleBar | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private shown = false;
+  private stopped = false;
+
+  constructor(opts: { logLevel: LogLevel; stream?: NodeJS.WriteStream; startedAt?: number }) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = this.stream.isTTY === true;
+    this.logLevel = opts.logLevel;
+    this.startedAt = opts.startedAt ?? Date.now();
+  }
+
+  /** For startFleet's `log`: prints the entries at or above the chosen level. */
+  readonly onLog = (e: LogEntry): void => {
+    if (LEVELS[e.level] < LEVELS[this.logLevel]) return;
+    this.print(`${new Date(e.at).toISOString().slice(11, 23)} ${e.level.padEnd(5)} [${e.cluster}] ${e.message}`);
+  };
+
+  /** A line above the status line (dropped while the progress bar owns the terminal: see fleet.recentLog()). */
+  print(line: string): void {
+    if (this.bar) return;
+    this.clear();
+    this.stream.write(`${line}\n`);
+  }
+
+  /** Wipes the status line, e.g. before writing to stdout on the same terminal (it comes back on the next tick). */
+  clear(): void {
+    if (this.tty && this.shown) this.stream.write('\r\x1b[2K');
+    this.shown = false;
+  }
+
+  /** Starts showing `fleet`: a progress bar while a large fleet registers (TTY only), then the status line. */
+  attach(fleet: Fleet): void {
+    this.fleet = fleet;
+    if (this.tty && fleet.managers.size >= 20) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          format: 'registering |{bar}| {value}/{total} clusters · {connected} connected · {duration_formatted}',
+          stream: this.stream,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(fleet.managers.size, 0, { connected: 0 });
+    }
+    this.timer = setInterval(() => this.tick(), this.tty ? 250 : 10_000);
+  }
+
+  /** Every manager registered: the progress bar gives way to the status line. */
+  registered(): void {
+    if (!this.bar || !this.fleet) return;
+    this.bar.update(this.fleet.managers.size, { connected: this.fleet.status().connected });
+    this.bar.stop();
+    this.bar = null;
+  }
+
+  /** Stops drawing (the terminal is left clean). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.bar?.stop();
+    this.bar = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.clear();
+  }
+
+  private tick(): void {
+    if (this.stopped || !this.fleet) return;
+    const s = this.fleet.status();
+    if (this.bar) {
+      this.bar.update(s.registered, { connected: s.connected });
+      return;
+    }
+    const line = statusLine(s, Date.now() - this.startedAt);
+    if (this.tty) {
+      const width = this.stream.columns || 160;
+      this.stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+      this.shown = true;
+    } else {
+      this.stream.write(`${line}\n`);
+    }
+  }
+}
+
 async function main(): Promise<number> {
   let opts: CliOptions;
   try {
@@ -134,23 +230,8 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const tty = process.stderr.isTTY === true;
   const startedAt = Date.now();
-  let statusShown = false;
-  const clearStatus = () => {
-    if (tty && statusShown) process.stderr.write('\r\x1b[2K');
-    statusShown = false;
-  };
-  let bar: cliProgress.SingleBar | null = null;
-  const print = (line: string) => {
-    if (bar) return; // the bar owns the terminal while it runs; lines are in fleet.recentLog()
-    clearStatus();
-    process.stderr.write(`${line}\n`);
-  };
-  const onLog = (e: LogEntry) => {
-    if (LEVELS[e.level] < LEVELS[opts.logLevel]) return;
-    print(`${new Date(e.at).toISOString().slice(11, 23)} ${e.level.padEnd(5)} [${e.cluster}] ${e.message}`);
-  };
+  const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });
 
   const profileNote = opts.profile ? `profile ${opts.profile} (overriding the scenario's)` : `profile ${scenario.profile}`;
   process.stderr.write(
@@ -169,7 +250,7 @@ async function main(): Promise<number> {
       scenario,
       seed: opts.seed,
       profile: opts.profile,
-      log: onLog,
+      log: live.onLog,
     });
   } catch (err) {
     process.stderr.write(`ocsim: ${(err as Error).message}\n`);
@@ -177,7 +258,6 @@ async function main(): Promise<number> {
   }
 
   let stopping = false;
-  let statusTimer: ReturnType<typeof setInterval> | null = null;
   const done = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       if (stopping) {
@@ -185,10 +265,7 @@ async function main(): Promise<number> {
         process.exit(130);
       }
       stopping = true;
-      bar?.stop();
-      bar = null;
-      if (statusTimer) clearInterval(statusTimer);
-      clearStatus();
+      live.stop();
       process.stderr.write(`ocsim: ${signal}: stopping ${fleet.managers.size} managers…\n`);
       const s = fleet.status();
       void fleet.stop().then(() => {
@@ -205,50 +282,16 @@ async function main(): Promise<number> {
     process.on('SIGTERM', () => stop('terminated'));
   });
 
-  const showStatus = () => {
-    if (stopping) return;
-    const s = fleet.status();
-    if (bar) {
-      bar.update(s.registered, { connected: s.connected });
-      return;
-    }
-    const line = statusLine(s, Date.now() - startedAt);
-    if (tty) {
-      const width = process.stderr.columns || 160;
-      process.stderr.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
-      statusShown = true;
-    } else {
-      process.stderr.write(`${line}\n`);
-    }
-  };
-
-  if (tty && fleet.managers.size >= 20) {
-    bar = new cliProgress.SingleBar(
-      {
-        format: 'registering |{bar}| {value}/{total} clusters · {connected} connected · {duration_formatted}',
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(fleet.managers.size, 0, { connected: 0 });
-  }
-  statusTimer = setInterval(showStatus, tty ? 250 : 10_000);
-
+  live.attach(fleet);
   fleet.ready({ timeoutMs: 24 * 3600_000 }).then(
     () => {
-      if (bar) {
-        bar.update(fleet.managers.size, { connected: fleet.status().connected });
-        bar.stop();
-        bar = null;
-      }
-      print(`ocsim: all ${fleet.managers.size} managers registered in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+      live.registered();
+      live.print(`ocsim: all ${fleet.managers.size} managers registered in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     },
     (err: unknown) => {
       if (stopping) return;
-      bar?.stop();
-      bar = null;
-      print(`ocsim: ${(err as Error).message}`);
+      live.stop();
+      process.stderr.write(`ocsim: ${(err as Error).message}\n`);
       process.kill(process.pid, 'SIGTERM');
       process.exitCode = 1;
     },
