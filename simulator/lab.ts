@@ -1,0 +1,396 @@
+/**
+ * The whole system on a laptop, one command:
+ *
+ *   npm run lab [-- --scenario default|large|FILE] [--profile realistic|fast|chaos] [--seed N]
+ *               [--port N] [--data-dir DIR] [--fresh] [--verbose]
+ *
+ * Starts an OC in this process (src/main.ts's startOc: embedded PGlite in ./.oc-data/lab, or
+ * DATABASE_URL's PostgreSQL), makes an enrollment token and an OPERATOR token through the public
+ * API, runs a simulated fleet against it, waits until every cluster registered, then prints the
+ * GraphiQL URL, the token, the header to paste, and three copy-paste operations (also as curl).
+ * The fleet's live status line stays at the bottom. Ctrl-C / SIGTERM: fleet, then OC, exit 0.
+ *
+ * The only file of simulator/ that touches src/: through startOc, the OC's exported entry.
+ */
+import { randomInt } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type OcHandle, startOc } from '../src/main.js';
+import { LiveStatus } from './cli.js';
+import { type Fleet, formatLog, startFleet } from './fleet.js';
+import type { LogLevel } from './manager.js';
+import { isProfileName, PROFILE_NAMES } from './profiles.js';
+import { listScenarios, loadScenario, type Scenario } from './scenario.js';
+
+export const LAB_USAGE = `Usage: npm run lab [-- options]
+
+  --scenario NAME|FILE  a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
+  --profile P           worker behaviour for every cluster: ${PROFILE_NAMES.join(', ')}; default: realistic
+  --seed N              replay a run: same seed, same worker timelines (default: random, printed)
+  --port N              the OC's port (default: PORT, else 4000; 0 picks a free one)
+  --data-dir DIR        PGlite's folder (default ./.oc-data/lab; ignored when DATABASE_URL is set)
+  --fresh               start from an empty PGlite folder (deletes --data-dir first)
+  --verbose             also print the managers' info lines (registrations, tasks)
+  --help
+
+  DATABASE_URL=postgres://… npm run lab   runs the OC on that PostgreSQL database instead.`;
+
+export class LabError extends Error {}
+
+export interface LabOptions {
+  scenario: string;
+  profile: string;
+  seed: number;
+  seedGiven: boolean;
+  port: number;
+  dataDir: string;
+  fresh: boolean;
+  logLevel: LogLevel;
+  help: boolean;
+}
+
+export function parseLabArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): LabOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scenario: { type: 'string', default: 'default' },
+        profile: { type: 'string', default: 'realistic' },
+        seed: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string', default: './.oc-data/lab' },
+        fresh: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new LabError(err instanceof Error ? err.message : String(err));
+  }
+  const profile = values['profile'] as string;
+  if (!isProfileName(profile)) throw new LabError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
+  const seedText = values['seed'] as string | undefined;
+  let seed = randomInt(0, 2 ** 31);
+  if (seedText !== undefined) {
+    if (!/^\d+$/.test(seedText) || Number(seedText) > 2 ** 32 - 1) {
+      throw new LabError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${seedText}"`);
+    }
+    seed = Number(seedText);
+  }
+  const portText = (values['port'] as string | undefined) ?? env['PORT'] ?? '4000';
+  if (!/^\d+$/.test(portText) || Number(portText) > 65_535) {
+    throw new LabError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
+  }
+  const dataDir = values['data-dir'] as string;
+  if (dataDir.trim() === '') throw new LabError('--data-dir must not be empty');
+  const fresh = values['fresh'] === true;
+  if (fresh && env['DATABASE_URL']) {
+    throw new LabError('--fresh empties the PGlite folder only; with DATABASE_URL, point it at an empty database instead');
+  }
+  return {
+    scenario: values['scenario'] as string,
+    profile,
+    seed,
+    seedGiven: seedText !== undefined,
+    port: Number(portText),
+    dataDir,
+    fresh,
+    logLevel: values['verbose'] ? 'info' : 'warn',
+    help: values['help'] === true,
+  };
+}
+
+// ── the operator's side of the API (what the lab does, and what it prints) ─────────────────────
+
+async function operatorCall<T>(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (!res.ok || body.errors?.length || !body.data) {
+    throw new Error(`the OC answered ${res.status}: ${body.errors?.map((e) => e.message).join('; ') ?? 'no data'}`);
+  }
+  return body.data;
+}
+
+const CREATE_TOKEN = /* GraphQL */ `mutation LabCreateToken($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) { __typename ... on ApiTokenPayload { token } ... on Error { code message } }
+}`;
+
+async function createToken(url: string, adminToken: string, name: string, role: 'OPERATOR' | 'MANAGER'): Promise<string> {
+  const d = await operatorCall<{ createApiToken: { __typename: string; token?: string; message?: string } }>(url, adminToken, CREATE_TOKEN, {
+    input: { name, role },
+  });
+  if (!d.createApiToken.token) throw new Error(`createApiToken (${role}): ${d.createApiToken.__typename}: ${d.createApiToken.message}`);
+  return d.createApiToken.token;
+}
+
+const CLUSTER_IDS = /* GraphQL */ `query LabClusters { clusters(first: 100) { edges { node { id name kind health workerCount } } } }`;
+
+interface ClusterRow {
+  id: string;
+  name: string;
+  kind: string;
+  health: string;
+  workerCount: number;
+}
+
+async function listClusters(url: string, token: string): Promise<ClusterRow[]> {
+  const d = await operatorCall<{ clusters: { edges: { node: ClusterRow }[] } }>(url, token, CLUSTER_IDS);
+  return d.clusters.edges.map((e) => e.node);
+}
+
+/** The three operations the lab prints: GraphQL to paste into GraphiQL. */
+export function labOperations(clusterId: string) {
+  const topology = `query Topology {
+  system { clusterCount workerCount stats { cpuPercent memoryMb requestsPerSec errorsPerSec } }
+  clusters(first: 20) {
+    edges { node {
+      id name kind health workerCount
+      manager { host url connected lastSeenAt operations { name description } }
+      artifacts { name version workerCount }
+      workers(first: 10) { edges { node { memberId state startedAt stats { cpuPercent requestsPerSec } } } }
+    } }
+  }
+}`;
+  const restart = `mutation RollingRestart {
+  restartCluster(input: { clusterId: "${clusterId}", strategy: { batchSize: 1, healthTimeoutMs: 60000 } }) {
+    __typename
+    ... on CommandPayload { command { id state progress { total succeeded } steps { memberId state } } }
+    ... on Error { code message }
+  }
+}`;
+  const subscription = `subscription WatchRollout {
+  commandUpdated(clusterId: "${clusterId}") {
+    id kind state message
+    progress { total pending running succeeded failed skipped }
+    steps { memberId state message }
+  }
+}`;
+  return { topology, restart, subscription };
+}
+
+/** One line of curl for a GraphQL document (no single quotes in it: they would end the shell string). */
+export function curlCommand(graphqlUrl: string, token: string, document: string, opts: { stream?: boolean } = {}): string {
+  const oneLine = document.replace(/\s+/g, ' ').trim();
+  if (oneLine.includes("'")) throw new Error('a document with a single quote cannot be pasted into a single-quoted shell string');
+  const body = JSON.stringify({ query: oneLine });
+  const accept = opts.stream ? ` -H 'accept: text/event-stream'` : '';
+  return `curl -s${opts.stream ? 'N' : ''} ${graphqlUrl} -H 'authorization: Bearer ${token}' -H 'content-type: application/json'${accept} -d '${body}'`;
+}
+
+function describeDatabase(opts: LabOptions): string {
+  const url = process.env['DATABASE_URL'];
+  if (url) {
+    try {
+      const u = new URL(url);
+      if (u.password) u.password = '***';
+      return `PostgreSQL ${u.toString()}`;
+    } catch {
+      return 'PostgreSQL (DATABASE_URL)';
+    }
+  }
+  return `PGlite in ${opts.dataDir}`;
+}
+
+function indent(text: string, by = '    '): string {
+  return text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
+}
+
+function banner(o: {
+  url: string;
+  opts: LabOptions;
+  scenario: Scenario;
+  operatorToken: string;
+  adminToken: string;
+  target: ClusterRow;
+  clusters: ClusterRow[];
+  ocUpInMs: number;
+  registeredInMs: number;
+}): string {
+  const graphqlUrl = `${o.url}/graphql`;
+  const ops = labOperations(o.target.id);
+  const shown = o.clusters.slice(0, 6).map((c) => `${c.name} (${c.kind}, ${c.workerCount} workers, ${c.health})`);
+  const clusterList = shown.join(', ') + (o.scenario.clusters.length > shown.length ? `, … (${o.scenario.clusters.length} in all)` : '');
+  const rule = '─'.repeat(78);
+  return [
+    '',
+    rule,
+    ` Operations Center lab: OC up in ${(o.ocUpInMs / 1000).toFixed(1)} s, every cluster registered ${(o.registeredInMs / 1000).toFixed(1)} s later`,
+    rule,
+    `  GraphiQL        ${graphqlUrl}   (open it in a browser)`,
+    `  database        ${describeDatabase(o.opts)}`,
+    `  fleet           scenario ${o.scenario.name}, profile ${o.opts.profile}, seed ${o.opts.seed}` +
+      (o.opts.seedGiven ? '' : ` (replay: npm run lab -- --seed ${o.opts.seed})`),
+    `  clusters        ${clusterList}`,
+    '',
+    `  operator token  ${o.operatorToken}`,
+    `  admin token     ${process.env['OC_ADMIN_TOKEN'] ? '$OC_ADMIN_TOKEN' : o.adminToken}   (createApiToken, revokeApiToken, removeCluster)`,
+    '',
+    '  GraphiQL → Headers pane:',
+    `    {"Authorization": "Bearer ${o.operatorToken}"}`,
+    '',
+    '  1. The topology: clusters, managers, workers, artifacts, stats',
+    indent(ops.topology),
+    '',
+    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.topology)}`,
+    '',
+    `  2. A rolling restart of ${o.target.name}, one worker at a time (watch it with 3)`,
+    indent(ops.restart),
+    '',
+    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.restart)}`,
+    '',
+    `  3. Watch ${o.target.name}'s commands (run it in a second GraphiQL tab, then 2; also membershipChanged, topologyChanged)`,
+    indent(ops.subscription),
+    '',
+    '    over HTTP (server-sent events; GraphiQL and managers use the WebSocket):',
+    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.subscription, { stream: true })}`,
+    '',
+    '  Ctrl-C stops the fleet, then the OC.',
+    rule,
+    '',
+  ].join('\n');
+}
+
+// ── main ──────────────────────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<number> {
+  let opts: LabOptions;
+  try {
+    opts = parseLabArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`lab: ${(err as Error).message}\n\n${LAB_USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(`${LAB_USAGE}\n`);
+    return 0;
+  }
+  let scenario: Scenario;
+  try {
+    scenario = await loadScenario(opts.scenario);
+  } catch (err) {
+    process.stderr.write(`lab: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const startedAt = Date.now();
+  const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });
+  let oc: OcHandle | null = null;
+  let fleet: Fleet | null = null;
+  let stopping: Promise<number> | null = null;
+
+  /** Fleet first (its managers say goodbye to a live OC), then the OC. */
+  const shutdown = (why: string, code: number): Promise<number> => {
+    stopping ??= (async () => {
+      live.stop();
+      if (fleet || oc) process.stderr.write(`lab: ${why}: stopping ${fleet ? `the fleet (${fleet.managers.size} managers)${oc ? ', then ' : ''}` : ''}${oc ? 'the OC' : ''}…\n`);
+      const deadline = setTimeout(() => {
+        process.stderr.write('lab: still not stopped after 20 s; exiting anyway\n');
+        process.exit(1);
+      }, 20_000);
+      deadline.unref();
+      if (fleet) {
+        const inv = fleet.invariants();
+        await fleet.stop();
+        const restarts = Object.values(inv.restarts).reduce((a, b) => a + b, 0);
+        process.stderr.write(`lab: fleet stopped (${inv.tasks.length} tasks received, ${restarts} worker restarts; seed ${fleet.seed})\n`);
+      }
+      if (oc) {
+        await oc.stop();
+        process.stderr.write('lab: OC stopped\n');
+      }
+      clearTimeout(deadline);
+      return code;
+    })();
+    return stopping;
+  };
+  let signals = 0;
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write('\nlab: second interrupt, exiting now\n');
+      process.exit(130);
+    }
+    void shutdown(name, 0).then((code) => process.exit(code));
+  };
+  process.on('SIGINT', () => onSignal('interrupted'));
+  process.on('SIGTERM', () => onSignal('terminated'));
+
+  try {
+    if (opts.fresh) {
+      rmSync(resolve(opts.dataDir), { recursive: true, force: true });
+      process.stderr.write(`lab: --fresh: emptied ${opts.dataDir}\n`);
+    }
+    process.stderr.write(`lab: starting the OC (${describeDatabase(opts)})…\n`);
+    try {
+      oc = await startOc({
+        port: opts.port,
+        host: process.env['HOST'] || '127.0.0.1',
+        dataDir: opts.dataDir,
+        logLevel: process.env['LOG_LEVEL'] ? undefined : 'warn',
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EADDRINUSE') {
+        throw new LabError(`port ${opts.port} is in use (another OC or lab?): pass --port 0 for a free one, or --port N`);
+      }
+      throw err;
+    }
+    if (stopping) return await stopping;
+    const ocUpInMs = Date.now() - startedAt;
+    const url = oc.url;
+    const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const enrollmentToken = await createToken(url, oc.adminToken, `lab enrollment ${stamp}`, 'MANAGER');
+    const operatorToken = await createToken(url, oc.adminToken, `lab operator ${stamp}`, 'OPERATOR');
+    process.stderr.write(
+      `lab: OC on ${url}/graphql; fleet: scenario ${scenario.name}, ${scenario.clusters.length} clusters, ` +
+        `${scenario.totalWorkers} workers, profile ${opts.profile}, seed ${opts.seed}\n`,
+    );
+
+    fleet = startFleet({ url, enrollmentToken, scenario, profile: opts.profile, seed: opts.seed, log: live.onLog });
+    live.attach(fleet);
+    try {
+      await fleet.ready({ timeoutMs: Math.max(60_000, scenario.clusters.length * 500) });
+    } catch (err) {
+      if (stopping) return await stopping;
+      throw new LabError(`${(err as Error).message}\nrecent log:\n${formatLog(fleet.recentLog(20))}`);
+    }
+    live.registered();
+    if (stopping) return await stopping;
+
+    const registeredInMs = Date.now() - startedAt - ocUpInMs;
+    const names = new Set(scenario.clusters.map((c) => c.name));
+    const clusters = (await listClusters(url, operatorToken)).filter((c) => names.has(c.name));
+    const order = scenario.clusters.map((c) => c.name);
+    clusters.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    const target = clusters.find((c) => c.kind === 'AS') ?? clusters[0];
+    if (!target) throw new LabError(`the OC does not list the scenario's clusters (${[...names].slice(0, 5).join(', ')})`);
+    live.clear();
+    process.stdout.write(banner({ url, opts, scenario, operatorToken, adminToken: oc.adminToken, target, clusters, ocUpInMs, registeredInMs }));
+    return await new Promise<number>(() => {}); // runs until a signal
+  } catch (err) {
+    if (stopping) return await stopping;
+    live.stop();
+    process.stderr.write(`lab: ${err instanceof LabError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return shutdown('failed', 1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`lab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
