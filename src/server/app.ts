@@ -92,13 +92,23 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   });
 
   let draining = false;
+  // Subscriptions over server-sent events: long-lived responses that shutdown has to end itself.
+  const eventStreams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     // While shutting down, a keep-alive connection is closed as soon as its request is answered.
     res.once('finish', () => {
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
+    if (String(req.headers.accept ?? '').includes('text/event-stream')) {
+      eventStreams.add(res);
+      res.once('close', () => eventStreams.delete(res));
+    }
     void handle(req, res);
   });
+  // Managers and scripts keep connections open between calls: outlive their idle timeouts,
+  // so a request never races the server closing the connection it was sent on.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   async function handle(req: IncomingMessage, res: ServerResponse) {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -157,7 +167,16 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
 
   // graphql-ws on the same port and path, through yoga's envelope (same auth, validation, masking).
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_BODY_BYTES });
+  // noServer: upgrades are routed here by hand, so an error of the HTTP server (a port in use)
+  // is not re-emitted as a WebSocket server error.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
   const socketsByCredential = new Map<string, Set<WebSocket>>();
   const credentialKey = (p: Principal) => (p.kind === 'session' ? `s:${p.sessionId}` : p.kind === 'token' ? `t:${p.tokenId}` : 'bootstrap');
   const wsServer = useServer<Record<string, unknown> | undefined, SocketExtra>(
@@ -239,11 +258,20 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     }
   });
 
-  const bootstrapToken = await services.tokens.bootstrapAdminIfEmpty();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  let bootstrapToken: string | null;
+  try {
+    bootstrapToken = await services.tokens.bootstrapAdminIfEmpty();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    // Nothing is left open behind a failed start (a port in use, a database that went away).
+    await unbridge?.().catch(() => {});
+    await Promise.resolve(wsServer.dispose()).catch(() => {});
+    if (!opts.database) await database.close().catch(() => {});
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
   if (opts.background !== false) for (const c of controllers) c.start();
@@ -268,6 +296,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         await Promise.all(controllers.map((c) => c.stop()));
         await unbridge?.();
         for (const client of wss.clients) client.close(1001, 'server shutting down');
+        for (const stream of eventStreams) stream.end();
         await wsServer.dispose();
         await new Promise<void>((resolve) => {
           draining = true;

@@ -33,12 +33,11 @@ export class RolloutService {
   private async advanceRollout(tx: Db, emit: Emit, command: Command): Promise<boolean> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
-    const [steps, workers, tasks, managers] = await Promise.all([
-      cmds.listSteps(tx, [command.id]),
-      topo.listWorkersByCluster(tx, clusterId),
-      cmds.listTasksByCommands(tx, [command.id]),
-      topo.findManagersByClusterIds(tx, [clusterId]),
-    ]);
+    // One after the other: a transaction is one connection, and pg will not queue on it for us.
+    const steps = await cmds.listSteps(tx, [command.id]);
+    const workers = await topo.listWorkersByCluster(tx, clusterId);
+    const tasks = await cmds.listTasksByCommands(tx, [command.id]);
+    const managers = await topo.findManagersByClusterIds(tx, [clusterId]);
     const manager = managers[0];
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
