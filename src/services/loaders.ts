@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { ClusterSummary, WorkerPageKey } from '../db/repositories/topology.js';
+import type { ClusterPageByName, ClusterSummary, WorkerPageKey } from '../db/repositories/topology.js';
 import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
@@ -14,6 +14,16 @@ const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | nu
   const m = new Map(rows.map((r) => [keyOf(r), r]));
   return keys.map((k) => m.get(k) ?? null);
 };
+
+export type { ClusterPageByName };
+
+/** The workerPage loader's key (its cache key is these four values, whatever the order of the properties). */
+export const workerPageKey = (clusterId: string, state: WorkerPageKey['state'], afterMemberId: string | null, first: number): WorkerPageKey => ({
+  clusterId,
+  state,
+  afterMemberId,
+  first,
+});
 
 /**
  * Per-request batched reads: every field that needs related rows goes through one of these,
@@ -38,6 +48,24 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
         (c) => c.name,
       );
     }, opts),
+    /**
+     * By name, when the query also asks for one page of the cluster's workers (cluster(name) looks
+     * ahead): cluster, summary and that page in one statement, each primed into its own loader.
+     */
+    clusterWithWorkersByName: new DataLoader<ClusterPageByName, Cluster | null, string>(
+      async (keys) => {
+        const out: (Cluster | null)[] = keys.map(() => null);
+        for (const r of await topo.findClustersWithWorkerPage(db, keys)) {
+          const k = keys[r.index]!;
+          loaders.cluster.prime(r.cluster.id, r.cluster);
+          loaders.summary.prime(r.cluster.id, r.summary);
+          loaders.workerPage.prime(workerPageKey(r.cluster.id, k.state, k.afterMemberId, k.first), r.page);
+          out[r.index] = r.cluster;
+        }
+        return out;
+      },
+      { ...opts, cacheKeyFn: (k) => JSON.stringify([k.name, k.state, k.afterMemberId, k.first]) },
+    ),
     managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
     manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
     summary: new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
@@ -58,7 +86,7 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
     ),
     workerPage: new DataLoader<WorkerPageKey, { workers: Worker[]; totalCount: number; hasNextPage: boolean }, string>(
       async (keys) => topo.listWorkerPages(db, keys),
-      { ...opts, cacheKeyFn: (k) => JSON.stringify(k) },
+      { ...opts, cacheKeyFn: (k) => JSON.stringify([k.clusterId, k.state, k.afterMemberId, k.first]) },
     ),
     artifacts: new DataLoader<string, { name: string; version: string; workerCount: number }[]>(async (ids) => {
       const rows = await topo.countArtifactVersions(db, ids);

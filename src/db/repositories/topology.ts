@@ -136,6 +136,47 @@ export async function findClustersWithSummaryByNames(db: Db, names: readonly str
   }));
 }
 
+export interface ClusterPageByName {
+  name: string;
+  state: WorkerState | null;
+  afterMemberId: string | null;
+  first: number;
+}
+
+/**
+ * Clusters by name with their summaries and one page of workers each, in one statement: what
+ * `cluster(name) { ... workers(...) { ... } }` needs, in a single round trip. Same page rules
+ * as listWorkerPages. Results carry the index of their key; unknown names are left out.
+ */
+export async function findClustersWithWorkerPage(
+  db: Db,
+  keys: readonly ClusterPageByName[],
+): Promise<{ index: number; cluster: Cluster; summary: ClusterSummary; page: { workers: Worker[]; totalCount: number; hasNextPage: boolean } }[]> {
+  if (keys.length === 0) return [];
+  const res = await db.execute(sql`select k.ord, c.id, c.name, c.kind, c.created_at, ${healthSql} as health, wc.total as worker_count, wc.running as running_count,
+        case when k.state is null then wc.total
+             else (select count(*)::int from workers x where x.cluster_id = c.id and x.state = k.state) end as page_total,
+        w.page
+      from unnest(${sql.param(keys.map((k) => k.name))}::text[], ${sql.param(keys.map((k) => k.state))}::text[],
+                  ${sql.param(keys.map((k) => k.afterMemberId))}::text[], ${sql.param(keys.map((k) => k.first + 1))}::int[])
+        with ordinality as k(name, state, after_member, lim, ord)
+      join clusters c on c.name = k.name
+      left join managers m on m.cluster_id = c.id
+      cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc
+      cross join lateral (select coalesce(json_agg(p order by p.member_id), '[]') as page from (
+          select * from workers x where x.cluster_id = c.id and (k.state is null or x.state = k.state)
+            and (k.after_member is null or x.member_id > k.after_member) order by x.member_id limit k.lim) p) w`);
+  return ((res as any).rows as any[]).map((r) => {
+    const index = Number(r.ord) - 1;
+    return {
+      index,
+      cluster: { id: r.id, name: r.name, kind: r.kind, createdAt: new Date(r.created_at) },
+      summary: { clusterId: r.id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count },
+      page: jsonPage(r.page, r.page_total, keys[index]!.first),
+    };
+  });
+}
+
 /** Health and worker counts of several clusters in one statement. */
 export async function summarizeClusters(db: Db, ids: readonly string[]): Promise<ClusterSummary[]> {
   if (ids.length === 0) return [];
@@ -278,19 +319,18 @@ export async function listWorkerPages(db: Db, keys: readonly WorkerPageKey[]): P
             and (k.after_member is null or x.member_id > k.after_member) order by x.member_id limit k.lim) p) w`);
   const out = keys.map(() => ({ workers: [] as Worker[], totalCount: 0, hasNextPage: false }));
   for (const r of (res as any).rows as any[]) {
-    const o = out[Number(r.ord) - 1]!;
-    o.totalCount = r.total;
-    const page = (typeof r.page === 'string' ? JSON.parse(r.page) : r.page) as any[];
-    o.workers = page.map(jsonWorker);
+    const i = Number(r.ord) - 1;
+    out[i] = jsonPage(r.page, r.total, keys[i]!.first);
   }
-  keys.forEach((k, i) => {
-    const o = out[i]!;
-    if (o.workers.length > k.first) {
-      o.hasNextPage = true;
-      o.workers.length = k.first;
-    }
-  });
   return out;
+}
+
+/** A page fetched with up to `first + 1` workers (as a json_agg array): the first `first`, and whether there are more. */
+function jsonPage(page: unknown, totalCount: number, first: number): { workers: Worker[]; totalCount: number; hasNextPage: boolean } {
+  const rows = (typeof page === 'string' ? JSON.parse(page) : page) as any[];
+  const hasNextPage = rows.length > first;
+  if (hasNextPage) rows.length = first;
+  return { workers: rows.map(jsonWorker), totalCount, hasNextPage };
 }
 
 /** A worker row as PostgreSQL's JSON renders it (timestamps as ISO strings; a non-finite float would be a string). */

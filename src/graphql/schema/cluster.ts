@@ -1,5 +1,7 @@
+import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { ValidationError } from '../../domain/errors.js';
-import type { Cluster } from '../../domain/types.js';
+import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
+import type { Cluster, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
@@ -17,6 +19,8 @@ export const ArtifactVersionCountRef = builder
 export const ClusterConnection = builder.connectionObject({ type: ClusterRef, name: 'ClusterConnection' }, { name: 'ClusterEdge' });
 
 export const MAX_PAGE = 500;
+const WORKERS_DEFAULT_PAGE = 100;
+const WORKERS_MAX_PAGE = 1000;
 
 /** Arguments and resolver of every clusters list (Query.clusters and System.clusters). */
 export const clusterListArgs = (t: any) => ({
@@ -52,9 +56,9 @@ builder.node(ClusterRef, {
       type: WorkerConnection,
       args: { first: t.arg.int({ description: 'at most 1000; default 100' }), after: t.arg.string(), state: t.arg({ type: WorkerStateEnum }) },
       resolve: async (c, args, ctx) => {
-        const first = pageSize(args.first, 100, 1000);
+        const first = pageSize(args.first, WORKERS_DEFAULT_PAGE, WORKERS_MAX_PAGE);
         const afterMemberId = decodeCursor('worker', args.after);
-        const page = await ctx.loaders.workerPage.load({ clusterId: c.id, state: args.state ?? null, afterMemberId, first });
+        const page = await ctx.loaders.workerPage.load(workerPageKey(c.id, args.state ?? null, afterMemberId, first));
         const edges = page.workers.map((w) => ({ cursor: encodeCursor('worker', w.memberId), node: w }));
         return {
           edges,
@@ -75,6 +79,29 @@ builder.node(ClusterRef, {
   }),
 });
 
+/**
+ * Look-ahead for `cluster(name)`: when its selection asks for exactly one `workers` page (a plain
+ * field, not in a fragment, without directives, with valid arguments), the page it will ask for;
+ * the cluster, its summary and that page then come in one statement. Anything else: null, and
+ * the fields load as usual (the answers are the same either way).
+ */
+function workersPageAsked(info: GraphQLResolveInfo): Omit<ClusterPageByName, 'name'> | null {
+  if (info.fieldNodes.length !== 1) return null;
+  const selections = info.fieldNodes[0]!.selectionSet?.selections ?? [];
+  const asked = selections.filter((s) => s.kind === Kind.FIELD && s.name.value === 'workers');
+  const node = asked[0];
+  if (asked.length !== 1 || node?.kind !== Kind.FIELD || node.directives?.length) return null;
+  const type = getNamedType(info.returnType);
+  const field = isObjectType(type) ? type.getFields().workers : undefined;
+  if (!field) return null;
+  try {
+    const args = getArgumentValues(field, node, info.variableValues) as { first?: number | null; after?: string | null; state?: WorkerState | null };
+    return { state: args.state ?? null, afterMemberId: decodeCursor('worker', args.after), first: pageSize(args.first, WORKERS_DEFAULT_PAGE, WORKERS_MAX_PAGE) };
+  } catch {
+    return null; // the workers field reports the problem itself
+  }
+}
+
 builder.queryFields((t) => ({
   clusters: t.field({
     type: ClusterConnection,
@@ -88,10 +115,12 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description: 'by id or by name (exactly one)',
     args: { id: t.arg.id(), name: t.arg.string() },
-    resolve: async (_r, args, ctx) => {
+    resolve: async (_r, args, ctx, info) => {
       if ((args.id == null) === (args.name == null)) throw new ValidationError('give exactly one of id and name', 'id');
       if (args.id != null) return ctx.loaders.cluster.load(parseId(String(args.id), 'Cluster', 'id'));
       if (args.name!.length > 200) return null;
+      const page = workersPageAsked(info);
+      if (page) return ctx.loaders.clusterWithWorkersByName.load({ name: args.name!, ...page });
       return ctx.loaders.clusterByName.load(args.name!);
     },
   }),
