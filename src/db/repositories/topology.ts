@@ -272,8 +272,14 @@ export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: s
   return ((res as any).rows as any[]).map(rawWorker);
 }
 
-function rawWorker(r: any): Worker {
-  const d = (v: unknown) => (v == null ? null : new Date(v as string));
+// Helpers of the row mappers live at module level: a closure made inside a mapper would be made
+// again for every row (and under tsx, wrapped by its keep-names helper each time).
+const dateOrNull = (v: unknown) => (v == null ? null : new Date(v as string));
+const asNumber = (v: unknown) => v as number;
+/** PostgreSQL's JSON renders a non-finite float8 as a string ("NaN"). */
+const jsonNumber = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number));
+
+function workerFromRow(r: any, num: (v: unknown) => number): Worker {
   return {
     id: r.id,
     clusterId: r.cluster_id,
@@ -281,16 +287,21 @@ function rawWorker(r: any): Worker {
     host: r.host,
     port: r.port,
     state: r.state,
-    startedAt: d(r.started_at),
+    startedAt: dateOrNull(r.started_at),
     joinedAt: new Date(r.joined_at),
     stateChangedAt: new Date(r.state_changed_at),
     artifacts: typeof r.artifacts === 'string' ? JSON.parse(r.artifacts) : r.artifacts,
     stats:
       r.stats_at == null
         ? null
-        : { sampledAt: new Date(r.stats_at), cpuPercent: r.cpu_percent, memoryMb: r.memory_mb, requestsPerSec: r.requests_per_sec, errorsPerSec: r.errors_per_sec },
+        : { sampledAt: new Date(r.stats_at), cpuPercent: num(r.cpu_percent), memoryMb: num(r.memory_mb), requestsPerSec: num(r.requests_per_sec), errorsPerSec: num(r.errors_per_sec) },
   };
 }
+
+/** A worker row of a raw (snake_case) select. */
+const rawWorker = (r: any): Worker => workerFromRow(r, asNumber);
+/** A worker row as PostgreSQL's JSON renders it (row_to_json, json_agg): timestamps as ISO strings. */
+const jsonWorker = (r: any): Worker => workerFromRow(r, jsonNumber);
 
 export interface WorkerPageKey {
   clusterId: string;
@@ -331,12 +342,6 @@ function jsonPage(page: unknown, totalCount: number, first: number): { workers: 
   const hasNextPage = rows.length > first;
   if (hasNextPage) rows.length = first;
   return { workers: rows.map(jsonWorker), totalCount, hasNextPage };
-}
-
-/** A worker row as PostgreSQL's JSON renders it (timestamps as ISO strings; a non-finite float would be a string). */
-function jsonWorker(r: any): Worker {
-  const f = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number));
-  return rawWorker({ ...r, cpu_percent: f(r.cpu_percent), memory_mb: f(r.memory_mb), requests_per_sec: f(r.requests_per_sec), errors_per_sec: f(r.errors_per_sec) });
 }
 
 export async function countWorkers(db: Db): Promise<number> {
