@@ -25,18 +25,23 @@ export const workerPageKey = (clusterId: string, state: WorkerPageKey['state'], 
   first,
 });
 
-/**
- * Per-request batched reads: every field that needs related rows goes through one of these,
- * so a page of N clusters costs a fixed number of SQL statements, not N.
- */
-export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const { db, clock } = deps;
-  const opts = { maxBatchSize: 1000 };
-  const loaders = {
-    ...createCommandLoaders(deps),
-    cluster: new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, rowIds(ids)), (c) => c.id), opts),
-    /** By name; the same statement brings each cluster's summary (health, worker counts), primed for its fields. */
-    clusterByName: new DataLoader<string, Cluster | null>(async (names) => {
+type Deps = Pick<ServiceDeps, 'db' | 'clock'>;
+type WorkerPage = { workers: Worker[]; totalCount: number; hasNextPage: boolean };
+/** The loaders a loader may prime (typed apart from Loaders, which is derived from the makers below). */
+interface PrimeTargets {
+  cluster: DataLoader<string, Cluster | null>;
+  summary: DataLoader<string, ClusterSummary | null>;
+  workerPage: DataLoader<WorkerPageKey, WorkerPage, string>;
+}
+
+const opts = { maxBatchSize: 1000 };
+
+/** How each loader of a request is made, from the database and the request's other loaders. */
+const makers = {
+  cluster: ({ db }: Deps) => new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, rowIds(ids)), (c) => c.id), opts),
+  /** By name; the same statement brings each cluster's summary (health, worker counts), primed for its fields. */
+  clusterByName: ({ db }: Deps, loaders: PrimeTargets) =>
+    new DataLoader<string, Cluster | null>(async (names) => {
       const rows = await topo.findClustersWithSummaryByNames(db, names);
       for (const r of rows) {
         loaders.cluster.prime(r.cluster.id, r.cluster);
@@ -48,11 +53,12 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
         (c) => c.name,
       );
     }, opts),
-    /**
-     * By name, when the query also asks for one page of the cluster's workers (cluster(name) looks
-     * ahead): cluster, summary and that page in one statement, each primed into its own loader.
-     */
-    clusterWithWorkersByName: new DataLoader<ClusterPageByName, Cluster | null, string>(
+  /**
+   * By name, when the query also asks for one page of the cluster's workers (cluster(name) looks
+   * ahead): cluster, summary and that page in one statement, each primed into its own loader.
+   */
+  clusterWithWorkersByName: ({ db }: Deps, loaders: PrimeTargets) =>
+    new DataLoader<ClusterPageByName, Cluster | null, string>(
       async (keys) => {
         const out: (Cluster | null)[] = keys.map(() => null);
         for (const r of await topo.findClustersWithWorkerPage(db, keys)) {
@@ -66,15 +72,18 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
       },
       { ...opts, cacheKeyFn: (k) => JSON.stringify([k.name, k.state, k.afterMemberId, k.first]) },
     ),
-    managerByCluster: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
-    manager: new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
-    summary: new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
-    clusterStats: new DataLoader<string, Stats | null>(async (ids) => {
+  managerByCluster: ({ db }: Deps) =>
+    new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
+  manager: ({ db }: Deps) => new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
+  summary: ({ db }: Deps) => new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
+  clusterStats: ({ db, clock }: Deps) =>
+    new DataLoader<string, Stats | null>(async (ids) => {
       const m = await stats.aggregateClusterStats(db, ids, clock.now());
       return ids.map((id) => m.get(id) ?? null);
     }, opts),
-    worker: new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, rowIds(ids)), (w) => w.id), opts),
-    workerByMember: new DataLoader<string, Worker | null>(
+  worker: ({ db }: Deps) => new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, rowIds(ids)), (w) => w.id), opts),
+  workerByMember: ({ db }: Deps) =>
+    new DataLoader<string, Worker | null>(
       async (keys) => {
         const parsed = keys.map((k) => {
           const i = k.indexOf('/');
@@ -84,16 +93,62 @@ export function createLoaders(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
       },
       opts,
     ),
-    workerPage: new DataLoader<WorkerPageKey, { workers: Worker[]; totalCount: number; hasNextPage: boolean }, string>(
-      async (keys) => topo.listWorkerPages(db, keys),
-      { ...opts, cacheKeyFn: (k) => JSON.stringify([k.clusterId, k.state, k.afterMemberId, k.first]) },
-    ),
-    artifacts: new DataLoader<string, { name: string; version: string; workerCount: number }[]>(async (ids) => {
+  workerPage: ({ db }: Deps) =>
+    new DataLoader<WorkerPageKey, WorkerPage, string>(async (keys) => topo.listWorkerPages(db, keys), {
+      ...opts,
+      cacheKeyFn: (k) => JSON.stringify([k.clusterId, k.state, k.afterMemberId, k.first]),
+    }),
+  artifacts: ({ db }: Deps) =>
+    new DataLoader<string, { name: string; version: string; workerCount: number }[]>(async (ids) => {
       const rows = await topo.countArtifactVersions(db, ids);
       return ids.map((id) => rows.filter((r) => r.clusterId === id));
     }, opts),
-  };
-  return loaders;
+};
+
+type CommandLoaders = ReturnType<typeof createCommandLoaders>;
+export type Loaders = { readonly [K in keyof typeof makers]: ReturnType<(typeof makers)[K]> } & Readonly<CommandLoaders>;
+
+/**
+ * The loaders of one request, each made when first used: a request uses a few of the twenty,
+ * and making them all cost about as much as a small query's execution. A loader, once made,
+ * is an own enumerable property, so `Object.values(loaders)` lists exactly the loaders that
+ * may hold data (which is what clearing them needs); the command loaders come as one group.
+ */
+class RequestLoaders {
+  readonly #deps: Deps;
+  #commands: CommandLoaders | null = null;
+  constructor(deps: Deps) {
+    this.#deps = deps;
+  }
+  static {
+    const own = (target: object, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, configurable: true });
+    for (const [key, make] of Object.entries(makers)) {
+      Object.defineProperty(RequestLoaders.prototype, key, {
+        get(this: RequestLoaders) {
+          const loader = make(this.#deps, this as unknown as PrimeTargets);
+          own(this, key, loader);
+          return loader;
+        },
+      });
+    }
+    for (const key of Object.keys(createCommandLoaders({ db: null as never }))) {
+      Object.defineProperty(RequestLoaders.prototype, key, {
+        get(this: RequestLoaders) {
+          if (!this.#commands) {
+            this.#commands = createCommandLoaders(this.#deps);
+            for (const [k, loader] of Object.entries(this.#commands)) own(this, k, loader);
+          }
+          return this.#commands[key as keyof CommandLoaders];
+        },
+      });
+    }
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/**
+ * Per-request batched reads: every field that needs related rows goes through one of these,
+ * so a page of N clusters costs a fixed number of SQL statements, not N.
+ */
+export function createLoaders(deps: Deps): Loaders {
+  return new RequestLoaders(deps) as unknown as Loaders;
+}
