@@ -9,7 +9,7 @@
  * (autocannon) in this one. On a 2-core machine that lets the server's event loop have a core
  * while autocannon uses the other (in one process they would share one thread and the figures
  * would measure autocannon as much as the server), and it makes the OC's RSS and CPU time its
- * own. Only one server runs at a time.
+ * own. Both servers are up for the whole run; only one is under load at a time.
  *
  * Database: with DATABASE_URL a fresh PostgreSQL database is created next to it and dropped at
  * the end (test/support's startTestOc, pool of 5); without it, an in-memory PGlite. After seeding
@@ -19,14 +19,17 @@
  * Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS
  * (10), BENCH_CLUSTERS (200), BENCH_WORKERS (50), BENCH_NODE_ENV (of the servers, default
  * production), BENCH_NODE_FLAGS (extra node flags for the server processes, e.g.
- * "--cpu-prof --cpu-prof-dir=.prof"), BENCH_STRICT=1 (exit 1 when the target is missed).
+ * "--cpu-prof --cpu-prof-dir=.prof"), BENCH_QUIET_WAIT (s, default 60: how long each row waits for
+ * the machine to be idle before it starts), BENCH_ROUNDS (default 1: repeat the three runs and
+ * show each one's median round), BENCH_STRICT=1 (exit 1 when the target is missed).
  */
+import { cpus } from 'node:os';
 import pg from 'pg';
 import { createToken } from '../test/support/oc.js';
 import { type ChildServer, type ProcessUsage, serverNodeEnv, startChild } from './lib/child.js';
 import { type GraphQLTarget, type LoadResult, type LoadSettings, measure, post } from './lib/load.js';
 import type { OcReady } from './lib/oc-server.js';
-import { backgroundLoad, pgBackendCpu, pgCpuDelta } from './lib/machine.js';
+import { machineBusySeconds, pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import { clusterName, seedTopology } from './lib/seed.js';
 
 const TARGET_RATIO = 0.3;
@@ -44,6 +47,8 @@ const settings: LoadSettings = {
   warmupSeconds: envInt('BENCH_WARMUP', 3, 0),
   durationSeconds: envInt('BENCH_DURATION', 10, 1),
 };
+const quietWaitSeconds = envInt('BENCH_QUIET_WAIT', 60, 0);
+const rounds = envInt('BENCH_ROUNDS', 1, 1);
 const shape = { clusters: envInt('BENCH_CLUSTERS', 200, 1), workersPerCluster: envInt('BENCH_WORKERS', 50, 1), concurrency: 8 };
 
 const PAGE_QUERY = `query ClusterPage { clusters(first: 50) { totalCount edges { node { id name kind health workerCount manager { url connected } stats { cpuPercent } } } } }`;
@@ -58,8 +63,11 @@ interface Row {
   cpuPercent: number;
   /** CPU of the PostgreSQL backends of the bench database, per request (PostgreSQL on this machine only). */
   pgCpuMsPerRequest: number | null;
-  /** Machine CPU busy (all cores) just before the run, while the bench was idle: other people's load. */
-  background: number | null;
+  /**
+   * Other processes' share of the machine (all cores) during the measured window: machine CPU busy
+   * minus the server's, the PostgreSQL backends' and this process's (autocannon's).
+   */
+  otherLoad: number | null;
 }
 
 // ---------- cleanup: every server stopped, the bench database dropped, whatever happens ----------
@@ -103,28 +111,41 @@ const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
 type PgSampler = () => Promise<Map<number, number> | null>;
 
 async function measureTarget(label: string, server: ChildServer<unknown>, target: GraphQLTarget, sqlPerRequest: number | null, pgSample?: PgSampler): Promise<Row> {
-  const background = await backgroundLoad();
+  const before = await waitForQuiet(quietWaitSeconds * 1000);
+  if (before !== null && before >= 0.1) console.log(`  (the machine is ${Math.round(before * 100)}% busy with other work; measuring anyway)`);
   process.stdout.write(`  measuring ${label} (${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s) ... `);
-  let cpu = { cpuMicros: 0, wallMs: 0, pgSeconds: null as number | null };
+  const snapshot = async () => ({
+    usage: await server.call<ProcessUsage>('usage'),
+    pg: (await pgSample?.()) ?? null,
+    self: process.cpuUsage(),
+    machine: machineBusySeconds(),
+    at: performance.now(),
+  });
+  let window: { start: Awaited<ReturnType<typeof snapshot>>; end: Awaited<ReturnType<typeof snapshot>> } | null = null;
   const load = await measure(target, settings, {
-    before: async () => ({ usage: await server.call<ProcessUsage>('usage'), pg: (await pgSample?.()) ?? null, at: performance.now() }),
+    before: snapshot,
     after: async (start) => {
-      const end = await server.call<ProcessUsage>('usage');
-      const pgEnd = (await pgSample?.()) ?? null;
-      cpu = { cpuMicros: end.cpuMicros - start.usage.cpuMicros, wallMs: performance.now() - start.at, pgSeconds: pgCpuDelta(start.pg, pgEnd) };
+      window = { start, end: await snapshot() };
     },
   });
   if (load.failures > 0) throw new Error(`${label}: ${load.failures} failed requests (errors, timeouts or non-2xx)`);
   process.stdout.write(`${fmtInt(load.rps)} req/s\n`);
+  const { start, end } = window!;
   const n = Math.max(1, load.requests);
+  const wallSeconds = (end.at - start.at) / 1000;
+  const serverSeconds = (end.usage.cpuMicros - start.usage.cpuMicros) / 1e6;
+  const pgSeconds = pgCpuDelta(start.pg, end.pg);
+  const selfSeconds = (end.self.user + end.self.system - start.self.user - start.self.system) / 1e6;
+  const machineSeconds = start.machine === null || end.machine === null ? null : end.machine - start.machine;
   return {
     label,
     load,
     sqlPerRequest,
-    cpuMsPerRequest: cpu.cpuMicros / 1000 / n,
-    cpuPercent: (cpu.cpuMicros / 1000 / cpu.wallMs) * 100,
-    pgCpuMsPerRequest: cpu.pgSeconds === null ? null : (cpu.pgSeconds * 1000) / n,
-    background,
+    cpuMsPerRequest: (serverSeconds * 1000) / n,
+    cpuPercent: (serverSeconds / wallSeconds) * 100,
+    pgCpuMsPerRequest: pgSeconds === null ? null : (pgSeconds * 1000) / n,
+    otherLoad:
+      machineSeconds === null ? null : Math.max(0, machineSeconds - serverSeconds - (pgSeconds ?? 0) - selfSeconds) / (wallSeconds * cpus().length),
   };
 }
 
@@ -160,25 +181,20 @@ async function main() {
   console.log(`Topology bench: ${shape.clusters} clusters x ${shape.workersPerCluster} workers on ${onPg ? 'PostgreSQL' : 'PGlite (in memory)'}`);
   console.log(
     `autocannon: ${settings.connections} connections, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured per query; ` +
-      `each server in a child process (NODE_ENV=${serverNodeEnv()}), the load generator in this one (${(await import('node:os')).cpus().length} cores)`,
+      `each server in a child process (NODE_ENV=${serverNodeEnv()}), the load generator in this one (${cpus().length} cores)`,
   );
 
-  // 1. The baseline: bare yoga.
-  console.log('\nbare graphql-yoga { hello }');
+  // 1. The servers: the baseline (bare yoga) and the OC; both up, only one loaded at a time.
   const yoga = await startChild<{ url: string }>(new URL('./lib/bare-yoga.ts', import.meta.url).href);
   cleanups.push(() => yoga.stop());
   const helloTarget: GraphQLTarget = { url: yoga.ready.url, token: null, query: '{ hello }' };
   await post(helloTarget);
-  const bare = await measureTarget('bare yoga { hello }', yoga, helloTarget, null);
-  await cleanups.pop()!();
 
-  // 2. The OC.
-  console.log('\nOperations Center');
   const oc = await startChild<OcReady>(new URL('./lib/oc-server.ts', import.meta.url).href);
   const { databaseUrl } = oc.ready;
   if (databaseUrl) cleanups.push(() => dropDatabase(databaseUrl)); // normally done by the child; this covers a crash
   cleanups.push(() => oc.stop());
-  console.log(`  started on ${oc.ready.driver === 'pg' ? `PostgreSQL database ${new URL(databaseUrl!).pathname.slice(1)}` : 'PGlite'}`);
+  console.log(`\nservers up: bare yoga, and the OC on ${oc.ready.driver === 'pg' ? `PostgreSQL database ${new URL(databaseUrl!).pathname.slice(1)}` : 'PGlite'}`);
 
   const enrollment = await createToken(oc.ready.url, 'MANAGER', 'bench-enrollment');
   const viewer = await createToken(oc.ready.url, 'VIEWER', 'bench-viewer');
@@ -218,9 +234,17 @@ async function main() {
     const dbName = new URL(databaseUrl).pathname.slice(1);
     pgSample = () => pgBackendCpu((q, p) => admin.query(q, p), dbName);
   }
-  const rows: Row[] = [bare];
-  rows.push(await measureTarget('clusters(first: 50)', oc, pageTarget, pageSql, pgSample));
-  rows.push(await measureTarget(`cluster(name) + 50 workers`, oc, oneTarget, oneSql, pgSample));
+  // 2. The runs: bare yoga, the page, the single cluster; BENCH_ROUNDS times, the median round of each is shown.
+  const runs: Row[][] = [[], [], []];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`  round ${round} of ${rounds}`);
+    runs[0]!.push(await measureTarget('bare yoga { hello }', yoga, helloTarget, null));
+    runs[1]!.push(await measureTarget('clusters(first: 50)', oc, pageTarget, pageSql, pgSample));
+    runs[2]!.push(await measureTarget('cluster(name) + 50 workers', oc, oneTarget, oneSql, pgSample));
+  }
+  const median = (rs: Row[]) => [...rs].sort((a, b) => a.load.rps - b.load.rps)[Math.floor((rs.length - 1) / 2)]!;
+  const rows = runs.map(median);
+  const bare = rows[0]!;
   const peak = await oc.call<ProcessUsage>('usage');
   await cleanup();
 
@@ -236,34 +260,35 @@ async function main() {
     r.cpuMsPerRequest.toFixed(3),
     `${Math.round(r.cpuPercent)}%`,
     r.pgCpuMsPerRequest === null ? '-' : r.pgCpuMsPerRequest.toFixed(3),
-    r.background === null ? '-' : `${Math.round(r.background * 100)}%`,
+    r.otherLoad === null ? '-' : `${Math.round(r.otherLoad * 100)}%`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  console.log(`\nResults (${onPg ? 'PostgreSQL' : 'PGlite'}, ${shape.clusters} clusters x ${shape.workersPerCluster} workers, ${settings.connections} connections, ${settings.durationSeconds} s each)\n`);
+  console.log(`\nResults (${onPg ? 'PostgreSQL' : 'PGlite'}, ${shape.clusters} clusters x ${shape.workersPerCluster} workers, ${settings.connections} connections, ${settings.durationSeconds} s each${rounds > 1 ? `, median of ${rounds} rounds` : ''})\n`);
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const b of body) console.log(line(b));
   console.log(
-    `\nOC process RSS: ${mb(afterSeed.rss)} after seeding, ${mb(peak.rss)} after the runs, peak ${mb(peak.maxRss)}` +
+    `\nOC process RSS: ${mb(afterSeed.rss)} after seeding (peak ${mb(afterSeed.maxRss)} so far), ${mb(peak.rss)} after the runs (peak ${mb(peak.maxRss)})` +
       (onPg ? ' (PostgreSQL backends not included)' : ' (PGlite runs inside it)'),
   );
   console.log('SQL/req: app.database.queryCount delta over one request. server CPU: CPU time of the server process over the measured window (100% = one core).');
   console.log('PG CPU: CPU time of the PostgreSQL backends of the bench database (read from /proc), per request.');
-  console.log('other load: machine CPU busy (all cores) in the second before the row, while the bench was idle.');
-  const noisy = rows.filter((r) => (r.background ?? 0) > 0.1);
+  console.log("other load: other processes' share of the machine (all cores) during the row: the machine's busy time less the server's, PostgreSQL's and autocannon's.");
+  const noisy = rows.filter((r) => (r.otherLoad ?? 0) > 0.1);
   if (noisy.length) {
     console.log(`WARNING: other processes used the CPU (${noisy.map((r) => r.label).join(', ')}): these figures are low and the ratios unreliable; run again on a quiet machine.`);
   }
 
   const ratio = rows[2]!.load.rps / bare.load.rps;
   const met = ratio >= TARGET_RATIO;
+  const caveat = noisy.length ? ' (unreliable: other processes loaded the machine during the runs, see the warning above)' : '';
   if (onPg) {
-    console.log(`\nTarget: the single-cluster query at >= ${TARGET_RATIO} x bare yoga on PostgreSQL: ${met ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)} x)`);
+    console.log(`\nTarget: the single-cluster query at >= ${TARGET_RATIO} x bare yoga on PostgreSQL: ${met ? 'MET' : 'NOT MET'} (${ratio.toFixed(2)} x)${caveat}`);
   } else {
     console.log(
       `\nTarget: the single-cluster query at >= ${TARGET_RATIO} x bare yoga on PostgreSQL. This run is on PGlite (informational): ${ratio.toFixed(2)} x` +
-        ` (${met ? 'would meet it' : 'would not meet it'}). Set DATABASE_URL to measure the target.`,
+        ` (${met ? 'would meet it' : 'would not meet it'})${caveat}. Set DATABASE_URL to measure the target.`,
     );
   }
   console.log(`(whole run ${((performance.now() - started) / 1000).toFixed(0)} s)`);

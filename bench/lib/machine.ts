@@ -13,6 +13,25 @@ function cpuTicks(): { busy: number; total: number } | null {
   }
 }
 
+/** Core-seconds of CPU the whole machine has used so far (Linux /proc/stat); null elsewhere. */
+export function machineBusySeconds(): number | null {
+  const t = cpuTicks();
+  return t ? t.busy / 100 : null;
+}
+
+/**
+ * Waits (up to `maxMs`) for a second in which the machine is nearly idle (< `threshold` of all
+ * cores busy), so that a run does not start in the middle of someone else's load. Returns the
+ * load of the last second measured.
+ */
+export async function waitForQuiet(maxMs: number, threshold = 0.1): Promise<number | null> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const load = await backgroundLoad();
+    if (load === null || load < threshold || Date.now() >= deadline) return load;
+  }
+}
+
 /**
  * How busy the machine is over `ms` (0..1 of all cores), measured while the bench itself is idle:
  * anything here is someone else's load, and it skews every figure of the run.
