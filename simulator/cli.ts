@@ -29,6 +29,19 @@ export const USAGE = `Usage: npm run sim -- --url URL --token TOKEN [options]
 
 export class CliError extends Error {}
 
+/** `--seed`: a whole number that replays a run; a random one when not given. */
+export function seedOption(text: string | undefined): number {
+  if (text === undefined) return randomInt(0, 2 ** 31);
+  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new CliError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${text}"`);
+  return Number(text);
+}
+
+/** `--profile`: one of the profiles' names. */
+export function profileOption(text: string): string {
+  if (!isProfileName(text)) throw new CliError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${text}"`);
+  return text;
+}
+
 export interface CliOptions {
   url: string;
   token: string;
@@ -74,17 +87,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     if (!token) throw new CliError('--token is required (a MANAGER enrollment token), or set OC_ENROLLMENT_TOKEN');
   }
   const seedText = values['seed'] as string | undefined;
-  let seed = randomInt(0, 2 ** 31);
-  if (seedText !== undefined) {
-    if (!/^\d+$/.test(seedText) || Number(seedText) > 2 ** 32 - 1) {
-      throw new CliError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${seedText}"`);
-    }
-    seed = Number(seedText);
-  }
+  const seed = seedOption(seedText);
   const profile = values['profile'] as string | undefined;
-  if (profile !== undefined && !isProfileName(profile)) {
-    throw new CliError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
-  }
+  if (profile !== undefined) profileOption(profile);
   return {
     url: url ?? '',
     token: token ?? '',

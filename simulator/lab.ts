@@ -12,15 +12,14 @@
  *
  * The only file of simulator/ that touches src/: through startOc, the OC's exported entry.
  */
-import { randomInt } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type OcHandle, startOc } from '../src/main.js';
-import { LiveStatus } from './cli.js';
+import { LiveStatus, profileOption, seedOption } from './cli.js';
 import { type Fleet, formatLog, startFleet } from './fleet.js';
 import type { LogLevel } from './manager.js';
-import { isProfileName, PROFILE_NAMES } from './profiles.js';
+import { PROFILE_NAMES } from './profiles.js';
 import { listScenarios, loadScenario, type Scenario } from './scenario.js';
 
 export const LAB_USAGE = `Usage: npm run lab [-- options]
@@ -71,15 +70,14 @@ export function parseLabArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   } catch (err) {
     throw new LabError(err instanceof Error ? err.message : String(err));
   }
-  const profile = values['profile'] as string;
-  if (!isProfileName(profile)) throw new LabError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${profile}"`);
   const seedText = values['seed'] as string | undefined;
-  let seed = randomInt(0, 2 ** 31);
-  if (seedText !== undefined) {
-    if (!/^\d+$/.test(seedText) || Number(seedText) > 2 ** 32 - 1) {
-      throw new LabError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${seedText}"`);
-    }
-    seed = Number(seedText);
+  let profile: string;
+  let seed: number;
+  try {
+    profile = profileOption(values['profile'] as string);
+    seed = seedOption(seedText);
+  } catch (err) {
+    throw new LabError((err as Error).message);
   }
   const portText = (values['port'] as string | undefined) ?? env['PORT'] ?? '4000';
   if (!/^\d+$/.test(portText) || Number(portText) > 65_535) {
