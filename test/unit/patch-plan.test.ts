@@ -2,40 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { type PatchDecision, planPatch } from '../../src/domain/rollout/patch.js';
 import type { Command, CommandState } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
+import { at, makeCommand as baseCommand, T0 } from '../support/commands.js';
 
 // A PATCH parent and its DEPLOY children, in memory. The test plays the children (they
 // succeed, fail, pause...) and applies the parent's decisions as the controller would.
 
-const T0 = new Date('2030-01-01T00:00:00.000Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
-
-function makeCommand(over: Partial<Command>): Command {
-  return {
-    id: 'x',
+const makeCommand = (over: Partial<Command>): Command =>
+  baseCommand({
     kind: 'DEPLOY',
-    state: 'PENDING',
     clusterId: null,
-    parentId: null,
-    strategy: { batchSize: 1, healthTimeoutMs: 60_000, pauseBetweenBatchesMs: 0, maxFailures: 0, onFailure: 'ABORT' },
     artifact: { name: 'app', version: '2.0.0', url: 'https://repo.example.com/app.tgz', sha256: 'b'.repeat(64) },
-    kinds: null,
-    maxParallelClusters: null,
-    operation: null,
-    arguments: null,
-    result: null,
-    requestedBy: 'ops',
-    message: null,
-    pauseRequested: false,
-    cancelRequested: false,
-    acceptedFailures: 0,
-    wakeAt: null,
-    createdAt: T0,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: T0,
     ...over,
-  };
-}
+  });
 
 class PatchSim {
   parent: Command;

@@ -11,6 +11,7 @@ import type {
   Worker,
 } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
+import { at, makeCommand as baseCommand, DEFAULT_TEST_STRATEGY, T0 } from '../support/commands.js';
 
 // ---------------------------------------------------------------------------------------
 // Fixtures and a small simulation: it applies decisions to in-memory state the way the
@@ -18,8 +19,6 @@ import { isTerminalCommand } from '../../src/domain/types.js';
 // after a delay, or failing, hanging, leaving...) and advances virtual time. No timers.
 // ---------------------------------------------------------------------------------------
 
-const T0 = new Date('2030-01-01T00:00:00.000Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
 const LONG_AGO = at(-86_400_000);
 
 const OLD_ARTIFACT = { name: 'app', version: '1.0.0' };
@@ -30,41 +29,9 @@ const NEW_ARTIFACT: ArtifactSpec = {
   sha256: 'a'.repeat(64),
 };
 
-const STRATEGY: RolloutStrategy = {
-  batchSize: 1,
-  healthTimeoutMs: 60_000,
-  pauseBetweenBatchesMs: 0,
-  maxFailures: 0,
-  onFailure: 'ABORT',
-};
+const STRATEGY = DEFAULT_TEST_STRATEGY;
 
-function makeCommand(over: Partial<Command> = {}): Command {
-  return {
-    id: 'cmd-1',
-    kind: 'RESTART',
-    state: 'PENDING',
-    clusterId: 'cluster-1',
-    parentId: null,
-    strategy: STRATEGY,
-    artifact: null,
-    kinds: null,
-    maxParallelClusters: null,
-    operation: null,
-    arguments: null,
-    result: null,
-    requestedBy: 'ops',
-    message: null,
-    pauseRequested: false,
-    cancelRequested: false,
-    acceptedFailures: 0,
-    wakeAt: null,
-    createdAt: T0,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: T0,
-    ...over,
-  };
-}
+const makeCommand = (over: Partial<Command> = {}): Command => baseCommand({ id: 'cmd-1', ...over });
 
 function makeWorker(memberId: string): Worker {
   return {
