@@ -88,8 +88,8 @@ export class CommandService {
       return await inTransaction(this.deps, async (tx, emit) => {
         const all = await this.clustersOfKinds(tx, kinds);
         if (all.length === 0) throw new ValidationError(kinds ? `no cluster of kind ${kinds.join(', ')}` : 'there is no cluster to patch', 'input.kinds');
-        const busy = [];
-        for (const c of all) if (await cmds.findActiveRollout(tx, c.id)) busy.push(c.name);
+        const rolling = new Set(await cmds.findActiveRolloutClusterIds(tx, all.map((c) => c.id)));
+        const busy = all.filter((c) => rolling.has(c.id)).map((c) => c.name);
         if (busy.length) throw new ConflictError(`these clusters already have an active rollout: ${busy.join(', ')}`);
         const parent = await cmds.insertCommand(tx, { kind: 'PATCH', state: 'PENDING', clusterId: null, strategy, artifact, kinds, maxParallelClusters, requestedBy: principal.name, createdAt: now });
         await this.history(tx, parent, now, `patch ${artifact.name} ${artifact.version} of ${all.length} clusters${kinds ? ` (${kinds.join(', ')})` : ''}, ${maxParallelClusters} at a time, requested by ${principal.name}`);

@@ -227,6 +227,24 @@ describe('patch', () => {
   });
 });
 
+describe('patch conflicts', () => {
+  it('refuses a patch while one of its clusters is rolling, naming it, and creates nothing', async () => {
+    const busy = await cluster('pc-busy', 2, 'GW');
+    await cluster('pc-idle', 2, 'GW');
+    busy.restartMs = 400;
+    const r = await restart(busy.clusterId);
+    const before = (await gqlOk(oc.url, ADMIN_TOKEN, `{ commands(kind: PATCH) { totalCount } }`)).commands.totalCount;
+    const d = await gqlOk(oc.url, operator, `mutation($i: DeployPatchInput!) { deployPatch(input: $i) { __typename ... on Error { code message } } }`, {
+      i: { artifact: { name: 'gw', version: '1.2.3', url: 'https://repo.example/gw.zip', sha256: 'c'.repeat(64) }, kinds: ['GW'] },
+    });
+    expect(d.deployPatch).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+    expect(d.deployPatch.message).toContain('pc-busy');
+    expect(d.deployPatch.message).not.toContain('pc-idle');
+    expect((await gqlOk(oc.url, ADMIN_TOKEN, `{ commands(kind: PATCH) { totalCount } }`)).commands.totalCount).toBe(before);
+    await finished(r.command.id);
+  });
+});
+
 describe('cluster operations', () => {
   it('relays an operation to the manager and returns its answer; errors are typed', async () => {
     const m = new ScriptedManager(oc.url, enroll, 'esb-ops', 'ESB', ['w1']);

@@ -66,13 +66,22 @@ export async function findActiveRollout(db: Db, clusterId: string): Promise<Comm
   return r ? toCommand(r) : null;
 }
 
-export async function findActiveRolloutIdsByClusters(db: Db, clusterIds: readonly string[]): Promise<string[]> {
+async function activeRollouts(db: Db, clusterIds: readonly string[]): Promise<{ id: string; clusterId: string | null }[]> {
   if (clusterIds.length === 0) return [];
-  const rows = await db
-    .select({ id: commands.id })
+  return db
+    .select({ id: commands.id, clusterId: commands.clusterId })
     .from(commands)
     .where(and(inArray(commands.clusterId, [...clusterIds]), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, ['RESTART', 'DEPLOY'])));
-  return rows.map((r) => r.id);
+}
+
+/** The active rollouts (RESTART or DEPLOY, not finished) of these clusters. */
+export async function findActiveRolloutIdsByClusters(db: Db, clusterIds: readonly string[]): Promise<string[]> {
+  return (await activeRollouts(db, clusterIds)).map((r) => r.id);
+}
+
+/** Which of these clusters have an active rollout. */
+export async function findActiveRolloutClusterIds(db: Db, clusterIds: readonly string[]): Promise<string[]> {
+  return (await activeRollouts(db, clusterIds)).map((r) => r.clusterId!);
 }
 
 export type CommandPatch = Partial<Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result'>>;
