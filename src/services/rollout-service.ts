@@ -91,8 +91,8 @@ export class RolloutService {
     }
     for (const id of d.cancelChildIds) {
       await cmds.updateCommand(tx, id, { state: 'CANCELLED', finishedAt: now, message: 'cancelled: the patch stopped before this cluster started', wakeAt: null }, now);
-      const steps = await cmds.listSteps(tx, [id]);
-      for (const s of steps) if (s.state === 'PENDING') await cmds.updateStep(tx, id, s.index, { state: 'SKIPPED', message: 'patch stopped', finishedAt: now });
+      const pending = (await cmds.listSteps(tx, [id])).filter((s) => s.state === 'PENDING');
+      await cmds.writeSteps(tx, id, pending.map((s) => ({ ...s, state: 'SKIPPED' as const, message: 'patch stopped', finishedAt: now })));
       await childEvent(id, 'cancelled: the patch stopped before this cluster started', 'CANCELLED');
       touched.add(id);
     }

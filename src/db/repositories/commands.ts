@@ -152,13 +152,6 @@ export async function listSteps(db: Db, commandIds: readonly string[]): Promise<
   ).map(toStep);
 }
 
-export async function updateStep(db: Db, commandId: string, index: number, patch: Partial<Pick<CommandStep, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId'>>): Promise<void> {
-  await db
-    .update(commandSteps)
-    .set(patch)
-    .where(and(eq(commandSteps.commandId, commandId), eq(commandSteps.index, index)));
-}
-
 /** Writes many steps of one command in one statement (each given whole: every column is set). */
 export async function writeSteps(db: Db, commandId: string, steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId'>[]): Promise<void> {
   if (steps.length === 0) return;
