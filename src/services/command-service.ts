@@ -378,4 +378,3 @@ export class CommandService {
   }
 }
 
-export type { CommandKind };
