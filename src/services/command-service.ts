@@ -1,7 +1,7 @@
 import type { Principal } from '../domain/auth.js';
 import { ConflictError, NotFoundError, OperationFailedError, TimeoutError, UnreachableError, ValidationError } from '../domain/errors.js';
 import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
-import type { ArtifactSpec, Command, CommandKind, ManagerTask, RolloutStrategy, TaskState } from '../domain/types.js';
+import type { ArtifactSpec, Command, ManagerTask, RolloutStrategy, TaskState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalTask, TASK_STATES } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
