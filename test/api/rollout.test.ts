@@ -114,11 +114,11 @@ describe('rolling restart', () => {
   it('does not count a worker RUNNING again without a new startedAt: it times out and fails', async () => {
     const m = await cluster('rr-stale', 3);
     m.behaviour.set('w2', 'stale');
-    const r = await restart(m.clusterId, { healthTimeoutMs: 400 });
+    const r = await restart(m.clusterId, { healthTimeoutMs: 1500 });
     const c = await finished(r.command.id);
     expect(c.state).toBe('FAILED');
     expect(c.steps.map((s: any) => s.state)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED']);
-    expect(c.steps[1].message).toMatch(/not RUNNING within 400 ms/);
+    expect(c.steps[1].message).toMatch(/not RUNNING within 1500 ms/);
     expect(m.restarts.get('w3')).toBeUndefined();
   });
 });
@@ -127,7 +127,7 @@ describe('deploy', () => {
   it('fails per maxFailures when a worker never comes back, and shows the version skew', async () => {
     const m = await cluster('dep-fail', 4);
     m.behaviour.set('w2', 'never');
-    const r = await deploy(m.clusterId, '2.0.0', { healthTimeoutMs: 500, maxFailures: 0 });
+    const r = await deploy(m.clusterId, '2.0.0', { healthTimeoutMs: 1500, maxFailures: 0 });
     const c = await finished(r.command.id);
     expect(c.state).toBe('FAILED');
     expect(c.steps.map((s: any) => s.state)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED', 'SKIPPED']);
