@@ -19,6 +19,7 @@ import { memberName } from '../simulator/manager.js';
 import { gqlOk } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { spawnOc } from '../test/support/oc-process.js';
+import { cleanup, onCleanup } from './lib/cleanup.js';
 
 const WORKERS = 1000;
 const BATCH = 100;
@@ -29,23 +30,22 @@ const ADMIN = 'bench-admin-token-0123456789';
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function main() {
-  const cleanup: (() => Promise<void> | void)[] = [];
   try {
     let env: Record<string, string>;
     let dbLabel: string;
     if (process.env.DATABASE_URL) {
       const db = await createTestDatabase();
-      cleanup.push(() => db.drop());
+      onCleanup(() => db.drop());
       env = { DATABASE_URL: db.url! };
       dbLabel = 'PostgreSQL';
     } else {
       const dir = mkdtempSync(join(tmpdir(), 'oc-bench-rollout-'));
-      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+      onCleanup(() => rmSync(dir, { recursive: true, force: true }));
       env = { OC_DATA_DIR: dir };
       dbLabel = 'PGlite';
     }
     const oc = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_OC_LOG_LEVEL ?? 'info', OC_MANAGER_LEASE_MS: '30000' });
-    cleanup.unshift(() => oc.kill('SIGTERM').then(() => {}));
+    onCleanup(() => oc.kill('SIGTERM').then(() => {}));
     const enroll = (await gqlOk(oc.url, ADMIN, `mutation { createApiToken(input: { name: "bench", role: MANAGER }) { ... on ApiTokenPayload { token } } }`)).createApiToken.token;
 
     // Restarts take exactly 1 s: 300 ms stopping, 700 ms booting, no jitter, nothing fails.
@@ -60,7 +60,7 @@ async function main() {
       seed: 7,
       log: process.env.BENCH_SIM_LOG ? (e) => simLog.push(e) : undefined,
     });
-    cleanup.unshift(() => fleet.stop());
+    onCleanup(() => fleet.stop());
     await fleet.ready({ timeoutMs: 60_000 });
     const cluster = (await gqlOk(oc.url, ADMIN, `{ cluster(name: "bench-1000") { id workerCount } }`)).cluster;
     console.log(`OC on ${dbLabel} (separate process), ${cluster.workerCount} workers registered`);
@@ -116,7 +116,7 @@ async function main() {
     if (process.env.BENCH_SIM_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_SIM_LOG, JSON.stringify({ simLog, steps: c.steps }));
     if (process.env.BENCH_OC_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_OC_LOG, oc.log.join('\n'));
   } finally {
-    for (const c of cleanup) await c();
+    await cleanup();
   }
 }
 

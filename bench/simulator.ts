@@ -32,6 +32,7 @@ import { metricValue } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { type OcProcess, spawnOc } from '../test/support/oc-process.js';
 import { backgroundLoad } from './lib/machine.js';
+import { cleanup, onCleanup } from './lib/cleanup.js';
 
 const TARGET_P99_MS = 50;
 const ADMIN_TOKEN = 'bench-simulator-admin-token-0123456789';
@@ -91,23 +92,6 @@ function options() {
 
 // ── cleanup: fleet, OC process, its data, whatever happens ───────────────────────────────────
 
-const cleanups: (() => Promise<void> | void)[] = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (err) {
-      console.error('cleanup:', (err as Error).message);
-    }
-  }
-}
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('\ninterrupted: cleaning up');
-  void cleanup().then(() => process.exit(130));
-});
 
 // ── the OC under the fleet ────────────────────────────────────────────────────────────────────
 
@@ -125,17 +109,17 @@ async function realOc(): Promise<Target> {
   let where: string;
   if (process.env.DATABASE_URL) {
     const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
+    onCleanup(() => db.drop());
     env = { DATABASE_URL: db.url! };
     where = `PostgreSQL, fresh database ${new URL(db.url!).pathname.slice(1)}`;
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'oc-bench-simulator-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     env = { OC_DATA_DIR: dir };
     where = `PGlite, fresh folder ${dir}`;
   }
   const oc: OcProcess = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000);
-  cleanups.push(async () => {
+  onCleanup(async () => {
     const t = setTimeout(() => void oc.kill('SIGKILL'), 20_000);
     await oc.kill('SIGTERM');
     clearTimeout(t);
@@ -180,7 +164,7 @@ async function fakeOc(): Promise<Target> {
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
     const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
     await exited;
@@ -402,7 +386,7 @@ async function main(): Promise<number> {
       if (e.level === 'error') console.log(`    [${e.cluster}] ${e.message}`);
     },
   });
-  cleanups.push(() => fleet.stop());
+  onCleanup(() => fleet.stop());
   const progress = async () => {
     const asked = performance.now();
     const v = await target.view();

@@ -31,6 +31,7 @@ import { type GraphQLTarget, type LoadResult, type LoadSettings, measure, post }
 import type { OcReady } from './lib/oc-server.js';
 import { machineBusySeconds, pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import { clusterName, seedTopology } from './lib/seed.js';
+import { cleanup, onCleanup } from './lib/cleanup.js';
 
 const TARGET_RATIO = 0.3;
 
@@ -72,23 +73,6 @@ interface Row {
 
 // ---------- cleanup: every server stopped, the bench database dropped, whatever happens ----------
 
-const cleanups: (() => Promise<void>)[] = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (err) {
-      console.error('cleanup:', (err as Error).message);
-    }
-  }
-}
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('\ninterrupted: cleaning up');
-  void cleanup().then(() => process.exit(130));
-});
 
 async function dropDatabase(databaseUrl: string) {
   const name = new URL(databaseUrl).pathname.slice(1);
@@ -186,14 +170,14 @@ async function main() {
 
   // 1. The servers: the baseline (bare yoga) and the OC; both up, only one loaded at a time.
   const yoga = await startChild<{ url: string }>(new URL('./lib/bare-yoga.ts', import.meta.url).href);
-  cleanups.push(() => yoga.stop());
+  onCleanup(() => yoga.stop());
   const helloTarget: GraphQLTarget = { url: yoga.ready.url, token: null, query: '{ hello }' };
   await post(helloTarget);
 
   const oc = await startChild<OcReady>(new URL('./lib/oc-server.ts', import.meta.url).href);
   const { databaseUrl } = oc.ready;
-  if (databaseUrl) cleanups.push(() => dropDatabase(databaseUrl)); // normally done by the child; this covers a crash
-  cleanups.push(() => oc.stop());
+  if (databaseUrl) onCleanup(() => dropDatabase(databaseUrl)); // normally done by the child; this covers a crash
+  onCleanup(() => oc.stop());
   console.log(`\nservers up: bare yoga, and the OC on ${oc.ready.driver === 'pg' ? `PostgreSQL database ${new URL(databaseUrl!).pathname.slice(1)}` : 'PGlite'}`);
 
   const enrollment = await createToken(oc.ready.url, 'MANAGER', 'bench-enrollment');
@@ -230,7 +214,7 @@ async function main() {
   if (databaseUrl) {
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
-    cleanups.push(() => admin.end());
+    onCleanup(() => admin.end());
     const dbName = new URL(databaseUrl).pathname.slice(1);
     pgSample = () => pgBackendCpu((q, p) => admin.query(q, p), dbName);
   }

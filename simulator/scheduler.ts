@@ -100,16 +100,7 @@ export class VirtualScheduler implements Scheduler {
   /** Runs every timer due within `ms` from now, in order, then sets the clock to now + ms. */
   advance(ms: number): void {
     const target = this.current + ms;
-    for (;;) {
-      this.dropCancelled();
-      const top = this.heap[0];
-      if (!top || top.at > target) break;
-      this.pop();
-      this.live--;
-      top.cancelled = true;
-      this.current = top.at;
-      top.fn();
-    }
+    while (this.runNextDue(target));
     this.current = target;
   }
 
@@ -120,18 +111,21 @@ export class VirtualScheduler implements Scheduler {
   async advanceAsync(ms: number): Promise<void> {
     const target = this.current + ms;
     await flushMicrotasks();
-    for (;;) {
-      this.dropCancelled();
-      const top = this.heap[0];
-      if (!top || top.at > target) break;
-      this.pop();
-      this.live--;
-      top.cancelled = true;
-      this.current = top.at;
-      top.fn();
-      await flushMicrotasks();
-    }
+    while (this.runNextDue(target)) await flushMicrotasks();
     this.current = target;
+  }
+
+  /** Runs the earliest timer due by `target` (the clock moves to its time); false when none is. */
+  private runNextDue(target: number): boolean {
+    this.dropCancelled();
+    const top = this.heap[0];
+    if (!top || top.at > target) return false;
+    this.pop();
+    this.live--;
+    top.cancelled = true;
+    this.current = top.at;
+    top.fn();
+    return true;
   }
 
   /** Runs timers until none is left (or `maxMs` of virtual time has passed); returns the time elapsed. */
