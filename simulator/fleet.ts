@@ -21,7 +21,6 @@ import {
   type ManagerStatus,
   type MembershipCounters,
   memberName,
-  type TaskOutcomeState,
   type TaskRecord,
   VirtualManager,
   type WorkerSeed,
@@ -54,19 +53,9 @@ export interface FleetSpec {
   transport?: (clusterName: string) => OcTransport;
 }
 
-export interface TaskSummary {
-  id: string;
-  cluster: string;
-  action: string;
-  memberIds: string[];
-  commandId: string | null;
-  operation: string | null;
-  /** Times the OC delivered it since the fleet started (or since resetInvariants). */
-  deliveries: number;
-  state: TaskOutcomeState;
-  message: string | null;
-  result: unknown;
-}
+/** A task as the fleet's invariants show it: the manager's record without its bookkeeping, and
+ * `deliveries` counted since the fleet started (or since resetInvariants). */
+export type TaskSummary = Pick<TaskRecord, 'id' | 'cluster' | 'action' | 'memberIds' | 'commandId' | 'operation' | 'deliveries' | 'state' | 'message' | 'result'>;
 
 export interface FleetInvariants {
   /** "cluster/member" → restarts asked of that worker by tasks. */
