@@ -30,7 +30,7 @@ import { OcClient, type OcTransport } from '../simulator/oc-client.js';
 import { getProfile, isProfileName, PROFILE_NAMES } from '../simulator/profiles.js';
 import { metricValue } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
-import { type OcProcess, spawnOc } from '../test/support/oc-process.js';
+import { type OcProcess, onLines, spawnOc } from '../test/support/oc-process.js';
 import { backgroundLoad } from './lib/machine.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
 
@@ -173,21 +173,14 @@ async function fakeOc(): Promise<Target> {
   let last = { managers: null as number | null, sockets: null as number | null, workers: null as number | null };
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('the fake OC did not start within 30 s')), 30_000);
-    let buf = '';
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const started = /on (http:\/\/\S+)\/graphql/.exec(line);
-        if (started) {
-          clearTimeout(t);
-          resolve(started[1]!);
-        }
-        const status = /^clusters (\d+) workers (\d+) subscribed (\d+)/.exec(line);
-        if (status) last = { managers: Number(status[1]), workers: Number(status[2]), sockets: Number(status[3]) };
+    onLines(proc.stderr!, (line) => {
+      const started = /on (http:\/\/\S+)\/graphql/.exec(line);
+      if (started) {
+        clearTimeout(t);
+        resolve(started[1]!);
       }
+      const status = /^clusters (\d+) workers (\d+) subscribed (\d+)/.exec(line);
+      if (status) last = { managers: Number(status[1]), workers: Number(status[2]), sockets: Number(status[3]) };
     });
     void exited.then(() => reject(new Error('the fake OC exited before it started')));
   });

@@ -12,6 +12,19 @@ export interface OcProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Calls `onLine` with each whole line a child process writes to a stream. */
+export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
 /** Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens. */
 export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): Promise<OcProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -23,18 +36,11 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const t = setTimeout(() => reject(new Error(`OC did not start within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
-    let buf = '';
-    proc.stderr!.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        log.push(line);
-        if (line.includes('operations center listening')) {
-          clearTimeout(t);
-          resolveUrl(JSON.parse(line).url.replace(/\/graphql$/, ''));
-        }
+    onLines(proc.stderr!, (line) => {
+      log.push(line);
+      if (line.includes('operations center listening')) {
+        clearTimeout(t);
+        resolveUrl(JSON.parse(line).url.replace(/\/graphql$/, ''));
       }
     });
     proc.stdout!.resume();
