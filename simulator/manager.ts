@@ -33,11 +33,11 @@ import { DEADLINE_PASSED, realScheduler, type Scheduler, sleep, type TimerHandle
 import {
   type ArtifactRef,
   type ChangeCause,
-  type DeployedArtifact,
   type StatsSample,
   sampleWorkerStats,
   VirtualWorker,
   type WorkerHost,
+  type WorkerSeed,
   type WorkerState,
   warmth,
 } from './worker.js';
@@ -48,14 +48,7 @@ const MAX_BATCH = 1_000;
 const LOAD_SWING = 0.25;
 const LOAD_PERIOD_MS = 15 * 60_000;
 
-export interface WorkerSeed {
-  memberId: string;
-  host: string;
-  port: number | null;
-  state?: WorkerState;
-  startedAt?: number | null;
-  artifacts: readonly DeployedArtifact[];
-}
+export type { WorkerSeed };
 
 export interface ManagerSpec {
   clusterName: string;

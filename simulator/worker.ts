@@ -84,13 +84,17 @@ interface Op {
   background: boolean;
 }
 
-export interface WorkerInit {
+/** A worker as a scenario or a manager describes it before it exists. */
+export interface WorkerSeed {
   memberId: string;
   host: string;
   port: number | null;
   state?: WorkerState;
   startedAt?: number | null;
   artifacts: readonly DeployedArtifact[];
+}
+
+export interface WorkerInit extends WorkerSeed {
   rng: Rng;
 }
 
