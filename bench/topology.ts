@@ -21,9 +21,13 @@
  * production), BENCH_NODE_FLAGS (extra node flags for the server processes, e.g.
  * "--cpu-prof --cpu-prof-dir=.prof"), BENCH_QUIET_WAIT (s, default 60: how long each row waits for
  * the machine to be idle before it starts), BENCH_ROUNDS (default 1: repeat the three runs and
- * show each one's median round), BENCH_STRICT=1 (exit 1 when the target is missed).
+ * show each one's median round), BENCH_STRICT=1 (exit 1 when the target is missed), BENCH_PROFILE
+ * (a directory: a CPU profile of the server over each measured window is written there, one
+ * .cpuprofile per row, to open in Chrome's DevTools or speedscope).
  */
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { createToken } from '../test/support/oc.js';
 import { type ChildServer, type ProcessUsage, serverNodeEnv, startChild } from './lib/child.js';
@@ -50,6 +54,8 @@ const settings: LoadSettings = {
 };
 const quietWaitSeconds = envInt('BENCH_QUIET_WAIT', 60, 0);
 const rounds = envInt('BENCH_ROUNDS', 1, 1);
+const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
+if (profileDir) mkdirSync(profileDir, { recursive: true });
 const shape = { clusters: envInt('BENCH_CLUSTERS', 200, 1), workersPerCluster: envInt('BENCH_WORKERS', 50, 1), concurrency: 8 };
 
 const PAGE_QUERY = `query ClusterPage { clusters(first: 50) { totalCount edges { node { id name kind health workerCount manager { url connected } stats { cpuPercent } } } } }`;
@@ -98,6 +104,7 @@ async function measureTarget(label: string, server: ChildServer<unknown>, target
   const before = await waitForQuiet(quietWaitSeconds * 1000);
   if (before !== null && before >= 0.1) console.log(`  (the machine is ${Math.round(before * 100)}% busy with other work; measuring anyway)`);
   process.stdout.write(`  measuring ${label} (${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s) ... `);
+  const profileFile = profileDir ? join(profileDir, `${label.replace(/[^\w]+/g, '-').replace(/^-|-$/g, '')}.cpuprofile`) : null;
   const snapshot = async () => ({
     usage: await server.call<ProcessUsage>('usage'),
     pg: (await pgSample?.()) ?? null,
@@ -107,9 +114,13 @@ async function measureTarget(label: string, server: ChildServer<unknown>, target
   });
   let window: { start: Awaited<ReturnType<typeof snapshot>>; end: Awaited<ReturnType<typeof snapshot>> } | null = null;
   const load = await measure(target, settings, {
-    before: snapshot,
+    before: async () => {
+      if (profileFile) await server.call('profileStart');
+      return snapshot();
+    },
     after: async (start) => {
       window = { start, end: await snapshot() };
+      if (profileFile) await server.call('profileStop', profileFile);
     },
   });
   if (load.failures > 0) throw new Error(`${label}: ${load.failures} failed requests (errors, timeouts or non-2xx)`);

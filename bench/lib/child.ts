@@ -1,4 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -120,7 +122,7 @@ export function serveRpc(ready: unknown, handlers: Record<string, (arg: unknown)
       await shutdown(0);
       return;
     }
-    const h = handlers[m.op];
+    const h = handlers[m.op] ?? builtins[m.op];
     try {
       if (!h) throw new Error(`unknown op ${m.op}`);
       process.send!({ type: 'reply', id: m.id, ok: true, result: await h(m.arg) });
@@ -132,6 +134,24 @@ export function serveRpc(ready: unknown, handlers: Record<string, (arg: unknown)
   process.on('SIGINT', () => {}); // the parent handles ^C and tells us to stop
   process.send({ type: 'ready', data: ready });
 }
+
+/** A CPU profile of one window (BENCH_PROFILE): 'profileStart', then 'profileStop' with the file to write. */
+let profiler: Session | null = null;
+const builtins: Record<string, (arg: unknown) => unknown> = {
+  profileStart: async () => {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  },
+  profileStop: async (file) => {
+    if (!profiler) throw new Error('profileStop without profileStart');
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    profiler = null;
+    writeFileSync(String(file), JSON.stringify(profile));
+  },
+};
 
 /** What every child reports about itself: RSS now and at its peak, CPU time so far. */
 export function processUsage() {
