@@ -199,7 +199,7 @@ export class CommandService {
     if (!TASK_STATES.includes(input.state) || input.state === 'PENDING') {
       throw new ValidationError('state must be ACCEPTED, SUCCEEDED, FAILED or CANCELLED', 'input.state');
     }
-    const message = optionalText(input.message, 'input.message', { max: 4000 });
+    const message = optionalText(input.message, 'input.message', { max: 4000, multiline: true });
     const result = boundedJson(input.result, 'input.result', 256 * 1024);
     const now = this.deps.clock.now();
     return inTransaction(this.deps, async (tx, emit) => {

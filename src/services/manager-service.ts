@@ -276,7 +276,7 @@ export class ManagerService {
       seen.add(name);
       return {
         name,
-        description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000 }),
+        description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000, multiline: true }),
         inputSchema: boundedJson(o.inputSchema ?? null, `input.operations[${i}].inputSchema`, 16 * 1024),
       };
     });

@@ -1,8 +1,24 @@
 import { ValidationError } from '../domain/errors.js';
 
-/** Small input checks shared by services; each throws ValidationError naming the field. */
-export function text(value: unknown, field: string, opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string } = {}): string {
+/** Control characters (C0, DEL and C1): none in a one-line text. */
+const CONTROL = /\p{Cc}/u;
+/** Control characters but tab, line feed and carriage return: none in a multi-line text. */
+const CONTROL_BUT_LINES = /(?![\t\n\r])\p{Cc}/u;
+
+/**
+ * Small input checks shared by services; each throws ValidationError naming the field.
+ *
+ * A text is one line of printable characters unless `multiline` (which allows tabs and line
+ * breaks). Control characters are refused: PostgreSQL cannot store NUL at all, and the topology
+ * reads rely on names and hosts having none (see WORKER_PAGE_TEXT in db/repositories/topology.ts).
+ */
+export function text(value: unknown, field: string, opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string; multiline?: boolean } = {}): string {
   if (typeof value !== 'string') throw new ValidationError(`${field} must be a string`, field);
+  const control = (opts.multiline ? CONTROL_BUT_LINES : CONTROL).exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
+    throw new ValidationError(`${field} must not contain control characters (found U+${code.toUpperCase()} at position ${control.index})`, field);
+  }
   const v = value.trim();
   const min = opts.min ?? 1;
   const max = opts.max ?? 200;

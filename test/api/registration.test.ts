@@ -138,6 +138,9 @@ describe('registerManager', () => {
     ['a worker listed twice', { clusterName: 'twice', workers: [...workerInputs(1), ...workerInputs(1)] }, 'input.workers[1].memberId'],
     ['a worker with a port out of range', { clusterName: 'port', workers: [{ memberId: 'w', host: 'h', port: 70000 }] }, 'input.workers[0].port'],
     ['a megabyte host name', { clusterName: 'huge', workers: [{ memberId: 'w', host: 'h'.repeat(1 << 20) }] }, 'input.workers[0].host'],
+    ['a NUL in a memberId', { clusterName: 'nul', workers: [{ memberId: 'w\u0000', host: 'h' }] }, 'input.workers[0].memberId'],
+    ['a line break in a host', { clusterName: 'newline', workers: [{ memberId: 'w', host: 'h\nx' }] }, 'input.workers[0].host'],
+    ['a control character in the manager host', { clusterName: 'ctl', host: 'mgr\u001e' }, 'input.host'],
     ['an operation that is not an identifier', { clusterName: 'ops', operations: [{ name: 'drop tables' }] }, 'input.operations[0].name'],
   ] as const)('rejects a registration with %s as a ValidationError, creating nothing', async (_what, input, field) => {
     const r = await tryRegister(oc.url, enrollment, input as any);
@@ -210,6 +213,9 @@ describe('reportMembership', () => {
     ['a megabyte memberId', { memberId: 'm'.repeat(1 << 20), host: 'h' }, 'input.events[1].worker.memberId'],
     ['an empty host', { memberId: 'x', host: '' }, 'input.events[1].worker.host'],
     ['a negative port', { memberId: 'x', host: 'h', port: -1 }, 'input.events[1].worker.port'],
+    ['a control character in a memberId', { memberId: 'x\u001f', host: 'h' }, 'input.events[1].worker.memberId'],
+    ['a tab in a host', { memberId: 'x', host: 'h\tx' }, 'input.events[1].worker.host'],
+    ['a C1 control character in a host', { memberId: 'x', host: 'h\u0085' }, 'input.events[1].worker.host'],
   ])('rejects a batch with %s in one event as a whole (ValidationError naming the field)', async (_what, worker, field) => {
     const r = await reportMembership(oc.url, session, [ev(5, 'STATE_CHANGED', w('a', 'FAILED')), ev(6, 'JOINED', worker as WorkerInput)]);
     expect(r).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  check,
   doublePrecision,
   index,
   integer,
@@ -108,7 +109,13 @@ export const workers = snakeCase.table(
     requestsPerSec: doublePrecision(),
     errorsPerSec: doublePrecision(),
   },
-  (t) => [uniqueIndex('workers_cluster_member_idx').on(t.clusterId, t.memberId), index('workers_cluster_state_idx').on(t.clusterId, t.state)],
+  (t) => [
+    uniqueIndex('workers_cluster_member_idx').on(t.clusterId, t.memberId),
+    index('workers_cluster_state_idx').on(t.clusterId, t.state),
+    // The topology reads pack a page of workers into one text with control characters as
+    // separators (WORKER_PAGE_TEXT); the services refuse them, and so does the table.
+    check('workers_no_control_chars', sql`${t.memberId} !~ '[\\x01-\\x1f\\x7f]' and ${t.host} !~ '[\\x01-\\x1f\\x7f]'`),
+  ],
 );
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE "workers" ADD CONSTRAINT "workers_no_control_chars" CHECK ("member_id" !~ '[\x01-\x1f\x7f]' and "host" !~ '[\x01-\x1f\x7f]');
