@@ -16,11 +16,32 @@ export type Tx = Db;
 
 export type Notify = (channel: string, payload: string) => void;
 
+/**
+ * A read statement sent by name. On PostgreSQL each pooled connection parses it once, and after
+ * a few calls keeps one generic plan when that is as good as planning per call (the hot topology
+ * reads: planning was more than half of PostgreSQL's time per request).
+ * The name must be unique per text (a different text under a known name is an error).
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
+/**
+ * Rows of a named statement as arrays of column values, in select order. What a value looks
+ * like depends on the driver: on PostgreSQL the column's text as the server sent it (no type
+ * parsing: the caller converts what it uses, see ./raw.ts), on PGlite the parsed value. Use
+ * the converters of ./raw.ts, which accept both.
+ */
+export type ReadRows = (statement: NamedStatement, values: unknown[]) => Promise<unknown[][]>;
+
 export interface Database {
   db: Db;
   /** SQL statements sent so far (tests assert bounded statement counts with it). */
   readonly queryCount: number;
   driver: 'pglite' | 'pg';
+  /** Hot reads by named statement, rows as arrays (counted in queryCount like any statement). */
+  readRows: ReadRows;
   /** LISTEN on a channel; resolves once listening. Returns an unlisten function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -35,6 +56,9 @@ export interface DatabaseOptions {
   dataDir: string | null;
   poolSize?: number;
 }
+
+/** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
+const rawTypes = { getTypeParser: () => (value: string) => value };
 
 function counter() {
   const c = { n: 0, logger: { logQuery: () => void c.n++ } };
@@ -56,6 +80,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       driver: 'pg',
       get queryCount() {
         return count.n;
+      },
+      async readRows(statement, values) {
+        count.n++;
+        const res = await pool.query({ name: statement.name, text: statement.text, values, rowMode: 'array', types: rawTypes });
+        return res.rows as unknown[][];
       },
       async listen(channel, onPayload) {
         if (!listener) {
@@ -94,6 +123,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     driver: 'pglite',
     get queryCount() {
       return count.n;
+    },
+    async readRows(statement, values) {
+      count.n++;
+      const res = await client.query<unknown[]>(statement.text, values, { rowMode: 'array' });
+      return res.rows;
     },
     async listen(channel, onPayload) {
       const unlisten = await client.listen(channel, onPayload);

@@ -76,7 +76,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     graphiql: { subscriptionsProtocol: 'WS', title: 'Operations Center' },
     logging: false,
     context: (initial) => {
-      const loaders = createLoaders({ db: database.db, clock });
+      const loaders = createLoaders({ db: database.db, readRows: database.readRows, clock });
       return {
         principal: initial.principal ?? initial.extra?.principal ?? null,
         services,

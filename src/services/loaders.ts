@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { ClusterPageByName, ClusterSummary, WorkerPageKey } from '../db/repositories/topology.js';
+import type { ReadRows } from '../db/client.js';
 import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
@@ -25,7 +26,8 @@ export const workerPageKey = (clusterId: string, state: WorkerPageKey['state'], 
   first,
 });
 
-type Deps = Pick<ServiceDeps, 'db' | 'clock'>;
+/** What the loaders read with: drizzle, and the named raw reads of the hot topology queries. */
+type Deps = Pick<ServiceDeps, 'db' | 'clock'> & { readRows: ReadRows };
 type WorkerPage = { workers: Worker[]; totalCount: number; hasNextPage: boolean };
 /** The loaders a loader may prime (typed apart from Loaders, which is derived from the makers below). */
 interface PrimeTargets {
@@ -57,11 +59,11 @@ const makers = {
    * By name, when the query also asks for one page of the cluster's workers (cluster(name) looks
    * ahead): cluster, summary and that page in one statement, each primed into its own loader.
    */
-  clusterWithWorkersByName: ({ db }: Deps, loaders: PrimeTargets) =>
+  clusterWithWorkersByName: ({ readRows }: Deps, loaders: PrimeTargets) =>
     new DataLoader<ClusterPageByName, Cluster | null, string>(
       async (keys) => {
         const out: (Cluster | null)[] = keys.map(() => null);
-        for (const r of await topo.findClustersWithWorkerPage(db, keys)) {
+        for (const r of await topo.findClustersWithWorkerPage(readRows, keys)) {
           const k = keys[r.index]!;
           loaders.cluster.prime(r.cluster.id, r.cluster);
           loaders.summary.prime(r.cluster.id, r.summary);
@@ -93,8 +95,8 @@ const makers = {
       },
       opts,
     ),
-  workerPage: ({ db }: Deps) =>
-    new DataLoader<WorkerPageKey, WorkerPage, string>(async (keys) => topo.listWorkerPages(db, keys), {
+  workerPage: ({ readRows }: Deps) =>
+    new DataLoader<WorkerPageKey, WorkerPage, string>(async (keys) => topo.listWorkerPages(readRows, keys), {
       ...opts,
       cacheKeyFn: (k) => JSON.stringify([k.clusterId, k.state, k.afterMemberId, k.first]),
     }),

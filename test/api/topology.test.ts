@@ -458,3 +458,66 @@ describe('the big topology query', () => {
     expect(fifty.count).toBe(five.count);
   });
 });
+
+describe('every path that reads workers', () => {
+  // The same workers come back through several statements: by id (node), with the cluster by
+  // name in one statement (the look-ahead of cluster(name)), as a page of one cluster or of
+  // many (cluster(id), clusters), by name in a batch (aliases). All must agree, field by field.
+  const FIELDS = 'id memberId host port state startedAt joinedAt stateChangedAt artifacts { name version deployedAt } stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } cluster { name }';
+  const nodes = (conn: any) => conn.edges.map((e: any) => e.node);
+  let expected: any[];
+  let clusterId: string;
+  beforeAll(async () => {
+    const reg = await register(oc.url, enrollment, {
+      clusterName: 'paths-a',
+      kind: 'paths',
+      workers: [
+        { memberId: 'p-1', host: 'p1.local', port: 8443, state: 'RUNNING', startedAt: '2026-03-01T10:00:00.123Z', artifacts: [{ name: 'app', version: '2.0', deployedAt: '2026-02-01T00:00:00.000Z' }, { name: 'lib', version: '0.9' }] },
+        { memberId: 'p-2', host: 'p2.local', state: 'FAILED' },
+        { memberId: 'p-3', host: 'ünïcode-höst.local', port: 0, state: 'STOPPED', startedAt: '1999-12-31T23:59:59.999Z' },
+      ],
+    });
+    clusterId = reg.clusterId;
+    await register(oc.url, enrollment, { clusterName: 'paths-b', kind: 'paths', workers: workerInputs(2) });
+    const at = new Date(clock.now().getTime() - 1500).toISOString();
+    expect((await reportStats(oc.url, reg.sessionToken, [sample('p-1', 12.345678901234, 1024.5, 0.1, 1e-7, new Date(at)), sample('p-3', 0, 0, 1e9, 0, new Date(at))])).__typename).toBe('ReportStatsPayload');
+    expected = nodes((await q(`{ cluster(name: "paths-a") { workers { edges { node { ${FIELDS} } } } } }`)).cluster.workers);
+  });
+
+  it('reads what was reported, with millisecond timestamps, nulls and exact floats', () => {
+    expect(expected.map((w) => w.memberId)).toEqual(['p-1', 'p-2', 'p-3']);
+    const [p1, p2, p3] = expected;
+    expect(p1).toMatchObject({ host: 'p1.local', port: 8443, state: 'RUNNING', startedAt: '2026-03-01T10:00:00.123Z', cluster: { name: 'paths-a' } });
+    expect(p1.artifacts).toEqual([
+      { name: 'app', version: '2.0', deployedAt: '2026-02-01T00:00:00.000Z' },
+      { name: 'lib', version: '0.9', deployedAt: expect.any(String) },
+    ]);
+    expect(p1.stats).toMatchObject({ cpuPercent: 12.345678901234, memoryMb: 1024.5, requestsPerSec: 0.1, errorsPerSec: 1e-7 });
+    expect(p2).toMatchObject({ host: 'p2.local', port: null, state: 'FAILED', startedAt: null, artifacts: [], stats: null });
+    expect(p3).toMatchObject({ host: 'ünïcode-höst.local', port: 0, startedAt: '1999-12-31T23:59:59.999Z', stats: { cpuPercent: 0, requestsPerSec: 1e9 } });
+  });
+
+  it.each([
+    ['node(id)', async () => Promise.all(expected.map(async (w) => (await q(`query($id: ID!) { node(id: $id) { ... on Worker { ${FIELDS} } } }`, { id: w.id })).node))],
+    ['cluster(id) { workers }', async () => nodes((await q(`query($id: ID) { cluster(id: $id) { workers { edges { node { ${FIELDS} } } } } }`, { id: clusterId })).cluster.workers)],
+    ['cluster(name) with workers in a fragment (no look-ahead)', async () => nodes((await q(`{ cluster(name: "paths-a") { ...W } } fragment W on Cluster { workers { edges { node { ${FIELDS} } } } }`)).cluster.workers)],
+    ['clusters { workers } (pages of several clusters)', async () => nodes((await q(`{ clusters(kind: "paths") { edges { node { name workers { edges { node { ${FIELDS} } } } } } } }`)).clusters.edges[0].node.workers)],
+    ['two cluster(name) in one request (a batch)', async () => {
+      const d = await q(`{ a: cluster(name: "paths-a") { workers { edges { node { ${FIELDS} } } } } b: cluster(name: "paths-b") { workers { edges { node { memberId } } } } }`);
+      expect(nodes(d.b.workers).map((w: any) => w.memberId)).toEqual(['w-000', 'w-001']);
+      return nodes(d.a.workers);
+    }],
+    ['pages of one worker, after a cursor', async () => {
+      const out: any[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const d: any = await q(`query($after: String) { cluster(name: "paths-a") { workers(first: 1, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${FIELDS} } } } } }`, { after });
+        out.push(...nodes(d.cluster.workers));
+        if (!d.cluster.workers.pageInfo.hasNextPage) return out;
+        after = d.cluster.workers.pageInfo.endCursor;
+      }
+    }],
+  ])('gives the same workers through %s', async (_path, read) => {
+    expect(await read()).toEqual(expected);
+  });
+});

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Cluster, ClusterHealth, DeployedArtifact, Manager, ManagerOperationSpec, Stats, Worker, WorkerState } from '../../domain/types.js';
-import type { Db } from '../client.js';
+import type { Db, ReadRows } from '../client.js';
+import { keyedStatement, parseTimestamptz, rawDate, rawNumber, rawString, readKeyed } from '../raw.js';
 import { clusters, managers, workers } from '../schema/index.js';
 
 export const toCluster = (r: typeof clusters.$inferSelect): Cluster => ({ id: r.id, name: r.name, kind: r.kind, createdAt: r.createdAt });
@@ -143,36 +144,108 @@ export interface ClusterPageByName {
   first: number;
 }
 
+type WorkerPage = { workers: Worker[]; totalCount: number; hasNextPage: boolean };
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/**
+ * Up to `k.lim` workers of cluster `c` for key `k`, in memberId order, as ONE text value: a
+ * worker's fields separated by U+001F, workers by U+001E (read back by pageFromText).
+ *
+ * Why one value: the driver decodes every column of every row on its own, and for a page of 50
+ * workers that decoding was the biggest part of the read; PostgreSQL also writes this text for
+ * less than it takes to build JSON. The separators cannot occur inside a value: ids, states,
+ * numbers and timestamps have fixed formats, artifacts are JSON (which escapes control
+ * characters), and memberId and host are refused with control characters (services/validate.ts;
+ * the workers table checks it too). NULL is written as an empty field (never a valid value of
+ * a nullable field).
+ */
+const WORKER_PAGE_TEXT = `(select string_agg(concat(x.id, e'\\x1f', x.member_id, e'\\x1f', x.host, e'\\x1f', x.port, e'\\x1f', x.state, e'\\x1f',
+      x.started_at, e'\\x1f', x.joined_at, e'\\x1f', x.state_changed_at, e'\\x1f', x.artifacts, e'\\x1f', x.stats_at, e'\\x1f',
+      x.cpu_percent, e'\\x1f', x.memory_mb, e'\\x1f', x.requests_per_sec, e'\\x1f', x.errors_per_sec), e'\\x1e' order by x.member_id)
+    from (select * from workers x where x.cluster_id = c.id and (k.state is null or x.state = k.state)
+          and (k.after_member is null or x.member_id > k.after_member) order by x.member_id limit k.lim) x)`;
+
+const emptyOrNumber = (f: string | undefined) => (f ? Number(f) : null);
+
+/** A page from WORKER_PAGE_TEXT (read with `first + 1` as the limit): its first `first` workers, and whether there are more. */
+function pageFromText(text: unknown, clusterId: string, totalCount: number, first: number): WorkerPage {
+  const records = text ? (text as string).split(RECORD) : [];
+  const n = Math.min(first, records.length);
+  const workers: Worker[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = records[i]!.split(FIELD);
+    workers[i] = {
+      id: f[0]!,
+      clusterId,
+      memberId: f[1]!,
+      host: f[2]!,
+      port: emptyOrNumber(f[3]),
+      state: f[4] as WorkerState,
+      startedAt: f[5] ? parseTimestamptz(f[5]) : null,
+      joinedAt: parseTimestamptz(f[6]!),
+      stateChangedAt: parseTimestamptz(f[7]!),
+      artifacts: JSON.parse(f[8]!),
+      stats: f[9]
+        ? {
+            sampledAt: parseTimestamptz(f[9]),
+            cpuPercent: emptyOrNumber(f[10]) ?? 0,
+            memoryMb: emptyOrNumber(f[11]) ?? 0,
+            requestsPerSec: emptyOrNumber(f[12]) ?? 0,
+            errorsPerSec: emptyOrNumber(f[13]) ?? 0,
+          }
+        : null,
+    };
+  }
+  return { workers, totalCount, hasNextPage: records.length > first };
+}
+
+const CLUSTERS_WITH_WORKER_PAGE = keyedStatement(
+  'oc_clusters_with_worker_page',
+  [
+    ['name', 'text'],
+    ['state', 'text'],
+    ['after_member', 'text'],
+    ['lim', 'int'],
+  ],
+  (keys) => `select k.ord::int, c.id, c.name, c.kind, c.created_at,
+      (case when m.id is null or not m.connected then 'UNREACHABLE' when wc.running = 0 then 'UNAVAILABLE'
+            when wc.running = wc.total then 'HEALTHY' else 'DEGRADED' end) as health,
+      wc.total, wc.running,
+      case when k.state is null then wc.total
+           else (select count(*)::int from workers y where y.cluster_id = c.id and y.state = k.state) end as page_total,
+      ${WORKER_PAGE_TEXT} as page
+    from ${keys}
+    join clusters c on c.name = k.name
+    left join managers m on m.cluster_id = c.id
+    cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc`,
+);
+
 /**
  * Clusters by name with their summaries and one page of workers each, in one statement: what
  * `cluster(name) { ... workers(...) { ... } }` needs, in a single round trip. Same page rules
  * as listWorkerPages. Results carry the index of their key; unknown names are left out.
  */
 export async function findClustersWithWorkerPage(
-  db: Db,
+  readRows: ReadRows,
   keys: readonly ClusterPageByName[],
-): Promise<{ index: number; cluster: Cluster; summary: ClusterSummary; page: { workers: Worker[]; totalCount: number; hasNextPage: boolean } }[]> {
+): Promise<{ index: number; cluster: Cluster; summary: ClusterSummary; page: WorkerPage }[]> {
   if (keys.length === 0) return [];
-  const res = await db.execute(sql`select k.ord, c.id, c.name, c.kind, c.created_at, ${healthSql} as health, wc.total as worker_count, wc.running as running_count,
-        case when k.state is null then wc.total
-             else (select count(*)::int from workers x where x.cluster_id = c.id and x.state = k.state) end as page_total,
-        w.page
-      from unnest(${sql.param(keys.map((k) => k.name))}::text[], ${sql.param(keys.map((k) => k.state))}::text[],
-                  ${sql.param(keys.map((k) => k.afterMemberId))}::text[], ${sql.param(keys.map((k) => k.first + 1))}::int[])
-        with ordinality as k(name, state, after_member, lim, ord)
-      join clusters c on c.name = k.name
-      left join managers m on m.cluster_id = c.id
-      cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc
-      cross join lateral (select coalesce(json_agg(p order by p.member_id), '[]') as page from (
-          select * from workers x where x.cluster_id = c.id and (k.state is null or x.state = k.state)
-            and (k.after_member is null or x.member_id > k.after_member) order by x.member_id limit k.lim) p) w`);
-  return ((res as any).rows as any[]).map((r) => {
-    const index = Number(r.ord) - 1;
+  const rows = await readKeyed(readRows, CLUSTERS_WITH_WORKER_PAGE, [
+    keys.map((k) => k.name),
+    keys.map((k) => k.state),
+    keys.map((k) => k.afterMemberId),
+    keys.map((k) => k.first + 1),
+  ]);
+  return rows.map((r) => {
+    const index = rawNumber(r[0]) - 1;
+    const id = rawString(r[1]);
     return {
       index,
-      cluster: { id: r.id, name: r.name, kind: r.kind, createdAt: new Date(r.created_at) },
-      summary: { clusterId: r.id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count },
-      page: jsonPage(r.page, r.page_total, keys[index]!.first),
+      cluster: { id, name: rawString(r[2]), kind: rawString(r[3]), createdAt: rawDate(r[4]) },
+      summary: { clusterId: id, health: rawString(r[5]) as ClusterHealth, workerCount: rawNumber(r[6]), runningCount: rawNumber(r[7]) },
+      page: pageFromText(r[9], id, rawNumber(r[8]), keys[index]!.first),
     };
   });
 }
@@ -272,14 +345,10 @@ export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: s
   return ((res as any).rows as any[]).map(rawWorker);
 }
 
-// Helpers of the row mappers live at module level: a closure made inside a mapper would be made
-// again for every row (and under tsx, wrapped by its keep-names helper each time).
 const dateOrNull = (v: unknown) => (v == null ? null : new Date(v as string));
-const asNumber = (v: unknown) => v as number;
-/** PostgreSQL's JSON renders a non-finite float8 as a string ("NaN"). */
-const jsonNumber = (v: unknown) => (typeof v === 'string' ? Number(v) : (v as number));
 
-function workerFromRow(r: any, num: (v: unknown) => number): Worker {
+/** A worker row of a raw (snake_case) select through drizzle (the driver parsed its values). */
+function rawWorker(r: any): Worker {
   return {
     id: r.id,
     clusterId: r.cluster_id,
@@ -294,14 +363,9 @@ function workerFromRow(r: any, num: (v: unknown) => number): Worker {
     stats:
       r.stats_at == null
         ? null
-        : { sampledAt: new Date(r.stats_at), cpuPercent: num(r.cpu_percent), memoryMb: num(r.memory_mb), requestsPerSec: num(r.requests_per_sec), errorsPerSec: num(r.errors_per_sec) },
+        : { sampledAt: new Date(r.stats_at), cpuPercent: r.cpu_percent, memoryMb: r.memory_mb, requestsPerSec: r.requests_per_sec, errorsPerSec: r.errors_per_sec },
   };
 }
-
-/** A worker row of a raw (snake_case) select. */
-const rawWorker = (r: any): Worker => workerFromRow(r, asNumber);
-/** A worker row as PostgreSQL's JSON renders it (row_to_json, json_agg): timestamps as ISO strings. */
-const jsonWorker = (r: any): Worker => workerFromRow(r, jsonNumber);
 
 export interface WorkerPageKey {
   clusterId: string;
@@ -310,38 +374,40 @@ export interface WorkerPageKey {
   first: number;
 }
 
+const WORKER_PAGES = keyedStatement(
+  'oc_worker_pages',
+  [
+    ['cluster_id', 'uuid'],
+    ['state', 'text'],
+    ['after_member', 'text'],
+    ['lim', 'int'],
+  ],
+  (keys) => `select k.ord::int,
+      (select count(*)::int from workers y where y.cluster_id = c.id and (k.state is null or y.state = k.state)) as total,
+      ${WORKER_PAGE_TEXT} as page
+    from ${keys}
+    join clusters c on c.id = k.cluster_id`,
+);
+
 /**
  * Pages of workers of many clusters in one statement (for the clusters page): each key gets
- * up to `first + 1` workers ordered by memberId, and its total count.
- *
- * Each page comes back as one JSON array (json_agg) rather than one row per worker: the driver
- * then parses one value per page instead of every column of every worker, which was most of
- * the client-side cost of a page (50 workers: about 900 column values).
+ * up to `first` workers ordered by memberId (one more is read to know whether there are more),
+ * and its total count.
  */
-export async function listWorkerPages(db: Db, keys: readonly WorkerPageKey[]): Promise<{ workers: Worker[]; totalCount: number; hasNextPage: boolean }[]> {
+export async function listWorkerPages(readRows: ReadRows, keys: readonly WorkerPageKey[]): Promise<WorkerPage[]> {
   if (keys.length === 0) return [];
-  const res = await db.execute(sql`select k.ord, t.total, w.page from
-      unnest(${sql.param(keys.map((k) => k.clusterId))}::uuid[], ${sql.param(keys.map((k) => k.state))}::text[],
-             ${sql.param(keys.map((k) => k.afterMemberId))}::text[], ${sql.param(keys.map((k) => k.first + 1))}::int[])
-        with ordinality as k(cluster_id, state, after_member, lim, ord)
-      cross join lateral (select count(*)::int total from workers x where x.cluster_id = k.cluster_id and (k.state is null or x.state = k.state)) t
-      cross join lateral (select coalesce(json_agg(p order by p.member_id), '[]') as page from (
-          select * from workers x where x.cluster_id = k.cluster_id and (k.state is null or x.state = k.state)
-            and (k.after_member is null or x.member_id > k.after_member) order by x.member_id limit k.lim) p) w`);
-  const out = keys.map(() => ({ workers: [] as Worker[], totalCount: 0, hasNextPage: false }));
-  for (const r of (res as any).rows as any[]) {
-    const i = Number(r.ord) - 1;
-    out[i] = jsonPage(r.page, r.total, keys[i]!.first);
+  const rows = await readKeyed(readRows, WORKER_PAGES, [
+    keys.map((k) => k.clusterId),
+    keys.map((k) => k.state),
+    keys.map((k) => k.afterMemberId),
+    keys.map((k) => k.first + 1),
+  ]);
+  const out: WorkerPage[] = keys.map(() => ({ workers: [], totalCount: 0, hasNextPage: false }));
+  for (const r of rows) {
+    const i = rawNumber(r[0]) - 1;
+    out[i] = pageFromText(r[2], keys[i]!.clusterId, rawNumber(r[1]), keys[i]!.first);
   }
   return out;
-}
-
-/** A page fetched with up to `first + 1` workers (as a json_agg array): the first `first`, and whether there are more. */
-function jsonPage(page: unknown, totalCount: number, first: number): { workers: Worker[]; totalCount: number; hasNextPage: boolean } {
-  const rows = (typeof page === 'string' ? JSON.parse(page) : page) as any[];
-  const hasNextPage = rows.length > first;
-  if (hasNextPage) rows.length = first;
-  return { workers: rows.map(jsonWorker), totalCount, hasNextPage };
 }
 
 export async function countWorkers(db: Db): Promise<number> {
