@@ -90,11 +90,11 @@ export function keyedStatement(name: string, keys: readonly (readonly [column: s
 }
 
 /** Runs a keyed statement for these keys, given as one array of values per key column. */
-export function readKeyed(readRows: ReadRows, statement: KeyedStatement, columns: readonly unknown[][]): Promise<unknown[][]> {
+export function readKeyed(readRows: ReadRows, statement: KeyedStatement, columns: readonly (readonly unknown[])[]): Promise<unknown[][]> {
   return columns[0]!.length === 1
     ? readRows(
         statement.one,
         columns.map((c) => c[0]),
       )
-    : readRows(statement.many, columns as unknown[][]);
+    : readRows(statement.many, columns as unknown[]);
 }

@@ -42,9 +42,9 @@ const opts = { maxBatchSize: 1000 };
 const makers = {
   cluster: ({ db }: Deps) => new DataLoader<string, Cluster | null>(async (ids) => byKey(ids, await topo.findClustersByIds(db, rowIds(ids)), (c) => c.id), opts),
   /** By name; the same statement brings each cluster's summary (health, worker counts), primed for its fields. */
-  clusterByName: ({ db }: Deps, loaders: PrimeTargets) =>
+  clusterByName: ({ readRows }: Deps, loaders: PrimeTargets) =>
     new DataLoader<string, Cluster | null>(async (names) => {
-      const rows = await topo.findClustersWithSummaryByNames(db, names);
+      const rows = await topo.findClustersWithSummaryByNames(readRows, names);
       for (const r of rows) {
         loaders.cluster.prime(r.cluster.id, r.cluster);
         loaders.summary.prime(r.cluster.id, r.summary);

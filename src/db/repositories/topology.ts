@@ -58,12 +58,13 @@ export async function deleteCluster(db: Db, id: string): Promise<Cluster | null>
   return r ? toCluster(r) : null;
 }
 
-/** The SQL expression of a cluster's health (API.md's rules), over `clusters` c. */
-const healthSql = sql<ClusterHealth>`(case
-  when m.id is null or not m.connected then 'UNREACHABLE'
-  when coalesce(wc.running, 0) = 0 then 'UNAVAILABLE'
-  when wc.running = wc.total then 'HEALTHY'
-  else 'DEGRADED' end)`;
+/**
+ * The SQL of a cluster's health (API.md's rules), over its manager m and its worker counts wc
+ * (total, running; null when a left join found no workers).
+ */
+const HEALTH = `(case when m.id is null or not m.connected then 'UNREACHABLE' when coalesce(wc.running, 0) = 0 then 'UNAVAILABLE'
+  when wc.running = wc.total then 'HEALTHY' else 'DEGRADED' end)`;
+const healthSql = sql.raw(HEALTH);
 
 export interface ClusterFilter {
   kind?: string | null;
@@ -120,21 +121,34 @@ export interface ClusterSummary {
   runningCount: number;
 }
 
+/** Worker counts of cluster c as wc (total, running). */
+const WORKER_COUNTS = `cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running
+  from workers w where w.cluster_id = c.id) wc`;
+
+const CLUSTERS_WITH_SUMMARY = keyedStatement(
+  'oc_clusters_with_summary',
+  [['name', 'text']],
+  (keys) => `select c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, wc.total, wc.running
+    from ${keys}
+    join clusters c on c.name = k.name
+    left join managers m on m.cluster_id = c.id
+    ${WORKER_COUNTS}`,
+);
+
 /**
  * Clusters by name, each with its summary (health and worker counts), in one statement:
  * `cluster(name)` nearly always asks for both.
  */
-export async function findClustersWithSummaryByNames(db: Db, names: readonly string[]): Promise<{ cluster: Cluster; summary: ClusterSummary }[]> {
+export async function findClustersWithSummaryByNames(readRows: ReadRows, names: readonly string[]): Promise<{ cluster: Cluster; summary: ClusterSummary }[]> {
   if (names.length === 0) return [];
-  const res = await db.execute(sql`select c.id, c.name, c.kind, c.created_at, ${healthSql} as health, wc.total as worker_count, wc.running as running_count
-    from clusters c
-    left join managers m on m.cluster_id = c.id
-    cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc
-    where c.name = any(${sql.param([...names])}::text[])`);
-  return ((res as any).rows as any[]).map((r) => ({
-    cluster: { id: r.id, name: r.name, kind: r.kind, createdAt: new Date(r.created_at) },
-    summary: { clusterId: r.id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count },
-  }));
+  const rows = await readKeyed(readRows, CLUSTERS_WITH_SUMMARY, [names]);
+  return rows.map((r) => {
+    const id = rawString(r[0]);
+    return {
+      cluster: { id, name: rawString(r[1]), kind: rawString(r[2]), createdAt: rawDate(r[3]) },
+      summary: { clusterId: id, health: rawString(r[4]) as ClusterHealth, workerCount: rawNumber(r[5]), runningCount: rawNumber(r[6]) },
+    };
+  });
 }
 
 export interface ClusterPageByName {
@@ -253,17 +267,14 @@ const CLUSTERS_WITH_WORKER_PAGE = keyedStatement(
     ['after_member', 'text'],
     ['lim', 'int'],
   ],
-  (keys) => `select k.ord::int, c.id, c.name, c.kind, c.created_at,
-      (case when m.id is null or not m.connected then 'UNREACHABLE' when wc.running = 0 then 'UNAVAILABLE'
-            when wc.running = wc.total then 'HEALTHY' else 'DEGRADED' end) as health,
-      wc.total, wc.running,
+  (keys) => `select k.ord::int, c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, wc.total, wc.running,
       case when k.state is null then wc.total
            else (select count(*)::int from workers y where y.cluster_id = c.id and y.state = k.state) end as page_total,
       ${WORKER_PAGE_TEXT} as page
     from ${keys}
     join clusters c on c.name = k.name
     left join managers m on m.cluster_id = c.id
-    cross join lateral (select count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers w where w.cluster_id = c.id) wc`,
+    ${WORKER_COUNTS}`,
 );
 
 /**
