@@ -36,3 +36,37 @@ export function pageSize(first: number | null | undefined, def: number, max: num
   if (!Number.isInteger(first) || first < 0 || first > max) throw new ValidationError(`${field} must be between 0 and ${max} (got ${first})`, field);
   return first;
 }
+
+/** An edge whose cursor is made when first asked for: most reads of a list never ask. */
+class Edge<T> {
+  #cursor: string | undefined;
+  readonly node: T;
+  readonly #cursorOf: (node: T) => string;
+  constructor(node: T, cursorOf: (node: T) => string) {
+    this.node = node;
+    this.#cursorOf = cursorOf;
+  }
+  get cursor(): string {
+    this.#cursor ??= this.#cursorOf(this.node);
+    return this.#cursor;
+  }
+}
+
+/** A Relay connection of one page: its edges (cursors by `cursorOf`), totalCount and pageInfo. */
+export function connectionOf<T>(nodes: readonly T[], cursorOf: (node: T) => string, page: { totalCount: number; hasNextPage: boolean; hasPreviousPage: boolean }) {
+  const edges = nodes.map((n) => new Edge(n, cursorOf));
+  return {
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
+    },
+  };
+}

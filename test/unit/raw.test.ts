@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { parseTimestamptz } from '../../src/db/raw.js';
+import { isoString } from '../../src/graphql/schema/scalars.js';
 
 const pgParse = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (s: string) => Date;
 
@@ -44,5 +45,23 @@ describe('parseTimestamptz', () => {
       const expectedMs = Math.floor(t / 1000) * 1000 + (frac ? Number(`${frac.slice(1, 4)}`.padEnd(3, '0')) : 0);
       expect(parseTimestamptz(text).getTime(), text).toBe(expectedMs);
     }
+  });
+});
+
+describe('isoString (the DateTime scalar)', () => {
+  it('writes what toISOString writes, over the years it writes by hand and around them', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const edges = [Date.UTC(1000, 0, 1), Date.UTC(999, 11, 31, 23, 59, 59, 999), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), 0, -1, Date.UTC(2024, 1, 29, 12)];
+    const lo = Date.UTC(1000, 0, 1);
+    const hi = Date.UTC(10000, 0, 1);
+    const anywhere = () => Math.floor((rand() * 2 - 1) * 8.64e15);
+    const byHand = () => lo + Math.floor(rand() * (hi - lo));
+    const times = [...edges, ...Array.from({ length: 5000 }, (_, i) => (i % 5 === 0 ? anywhere() : byHand()))];
+    for (const t of times) expect(isoString(new Date(t)), String(t)).toBe(new Date(t).toISOString());
+  });
+
+  it('throws on an invalid date, as toISOString does', () => {
+    expect(() => isoString(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

@@ -1,10 +1,10 @@
 import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { ValidationError } from '../../domain/errors.js';
 import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
-import type { Cluster, WorkerState } from '../../domain/types.js';
+import type { Cluster, Worker, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
 import { ClusterHealthEnum, WorkerStateEnum } from './enums.js';
 import { ManagerRef } from './manager.js';
 import { StatsRef } from './stats.js';
@@ -35,13 +35,11 @@ export async function resolveClusterList(args: { first?: number | null; after?: 
   const afterName = decodeCursor('cluster', args.after);
   const page = await ctx.services.topology.listClusters({ kind: args.kind ?? null, health: args.health ?? null }, { first, afterName });
   for (const c of page.clusters) ctx.loaders.cluster.prime(c.id, c);
-  const edges = page.clusters.map((c) => ({ cursor: encodeCursor('cluster', c.name), node: c }));
-  return {
-    edges,
-    totalCount: page.totalCount,
-    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-  };
+  return connectionOf(page.clusters, clusterCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null });
 }
+
+const clusterCursor = (c: Cluster) => encodeCursor('cluster', c.name);
+const workerCursor = (w: Worker) => encodeCursor('worker', w.memberId);
 
 builder.node(ClusterRef, {
   id: { resolve: (c) => c.id },
@@ -59,12 +57,7 @@ builder.node(ClusterRef, {
         const first = pageSize(args.first, WORKERS_DEFAULT_PAGE, WORKERS_MAX_PAGE);
         const afterMemberId = decodeCursor('worker', args.after);
         const page = await ctx.loaders.workerPage.load(workerPageKey(c.id, args.state ?? null, afterMemberId, first));
-        const edges = page.workers.map((w) => ({ cursor: encodeCursor('worker', w.memberId), node: w }));
-        return {
-          edges,
-          totalCount: page.totalCount,
-          pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: afterMemberId !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-        };
+        return connectionOf(page.workers, workerCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterMemberId !== null });
       },
     }),
     artifacts: t.field({ type: [ArtifactVersionCountRef], description: 'what runs across the cluster: skew is visible', resolve: (c, _a, ctx) => ctx.loaders.artifacts.load(c.id) }),

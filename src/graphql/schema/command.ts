@@ -2,7 +2,7 @@ import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy,
 import { ValidationError } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
 import { ClusterRef } from './cluster.js';
 import { CommandKindEnum, CommandStateEnum, FailureActionEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
@@ -120,12 +120,7 @@ async function resolveCommandList(args: { first?: number | null; after?: string 
   }
   const page = await ctx.services.commands.listCommands({ clusterId, state: args.state ?? null, kind: args.kind ?? null }, { first, after });
   for (const c of page.commands) ctx.loaders.command.prime(c.id, c);
-  const edges = page.commands.map((c) => ({ cursor: cursorOf(c), node: c }));
-  return {
-    edges,
-    totalCount: page.totalCount,
-    pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-  };
+  return connectionOf(page.commands, cursorOf, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: after !== null });
 }
 
 builder.objectField(ClusterRef, 'commands', (t) =>

@@ -8,9 +8,23 @@ const parseDate = (v: unknown): Date => {
   return d;
 };
 
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * `d.toISOString()`, written out by hand for years 1000 to 9999 (at less than half its cost: a
+ * page of workers formats up to four dates a worker); anything else (and an invalid date, which
+ * throws) goes to toISOString itself.
+ */
+export function isoString(d: Date): string {
+  const y = d.getUTCFullYear();
+  if (!(y >= 1000 && y <= 9999)) return d.toISOString();
+  return `${y}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}Z`;
+}
+
 builder.scalarType('DateTime', {
   description: 'An ISO-8601 date-time',
-  serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString()),
+  serialize: (v) => isoString(v instanceof Date ? v : new Date(v as string)),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
 });
