@@ -19,6 +19,14 @@ export interface ChildServer<Ready> {
 
 type Msg = { type: 'ready'; data: unknown } | { type: 'reply'; id: number; ok: boolean; result?: unknown; error?: string } | { type: 'fatal'; error: string };
 
+/**
+ * The node flags of `npm start` (package.json), so that a server here runs as the OC does in
+ * production: semi-spaces of 32 MB (V8's default tops out at 16 MB) mean fewer scavenges for a
+ * server that allocates per request; garbage collection was over a tenth of the OC's CPU time on
+ * a read. Both servers get them.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** Extra node flags for the children (e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=prof"). */
 const extraFlags = () => (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
@@ -32,7 +40,7 @@ export const serverNodeEnv = () => process.env.BENCH_NODE_ENV || 'production';
 export async function startChild<Ready>(entry: string, env: Record<string, string | undefined> = {}, startTimeoutMs = 60_000): Promise<ChildServer<Ready>> {
   const path = entry.startsWith('file:') ? fileURLToPath(entry) : entry;
   const child: ChildProcess = fork(path, [], {
-    execArgv: ['--import', 'tsx', ...extraFlags()],
+    execArgv: [...SERVER_NODE_FLAGS, '--import', 'tsx', ...extraFlags()],
     env: { ...process.env, NODE_ENV: serverNodeEnv(), ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
