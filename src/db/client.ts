@@ -58,7 +58,8 @@ export interface DatabaseOptions {
 }
 
 /** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
-const rawTypes = { getTypeParser: () => (value: string) => value };
+const asText = (value: string) => value;
+const rawTypes = { getTypeParser: () => asText };
 
 function counter() {
   const c = { n: 0, logger: { logQuery: () => void c.n++ } };

@@ -183,6 +183,31 @@ const WORKER_PAGE_TEXT = `(select string_agg(concat(x.id, e'\\x1f', x.member_id,
 
 const emptyOrNumber = (f: string | undefined) => (f ? Number(f) : null);
 
+/** A worker's latest sample, from the same fields; its time decoded when first asked for (most reads ask for a figure or two). */
+class PagedStats implements Stats {
+  readonly cpuPercent: number;
+  readonly memoryMb: number;
+  readonly requestsPerSec: number;
+  readonly errorsPerSec: number;
+  readonly #at: string;
+  #sampledAt: Date | undefined;
+  constructor(f: string[]) {
+    this.#at = f[9]!;
+    this.cpuPercent = emptyOrNumber(f[10]) ?? 0;
+    this.memoryMb = emptyOrNumber(f[11]) ?? 0;
+    this.requestsPerSec = emptyOrNumber(f[12]) ?? 0;
+    this.errorsPerSec = emptyOrNumber(f[13]) ?? 0;
+  }
+  get sampledAt(): Date {
+    this.#sampledAt ??= parseTimestamptz(this.#at);
+    return this.#sampledAt;
+  }
+  toJSON(): Stats {
+    const { sampledAt, cpuPercent, memoryMb, requestsPerSec, errorsPerSec } = this;
+    return { sampledAt, cpuPercent, memoryMb, requestsPerSec, errorsPerSec };
+  }
+}
+
 /**
  * A worker of a page, decoded as it is read: its fields are kept as PostgreSQL wrote them, the
  * plain ones are set at once, and the dearer ones (timestamps, artifacts, stats) are made when
@@ -232,21 +257,13 @@ class PagedWorker implements Worker {
   get stats(): Stats | null {
     if (this.#stats === undefined) {
       const f = this.#f;
-      this.#stats = f[9]
-        ? {
-            sampledAt: parseTimestamptz(f[9]),
-            cpuPercent: emptyOrNumber(f[10]) ?? 0,
-            memoryMb: emptyOrNumber(f[11]) ?? 0,
-            requestsPerSec: emptyOrNumber(f[12]) ?? 0,
-            errorsPerSec: emptyOrNumber(f[13]) ?? 0,
-          }
-        : null;
+      this.#stats = f[9] ? new PagedStats(f) : null;
     }
     return this.#stats;
   }
   toJSON(): Worker {
     const { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats } = this;
-    return { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats };
+    return { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats: stats && { ...stats, sampledAt: stats.sampledAt } };
   }
 }
 
