@@ -91,7 +91,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: lruCache(DOCUMENT_CACHE_SIZE) },
-    plugins: [metricsPlugin(metrics), useQueryLimits(), ...useJit(logger)],
+    plugins: [metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
   });
 
   let draining = false;
@@ -415,7 +415,7 @@ function lruCache<T>(max: number) {
  * bounds them; but graphql-jit 0.8.7 also keeps ~2 KB of every compilation for good (a module-level
  * memo, zalando-incubator/graphql-jit#287), so after MAX_COMPILES new documents stay with the executor.
  */
-function useJit(logger: Logger): (Plugin | ReturnType<typeof useGraphQlJit>)[] {
+function useJit(logger: Logger, metrics: Metrics): (Plugin | ReturnType<typeof useGraphQlJit>)[] {
   // Per document: absent until its first run, then whether it may be compiled.
   const compilable = new WeakMap<DocumentNode, boolean>();
   const compiled = new WeakSet<DocumentNode>();
@@ -433,6 +433,7 @@ function useJit(logger: Logger): (Plugin | ReturnType<typeof useGraphQlJit>)[] {
         if (compiled.has(document)) return true;
         if (compiles >= MAX_COMPILES) return false;
         compiles++;
+        metrics.compiledDocuments.inc();
         compiled.add(document);
         return true;
       },

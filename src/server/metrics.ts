@@ -21,6 +21,11 @@ export function createMetrics(db: Db) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const compiledDocuments = new client.Counter({
+    name: 'oc_graphql_compiled_documents_total',
+    help: 'documents compiled by graphql-jit, on their second run (at most 10,000 a process; later ones stay with the executor)',
+    registers: [registry],
+  });
   const sockets = new client.Gauge({ name: 'oc_websockets_open', help: 'open graphql-ws connections', registers: [registry] });
   const subscriptions = new client.Gauge({ name: 'oc_subscriptions_active', help: 'active GraphQL subscriptions', registers: [registry] });
   new client.Gauge({
@@ -63,6 +68,7 @@ export function createMetrics(db: Db) {
     registry,
     sockets,
     subscriptions,
+    compiledDocuments,
     observe(operation: string | null | undefined, type: string, seconds: number, ok: boolean) {
       const op = label(operation);
       requests.inc({ operation: op, type, outcome: ok ? 'ok' : 'error' });

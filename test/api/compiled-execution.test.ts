@@ -3,7 +3,7 @@
  * useJit); its first run goes through yoga's executor. Every answer must be the same, byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { subscribe, wsClient } from '../support/client.js';
+import { metricValue, subscribe, wsClient } from '../support/client.js';
 import { register, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
@@ -80,6 +80,21 @@ describe('compiled execution (graphql-jit)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('compiles a document on its second run, once, and not a document it must leave to the executor', async () => {
+    const compiled = async () => (await metricValue(oc.url, 'oc_graphql_compiled_documents_total')) ?? 0;
+    const read = '{ cluster(name: "jit") { name kind workers(first: 1) { totalCount } } }';
+    const before = await compiled();
+    await raw(viewer, read);
+    expect(await compiled()).toBe(before);
+    await raw(viewer, read);
+    expect(await compiled()).toBe(before + 1);
+    await raw(viewer, read);
+    expect(await compiled()).toBe(before + 1);
+    const twoOperations = 'query A { viewer { role } } query B { viewer { role } }';
+    for (let i = 0; i < 3; i++) await raw(viewer, twoOperations, undefined, 'A');
+    expect(await compiled()).toBe(before + 1);
   });
 
   it('runs the operation named, of a document of several', async () => {
