@@ -263,7 +263,7 @@ class PagedWorker implements Worker {
   }
   toJSON(): Worker {
     const { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats } = this;
-    return { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats: stats && { ...stats, sampledAt: stats.sampledAt } };
+    return { id, clusterId, memberId, host, port, state, startedAt, joinedAt, stateChangedAt, artifacts, stats }; // stats: JSON calls its own toJSON
   }
 }
 
