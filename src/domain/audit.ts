@@ -72,7 +72,7 @@ export function auditArgs(value: unknown, depth = 0): unknown {
 /** What a mutation is aimed at, from its arguments: an id, or a name (the first one given). */
 export function auditTarget(args: Record<string, unknown>): string | null {
   const input = (args.input ?? null) as Record<string, unknown> | null;
-  const candidates = [args.id, args.name, input?.clusterId, input?.clusterName, input?.id, input?.taskId, input?.name];
+  const candidates = [args.id, args.name, input?.clusterId, input?.id, input?.taskId, input?.name, input?.clusterName];
   const found = candidates.find((c) => typeof c === 'string' && c.length > 0) as string | undefined;
   return found === undefined ? null : storable(found.slice(0, 300));
 }
