@@ -1,4 +1,4 @@
-import SchemaBuilder, { BasePlugin, type FieldNullability, type InputFieldMap, type PothosOutputFieldConfig, type SchemaTypes, type TypeParam } from '@pothos/core';
+import SchemaBuilder, { BasePlugin, PothosValidationError, type FieldNullability, type InputFieldMap, type PothosOutputFieldConfig, type SchemaTypes, type TypeParam } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
 import { AUDIT_DONE, auditActor, auditTarget } from '../domain/audit.js';
 import { DomainError } from '../domain/errors.js';
@@ -25,6 +25,7 @@ export function outcomeOfValue(value: unknown): string {
 
 export function outcomeOfError(e: unknown): string {
   if (e instanceof DomainError) return e.code;
+  if (e instanceof PothosValidationError) return 'BAD_USER_INPUT'; // as the client is told (server/app.ts maskError)
   const code = (e as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
