@@ -129,6 +129,39 @@ async function createToken(url: string, adminToken: string, name: string, role: 
   return d.createApiToken.token;
 }
 
+const CLUSTER_NAMES_PAGE = /* GraphQL */ `query LabClusterNames($after: String) {
+  clusters(first: 500, after: $after) { pageInfo { hasNextPage endCursor } edges { node { name } } }
+}`;
+const RELEASE_CLUSTER = /* GraphQL */ `mutation LabReleaseCluster($name: String!) {
+  releaseCluster(name: $name) { __typename ... on Error { code message } }
+}`;
+
+/**
+ * A cluster is bound to the enrollment token that registered it, and each lab run makes a new
+ * one: the clusters an earlier run left in the database are released (as an admin would, with
+ * releaseCluster), so that this run's managers may register them again. Returns how many.
+ */
+async function releaseEarlierClusters(url: string, adminToken: string, names: Set<string>): Promise<number> {
+  const existing: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    type Page = { clusters: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: { name: string } }[] } };
+    const page: Page = await operatorCall<Page>(url, adminToken, CLUSTER_NAMES_PAGE, { after });
+    existing.push(...page.clusters.edges.map((e) => e.node.name).filter((n) => names.has(n)));
+    if (!page.clusters.pageInfo.hasNextPage) break;
+    after = page.clusters.pageInfo.endCursor;
+  }
+  for (let i = 0; i < existing.length; i += 8) {
+    await Promise.all(
+      existing.slice(i, i + 8).map(async (name) => {
+        const d = await operatorCall<{ releaseCluster: { __typename: string; message?: string } }>(url, adminToken, RELEASE_CLUSTER, { name });
+        if (d.releaseCluster.__typename !== 'ReleaseClusterPayload') throw new Error(`releaseCluster ${name}: ${d.releaseCluster.message}`);
+      }),
+    );
+  }
+  return existing.length;
+}
+
 const CLUSTER_IDS = /* GraphQL */ `query LabClusters { clusters(first: 100) { edges { node { id name kind health workerCount } } } }`;
 
 interface ClusterRow {
@@ -349,6 +382,8 @@ async function main(): Promise<number> {
     const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const enrollmentToken = await createToken(url, oc.adminToken, `lab enrollment ${stamp}`, 'MANAGER');
     const operatorToken = await createToken(url, oc.adminToken, `lab operator ${stamp}`, 'OPERATOR');
+    const released = await releaseEarlierClusters(url, oc.adminToken, new Set(scenario.clusters.map((c) => c.name)));
+    if (released > 0) process.stderr.write(`lab: ${released} clusters of an earlier run released to this run's enrollment token (releaseCluster)\n`);
     process.stderr.write(
       `lab: OC on ${url}/graphql; fleet: scenario ${scenario.name}, ${scenario.clusters.length} clusters, ` +
         `${scenario.totalWorkers} workers, profile ${opts.profile}, seed ${opts.seed}\n`,

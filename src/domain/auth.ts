@@ -17,6 +17,17 @@ export function hasRole(p: Principal | null, needed: Exclude<Role, 'MANAGER'>): 
 export const isManagerSession = (p: Principal | null): p is Extract<Principal, { kind: 'session' }> => p?.kind === 'session';
 export const isEnrollment = (p: Principal | null): p is Extract<Principal, { kind: 'token' }> => p?.kind === 'token' && p.role === 'MANAGER';
 
+/**
+ * May this enrollment token register a cluster that exists already (and so replace its manager)?
+ * A token made for the cluster by name always may; an unscoped one only if the cluster is bound
+ * to it (it registered the cluster last) or was released by an admin. Anything else would let any
+ * enrollment token take over any cluster: its tasks, its health.
+ */
+export function mayReEnroll(token: { tokenId: string; clusterName: string | null }, cluster: { name: string; enrolledByTokenId: string | null }): boolean {
+  if (token.clusterName !== null) return token.clusterName === cluster.name;
+  return cluster.enrolledByTokenId === null || cluster.enrolledByTokenId === token.tokenId;
+}
+
 /** Health from connectivity and worker counts (API.md). */
 export function clusterHealth(managerConnected: boolean, total: number, running: number) {
   if (!managerConnected) return 'UNREACHABLE' as const;

@@ -4,6 +4,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError } from 'graphql';
 import { hasRole, isEnrollment, isManagerSession } from '../domain/auth.js';
 import { ValidationError } from '../domain/errors.js';
+import { AuditPlugin } from './audit-plugin.js';
 import type { GraphQLContext } from './context.js';
 
 const NODE_TYPES = new Set(['Cluster', 'Manager', 'Worker', 'Command', 'ManagerTask']);
@@ -20,7 +21,8 @@ export const builder = new SchemaBuilder<{
   Connection: { totalCount: number };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, RelayPlugin],
+  // The audit plugin first: it wraps the others (a refused mutation is recorded too).
+  plugins: [AuditPlugin, ScopeAuthPlugin, RelayPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

@@ -7,6 +7,7 @@ import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { type CommandLogLine, logCommand } from './command-log.js';
 import type { ManagerService } from './manager-service.js';
 import { boundedJson, int, list, optionalText, text } from './validate.js';
 
@@ -57,7 +58,7 @@ export class CommandService {
   private async startRollout(principal: Principal, kind: 'RESTART' | 'DEPLOY', clusterId: string, strategyInput: StrategyInput, artifact: ArtifactSpec | null): Promise<Command> {
     const now = this.deps.clock.now();
     try {
-      return await inTransaction(this.deps, async (tx, emit) => {
+      const { command, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
         const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
         if (!cluster) throw new NotFoundError(`no cluster with id ${clusterId}`, clusterId);
         const busy = await cmds.findActiveRollout(tx, clusterId);
@@ -69,8 +70,10 @@ export class CommandService {
         await cmds.insertSteps(tx, command.id, workers.map((w) => w.memberId)); // listed by memberId: the rollout order
         await this.history(tx, command, now, `${kind === 'RESTART' ? 'rolling restart' : `deploy of ${artifact!.name} ${artifact!.version}`} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
         emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: null, at: now } });
-        return command;
+        return { command, clusterName: cluster.name };
       });
+      logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: artifact ? { artifact: `${artifact.name} ${artifact.version}` } : undefined });
+      return command;
     } catch (e) {
       // Two requests racing past the check meet the database's one-active-rollout index.
       if (isUniqueViolation(e)) throw new ConflictError('the cluster already has an active rollout');
@@ -85,7 +88,7 @@ export class CommandService {
     const strategy = this.strategy(input.strategy, null);
     const now = this.deps.clock.now();
     try {
-      return await inTransaction(this.deps, async (tx, emit) => {
+      const { parent, clusterNames } = await inTransaction(this.deps, async (tx, emit) => {
         const all = await this.clustersOfKinds(tx, kinds);
         if (all.length === 0) throw new ValidationError(kinds ? `no cluster of kind ${kinds.join(', ')}` : 'there is no cluster to patch', 'input.kinds');
         const rolling = new Set(await cmds.findActiveRolloutClusterIds(tx, all.map((c) => c.id)));
@@ -110,8 +113,16 @@ export class CommandService {
           await this.history(tx, child, now, `deploy of ${artifact.name} ${artifact.version} to ${c.name} (${workers.length} workers), part of patch ${parent.id}`);
         }
         emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
-        return parent;
+        return { parent, clusterNames: all.map((c) => c.name) };
       });
+      logCommand(this.deps.logger, {
+        event: 'command requested',
+        command: parent,
+        cluster: null,
+        by: principal.name,
+        extra: { artifact: `${artifact.name} ${artifact.version}`, clusters: clusterNames.slice(0, 50), clusterCount: clusterNames.length },
+      });
+      return parent;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('a cluster of this patch already has an active rollout');
       throw e;
@@ -130,15 +141,15 @@ export class CommandService {
   }
 
   pause(principal: Principal, id: string) {
-    return this.intent(id, async (_tx, c) => {
+    return this.intent(principal, id, async (_tx, c) => {
       if (c.state === 'PAUSED' || c.pauseRequested) return null;
       if (c.kind === 'OPERATION') throw new ConflictError('an operation cannot be paused; cancel it instead', c.id);
-      return { patch: { pauseRequested: true }, message: `pause requested by ${principal.name}` };
+      return { patch: { pauseRequested: true }, message: `pause requested by ${principal.name}`, event: 'command pause requested' };
     });
   }
 
   resume(principal: Principal, id: string) {
-    return this.intent(id, async (tx, c, now) => {
+    return this.intent(principal, id, async (tx, c, now) => {
       if (c.state === 'PAUSED') {
         // Resuming after a failure pause accepts the failures so far.
         const counts = (await cmds.countSteps(tx, [c.id])).get(c.id);
@@ -152,40 +163,47 @@ export class CommandService {
             }
           }
         }
-        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg };
+        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg, event: 'command resumed' };
       }
-      if (c.pauseRequested) return { patch: { pauseRequested: false }, message: `pause withdrawn by ${principal.name}` };
+      if (c.pauseRequested) return { patch: { pauseRequested: false }, message: `pause withdrawn by ${principal.name}`, event: 'command resumed' };
       return null; // already running: nothing to do
     });
   }
 
   cancel(principal: Principal, id: string) {
-    return this.intent(id, async (tx, c, now) => {
+    return this.intent(principal, id, async (tx, c, now) => {
       if (c.cancelRequested) return null;
       if (c.kind === 'OPERATION') {
         for (const t of await cmds.listTasksByCommands(tx, [c.id])) {
           if (!isTerminalTask(t.state)) await cmds.updateTask(tx, t.id, { state: 'CANCELLED', message: `cancelled by ${principal.name}` }, now);
         }
-        return { patch: { state: 'CANCELLED', finishedAt: now, message: `cancelled by ${principal.name}` }, message: `cancelled by ${principal.name}` };
+        return { patch: { state: 'CANCELLED', finishedAt: now, message: `cancelled by ${principal.name}` }, message: `cancelled by ${principal.name}`, event: 'command cancelled' };
       }
-      return { patch: { cancelRequested: true }, message: `cancel requested by ${principal.name}` };
+      return { patch: { cancelRequested: true }, message: `cancel requested by ${principal.name}`, event: 'command cancel requested' };
     });
   }
 
   /** Records an operator's intent on a command; the driver applies it (pause/cancel take effect once the batch in flight is through). */
-  private async intent(id: string, decide: (tx: Db, c: Command, now: Date) => Promise<{ patch: cmds.CommandPatch; message: string } | null>): Promise<Command> {
+  private async intent(
+    principal: Principal,
+    id: string,
+    decide: (tx: Db, c: Command, now: Date) => Promise<{ patch: cmds.CommandPatch; message: string; event: CommandLogLine['event'] } | null>,
+  ): Promise<Command> {
     const now = this.deps.clock.now();
-    return inTransaction(this.deps, async (tx, emit) => {
+    const { command, line } = await inTransaction(this.deps, async (tx, emit) => {
       const c = await cmds.lockCommand(tx, id, { skipLocked: false });
       if (!c) throw new NotFoundError(`no command with id ${id}`, id);
       if (isTerminalCommand(c.state)) throw new ConflictError(`the command is already ${c.state}`, c.id);
       const d = await decide(tx, c, now);
-      if (!d) return c;
+      if (!d) return { command: c, line: null };
       const updated = await cmds.updateCommand(tx, c.id, d.patch, now);
       await cmds.insertEvents(tx, [{ commandId: c.id, at: now, state: updated.state, message: d.message }]);
       emit({ topic: 'command', payload: { commandId: c.id, clusterId: c.clusterId, parentId: c.parentId, at: now } });
-      return updated;
+      const cluster = c.clusterId ? ((await topo.findClustersByIds(tx, [c.clusterId]))[0]?.name ?? null) : null;
+      return { command: updated, line: { event: d.event, command: updated, cluster, by: principal.name, state: updated.state } satisfies CommandLogLine };
     });
+    if (line) logCommand(this.deps.logger, line);
+    return command;
   }
 
   private history(tx: Db, c: Command, at: Date, message: string) {
@@ -202,28 +220,32 @@ export class CommandService {
     const message = optionalText(input.message, 'input.message', { max: 4000, multiline: true });
     const result = boundedJson(input.result, 'input.result', 256 * 1024);
     const now = this.deps.clock.now();
-    return inTransaction(this.deps, async (tx, emit) => {
+    const { task: reported, line } = await inTransaction(this.deps, async (tx, emit) => {
       const task = await cmds.lockTask(tx, input.taskId);
       // Another cluster's task is as good as unknown to this manager.
       if (!task || task.clusterId !== session.clusterId) throw new NotFoundError(`no task ${input.taskId} for this cluster`, input.taskId);
       await this.managers.touch(tx, emit, session.clusterId, now);
-      if (isTerminalTask(task.state)) return task; // late or repeated report: idempotent, nothing changes
-      if (task.state === 'ACCEPTED' && input.state === 'ACCEPTED') return task;
+      if (isTerminalTask(task.state)) return { task, line: null }; // late or repeated report: idempotent, nothing changes
+      if (task.state === 'ACCEPTED' && input.state === 'ACCEPTED') return { task, line: null };
       const updated = await cmds.updateTask(tx, task.id, { state: input.state, message, result: result ?? null }, now);
       emit({ topic: 'task', payload: { taskId: task.id, clusterId: task.clusterId, commandId: task.commandId, state: updated.state } });
-      if (task.action === 'RUN_OPERATION' && isTerminalTask(updated.state)) await this.finishOperation(tx, emit, updated, now);
-      return updated;
+      const line = task.action === 'RUN_OPERATION' && isTerminalTask(updated.state) ? await this.finishOperation(tx, emit, updated, now) : null;
+      return { task: updated, line };
     });
+    if (line) logCommand(this.deps.logger, line);
+    return reported;
   }
 
-  private async finishOperation(tx: Db, emit: Emit, task: ManagerTask, now: Date) {
+  private async finishOperation(tx: Db, emit: Emit, task: ManagerTask, now: Date): Promise<CommandLogLine | null> {
     const [c] = await cmds.findCommandsByIds(tx, [task.commandId]);
-    if (!c || isTerminalCommand(c.state)) return;
+    if (!c || isTerminalCommand(c.state)) return null;
     const state = task.state === 'SUCCEEDED' ? 'SUCCEEDED' : task.state === 'CANCELLED' ? 'CANCELLED' : 'FAILED';
     const message = task.state === 'SUCCEEDED' ? 'the manager answered' : `the manager reported ${task.state}${task.message ? `: ${task.message}` : ''}`;
     await cmds.updateCommand(tx, c.id, { state, finishedAt: now, message, result: task.result }, now);
     await cmds.insertEvents(tx, [{ commandId: c.id, at: now, state, message }]);
     emit({ topic: 'command', payload: { commandId: c.id, clusterId: c.clusterId, parentId: null, at: now } });
+    const [cluster] = await topo.findClustersByIds(tx, [task.clusterId]);
+    return { event: state === 'CANCELLED' ? 'command cancelled' : 'command finished', command: c, cluster: cluster?.name ?? null, state, message };
   }
 
   /**
@@ -234,7 +256,7 @@ export class CommandService {
     const args = boundedJson(input.arguments ?? null, 'input.arguments', 64 * 1024);
     const timeoutMs = input.timeoutMs == null ? DEFAULT_OPERATION_TIMEOUT_MS : int(input.timeoutMs, 'input.timeoutMs', 100, 300_000);
     const now = this.deps.clock.now();
-    const { command, task } = await inTransaction(this.deps, async (tx, emit) => {
+    const { command, task, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
       const [cluster] = await topo.findClustersByIds(tx, [input.clusterId]);
       if (!cluster) throw new NotFoundError(`no cluster with id ${input.clusterId}`, input.clusterId);
       const [manager] = await topo.findManagersByClusterIds(tx, [cluster.id]);
@@ -258,8 +280,9 @@ export class CommandService {
       await this.history(tx, command, now, `operation ${operation} on ${cluster.name} requested by ${principal.name}`);
       emit({ topic: 'task', payload: { taskId: task.id, clusterId: cluster.id, commandId: command.id, state: 'PENDING' } });
       emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });
-      return { command, task };
+      return { command, task, clusterName: cluster.name };
     });
+    logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
 
     const finished = await this.waitForTask(task.id, timeoutMs);
     if (!finished) {
@@ -304,7 +327,7 @@ export class CommandService {
 
   private async expireOperation(commandId: string, taskId: string, timeoutMs: number) {
     const now = this.deps.clock.now();
-    await inTransaction(this.deps, async (tx, emit) => {
+    const line = await inTransaction(this.deps, async (tx, emit): Promise<CommandLogLine | null> => {
       const task = await cmds.lockTask(tx, taskId);
       if (task && !isTerminalTask(task.state)) {
         await cmds.updateTask(tx, taskId, { state: 'CANCELLED', message: `no answer within ${timeoutMs} ms` }, now);
@@ -316,8 +339,12 @@ export class CommandService {
         await cmds.updateCommand(tx, commandId, { state: 'FAILED', finishedAt: now, message }, now);
         await cmds.insertEvents(tx, [{ commandId, at: now, state: 'FAILED', message }]);
         emit({ topic: 'command', payload: { commandId, clusterId: c.clusterId, parentId: null, at: now } });
+        const cluster = c.clusterId ? ((await topo.findClustersByIds(tx, [c.clusterId]))[0]?.name ?? null) : null;
+        return { event: 'command finished', command: c, cluster, state: 'FAILED', message };
       }
+      return null;
     });
+    if (line) logCommand(this.deps.logger, line);
   }
 
   /**

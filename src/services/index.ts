@@ -1,3 +1,4 @@
+import { AuditService } from './audit-service.js';
 import { CommandService } from './command-service.js';
 import type { ServiceDeps } from './deps.js';
 import { ManagerService } from './manager-service.js';
@@ -14,6 +15,7 @@ export function createServices(deps: ServiceDeps) {
     topology: new TopologyService(deps),
     commands: new CommandService(deps, managers),
     rollouts: new RolloutService(deps),
+    audit: new AuditService(deps),
   };
 }
 

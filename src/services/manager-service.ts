@@ -1,6 +1,6 @@
-import type { Principal } from '../domain/auth.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import { mayReEnroll, type Principal } from '../domain/auth.js';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
 import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -41,6 +41,18 @@ export class ManagerService {
   constructor(private deps: ServiceDeps) {}
 
   async register(enrollment: Enrollment, input: RegisterInput) {
+    try {
+      return await this.registerChecked(enrollment, input);
+    } catch (e) {
+      if (e instanceof DomainError) {
+        const cluster = typeof input?.clusterName === 'string' ? input.clusterName.slice(0, 200) : null;
+        this.deps.logger.warn('manager registration refused', { cluster, tokenName: enrollment.name, tokenId: enrollment.tokenId, code: e.code, reason: e.message });
+      }
+      throw e;
+    }
+  }
+
+  private async registerChecked(enrollment: Enrollment, input: RegisterInput) {
     const clusterName = text(input.clusterName, 'input.clusterName', { max: 200, pattern: NAME_PATTERN, patternHint: NAME_HINT });
     const kind = text(input.kind, 'input.kind', { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may contain letters, digits, "_" and "-"' }).toUpperCase();
     const host = text(input.host, 'input.host', { max: 255 });
@@ -61,13 +73,23 @@ export class ManagerService {
 
     const sessionToken = newSecret('ocs');
     const result = await inTransaction(this.deps, async (tx, emit) => {
-      let cluster = await topo.findClusterByName(tx, clusterName);
+      const existing = await topo.lockClusterByName(tx, clusterName);
+      let cluster: Cluster;
       let created = false;
-      if (!cluster) {
-        cluster = await topo.insertCluster(tx, { name: clusterName, kind });
+      if (!existing) {
+        // The first registration binds the cluster to its enrollment token.
+        cluster = await topo.insertCluster(tx, { name: clusterName, kind, enrolledByTokenId: enrollment.tokenId });
         created = true;
-      } else if (cluster.kind !== kind) {
-        throw new ConflictError(`cluster "${clusterName}" is of kind ${cluster.kind}, not ${kind}`, cluster.id);
+      } else {
+        // Checked first: a caller that may not register the cluster learns nothing more of it.
+        if (!mayReEnroll(enrollment, existing)) {
+          throw new ConflictError(
+            `cluster "${clusterName}" is bound to another enrollment token; register it with its own token, or a token created with clusterName: "${clusterName}", or have an ADMIN release it (releaseCluster)`,
+          );
+        }
+        if (existing.kind !== kind) throw new ConflictError(`cluster "${clusterName}" is of kind ${existing.kind}, not ${kind}`, existing.id);
+        if (existing.enrolledByTokenId !== enrollment.tokenId) await topo.setClusterEnrollment(tx, existing.id, enrollment.tokenId);
+        cluster = { id: existing.id, name: existing.name, kind: existing.kind, createdAt: existing.createdAt };
       }
       const { manager, wasConnected } = await topo.upsertManager(tx, { clusterId: cluster.id, host, url, version, operations, now });
       for (const sessionId of await tokens.revokeClusterSessions(tx, cluster.id, now)) {
@@ -233,6 +255,23 @@ export class ManagerService {
       if (ids.length) this.deps.logger.warn('manager lease expired', { clusterIds: ids });
       return ids;
     });
+  }
+
+  /**
+   * ADMIN: unbinds a cluster from its enrollment token, so that the next registration with any
+   * enrollment token may take it over (and binds it to that token). Its manager stays connected
+   * until then. For moving a cluster to a new token, or a lost one.
+   */
+  async releaseCluster(by: { id?: string | null; name?: string | null }): Promise<Cluster> {
+    if ((by.id == null) === (by.name == null)) throw new ValidationError('give exactly one of id and name', 'id');
+    const name = by.name == null ? null : text(by.name, 'name', { max: 200 });
+    const released = await inTransaction(this.deps, async (tx) => {
+      const found = name !== null ? await topo.findClusterByName(tx, name) : ((await topo.findClustersByIds(tx, [by.id!]))[0] ?? null);
+      if (!found) throw new NotFoundError(name !== null ? `no cluster named "${name}"` : `no cluster with id ${by.id}`, by.id ?? null);
+      return (await topo.setClusterEnrollment(tx, found.id, null)) ?? found;
+    });
+    this.deps.logger.info('cluster released from its enrollment token', { cluster: released.name, clusterId: released.id });
+    return released;
   }
 
   /** ADMIN: removes a cluster and everything of it (its manager's session ends). */

@@ -6,6 +6,7 @@ import { planRollout } from '../domain/rollout/plan.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
 import type { Command } from '../domain/types.js';
 import { isTerminalCommand } from '../domain/types.js';
+import { type CommandLogLine, logCommand, transitionEvent } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 
 /**
@@ -19,18 +20,21 @@ export class RolloutService {
   /** Advances one command if nobody else is driving it right now; returns whether it changed. */
   async advance(commandId: string): Promise<boolean> {
     const started = performance.now();
+    // Lifecycle lines are written once the transaction committed.
+    const lines: CommandLogLine[] = [];
     const changed = await inTransaction(this.deps, async (tx, emit) => {
       const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
       if (!command || isTerminalCommand(command.state)) return false;
-      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command);
-      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command);
+      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command, lines);
+      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command, lines);
       return false; // OPERATION commands end by the manager's answer or their timeout
     });
+    for (const line of lines) logCommand(this.deps.logger, line);
     if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
     return changed;
   }
 
-  private async advanceRollout(tx: Db, emit: Emit, command: Command): Promise<boolean> {
+  private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
     // One after the other: a transaction is one connection, and pg will not queue on it for us.
@@ -74,17 +78,30 @@ export class RolloutService {
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
     if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
+    const event = transitionEvent(command.state, d.command.state);
+    if (event) {
+      const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
+      const message = d.command.message !== undefined ? d.command.message : (d.events.at(-1)?.message ?? null);
+      lines.push({ event, command, cluster: cluster?.name ?? null, state: d.command.state, message });
+    }
     return changed;
   }
 
-  private async advancePatch(tx: Db, emit: Emit, parent: Command): Promise<boolean> {
+  private async advancePatch(tx: Db, emit: Emit, parent: Command, lines: CommandLogLine[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const children = await cmds.listChildren(tx, [parent.id]);
     const d = planPatch({ parent, children, now });
     const byId = new Map(children.map((c) => [c.id, c]));
     const touched = new Set<string>();
     const childEvent = async (id: string, message: string, state: string) => cmds.insertEvents(tx, [{ commandId: id, at: now, state, message }]);
+    const named = d.startChildIds.length + d.cancelChildIds.length > 0 ? children.filter((c) => c.clusterId).map((c) => c.clusterId!) : [];
+    const names = new Map((await topo.findClustersByIds(tx, named)).map((c) => [c.id, c.name]));
+    const childLine = (id: string, event: CommandLogLine['event'], state: Command['state'], message: string) => {
+      const child = byId.get(id);
+      if (child) lines.push({ event, command: child, cluster: child.clusterId ? (names.get(child.clusterId) ?? null) : null, state, message });
+    };
     for (const id of d.startChildIds) {
+      childLine(id, 'command started', 'RUNNING', `started by patch ${parent.id}`);
       await cmds.updateCommand(tx, id, { state: 'RUNNING', startedAt: now }, now);
       await childEvent(id, `started by patch ${parent.id}`, 'RUNNING');
       touched.add(id);
@@ -94,6 +111,7 @@ export class RolloutService {
       const pending = (await cmds.listSteps(tx, [id])).filter((s) => s.state === 'PENDING');
       await cmds.writeSteps(tx, id, pending.map((s) => ({ ...s, state: 'SKIPPED' as const, message: 'patch stopped', finishedAt: now })));
       await childEvent(id, 'cancelled: the patch stopped before this cluster started', 'CANCELLED');
+      childLine(id, 'command cancelled', 'CANCELLED', 'cancelled: the patch stopped before this cluster started');
       touched.add(id);
     }
     for (const id of d.pauseChildIds) {
@@ -111,6 +129,8 @@ export class RolloutService {
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
     if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
+    const event = transitionEvent(parent.state, d.command.state);
+    if (event) lines.push({ event, command: parent, cluster: null, state: d.command.state, message: d.command.message ?? d.events.at(-1)?.message ?? null });
     return changed;
   }
 

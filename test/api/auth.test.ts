@@ -274,7 +274,14 @@ const CASES: Case[] = [
     run: (t, tag) => gql(oc.url, t, 'mutation($id: ID!) { removeCluster(id: $id) { __typename } }', { id: doomed.get(tag) }),
     effect: async (tag) => (await clusterByName(`doomed-${tag}`)) === null,
   },
+  {
+    field: 'releaseCluster',
+    allowed: ['ADMIN'],
+    run: (t, tag) => gql(oc.url, t, 'mutation($n: String!) { releaseCluster(name: $n) { __typename } }', { n: `bound-${tag}` }),
+    effect: async (tag) => (await sqlRows<{ t: string | null }>(oc.database, `select enrolled_by_token_id as t from clusters where name = 'bound-${tag}'`))[0]?.t === null,
+  },
   { field: 'apiTokens', allowed: ['ADMIN'], run: (t) => gql(oc.url, t, '{ apiTokens { id } }') },
+  { field: 'auditLog', allowed: ['ADMIN'], run: (t) => gql(oc.url, t, '{ auditLog(first: 1) { totalCount } }') },
   { field: 'clusters', allowed: ['VIEWER', 'OPERATOR', 'ADMIN'], run: (t) => gql(oc.url, t, '{ clusters { totalCount edges { node { name } } } }') },
   { field: 'cluster', allowed: ['VIEWER', 'OPERATOR', 'ADMIN'], run: (t) => gql(oc.url, t, '{ cluster(name: "matrix-home") { name } }') },
   { field: 'node', allowed: ['VIEWER', 'OPERATOR', 'ADMIN'], run: (t) => gql(oc.url, t, 'query($id: ID!) { node(id: $id) { id } }', { id: homeClusterId }) },
@@ -300,6 +307,7 @@ describe('authorization matrix', () => {
       const tag = caller.replace(/ /g, '-');
       victims.set(tag, (await createToken(oc.url, 'VIEWER', `victim-${tag}`)).id);
       doomed.set(tag, (await register(oc.url, tokens['MANAGER enrollment'], { clusterName: `doomed-${tag}` })).clusterId);
+      await register(oc.url, tokens['MANAGER enrollment'], { clusterName: `bound-${tag}` });
     }
     const home = await register(oc.url, tokens['MANAGER enrollment'], { clusterName: 'matrix-home', workers: workerInputs(2, { prefix: 'home' }) });
     tokens['manager session'] = home.sessionToken;

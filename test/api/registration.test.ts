@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, type Subscription, subscribeReady, wsClient } from '../support/client.js';
 import { type MembershipEventInput, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
+import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
 
 const TOPOLOGY = 'subscription { topologyChanged { change at cluster { id name health } } }';
@@ -147,6 +148,100 @@ describe('registerManager', () => {
     expect(r.errors).toBeUndefined();
     expect(r.data.registerManager).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field });
     expect((await gqlOk(oc.url, ADMIN_TOKEN, `{ cluster(name: ${JSON.stringify(input.clusterName || 'x')}) { id } }`)).cluster).toBeNull();
+  });
+});
+
+describe('cluster takeover', () => {
+  const RELEASE = `mutation($id: ID, $name: String) { releaseCluster(id: $id, name: $name) {
+    __typename ... on ReleaseClusterPayload { cluster { id name } } ... on Error { code message } } }`;
+  const release = async (token: string, vars: { id?: string; name?: string }) => gql(oc.url, token, RELEASE, vars);
+  const managers: ScriptedManager[] = [];
+  afterAll(async () => {
+    for (const m of managers) await m.stop();
+  });
+  /** A real manager of its own cluster: registered with its own enrollment token, holding managerTasks. */
+  const rightful = async (clusterName: string, token: string) => {
+    const m = new ScriptedManager(oc.url, token, clusterName, 'AS', ['w1', 'w2']);
+    managers.push(m);
+    m.restartMs = 20;
+    await m.register();
+    m.connect();
+    await waitFor(async () => (await cluster(oc, clusterName)).manager.connected, `${clusterName}'s manager to be connected`);
+    return m;
+  };
+  const refusedAsTakeover = (r: any, clusterName: string) => {
+    expect(r.errors).toBeUndefined();
+    expect(r.data.registerManager).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+    expect(r.data.registerManager.message).toContain(`cluster "${clusterName}" is bound to another enrollment token`);
+    expect(r.data.registerManager.message).toContain(`clusterName: "${clusterName}"`);
+    expect(r.data.registerManager.message).toContain('releaseCluster');
+  };
+
+  it('refuses another unscoped enrollment token: the rightful manager keeps its session, its connection and its tasks', async () => {
+    const owner = (await createToken(oc.url, 'MANAGER', 'guarded-owner')).token;
+    const intruder = (await createToken(oc.url, 'MANAGER', 'intruder')).token;
+    const m = await rightful('guarded', owner);
+    const before = await cluster(oc, 'guarded');
+
+    refusedAsTakeover(await tryRegister(oc.url, intruder, { clusterName: 'guarded', url: 'https://intruder.example', workers: [{ memberId: 'forged', host: 'h' }] }), 'guarded');
+
+    // Nothing changed: same manager, same members, and its session is still the live one.
+    const after = await cluster(oc, 'guarded');
+    expect(after.manager).toEqual(before.manager);
+    expect(members(after)).toEqual(members(before));
+    expect((await reportMembership(oc.url, m.session, [])).__typename).toBe('ReportMembershipPayload');
+    // ... and the cluster's tasks still go to it, not to the intruder.
+    const d = await gqlOk(oc.url, ADMIN_TOKEN, 'mutation($id: ID!) { restartCluster(input: { clusterId: $id, strategy: { batchSize: 2 } }) { __typename ... on CommandPayload { command { id } } } }', { id: m.clusterId });
+    expect(d.restartCluster.__typename).toBe('CommandPayload');
+    await waitFor(() => m.tasksSeen.some((t) => t.action === 'RESTART_WORKERS' && t.memberIds.join() === 'w1,w2'), 'the rightful manager to receive the restart task');
+    const done = await waitFor(async () => {
+      const c = (await gqlOk(oc.url, ADMIN_TOKEN, 'query($id: ID!) { command(id: $id) { state } }', { id: d.restartCluster.command.id })).command;
+      return c.state === 'RUNNING' || c.state === 'PENDING' ? null : c;
+    }, 'the restart to end');
+    expect(done.state).toBe('SUCCEEDED');
+    // Its own token may register it again (a restarted manager).
+    await m.register();
+    expect((await cluster(oc, 'guarded')).manager.connected).toBe(true);
+  });
+
+  it('lets a token created for the cluster by name take it over, and binds the cluster to that token', async () => {
+    const owner = (await createToken(oc.url, 'MANAGER', 'moving-owner')).token;
+    const first = await register(oc.url, owner, { clusterName: 'moving', workers: workerInputs(1) });
+    const bound = (await createToken(oc.url, 'MANAGER', 'moving-bound', 'moving')).token;
+    const moved = await register(oc.url, bound, { clusterName: 'moving', url: 'https://new-home.example', workers: workerInputs(1) });
+    expect(moved.clusterId).toBe(first.clusterId);
+    expect((await cluster(oc, 'moving')).manager.url).toBe('https://new-home.example');
+    // The first token no longer holds it.
+    refusedAsTakeover(await tryRegister(oc.url, owner, { clusterName: 'moving', workers: workerInputs(1) }), 'moving');
+  });
+
+  it('lets any enrollment token take a cluster an ADMIN released (by name or id), and binds it to that token', async () => {
+    const owner = (await createToken(oc.url, 'MANAGER', 'released-owner')).token;
+    const successor = (await createToken(oc.url, 'MANAGER', 'released-successor')).token;
+    const first = await register(oc.url, owner, { clusterName: 'released', workers: workerInputs(2) });
+    refusedAsTakeover(await tryRegister(oc.url, successor, { clusterName: 'released' }), 'released');
+
+    const r = await release(ADMIN_TOKEN, { name: 'released' });
+    expect(r.data.releaseCluster).toEqual({ __typename: 'ReleaseClusterPayload', cluster: { id: first.clusterId, name: 'released' } });
+    // Released, not disconnected: the manager keeps its session until another registers.
+    expect((await reportMembership(oc.url, first.sessionToken, [])).__typename).toBe('ReportMembershipPayload');
+    const next = await register(oc.url, successor, { clusterName: 'released', workers: workerInputs(2) });
+    expect(next.clusterId).toBe(first.clusterId);
+    refusedAsTakeover(await tryRegister(oc.url, owner, { clusterName: 'released' }), 'released');
+
+    expect((await release(ADMIN_TOKEN, { id: first.clusterId })).data.releaseCluster.__typename).toBe('ReleaseClusterPayload');
+    await register(oc.url, owner, { clusterName: 'released', workers: workerInputs(2) });
+  });
+
+  it('answers releaseCluster of an unknown cluster, or with neither or both of id and name, with typed errors; only ADMIN may call it', async () => {
+    expect((await release(ADMIN_TOKEN, { name: 'no-such-cluster' })).data.releaseCluster).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    expect((await release(ADMIN_TOKEN, {})).data.releaseCluster).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION' });
+    const { clusterId } = await register(oc.url, enrollment, { clusterName: 'release-args' });
+    expect((await release(ADMIN_TOKEN, { id: clusterId, name: 'release-args' })).data.releaseCluster).toMatchObject({ __typename: 'ValidationError' });
+    for (const role of ['VIEWER', 'OPERATOR', 'MANAGER'] as const) {
+      const r = await release((await createToken(oc.url, role)).token, { name: 'release-args' });
+      expect(r.errors?.[0]?.extensions?.code, role).toBe('FORBIDDEN');
+    }
   });
 });
 

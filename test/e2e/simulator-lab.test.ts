@@ -37,6 +37,9 @@ function parseCurl(line: string): { url: string; token: string; body: string; st
   return { url: m[1]!, token: m[2]!, body: m[3]!, stream: line.includes('text/event-stream') };
 }
 
+/** The database of the first test's lab, which the second test starts the lab on again. */
+let earlier: Awaited<ReturnType<typeof labEnv>> | null = null;
+
 describe('npm run lab', () => {
   it('starts an OC and the default fleet, prints working copy-paste operations, and stops cleanly on SIGINT', async () => {
     const { env, args } = await labEnv();
@@ -99,5 +102,36 @@ describe('npm run lab', () => {
     expect(await exited).toBe(0);
     expect(err).toContain('lab: interrupted: stopping the fleet (2 managers), then the OC');
     expect(err).toContain('lab: OC stopped');
+    earlier = { env, args };
   }, 120_000); // the OC's first start on an empty PGlite folder is most of it (seconds; more on a busy machine)
+
+  it('starts again on the database of an earlier run: its clusters, bound to the earlier enrollment token, are released to the new one', async () => {
+    // On the first test's database when it ran (one lab run less), else on a fresh one twice.
+    const { env, args } = earlier ?? (await labEnv());
+    for (const run of earlier ? [2] : [1, 2]) {
+      const lab: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'simulator/lab.ts', '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env, LOG_LEVEL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((r) => lab.once('exit', (code) => r(code)));
+      cleanups.push(async () => {
+        if (lab.exitCode === null && lab.signalCode === null) lab.kill('SIGKILL');
+        await exited;
+      });
+      let out = '';
+      let err = '';
+      lab.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      lab.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+      await waitFor(() => out.includes('Ctrl-C stops the fleet') || lab.exitCode !== null, `run ${run}'s banner`, 90_000, 100).catch((e: Error) => {
+        lab.kill('SIGKILL');
+        throw new Error(`${e.message}\nstdout:\n${out}\nstderr:\n${err}`);
+      });
+      expect(lab.exitCode, `run ${run} exited early:\n${err}`).toBeNull();
+      expect(out).toContain('as-1 (AS, 4 workers, HEALTHY), esb-1 (ESB, 3 workers, HEALTHY)');
+      if (run === 2) expect(err).toContain("lab: 2 clusters of an earlier run released to this run's enrollment token");
+      lab.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { Clock } from '../../src/domain/clock.js';
+import type { Logger } from '../../src/logger.js';
 import { type App, startApp } from '../../src/server/app.js';
 import { createTestDatabase } from './db.js';
 import { gqlOk } from './client.js';
@@ -18,7 +19,7 @@ export interface TestOc {
 }
 
 /** An OC on a free port with a fresh database; `stop` removes everything. */
-export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean } = {}): Promise<TestOc> {
+export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean; logger?: Logger } = {}): Promise<TestOc> {
   const testDb = await createTestDatabase();
   const database = await testDb.open();
   const base: Config = {
@@ -31,7 +32,7 @@ export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock
     ...overrides,
   };
   const make = async (config: Config, db: Database): Promise<TestOc> => {
-    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background });
+    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background, logger: opts.logger });
     return {
       app,
       url: app.url,
@@ -60,4 +61,11 @@ export async function createToken(url: string, role: 'VIEWER' | 'OPERATOR' | 'AD
   });
   if (d.createApiToken.__typename !== 'ApiTokenPayload') throw new Error(d.createApiToken.message);
   return { token: d.createApiToken.token as string, id: d.createApiToken.apiToken.id as string };
+}
+
+/** A logger that keeps what it is told (and says nothing), for tests that read the JSON log's lines. */
+export function memoryLogger(): Logger & { lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
+  const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, fields });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -48,9 +48,21 @@ export async function findClustersByIds(db: Db, ids: readonly string[]): Promise
   return (await db.select().from(clusters).where(inArray(clusters.id, [...ids]))).map(toCluster);
 }
 
-export async function insertCluster(db: Db, v: { name: string; kind: string }): Promise<Cluster> {
+export async function insertCluster(db: Db, v: { name: string; kind: string; enrolledByTokenId?: string | null }): Promise<Cluster> {
   const [r] = await db.insert(clusters).values(v).returning();
   return toCluster(r!);
+}
+
+/** A cluster by name with the enrollment token it is bound to, locked for the rest of the transaction. */
+export async function lockClusterByName(db: Db, name: string): Promise<(Cluster & { enrolledByTokenId: string | null }) | null> {
+  const [r] = await db.select().from(clusters).where(eq(clusters.name, name)).for('update').limit(1);
+  return r ? { ...toCluster(r), enrolledByTokenId: r.enrolledByTokenId } : null;
+}
+
+/** Binds a cluster to an enrollment token (null: released, the next registration binds it). */
+export async function setClusterEnrollment(db: Db, id: string, tokenId: string | null): Promise<Cluster | null> {
+  const [r] = await db.update(clusters).set({ enrolledByTokenId: tokenId }).where(eq(clusters.id, id)).returning();
+  return r ? toCluster(r) : null;
 }
 
 export async function deleteCluster(db: Db, id: string): Promise<Cluster | null> {

@@ -41,6 +41,12 @@ export const clusters = snakeCase.table(
     name: text().notNull(),
     kind: text().notNull(),
     createdAt: ts().notNull().defaultNow(),
+    /**
+     * The enrollment token the cluster is bound to: the one that registered it last. Only that
+     * token, or one created for this cluster by name, may register it again; null once an admin
+     * released it (releaseCluster), when the next registration binds it anew.
+     */
+    enrolledByTokenId: uuid(),
   },
   (t) => [uniqueIndex('clusters_name_idx').on(t.name), index('clusters_kind_idx').on(t.kind)],
 );
@@ -236,4 +242,36 @@ export const managerTasks = snakeCase.table(
     updatedAt: ts().notNull().defaultNow(),
   },
   (t) => [index('manager_tasks_cluster_state_idx').on(t.clusterId, t.state), index('manager_tasks_command_idx').on(t.commandId)],
+);
+
+/**
+ * Who did what, when, and how it ended: one row per mutation of a person or a manager's
+ * registration (managers' report mutations are not recorded). Arguments are stored without
+ * secrets. Rows are only ever added.
+ */
+export const auditLog = snakeCase.table(
+  'audit_log',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    at: ts().notNull().defaultNow(),
+    /** 'token', 'session' (a manager session) or 'bootstrap' (OC_ADMIN_TOKEN). */
+    actorKind: text().notNull(),
+    /** The API token's id (null for the bootstrap token and manager sessions). */
+    actorTokenId: uuid(),
+    actorName: text().notNull(),
+    actorRole: text().notNull(),
+    /** The mutation's field name, e.g. restartCluster. */
+    action: text().notNull(),
+    /** What it was aimed at, as the caller named it: a global id or a name. */
+    target: text(),
+    args: jsonb(),
+    /** DONE, or the error code it ended with (CONFLICT, VALIDATION, FORBIDDEN, ...). */
+    outcome: text().notNull(),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_actor_name_idx').on(t.actorName, t.id),
+    index('audit_log_actor_token_idx').on(t.actorTokenId, t.id),
+    index('audit_log_action_idx').on(t.action, t.id),
+  ],
 );

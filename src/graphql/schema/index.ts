@@ -14,3 +14,4 @@ import './topology-events.js';
 import './manager-task.js';
 import './command.js';
 import './operation.js';
+import './audit-entry.js';

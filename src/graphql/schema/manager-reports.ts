@@ -3,7 +3,8 @@ import type { Cluster, Manager, Stats } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import { ClusterRef } from './cluster.js';
 import { MembershipChangeEnum, WorkerStateEnum } from './enums.js';
-import { asResult, ConflictErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { parseId } from '../ids.js';
+import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
 import { ManagerRef } from './manager.js';
 import { StatsRef } from './stats.js';
 
@@ -78,7 +79,12 @@ const ReportStatsPayload = builder.objectRef<{ accepted: number; stats: Stats | 
   }),
 });
 
+const ReleaseClusterPayload = builder.objectRef<{ cluster: Cluster }>('ReleaseClusterPayload').implement({
+  fields: (t) => ({ cluster: t.field({ type: ClusterRef, resolve: (p) => p.cluster }) }),
+});
+
 const errors = [ValidationErrorRef, ConflictErrorRef];
+const ReleaseClusterResult = resultUnion('ReleaseClusterResult', ReleaseClusterPayload, [ValidationErrorRef, NotFoundErrorRef]);
 const RegisterManagerResult = resultUnion('RegisterManagerResult', RegisterManagerPayload, errors);
 const ReportMembershipResult = resultUnion('ReportMembershipResult', ReportMembershipPayload, errors);
 const ReportStatsResult = resultUnion('ReportStatsResult', ReportStatsPayload, errors);
@@ -90,7 +96,9 @@ builder.mutationFields((t) => ({
   registerManager: t.field({
     type: RegisterManagerResult,
     authScopes: { enrollment: true },
-    description: 'with an enrollment (MANAGER) token: creates the cluster on first registration, replaces its manager and membership after',
+    description:
+      'with an enrollment (MANAGER) token: creates the cluster on first registration and binds it to that token, replaces its manager and membership after. ' +
+      'Registering a cluster that exists takes a token created for it (clusterName), or the token it is bound to, or an ADMIN releasing it first (releaseCluster); otherwise ConflictError.',
     args: { input: t.arg({ type: RegisterManagerInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       asResult(async () => {
@@ -98,9 +106,22 @@ builder.mutationFields((t) => ({
         return payload('RegisterManagerPayload', { manager: r.manager, cluster: r.cluster, sessionToken: r.sessionToken });
       }),
   }),
+  releaseCluster: t.field({
+    type: ReleaseClusterResult,
+    authScopes: { admin: true },
+    description:
+      'ADMIN: unbinds a cluster (by id or by name, exactly one) from the enrollment token that registered it, so that the next registration with any enrollment token may take it over (and binds it). Its manager stays connected until then.',
+    args: { id: t.arg.id(), name: t.arg.string() },
+    resolve: (_r, args, ctx) =>
+      asResult(async () => {
+        const id = args.id == null ? null : parseId(String(args.id), 'Cluster', 'id');
+        return payload('ReleaseClusterPayload', { cluster: await ctx.services.managers.releaseCluster({ id, name: args.name }) });
+      }),
+  }),
   reportMembership: t.field({
     type: ReportMembershipResult,
     authScopes: { managerSession: true },
+    audit: false,
     args: { input: t.arg({ type: ReportMembershipInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       asResult(async () => payload('ReportMembershipPayload', await ctx.services.managers.reportMembership(ctx.principal as Session, input.events as any))),
@@ -108,6 +129,7 @@ builder.mutationFields((t) => ({
   reportStats: t.field({
     type: ReportStatsResult,
     authScopes: { managerSession: true },
+    audit: false,
     args: { input: t.arg({ type: ReportStatsInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       asResult(async () => payload('ReportStatsPayload', await ctx.services.managers.reportStats(ctx.principal as Session, input.samples as any))),

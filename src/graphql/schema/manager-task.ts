@@ -46,6 +46,7 @@ builder.mutationField('reportTask', (t) =>
   t.field({
     type: ReportTaskResult,
     authScopes: { managerSession: true },
+    audit: false,
     description: 'ACCEPTED when the manager starts on a task, SUCCEEDED or FAILED when it is through',
     args: { input: t.arg({ type: ReportTaskInput, required: true }) },
     resolve: (_r, { input }, ctx) =>

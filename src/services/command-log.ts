@@ -1,0 +1,43 @@
+import type { Command, CommandState } from '../domain/types.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Command lifecycle lines of the JSON log (requested, started, paused, resumed, cancelled,
+ * finished), each naming the cluster by name. Written after the transaction that made the change
+ * committed, so the log never tells of a change that did not happen.
+ */
+export interface CommandLogLine {
+  event: 'command requested' | 'command started' | 'command pause requested' | 'command paused' | 'command resumed' | 'command cancel requested' | 'command cancelled' | 'command finished';
+  command: Pick<Command, 'id' | 'kind' | 'parentId'>;
+  /** The cluster's name; null for a system-wide PATCH. */
+  cluster: string | null;
+  /** The token name of whoever asked; absent when the OC itself moved it on. */
+  by?: string;
+  state?: CommandState;
+  message?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+export function logCommand(logger: Logger, line: CommandLogLine): void {
+  const { event, command, cluster, by, state, message, extra } = line;
+  logger.info(event, {
+    commandId: command.id,
+    kind: command.kind,
+    cluster,
+    ...(command.parentId ? { parentId: command.parentId } : {}),
+    ...(by !== undefined ? { by } : {}),
+    ...(state ? { state } : {}),
+    ...(message ? { message } : {}),
+    ...extra,
+  });
+}
+
+/** The lifecycle event of a state change the rollout driver made, if it is one. */
+export function transitionEvent(from: CommandState, to: CommandState | undefined): CommandLogLine['event'] | null {
+  if (to === undefined || to === from) return null;
+  if (to === 'RUNNING') return from === 'PAUSED' ? 'command resumed' : 'command started';
+  if (to === 'PAUSED') return 'command paused';
+  if (to === 'CANCELLED') return 'command cancelled';
+  if (to === 'SUCCEEDED' || to === 'FAILED') return 'command finished';
+  return null;
+}
