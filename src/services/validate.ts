@@ -38,6 +38,17 @@ export function text(value: unknown, field: string, opts: { min?: number; max?: 
   return v;
 }
 
+/**
+ * A text the database can hold: no NUL character, no lone surrogate. For lookups and filters
+ * (a cluster's name, a kind), where any other text merely finds nothing.
+ */
+export function storable(value: string, field: string): string {
+  if (value.includes('\u0000')) throw new ValidationError(`${field} must not contain a NUL character`, field);
+  const lone = loneSurrogate(value);
+  if (lone !== null) throw new ValidationError(`${field} is not valid Unicode text (a lone surrogate at position ${lone})`, field);
+  return value;
+}
+
 export function optionalText(value: unknown, field: string, opts: Parameters<typeof text>[2] = {}): string | null {
   if (value == null) return null;
   return text(value, field, opts);

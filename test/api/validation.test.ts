@@ -166,6 +166,29 @@ describe('dates', () => {
   });
 });
 
+describe('lookups and cursors', () => {
+  it('answers a name, a kind or a cursor the database cannot hold with BAD_USER_INPUT naming it, not an internal error', async () => {
+    const cursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['query($n: String!) { cluster(name: $n) { id } }', { n: `a${NUL}b` }, 'name'],
+      ['query($n: String!) { cluster(name: $n) { id } }', { n: `a${LONE}b` }, 'name'],
+      ['query($k: String) { clusters(kind: $k) { totalCount } }', { k: `a${NUL}` }, 'kind'],
+      ['query($k: String) { system { clusters(kind: $k) { totalCount } } }', { k: LONE }, 'kind'],
+      ['query($a: String) { clusters(after: $a) { totalCount } }', { a: cursor(`cluster:x${NUL}`) }, 'after'],
+      ['query($a: String) { commands(after: $a) { totalCount } }', { a: cursor('command:2026|not-a-uuid') }, 'after'],
+      ['query($a: String) { commands(after: $a) { totalCount } }', { a: cursor('command:-200000-01-01T00:00:00Z|00000000-0000-0000-0000-000000000000') }, 'after'],
+    ];
+    for (const [query, variables, field] of cases) {
+      const r = await gql(oc.url, ADMIN_TOKEN, query, variables);
+      noInternal(r);
+      expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(r.errors?.[0]?.message).toMatch(new RegExp(`^${field} `));
+    }
+    // Texts the database holds are looked up as before.
+    expect((await gqlOk(oc.url, ADMIN_TOKEN, 'query($n: String!) { cluster(name: $n) { id } }', { n: 'no such\tcluster' })).cluster).toBeNull();
+  });
+});
+
 describe('membership stream', () => {
   it('answers a batch with an event the database cannot store with a ValidationError naming it, and takes the next valid batch at the same seq', async () => {
     const r = await register(oc.url, enroll, { clusterName: 'stream', workers: workerInputs(2) });
