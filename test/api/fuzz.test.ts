@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
   buildSchema,
+  getNamedType,
   type GraphQLArgument,
   type GraphQLField,
   type GraphQLInputType,
   isEnumType,
   isInputObjectType,
+  isLeafType,
   isListType,
   isNonNullType,
   isScalarType,
@@ -155,6 +157,7 @@ const STRING_POOLS: Record<string, string[]> = {
   message: ['done', 'worker w-000 failed'],
   description: ['an operation'],
   kinds: ['AS', 'ESB'],
+  after: [Buffer.from('cluster:fuzz-a').toString('base64url'), Buffer.from('worker:w-000').toString('base64url')],
 };
 
 const HOSTILE_STRINGS = [
@@ -249,7 +252,7 @@ const VALID_INTS: Record<string, fc.Arbitrary<number>> = {
 
 /** The ids an argument named `name` takes: real ones (never the fuzzer's own tokens, nor a cluster it relies on). */
 function idsFor(name: string): string[] {
-  const list = name === 'clusterId' ? ids.clusters : name === 'taskId' ? ids.tasks : [];
+  const list = name === 'clusterId' ? ids.clusters : name === 'taskId' ? ids.tasks : [...ids.clusters, ...ids.commands, ...ids.tasks];
   return list.length ? list : ['-'];
 }
 
@@ -456,6 +459,47 @@ describe('fuzzing every mutation', () => {
           `fuzzing ${field.name} failed (FUZZ_SEED=${SEED}, run ${details.numRuns}; replay with FUZZ_SEED=${SEED} and fc path ${details.counterexamplePath}):\n${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`,
         );
       }
+    }, 120_000);
+  }
+});
+
+/** Where a field with arguments is asked: at the root, or under a cluster or the system. */
+const HOSTS: Record<string, (field: string) => string> = {
+  Query: (f) => f,
+  Cluster: (f) => `cluster(name: "fuzz-a") { ${f} }`,
+  System: (f) => `system { ${f} }`,
+};
+
+describe('fuzzing every read with arguments', () => {
+  const reads = Object.values(sdl.getTypeMap()).flatMap((type) => {
+    if (!('getFields' in type) || type === sdl.getMutationType() || type === sdl.getSubscriptionType() || isInputObjectType(type) || !HOSTS[type.name]) return [];
+    return Object.values((type as { getFields(): Record<string, GraphQLField<unknown, unknown>> }).getFields())
+      .filter((f) => f.args.length > 0)
+      .map((f) => ({ host: type.name, field: f }));
+  });
+
+  it('covers the reads that take arguments', () => {
+    expect(reads.map((r) => `${r.host}.${r.field.name}`)).toEqual(expect.arrayContaining(['Query.cluster', 'Query.clusters', 'Query.nodes', 'Cluster.statsHistory', 'Cluster.workers']));
+  });
+
+  for (const { host, field } of reads) {
+    it(`${host}.${field.name}: never an internal error or a 5xx`, async () => {
+      const named = getNamedType(field.type);
+      const sub = isLeafType(named) ? '' : '{ __typename }';
+      const property = fc.asyncProperty(argsArb(field), fc.boolean(), async ({ args, faults }, inline) => {
+        const { query, variables } = document(field, args, inline);
+        // The mutation document's arguments, moved into a query at the field's place.
+        const call = query.replace(/^mutation(\([^{]*\))? \{ /, '').replace(/ \{ __typename .*$/s, '');
+        const body = { query: `query${query.match(/^mutation(\([^{]*\))?/)?.[1] ?? ''} { ${HOSTS[host]!(`${call} ${sub}`)} }`, variables };
+        const r = await post(tokens.ADMIN, body);
+        const codes = (r.errors ?? []).map((e) => e.extensions?.code);
+        count(`${host}.${field.name}`, r.errors?.length ? `error:${codes[0] ?? r.status}` : 'data');
+        if (r.status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) {
+          throw new Error(`${r.status} ${codes.join(',')}: faults ${faults.join('; ') || 'none'}: ${body.query.slice(0, 400)} ${JSON.stringify(variables ?? null)?.slice(0, 400)} -> ${r.text.slice(0, 400)}`);
+        }
+      });
+      const details = await fc.check(property, { seed: SEED, numRuns: Math.ceil(RUNS / 2), endOnFailure: !process.env.FUZZ_SHRINK });
+      if (details.failed) throw new Error(`fuzzing ${host}.${field.name} failed (FUZZ_SEED=${SEED}):\n${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`);
     }, 120_000);
   }
 });
