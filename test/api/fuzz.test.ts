@@ -49,7 +49,8 @@ const LAST = ['pauseCommand', 'resumeCommand', 'cancelCommand', 'revokeApiToken'
 const mutations = Object.values(sdl.getMutationType()!.getFields()).sort((a, b) => LAST.indexOf(a.name) - LAST.indexOf(b.name));
 
 let oc: TestOc;
-type Role = 'ADMIN' | 'OPERATOR' | 'VIEWER' | 'ENROLLMENT' | 'SESSION';
+/** ENROLLMENT: a MANAGER token bound to no cluster; BOUND: one bound to fuzz-a; SESSION: a manager's session. */
+type Role = 'ADMIN' | 'OPERATOR' | 'VIEWER' | 'ENROLLMENT' | 'BOUND' | 'SESSION';
 const tokens = {} as Record<Exclude<Role, 'SESSION'>, string>;
 /** Manager sessions by cluster name: a registration the fuzzer makes replaces its cluster's. */
 const sessions = new Map<string, string>();
@@ -65,10 +66,13 @@ beforeAll(async () => {
   tokens.OPERATOR = (await createToken(oc.url, 'OPERATOR', 'fuzz-operator')).token;
   tokens.VIEWER = (await createToken(oc.url, 'VIEWER', 'fuzz-viewer')).token;
   tokens.ENROLLMENT = (await createToken(oc.url, 'MANAGER', 'fuzz-enrollment')).token;
+  tokens.BOUND = (await createToken(oc.url, 'MANAGER', 'fuzz-a-enrollment', 'fuzz-a')).token;
+  // Each cluster the fuzzer relies on is registered with an enrollment token bound to it.
+  const enroll = async (cluster: string) => (await createToken(oc.url, 'MANAGER', `${cluster}-setup`, cluster)).token;
   for (let i = 0; i < 3; i++) ids.tokens.push((await createToken(oc.url, 'VIEWER', `fuzz-revocable-${i}`)).id);
 
   // A cluster whose manager answers operations at once (never registered again by the fuzzer).
-  const m = new ScriptedManager(oc.url, tokens.ENROLLMENT, 'fuzz-ops', 'ESB', ['w-000', 'w-001']);
+  const m = new ScriptedManager(oc.url, await enroll('fuzz-ops'), 'fuzz-ops', 'ESB', ['w-000', 'w-001']);
   m.operations = { echo: (args: unknown) => args ?? null, fail: () => Promise.reject(new Error('refused')) };
   await m.register();
   m.connect();
@@ -80,7 +84,7 @@ beforeAll(async () => {
   ids.tasks.push(...run.runManagerOperation.command.tasks.map((t: { id: string }) => t.id));
 
   // A cluster whose manager the fuzzer plays: its tasks stay open until the fuzzer reports them.
-  const a = await register(oc.url, tokens.ENROLLMENT, { clusterName: 'fuzz-a', kind: 'AS', workers: workerInputs(3), operations: [{ name: 'answer' }] });
+  const a = await register(oc.url, tokens.BOUND, { clusterName: 'fuzz-a', kind: 'AS', workers: workerInputs(3), operations: [{ name: 'answer' }] });
   ids.clusters.push(a.clusterId);
   sessions.set('fuzz-a', a.sessionToken);
   for (let i = 0; i < 8; i++) {
@@ -99,7 +103,7 @@ beforeAll(async () => {
   const restart = await gqlOk(oc.url, tokens.OPERATOR, 'mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } } }', { i: { clusterId: a.clusterId } });
   ids.commands.push(restart.restartCluster.command.id);
 
-  const victim = await register(oc.url, tokens.ENROLLMENT, { clusterName: 'fuzz-victim', workers: workerInputs(1) });
+  const victim = await register(oc.url, await enroll('fuzz-victim'), { clusterName: 'fuzz-victim', workers: workerInputs(1) });
   ids.removable.push(victim.clusterId);
   ids.clusters.push(victim.clusterId);
   sessions.set('fuzz-victim', victim.sessionToken);
@@ -307,7 +311,10 @@ const ROLE_OF: Record<string, Role> = {
   reportTask: 'SESSION',
 };
 const roleArb = (field: string) =>
-  fc.oneof({ arbitrary: fc.constant(ROLE_OF[field] ?? ('OPERATOR' as Role)), weight: 8 }, { arbitrary: fc.constantFrom<Role>('ADMIN', 'OPERATOR', 'VIEWER', 'ENROLLMENT', 'SESSION'), weight: 1 });
+  fc.oneof(
+    { arbitrary: field === 'registerManager' ? fc.constantFrom<Role>('ENROLLMENT', 'BOUND') : fc.constant(ROLE_OF[field] ?? ('OPERATOR' as Role)), weight: 8 },
+    { arbitrary: fc.constantFrom<Role>('ADMIN', 'OPERATOR', 'VIEWER', 'ENROLLMENT', 'BOUND', 'SESSION'), weight: 1 },
+  );
 
 const tokenOf = (role: Role, cluster: string) => (role === 'SESSION' ? (sessions.get(cluster) ?? sessions.get('fuzz-a')!) : tokens[role]);
 
@@ -440,7 +447,7 @@ describe('fuzzing every mutation', () => {
           const member = r.data?.[field.name] as Record<string, any> | null | undefined;
           const refused = (r.errors?.length ?? 0) > 0 || !member || typeof member.code === 'string';
           count(field.name, r.errors?.length ? `error:${codes[0] ?? r.status}` : (member?.__typename ?? 'null'));
-          if (process.env.FUZZ_VERBOSE && faults.length === 0 && refused) console.log(what());
+          if (process.env.FUZZ_VERBOSE && ((faults.length === 0 && refused) || (r.errors?.length && !codes[0]))) console.log(what());
           if (!refused) {
             harvest(field.name, member!);
             return;
