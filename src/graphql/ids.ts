@@ -1,7 +1,7 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { ValidationError } from '../domain/errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type NodeType = 'Cluster' | 'Manager' | 'Worker' | 'Command' | 'ManagerTask' | 'ApiToken';
 
@@ -27,7 +27,8 @@ export function encodeCursor(kind: string, key: string): string {
 export function decodeCursor(kind: string, cursor: string | null | undefined, field = 'after'): string | null {
   if (cursor == null) return null;
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!raw.startsWith(`${kind}:`) || cursor.length > 1024) throw new ValidationError(`${field} is not a cursor of this list`, field);
+  // A cursor holds a key of ours (a name, a date and an id): never a control character.
+  if (!raw.startsWith(`${kind}:`) || cursor.length > 1024 || /\p{Cc}/u.test(raw)) throw new ValidationError(`${field} is not a cursor of this list`, field);
   return raw.slice(kind.length + 1);
 }
 

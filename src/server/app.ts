@@ -22,6 +22,7 @@ import { createServices, type Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
 import { useQueryLimits } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { parseGuard } from './parse-guard.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -57,7 +58,7 @@ export interface StartOptions {
 
 /** Builds and starts one OC instance: database, services, controllers, and the one HTTP/WS port. */
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, {}, { secrets: [config.adminToken] });
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
   const bus = new EventBus();
@@ -91,7 +92,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: lruCache(DOCUMENT_CACHE_SIZE) },
-    plugins: [metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
+    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
   });
 
   let draining = false;

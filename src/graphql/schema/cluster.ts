@@ -1,6 +1,7 @@
 import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { ValidationError } from '../../domain/errors.js';
 import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
+import { storable } from '../../services/validate.js';
 import type { Cluster, Worker, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
@@ -33,7 +34,8 @@ export const clusterListArgs = (t: any) => ({
 export async function resolveClusterList(args: { first?: number | null; after?: string | null; kind?: string | null; health?: any }, ctx: GraphQLContext) {
   const first = pageSize(args.first, 50, MAX_PAGE);
   const afterName = decodeCursor('cluster', args.after);
-  const page = await ctx.services.topology.listClusters({ kind: args.kind ?? null, health: args.health ?? null }, { first, afterName });
+  const kind = args.kind == null ? null : storable(args.kind, 'kind');
+  const page = await ctx.services.topology.listClusters({ kind, health: args.health ?? null }, { first, afterName });
   for (const c of page.clusters) ctx.loaders.cluster.prime(c.id, c);
   return connectionOf(page.clusters, clusterCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null });
 }
@@ -112,6 +114,7 @@ builder.queryFields((t) => ({
       if ((args.id == null) === (args.name == null)) throw new ValidationError('give exactly one of id and name', 'id');
       if (args.id != null) return ctx.loaders.cluster.load(parseId(String(args.id), 'Cluster', 'id'));
       if (args.name!.length > 200) return null;
+      storable(args.name!, 'name');
       const page = workersPageAsked(info);
       if (page) return ctx.loaders.clusterWithWorkersByName.load({ name: args.name!, ...page });
       return ctx.loaders.clusterByName.load(args.name!);

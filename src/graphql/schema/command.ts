@@ -2,7 +2,7 @@ import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy,
 import { ValidationError } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
+import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId, UUID } from '../ids.js';
 import { ClusterRef } from './cluster.js';
 import { CommandKindEnum, CommandStateEnum, FailureActionEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
@@ -115,7 +115,8 @@ async function resolveCommandList(args: { first?: number | null; after?: string 
   if (raw) {
     const [at, id] = raw.split('|');
     const createdAt = new Date(at ?? '');
-    if (!id || Number.isNaN(createdAt.getTime())) throw new ValidationError('after is not a cursor of this list', 'after');
+    const year = createdAt.getUTCFullYear();
+    if (!id || !UUID.test(id) || !(year >= 1 && year <= 9999)) throw new ValidationError('after is not a cursor of this list', 'after');
     after = { createdAt, id };
   }
   const page = await ctx.services.commands.listCommands({ clusterId, state: args.state ?? null, kind: args.kind ?? null }, { first, after });

@@ -1,10 +1,23 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { MAX_JSON_DEPTH } from '../../services/validate.js';
 import { builder } from '../builder.js';
 
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+
+/**
+ * Dates are taken for years 0001 to 9999 (RFC 3339's range): JavaScript reads dates from 271,821 BC
+ * to 275,760 AD, which PostgreSQL cannot store (it stops at 4713 BC) nor the API write back in
+ * four-digit years.
+ */
+const MIN_DATE = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_DATE = Date.parse('9999-12-31T23:59:59.999Z');
+
 const parseDate = (v: unknown): Date => {
-  if (typeof v !== 'string' || v.length > 64) throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+  if (typeof v !== 'string' || v.length > 64) throw badInput('DateTime must be an ISO-8601 string');
   const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new GraphQLError(`"${v}" is not a valid ISO-8601 date-time`, { extensions: { code: 'BAD_USER_INPUT' } });
+  const t = d.getTime();
+  if (Number.isNaN(t)) throw badInput(`"${v}" is not a valid ISO-8601 date-time`);
+  if (t < MIN_DATE || t > MAX_DATE) throw badInput(`"${v}" is out of range: a DateTime must be within the years 0001 to 9999`);
   return d;
 };
 
@@ -23,34 +36,53 @@ export function isoString(d: Date): string {
 }
 
 builder.scalarType('DateTime', {
-  description: 'An ISO-8601 date-time',
+  description: 'An ISO-8601 date-time, within the years 0001 to 9999',
   serialize: (v) => isoString(v instanceof Date ? v : new Date(v as string)),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
 });
 
-const literal = (ast: ValueNode): unknown => {
+const tooDeep = () => badInput(`JSON values may nest at most ${MAX_JSON_DEPTH} levels`);
+
+const literal = (ast: ValueNode, depth = 0): unknown => {
   switch (ast.kind) {
     case Kind.STRING:
     case Kind.BOOLEAN:
       return ast.value;
     case Kind.INT:
-    case Kind.FLOAT:
-      return Number(ast.value);
+    case Kind.FLOAT: {
+      const n = Number(ast.value);
+      if (!Number.isFinite(n)) throw badInput(`${ast.value} is not a number JSON can hold`);
+      return n;
+    }
     case Kind.OBJECT:
-      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
+      if (depth >= MAX_JSON_DEPTH) throw tooDeep();
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value, depth + 1)]));
     case Kind.LIST:
-      return ast.values.map(literal);
+      if (depth >= MAX_JSON_DEPTH) throw tooDeep();
+      return ast.values.map((v) => literal(v, depth + 1));
     case Kind.NULL:
       return null;
     default:
-      throw new GraphQLError('JSON literals may not contain variables', { extensions: { code: 'BAD_USER_INPUT' } });
+      throw badInput('JSON literals may not contain variables');
   }
 };
 
+/** A value from the variables: as JSON parsed it, but nested at most MAX_JSON_DEPTH levels (walked without recursion). */
+const jsonValue = (v: unknown): unknown => {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) throw tooDeep();
+    for (const item of Array.isArray(x) ? x : Object.values(x)) if (item !== null && typeof item === 'object') stack.push([item, depth + 1]);
+  }
+  return v;
+};
+
 builder.scalarType('JSON', {
-  description: 'Any JSON value',
+  description: `Any JSON value, nested at most ${MAX_JSON_DEPTH} levels`,
   serialize: (v) => v,
-  parseValue: (v) => v,
-  parseLiteral: literal,
+  parseValue: jsonValue,
+  parseLiteral: (ast) => literal(ast),
 });
