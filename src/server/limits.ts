@@ -191,7 +191,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const defaults = new Map<string, unknown>();
   for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) defaults.set(v.variable.name.value, valueFromASTUntyped(v.defaultValue));
-  const valueOf = (field: { arguments?: readonly { name: { value: string }; value: any }[] }, arg: string): unknown => {
+  const argumentValue = (field: { arguments?: readonly { name: { value: string }; value: any }[] }, arg: string): unknown => {
     const node = field.arguments?.find((a) => a.name.value === arg)?.value;
     if (!node) return undefined;
     if (node.kind === Kind.VARIABLE) {
@@ -211,10 +211,10 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     costed.set(name, cost);
     return cost;
   };
-  const sizeOf = (field: AnyField, node: Parameters<typeof valueOf>[0], parent: GraphQLNamedType | undefined): number => {
+  const sizeOf = (field: AnyField, node: Parameters<typeof argumentValue>[0], parent: GraphQLNamedType | undefined): number => {
     const size = field.extensions?.listSize as ListSize | undefined;
     if (size) {
-      const value = valueOf(node, size.arg);
+      const value = argumentValue(node, size.arg);
       // A value of the wrong type is the executor's to refuse; cost it at the cap meanwhile.
       if (value != null && !Array.isArray(value) && !Number.isInteger(value)) return size.max;
       try {
