@@ -281,10 +281,13 @@ export function boundedMessage(message: string): string {
     .replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => (inner.length <= MAX_ECHO ? whole : `"${inner.slice(0, MAX_ECHO).replace(/\\+$/, '')}…" (${inner.length} characters)`));
 }
 
-function bounded(error: GraphQLError): GraphQLError {
+/** The error, its message bounded (boundedMessage). */
+export function boundedError(error: GraphQLError): GraphQLError {
   const message = boundedMessage(error.message);
   if (message === error.message) return error;
-  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: error.extensions });
+  // Of the error's own class: under a bundler the executor's GraphQLError may be another copy's.
+  const Err = error.constructor as typeof GraphQLError;
+  return new Err(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: error.extensions });
 }
 
 const isGraphQLError = (e: unknown): e is GraphQLError => e instanceof GraphQLError || Object.prototype.toString.call(e) === '[object GraphQLError]';
@@ -301,7 +304,7 @@ function parseBounded(source: string | Source, options?: Parameters<typeof parse
         extensions: { code: 'TOO_MANY_TOKENS' },
       });
     }
-    throw bounded(e);
+    throw boundedError(e);
   }
 }
 
@@ -316,7 +319,7 @@ export function useQueryLimits(): Plugin<{ principal?: Principal | null }> {
       setValidationFn((schema, document, rules, typeInfo, options) => {
         const refused = shapeErrors(document);
         if (refused.length > 0) return refused;
-        return validateFn(schema, document, rules, typeInfo, options).map(bounded);
+        return validateFn(schema, document, rules, typeInfo, options).map(boundedError);
       });
     },
     onExecute({ args, setResultAndStopExecution }) {

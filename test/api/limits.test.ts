@@ -132,6 +132,17 @@ describe('what an error message echoes', () => {
     expect(JSON.stringify(m.errors).length).toBeLessThan(1000);
   });
 
+  it("cuts a variable's value short when it does not coerce", async () => {
+    for (const [query, variables] of [
+      ['query($f: Int) { clusters(first: $f) { totalCount } }', { f: 'x'.repeat(10_000) }],
+      ['query($h: ClusterHealth) { clusters(health: $h) { totalCount } }', { h: 'X'.repeat(10_000) }],
+    ] as const) {
+      const r = await gql(oc.url, viewer, query, variables);
+      expect(codes(r)).toEqual(['BAD_USER_INPUT']);
+      expect(r.errors![0]!.message.length).toBeLessThan(300);
+    }
+  });
+
   it('cuts a long token short in a syntax error', async () => {
     const r = await gql(oc.url, viewer, `{ "${'z'.repeat(10_000)}" }`);
     expect(r.errors?.length).toBe(1);
