@@ -31,6 +31,9 @@ import { type ListSize, listSizeOf } from '../graphql/ids.js';
  * everyone (each answers with its `extensions.code`, before anything is executed, over HTTP, SSE
  * and graphql-ws alike). The values, and why:
  *
+ * - QUERY_TOO_LARGE, a document of more than 65,536 characters (MAX_QUERY_LENGTH), refused before
+ *   it is parsed or kept: yoga caches parse results (and errors) by the document's text, 1,024 of
+ *   them for an hour, so this also bounds what that cache can hold. Large values go in variables.
  * - TOO_MANY_TOKENS, 3,000 lexical tokens in the document. The parser stops there, so nothing
  *   after it (validation included) sees more. The repository's largest documents are far
  *   smaller: GraphiQL's schema introspection is 184 tokens, the console's topology query
@@ -71,6 +74,7 @@ import { type ListSize, listSizeOf } from '../graphql/ids.js';
  * suggestions would hand them the schema field by field. Being the same for every caller, a
  * validation result stays cacheable per document.
  */
+export const MAX_QUERY_LENGTH = 65_536;
 export const MAX_QUERY_TOKENS = 3_000;
 export const MAX_QUERY_DEPTH = 12;
 export const MAX_QUERY_ALIASES = 30;
@@ -322,7 +326,14 @@ function parseBounded(source: string | Source, options?: Parameters<typeof parse
 /** The query limits, for yoga (HTTP, SSE and graphql-ws alike, since all run through its envelope). */
 export function useQueryLimits(): Plugin<{ principal?: Principal | null }> {
   return {
-    onParse({ setParseFn }) {
+    onParse({ params, setParseFn }) {
+      // Refused here, before yoga's cache of parse results keeps the document as a key.
+      const length = typeof params.source === 'string' ? params.source.length : params.source.body.length;
+      if (length > MAX_QUERY_LENGTH) {
+        throw new GraphQLError(`the document is ${length} characters long; at most ${MAX_QUERY_LENGTH} are allowed (put large values in variables)`, {
+          extensions: { code: 'QUERY_TOO_LARGE' },
+        });
+      }
       setParseFn(parseBounded);
     },
     onValidate({ validateFn, setValidationFn }) {

@@ -2,7 +2,7 @@ import { getIntrospectionQuery } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/graphql/ids.js';
-import { MAX_QUERY_ALIASES, MAX_QUERY_COST, MAX_QUERY_DIRECTIVES, MAX_QUERY_TOKENS } from '../../src/server/limits.js';
+import { MAX_QUERY_ALIASES, MAX_QUERY_COST, MAX_QUERY_DIRECTIVES, MAX_QUERY_LENGTH, MAX_QUERY_TOKENS } from '../../src/server/limits.js';
 import { gql, gqlOk, subscribe, wsClient } from '../support/client.js';
 import { register, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
@@ -45,21 +45,27 @@ const TOPOLOGY = 'clusters(first: 100) { edges { node { workers(first: 1000) { e
 const aliased = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
 describe('a request that could stop the OC', () => {
-  it("refuses 5,000 aliases of clusters { workers } (630 KB) from a manager's token with TOO_MANY_TOKENS", async () => {
+  it("refuses 5,000 aliases of clusters { workers } (630 KB) from a manager's token with QUERY_TOO_LARGE", async () => {
     const query = aliased(5000, TOPOLOGY);
     expect(query.length).toBeGreaterThan(500_000);
     for (const token of [manager, session, ADMIN_TOKEN]) {
       const r = await gql(oc.url, token, query);
-      expect(codes(r)).toEqual(['TOO_MANY_TOKENS']);
+      expect(codes(r)).toEqual(['QUERY_TOO_LARGE']);
       expect(r.data ?? null).toBeNull();
     }
-    expect(await wsCodes(query)).toEqual(['TOO_MANY_TOKENS']);
+    expect(await wsCodes(query)).toEqual(['QUERY_TOO_LARGE']);
   });
 
-  it('refuses 1,000 aliases of it, and 200,000 aliases of __typename, with TOO_MANY_TOKENS', async () => {
-    expect(codes(await gql(oc.url, viewer, aliased(1000, TOPOLOGY)))).toEqual(['TOO_MANY_TOKENS']);
-    expect(codes(await gql(oc.url, viewer, aliased(200_000, '__typename')))).toEqual(['TOO_MANY_TOKENS']);
-    expect(await wsCodes(aliased(200_000, '__typename'))).toEqual(['TOO_MANY_TOKENS']);
+  it('refuses 1,000 aliases of it, and 200,000 aliases of __typename, by their size; 500 by their tokens', async () => {
+    expect(codes(await gql(oc.url, viewer, aliased(1000, TOPOLOGY)))).toEqual(['QUERY_TOO_LARGE']);
+    expect(codes(await gql(oc.url, viewer, aliased(200_000, '__typename')))).toEqual(['QUERY_TOO_LARGE']);
+    expect(await wsCodes(aliased(200_000, '__typename'))).toEqual(['QUERY_TOO_LARGE']);
+    const fewer = aliased(500, TOPOLOGY);
+    expect(fewer.length).toBeLessThan(MAX_QUERY_LENGTH);
+    expect(codes(await gql(oc.url, viewer, fewer))).toEqual(['TOO_MANY_TOKENS']);
+    expect(await wsCodes(fewer)).toEqual(['TOO_MANY_TOKENS']);
+    // A document of few tokens padded with a comment is held to its length too.
+    expect(codes(await gql(oc.url, viewer, `{ __typename } #${'x'.repeat(MAX_QUERY_LENGTH)}`))).toEqual(['QUERY_TOO_LARGE']);
   });
 
   it(`refuses more than ${MAX_QUERY_ALIASES} aliases with TOO_MANY_ALIASES, fragments counted at each spread`, async () => {
