@@ -67,6 +67,10 @@ import { type ListSize, listSizeOf } from '../graphql/ids.js';
  *
  * Every count is linear in the document: a fragment is measured once, however often it is
  * spread (24 fragments spreading the next twice cost microseconds, and 2^24 fields: refused).
+ * These are the OC's own rules rather than graphql-armor's (a dependency, unused): armor's are
+ * linear too, but refuse with a thrown "Syntax Error: ..." without an `extensions.code`, count no
+ * `__typename` alias by default, and its cost reads `first` from literals only (not variables,
+ * not a connection's default page) and grows 1.5 times per level of depth.
  *
  * Error messages of the parser and of validation never echo more than 64 characters of a name
  * or value, and make no "Did you mean ...?" suggestions to anyone: VIEWERs and above may read
@@ -205,7 +209,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     if (node.kind === Kind.VARIABLE) {
       result.byVariables = true;
       const name = node.name.value;
-      return variables && name in variables ? variables[name] : defaults.get(name);
+      return variables && Object.hasOwn(variables, name) ? variables[name] : defaults.get(name);
     }
     return valueFromASTUntyped(node, variables ?? undefined);
   };
