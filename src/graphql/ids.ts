@@ -43,7 +43,7 @@ export function pageSize(first: number | null | undefined, def: number, max: num
  * `extensions: { listSize }`; the field checks it when it runs, and the query limits
  * (src/server/limits.ts) check it, and cost the field by it, before the operation runs.
  * A list without such an argument may declare the items it usually holds (`{ default: n }`),
- * for the cost only.
+ * for the cost only. A connection field that declares nothing is costed by its `first`, or 100.
  */
 export interface ListSize {
   arg?: string;

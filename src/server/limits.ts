@@ -86,6 +86,8 @@ export const MAX_QUERY_DIRECTIVES = 50;
 export const MAX_QUERY_COST = 250_000;
 /** The items assumed for a list field that declares no `listSize` (see ListSize in src/graphql/ids.ts). */
 export const DEFAULT_LIST_SIZE = 10;
+/** The items assumed for a connection whose field declares no `listSize`, when `first` is not given. */
+export const UNDECLARED_PAGE = 100;
 /** The longest run of a quoted name or value an error message keeps. */
 export const MAX_ECHO = 64;
 
@@ -238,6 +240,11 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
         result.overCap ??= new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } });
         return size.max;
       }
+    }
+    if (isConnection(getNamedType(field.type))) {
+      // A connection that declares no listSize: its `first`, else a page of UNDECLARED_PAGE.
+      const first = argumentValue(node, 'first');
+      return Number.isInteger(first) && (first as number) >= 0 ? (first as number) : UNDECLARED_PAGE;
     }
     return isListType(getNullableType(field.type)) && !isConnection(parent) ? DEFAULT_LIST_SIZE : 1;
   };
