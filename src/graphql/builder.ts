@@ -6,6 +6,7 @@ import { hasRole, isEnrollment, isManagerSession } from '../domain/auth.js';
 import { ValidationError } from '../domain/errors.js';
 import { AuditPlugin } from './audit-plugin.js';
 import type { GraphQLContext } from './context.js';
+import { listSizeExtensions, listSizeOf, NODE_IDS } from './ids.js';
 
 const NODE_TYPES = new Set(['Cluster', 'Manager', 'Worker', 'Command', 'ManagerTask']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,7 +29,15 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodeQueryOptions: { authScopes: { viewer: true } },
-    nodesQueryOptions: { authScopes: { viewer: true } },
+    nodesQueryOptions: {
+      authScopes: { viewer: true },
+      extensions: listSizeExtensions(NODE_IDS),
+      // Refused before a single id is read; src/server/limits.ts refuses it before the operation runs, too.
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        listSizeOf(args.ids, NODE_IDS);
+        return resolveNodes(args.ids);
+      },
+    },
     // Any id the API did not hand out (unknown type, not a UUID, not base64) is bad input, not a crash.
     decodeGlobalID: (globalID: string) => {
       const { typename, id } = decodeGlobalID(globalID);

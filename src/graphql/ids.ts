@@ -38,6 +38,42 @@ export function pageSize(first: number | null | undefined, def: number, max: num
   return first;
 }
 
+/**
+ * How many items a list field may return, by one of its arguments: a connection's `first`
+ * (its default when omitted), or the length of a list of ids. Declared on the field as
+ * `extensions: { listSize }`; the field checks it when it runs, and the query limits
+ * (src/server/limits.ts) check it, and cost the field by it, before the operation runs.
+ * A list without such an argument may declare the items it usually holds (`{ default: n }`),
+ * for the cost only. A connection field that declares nothing is costed by its `first`, or 100.
+ */
+export interface ListSize {
+  arg?: string;
+  /** The items when the argument is omitted (a connection's default page). */
+  default: number;
+  max?: number;
+}
+
+export const listSizeExtensions = (size: ListSize) => ({ listSize: size });
+
+/** The size a list field's argument asks for; a ValidationError naming the argument when over the field's cap. */
+export function listSizeOf(value: unknown, size: ListSize): number {
+  if (!size.arg || size.max === undefined) return size.default;
+  if (Array.isArray(value)) {
+    if (value.length > size.max) throw new ValidationError(`${size.arg}: at most ${size.max} ids (got ${value.length})`, size.arg);
+    return value.length;
+  }
+  return pageSize(value as number | null | undefined, size.default, size.max, size.arg);
+}
+
+/** Connections' pages: the default and the cap of `first` (API.md). */
+export const CLUSTER_PAGE: Required<ListSize> = { arg: 'first', default: 50, max: 500 };
+export const WORKER_PAGE: Required<ListSize> = { arg: 'first', default: 100, max: 1000 };
+export const COMMAND_PAGE: Required<ListSize> = { arg: 'first', default: 50, max: 500 };
+/** A worker's deployed artifacts: an application, and perhaps a patch or two. */
+export const WORKER_ARTIFACTS: ListSize = { default: 3 };
+/** `nodes(ids:)`: a refetch of what a page shows (50 by default); more is read through the connections. */
+export const NODE_IDS: Required<ListSize> = { arg: 'ids', default: 0, max: 100 };
+
 /** An edge whose cursor is made when first asked for: most reads of a list never ask. */
 class Edge<T> {
   #cursor: string | undefined;

@@ -20,7 +20,7 @@ import { schema } from '../graphql/schema.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
-import { useQueryLimits } from './limits.js';
+import { boundedError, boundedMessage, useQueryLimits } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { parseGuard } from './parse-guard.js';
 
@@ -357,12 +357,12 @@ function maskError(error: unknown, message: string, logger: Logger): GraphQLErro
   if (original instanceof DomainError) return as(original.message, original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code);
   // A malformed global id, or another input Pothos refused.
   if (original instanceof PothosValidationError) return as(original.message, 'BAD_USER_INPUT');
-  if (located && !original) return located; // GraphQL's own: syntax, validation, and yoga's HTTP errors
+  if (located && !original) return boundedError(located); // GraphQL's own: syntax, validation, and yoga's HTTP errors
   if (located && isGqlError(original)) {
     const code = original.extensions?.code ?? located.extensions?.code;
     if (code) return as(located.path ? original.message : located.message, code, { ...original.extensions });
     // Without a field path the request failed before execution: a variable that does not coerce.
-    if (!located.path) return as(located.message, 'BAD_USER_INPUT');
+    if (!located.path) return as(boundedMessage(located.message), 'BAD_USER_INPUT');
   }
   logger.error('unexpected error', { err: original ?? error, path: located?.path?.join('.') });
   return as(message, 'INTERNAL_SERVER_ERROR');

@@ -5,7 +5,7 @@ import { storable } from '../../services/validate.js';
 import type { Cluster, Worker, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId } from '../ids.js';
+import { CLUSTER_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, WORKER_PAGE } from '../ids.js';
 import { ClusterHealthEnum, WorkerStateEnum } from './enums.js';
 import { ManagerRef } from './manager.js';
 import { StatsRef } from './stats.js';
@@ -19,20 +19,17 @@ export const ArtifactVersionCountRef = builder
 
 export const ClusterConnection = builder.connectionObject({ type: ClusterRef, name: 'ClusterConnection' }, { name: 'ClusterEdge' });
 
-export const MAX_PAGE = 500;
-const WORKERS_DEFAULT_PAGE = 100;
-const WORKERS_MAX_PAGE = 1000;
 
 /** Arguments and resolver of every clusters list (Query.clusters and System.clusters). */
 export const clusterListArgs = (t: any) => ({
-  first: t.arg.int({ description: `at most ${MAX_PAGE}; default 50` }),
+  first: t.arg.int({ description: `at most ${CLUSTER_PAGE.max}; default ${CLUSTER_PAGE.default}` }),
   after: t.arg.string(),
   kind: t.arg.string(),
   health: t.arg({ type: ClusterHealthEnum }),
 });
 
 export async function resolveClusterList(args: { first?: number | null; after?: string | null; kind?: string | null; health?: any }, ctx: GraphQLContext) {
-  const first = pageSize(args.first, 50, MAX_PAGE);
+  const first = pageSize(args.first, CLUSTER_PAGE.default, CLUSTER_PAGE.max);
   const afterName = decodeCursor('cluster', args.after);
   const kind = args.kind == null ? null : storable(args.kind, 'kind');
   const page = await ctx.services.topology.listClusters({ kind, health: args.health ?? null }, { first, afterName });
@@ -54,9 +51,10 @@ builder.node(ClusterRef, {
     workerCount: t.int({ resolve: async (c, _a, ctx) => (await ctx.loaders.summary.load(c.id))?.workerCount ?? 0 }),
     workers: t.field({
       type: WorkerConnection,
-      args: { first: t.arg.int({ description: 'at most 1000; default 100' }), after: t.arg.string(), state: t.arg({ type: WorkerStateEnum }) },
+      extensions: listSizeExtensions(WORKER_PAGE),
+      args: { first: t.arg.int({ description: `at most ${WORKER_PAGE.max}; default ${WORKER_PAGE.default}` }), after: t.arg.string(), state: t.arg({ type: WorkerStateEnum }) },
       resolve: async (c, args, ctx) => {
-        const first = pageSize(args.first, WORKERS_DEFAULT_PAGE, WORKERS_MAX_PAGE);
+        const first = pageSize(args.first, WORKER_PAGE.default, WORKER_PAGE.max);
         const afterMemberId = decodeCursor('worker', args.after);
         const page = await ctx.loaders.workerPage.load(workerPageKey(c.id, args.state ?? null, afterMemberId, first));
         return connectionOf(page.workers, workerCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterMemberId !== null });
@@ -91,7 +89,7 @@ function workersPageAsked(info: GraphQLResolveInfo): Omit<ClusterPageByName, 'na
   if (!field) return null;
   try {
     const args = getArgumentValues(field, node, info.variableValues) as { first?: number | null; after?: string | null; state?: WorkerState | null };
-    return { state: args.state ?? null, afterMemberId: decodeCursor('worker', args.after), first: pageSize(args.first, WORKERS_DEFAULT_PAGE, WORKERS_MAX_PAGE) };
+    return { state: args.state ?? null, afterMemberId: decodeCursor('worker', args.after), first: pageSize(args.first, WORKER_PAGE.default, WORKER_PAGE.max) };
   } catch {
     return null; // the workers field reports the problem itself
   }
@@ -101,6 +99,7 @@ builder.queryFields((t) => ({
   clusters: t.field({
     type: ClusterConnection,
     authScopes: { viewer: true },
+    extensions: listSizeExtensions(CLUSTER_PAGE),
     args: clusterListArgs(t),
     resolve: (_r, args, ctx) => resolveClusterList(args as any, ctx),
   }),

@@ -2,7 +2,7 @@ import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy,
 import { ValidationError } from '../../domain/errors.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { connectionOf, decodeCursor, encodeCursor, pageSize, parseId, UUID } from '../ids.js';
+import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, UUID } from '../ids.js';
 import { ClusterRef } from './cluster.js';
 import { CommandKindEnum, CommandStateEnum, FailureActionEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
@@ -109,7 +109,7 @@ export const CommandConnection = builder.connectionObject({ type: CommandRef, na
 const cursorOf = (c: Command) => encodeCursor('command', `${c.createdAt.toISOString()}|${c.id}`);
 
 async function resolveCommandList(args: { first?: number | null; after?: string | null; state?: any; kind?: any }, ctx: GraphQLContext, clusterId: string | null) {
-  const first = pageSize(args.first, 50, 500);
+  const first = pageSize(args.first, COMMAND_PAGE.default, COMMAND_PAGE.max);
   const raw = decodeCursor('command', args.after);
   let after: { createdAt: Date; id: string } | null = null;
   if (raw) {
@@ -128,6 +128,7 @@ builder.objectField(ClusterRef, 'commands', (t) =>
   t.field({
     type: CommandConnection,
     description: 'newest first',
+    extensions: listSizeExtensions(COMMAND_PAGE),
     args: { first: t.arg.int(), after: t.arg.string() },
     resolve: (c, args, ctx) => resolveCommandList(args, ctx, c.id),
   }),
@@ -138,6 +139,7 @@ builder.queryFields((t) => ({
     type: CommandConnection,
     authScopes: { viewer: true },
     description: 'newest first',
+    extensions: listSizeExtensions(COMMAND_PAGE),
     args: { first: t.arg.int(), after: t.arg.string(), clusterId: t.arg.id(), state: t.arg({ type: CommandStateEnum }), kind: t.arg({ type: CommandKindEnum }) },
     resolve: (_r, args, ctx) => resolveCommandList(args, ctx, args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId')),
   }),

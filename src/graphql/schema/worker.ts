@@ -1,5 +1,6 @@
 import type { DeployedArtifact, Worker } from '../../domain/types.js';
 import { builder } from '../builder.js';
+import { listSizeExtensions, WORKER_ARTIFACTS } from '../ids.js';
 import { WorkerStateEnum } from './enums.js';
 import { StatsRef } from './stats.js';
 import { ClusterRef } from './cluster.js';
@@ -26,7 +27,7 @@ builder.node(WorkerRef, {
     startedAt: t.field({ type: 'DateTime', nullable: true, description: 'when its process last started (a restart shows as a new value)', resolve: (w) => w.startedAt }),
     joinedAt: t.field({ type: 'DateTime', resolve: (w) => w.joinedAt }),
     stateChangedAt: t.field({ type: 'DateTime', resolve: (w) => w.stateChangedAt }),
-    artifacts: t.field({ type: [DeployedArtifactRef], resolve: (w) => w.artifacts }),
+    artifacts: t.field({ type: [DeployedArtifactRef], extensions: listSizeExtensions(WORKER_ARTIFACTS), resolve: (w) => w.artifacts }),
     stats: t.field({ type: StatsRef, nullable: true, description: 'its latest sample', resolve: (w) => w.stats }),
   }),
 });
