@@ -18,7 +18,7 @@ export interface TestOc {
 }
 
 /** An OC on a free port with a fresh database; `stop` removes everything. */
-export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean } = {}): Promise<TestOc> {
+export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean; consoleDir?: string } = {}): Promise<TestOc> {
   const testDb = await createTestDatabase();
   const database = await testDb.open();
   const base: Config = {
@@ -31,7 +31,7 @@ export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock
     ...overrides,
   };
   const make = async (config: Config, db: Database): Promise<TestOc> => {
-    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background });
+    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background, consoleDir: opts.consoleDir });
     return {
       app,
       url: app.url,
