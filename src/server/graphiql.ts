@@ -56,7 +56,7 @@ async function build(opts: { endpoint: string; title: string }): Promise<Built> 
 
   const assets = new Map<string, StaticFile>();
   const add = (name: string, ext: string, body: Buffer | string) => {
-    const file = new StaticFile(typeof body === 'string' ? Buffer.from(body) : body, contentType(ext));
+    const file = new StaticFile(typeof body === 'string' ? Buffer.from(body) : body, contentType(`file${ext}`));
     const path = `${GRAPHIQL_PREFIX}${name}-${file.hash.slice(0, 12)}${ext}`;
     assets.set(path, file);
     return path;
@@ -94,7 +94,7 @@ ${scripts.map((s) => `<script defer src="${s}"></script>`).join('\n')}
 </body>
 </html>
 `;
-  return { page: new StaticFile(Buffer.from(html), contentType('.html')), assets };
+  return { page: new StaticFile(Buffer.from(html), contentType('index.html')), assets };
 }
 
 export function createGraphiQL(opts: { endpoint: string; title: string }) {
