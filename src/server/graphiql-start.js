@@ -106,6 +106,8 @@
   }
 
   addEventListener('DOMContentLoaded', () => {
-    globalThis.YogaGraphiQL.renderYogaGraphiQL(root, { ...config.options, fetcher });
+    // Tabs, history and the Headers pane (a token) last as long as the browser tab, like the
+    // console's sign-in: sessionStorage, not GraphiQL's default localStorage.
+    globalThis.YogaGraphiQL.renderYogaGraphiQL(root, { ...config.options, fetcher, storage: sessionStorage });
   });
 })();

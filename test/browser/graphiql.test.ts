@@ -61,6 +61,9 @@ describe.skipIf(browserMissing)(`GraphiQL in a browser${browserMissing ? ` (skip
     // GraphiQL shows the latest event: the cluster was added, then its manager connected.
     expect(await responseText()).toMatch(/"change": "(CLUSTER_ADDED|MANAGER_CONNECTED)".*"name": "graphiql-1".*"kind": "ESB"/);
     await browser.screenshot(page, 'graphiql-subscription');
+    // The token lasts as long as the browser tab (sessionStorage), never in localStorage.
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
+    expect(await page.evaluate(() => JSON.stringify(sessionStorage))).toContain(token);
 
     const origin = new URL(oc.url);
     const foreign = requests.filter((u) => {
