@@ -7,7 +7,8 @@
  * Starts an OC in this process (src/main.ts's startOc: embedded PGlite in ./.oc-data/lab, or
  * DATABASE_URL's PostgreSQL), makes an enrollment token and an OPERATOR token through the public
  * API, runs a simulated fleet against it, waits until every cluster registered, then prints the
- * GraphiQL URL, the token, the header to paste, and three copy-paste operations (also as curl).
+ * console's link (signed in with the operator token), the GraphiQL URL, the token, the header to
+ * paste, and three copy-paste operations (also as curl).
  * The fleet's live status line stays at the bottom. Ctrl-C / SIGTERM: fleet, then OC, exit 0.
  *
  * The only file of simulator/ that touches src/: through startOc, the OC's exported entry.
@@ -216,6 +217,11 @@ export function curlCommand(graphqlUrl: string, token: string, document: string,
   return `curl -s${opts.stream ? 'N' : ''} ${graphqlUrl} -H 'authorization: Bearer ${token}' -H 'content-type: application/json'${accept} -d '${body}'`;
 }
 
+/** The console, signed in: the token rides in the fragment, which never leaves the browser. */
+export function consoleLink(url: string, token: string): string {
+  return `${url}/#token=${encodeURIComponent(token)}`;
+}
+
 function describeDatabase(opts: LabOptions): string {
   const url = process.env['DATABASE_URL'];
   if (url) {
@@ -258,7 +264,9 @@ function banner(o: {
     rule,
     ` Operations Center lab: OC up in ${(o.ocUpInMs / 1000).toFixed(1)} s, every cluster registered ${(o.registeredInMs / 1000).toFixed(1)} s later`,
     rule,
-    `  GraphiQL        ${graphqlUrl}   (open it in a browser)`,
+    // First: one click and the operator is signed in (the console takes the token out of the address bar).
+    `  Console         ${consoleLink(o.url, o.operatorToken)}`,
+    `  GraphiQL        ${graphqlUrl}   (the token goes in its Headers pane, below)`,
     `  database        ${describeDatabase(o.opts)}`,
     `  fleet           scenario ${o.scenario.name}, profile ${o.opts.profile}, seed ${o.opts.seed}` +
       (o.opts.seedGiven ? '' : ` (replay: npm run lab -- --seed ${o.opts.seed})`),

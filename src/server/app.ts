@@ -20,9 +20,11 @@ import { schema } from '../graphql/schema.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createServices, type Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
+import { createGraphiQL, GRAPHIQL_PREFIX } from './graphiql.js';
 import { boundedError, boundedMessage, useQueryLimits } from './limits.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { parseGuard } from './parse-guard.js';
+import { CONSOLE_DIST, createConsoleSite } from './static.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -54,6 +56,8 @@ export interface StartOptions {
   database?: Database;
   /** false: no background loops (leases, rollouts), for tests that count the statements of a request. */
   background?: boolean;
+  /** The built console served at `/` (default: console/dist of this repository). */
+  consoleDir?: string;
 }
 
 /** Builds and starts one OC instance: database, services, controllers, and the one HTTP/WS port. */
@@ -75,7 +79,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { subscriptionsProtocol: 'WS', title: 'Operations Center' },
+    // GraphiQL is served by graphiql.ts, from the package's files (yoga's loads from a CDN).
+    graphiql: false,
     logging: false,
     context: (initial) => {
       const loaders = createLoaders({ db: database.db, readRows: database.readRows, clock });
@@ -94,6 +99,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     parserAndValidationCache: { documentCache: lruCache(DOCUMENT_CACHE_SIZE) },
     plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
   });
+
+  const consoleSite = createConsoleSite(opts.consoleDir ?? CONSOLE_DIST);
+  const graphiql = createGraphiQL({ endpoint: '/graphql', title: 'Operations Center' });
 
   let draining = false;
   // Subscriptions over server-sent events: long-lived responses that shutdown has to end itself.
@@ -125,8 +133,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
         return;
       }
+      if (url.pathname.startsWith(GRAPHIQL_PREFIX)) {
+        await graphiql.asset(req, res, url.pathname);
+        return;
+      }
       if (url.pathname !== '/graphql') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found: the API is at /graphql' }));
+        // The operator console, and its client-side routes.
+        await consoleSite.serve(req, res, url.pathname);
         return;
       }
       const tooLarge = () =>
@@ -137,10 +150,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         tooLarge();
         return;
       }
-      // GraphiQL itself (a browser's GET without a query) needs no token; every operation does.
-      const isGraphiQL = req.method === 'GET' && !url.searchParams.has('query') && String(req.headers.accept ?? '').includes('text/html');
+      // A browser's GET (yoga's rule: it accepts HTML) gets GraphiQL's page, which needs no token
+      // and runs nothing, even with ?query= (GraphiQL keeps the editor's text there, so a reload has one).
+      if ((req.method === 'GET' || req.method === 'HEAD') && String(req.headers.accept ?? '').includes('text/html')) {
+        await graphiql.page(req, res);
+        return;
+      }
       const principal = await services.tokens.authenticate(bearer(req.headers.authorization));
-      if (!principal && !isGraphiQL && req.method !== 'OPTIONS') {
+      if (!principal && req.method !== 'OPTIONS') {
         const { reason, message } = await services.tokens.refusal(bearer(req.headers.authorization));
         res
           .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })

@@ -22,23 +22,44 @@ describe('endpoints', () => {
     expect(await r.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers an unknown path with 404', async () => {
-    expect((await fetch(`${oc.url}/nothing-here`)).status).toBe(404);
+  it('answers an unknown path under /assets with 404 (any other path is the console)', async () => {
+    expect((await fetch(`${oc.url}/assets/nothing-here.js`)).status).toBe(404);
   });
 
-  it('serves GraphiQL to a browser on GET /graphql, without a token', async () => {
+  it('serves GraphiQL to a browser on GET /graphql, without a token, from its own files only', async () => {
     const r = await fetch(`${oc.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
     const html = await r.text();
     expect(html).toMatch(/graphiql/i);
     expect(html).toContain('Operations Center');
+    // No CDN (it must work without internet), and no inline script (its policy forbids them).
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
+    const files = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const workers = Object.values(JSON.parse(/data-config="([^"]*)"/.exec(html)![1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))).workers) as string[];
+    for (const path of [...files, ...workers]) {
+      const f = await fetch(`${oc.url}${path}`);
+      expect(f.status, path).toBe(200);
+      expect(f.headers.get('cache-control'), path).toBe('public, max-age=31536000, immutable');
+      expect(f.headers.get('content-type'), path).toMatch(/^(text\/javascript|text\/css|image\/x-icon)/);
+      await f.arrayBuffer();
+    }
+    expect((await fetch(`${oc.url}/graphiql/graphiql-000000000000.js`)).status).toBe(404);
   });
 
-  it('still wants a token for a GET that carries an operation', async () => {
-    const r = await fetch(`${oc.url}/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { accept: 'text/html' } });
+  it('gives a browser GraphiQL for a GET with ?query= (a reload of GraphiQL), and never runs it without a token', async () => {
+    const q = encodeURIComponent('{ viewer { role } }');
+    const page = await fetch(`${oc.url}/graphql?query=${q}`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('ADMIN');
+    const r = await fetch(`${oc.url}/graphql?query=${q}`, { headers: { accept: 'application/json' } });
     expect(r.status).toBe(401);
-    const ok = await fetch(`${oc.url}/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { accept: 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const ok = await fetch(`${oc.url}/graphql?query=${q}`, { headers: { accept: 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(await ok.json()).toEqual({ data: { viewer: { role: 'ADMIN' } } });
   });
 });

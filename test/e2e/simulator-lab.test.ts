@@ -67,6 +67,17 @@ describe('npm run lab', () => {
     const token = /operator token +(\S+)/.exec(out)![1]!;
     expect(out).toContain(`{"Authorization": "Bearer ${token}"}`);
 
+    // The first link is the console's, signed in as the operator (the token in the fragment).
+    const links = out.split('\n').filter((l) => /^ {2}\S.*\s(https?|wss?):\/\//.test(l));
+    expect(links[0]).toMatch(/^ {2}Console +http:\/\/127\.0\.0\.1:\d+\/#token=\S+$/);
+    const consoleUrl = new URL(links[0]!.trim().split(/\s+/)[1]!);
+    expect(consoleUrl.pathname).toBe('/');
+    expect(new URLSearchParams(consoleUrl.hash.slice(1)).get('token')).toBe(token);
+    const page = await fetch(consoleUrl);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    // The console, or (in a checkout where it was never built) the page that says how to build it.
+    expect([200, 503]).toContain(page.status);
+
     const curls = out.split('\n').filter((l) => l.trim().startsWith('curl '));
     expect(curls).toHaveLength(3);
     const [topology, restart, watch] = curls.map(parseCurl) as [ReturnType<typeof parseCurl>, ReturnType<typeof parseCurl>, ReturnType<typeof parseCurl>];

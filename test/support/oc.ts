@@ -19,7 +19,7 @@ export interface TestOc {
 }
 
 /** An OC on a free port with a fresh database; `stop` removes everything. */
-export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean; logger?: Logger } = {}): Promise<TestOc> {
+export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock?: Clock; background?: boolean; logger?: Logger; consoleDir?: string } = {}): Promise<TestOc> {
   const testDb = await createTestDatabase();
   const database = await testDb.open();
   const base: Config = {
@@ -32,7 +32,7 @@ export async function startTestOc(overrides: Partial<Config> = {}, opts: { clock
     ...overrides,
   };
   const make = async (config: Config, db: Database): Promise<TestOc> => {
-    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background, logger: opts.logger });
+    const app = await startApp(config, { database: db, clock: opts.clock, background: opts.background, logger: opts.logger, consoleDir: opts.consoleDir });
     return {
       app,
       url: app.url,
