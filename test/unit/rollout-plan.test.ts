@@ -7,8 +7,8 @@ import type {
   CommandKind,
   CommandStep,
   ManagerTask,
+  ObservedWorker,
   RolloutStrategy,
-  Worker,
 } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
 import { at, makeCommand as baseCommand, DEFAULT_TEST_STRATEGY, T0 } from '../support/commands.js';
@@ -33,7 +33,7 @@ const STRATEGY = DEFAULT_TEST_STRATEGY;
 
 const makeCommand = (over: Partial<Command> = {}): Command => baseCommand({ id: 'cmd-1', ...over });
 
-function makeWorker(memberId: string): Worker {
+function makeWorker(memberId: string): ObservedWorker {
   return {
     id: `worker-${memberId}`,
     clusterId: 'cluster-1',
@@ -44,6 +44,7 @@ function makeWorker(memberId: string): Worker {
     startedAt: LONG_AGO,
     joinedAt: LONG_AGO,
     stateChangedAt: LONG_AGO,
+    stateChanges: 0,
     artifacts: [{ ...OLD_ARTIFACT, deployedAt: LONG_AGO.toISOString() }],
     stats: null,
   };
@@ -60,6 +61,7 @@ function makeSteps(memberIds: string[]): CommandStep[] {
     taskId: null,
     startedAt: null,
     finishedAt: null,
+    baseline: null,
   }));
 }
 
@@ -91,7 +93,7 @@ interface Effect {
 class Sim {
   command: Command;
   steps: CommandStep[];
-  workers: Worker[];
+  workers: ObservedWorker[];
   tasks: ManagerTask[] = [];
   managerConnectedSince: Date | null = T0;
   now: Date = T0;
@@ -176,6 +178,7 @@ class Sim {
       if (u.startedAt) step.startedAt = u.startedAt;
       if (u.finishedAt) step.finishedAt = u.finishedAt;
       if (u.taskId) step.taskId = u.taskId === NEW_TASK ? newTaskId : u.taskId;
+      if (u.baseline) step.baseline = u.baseline;
     }
     for (const id of d.cancelTaskIds) this.tasks.find((t) => t.id === id)!.state = 'CANCELLED';
     this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, updatedAt: this.now };
@@ -191,7 +194,7 @@ class Sim {
     return this.steps.find((s) => s.memberId === memberId)!;
   }
 
-  worker(memberId: string): Worker | undefined {
+  worker(memberId: string): ObservedWorker | undefined {
     return this.workers.find((w) => w.memberId === memberId);
   }
 
@@ -295,7 +298,9 @@ describe('planRollout: starting and ending', () => {
     expect(d.command).toMatchObject({ state: 'RUNNING', startedAt: T0 });
     expect(d.events.map((e) => e.message)).toEqual(['started', 'batch 1 started: w1']);
     expect(d.newTask).toEqual({ memberIds: ['w1'], stepIndexes: [0] });
-    expect(d.stepUpdates).toEqual([{ index: 0, state: 'RUNNING', message: null, startedAt: T0, taskId: NEW_TASK }]);
+    // The step records its worker as the OC sees it now: what its restart is judged against.
+    const baseline = { workerId: 'worker-w1', state: 'RUNNING', startedAt: LONG_AGO, stateChanges: 0 };
+    expect(d.stepUpdates).toEqual([{ index: 0, state: 'RUNNING', message: null, startedAt: T0, taskId: NEW_TASK, baseline }]);
     expect(d.wakeAt).toEqual(at(60_000));
   });
 
@@ -445,14 +450,14 @@ describe('planRollout: judging a step', () => {
     expect(sim.command.state).toBe('FAILED');
   });
 
-  it('does not count a worker RUNNING with no startedAt, nor one started at the very instant the batch did', () => {
+  it('does not count a worker RUNNING with no startedAt, nor one with the startedAt it had when the batch began', () => {
     const sim = new Sim({ members: ['w1'] });
     sim.tick();
     const w1 = sim.worker('w1')!;
     Object.assign(w1, { state: 'RUNNING', startedAt: null, stateChangedAt: at(1) });
     sim.now = at(1_000);
     expect(sim.tick().stepUpdates).toEqual([]);
-    w1.startedAt = T0; // equal to the step's startedAt: not strictly later
+    w1.startedAt = LONG_AGO; // the process the step began with
     expect(sim.tick().stepUpdates).toEqual([]);
     w1.startedAt = at(1);
     expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(1_000) }]);
