@@ -172,7 +172,7 @@ export interface CommandStep {
 /**
  * A step's worker as the OC saw it when the step began: what a restart (or a deploy) is judged
  * against. `startedAt` is the manager's value and is only ever compared with later values from
- * the same manager (equal or not), never with the OC's clock.
+ * the same manager, never with the OC's clock.
  */
 export interface StepBaseline {
   /** The worker's row: a worker that left and joined again since is another row. */

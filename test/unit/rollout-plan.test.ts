@@ -922,6 +922,14 @@ describe('planRollout: what the OC saw of a worker', () => {
     expect(sim.tick().stepUpdates).toEqual([]);
   });
 
+  it('takes a startedAt earlier than the one the step began with as no proof (a manager clock set back): it waits, on the safe side', () => {
+    const sim = new Sim({ members: ['w1'] });
+    sim.tick();
+    sim.worker('w1')!.startedAt = at(-86_400_001);
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]);
+  });
+
   it('fails a step whose worker, FAILED before the step, failed again after a start; not one still FAILED from before', () => {
     const sim = new Sim({ members: ['w1'] });
     const w1 = sim.worker('w1')!;
@@ -947,12 +955,11 @@ describe('planRollout: what the OC saw of a worker', () => {
   });
 
   it('a step begun without a baseline (by an older OC) takes the worker as it is now, and is judged from there', () => {
-    const sim = new Sim({ members: ['w1', 'w2'] });
+    // A manager 10 minutes fast whose workers just started: later than the step's start by the OC's clock.
+    const sim = new Sim({ members: ['w1', 'w2'], clockSkewMs: 600_000, startedAgoMs: 0 });
     sim.tick();
     const step = sim.step('w1');
     step.baseline = null;
-    const w1 = sim.worker('w1')!;
-    w1.startedAt = at(600_000); // later than the step's start by the OC's clock: no proof here
     sim.now = at(1_000);
     const d = sim.tick();
     expect(d.stepUpdates).toEqual([

@@ -332,16 +332,16 @@ export function baselineOf(worker: ObservedWorker): StepBaseline {
 /**
  * What the OC saw of a worker since a step's baseline.
  * - restarted: RUNNING now, as a new process. A manager that reports process starts proves it
- *   with a startedAt other than the baseline's (its clock compared with itself: equal or not);
- *   one that reports none, by the OC seeing the worker leave RUNNING and come back (its own
- *   count of state changes). A boot already in flight when the step began (STARTING) must be
+ *   with a startedAt later than the baseline's (its clock compared with itself; a clock set back
+ *   in between can only delay a proof); one that reports none, by the OC seeing the worker
+ *   leave RUNNING and come back (its own count of state changes). A boot already in flight when the step began (STARTING) must be
  *   seen to end and start again: its end alone proves nothing.
  * - failed: FAILED now, and not merely still FAILED from before the step began.
  * A worker that left and joined again since (another row) counts as a state change.
  */
 export function sinceBaseline(b: StepBaseline, w: ObservedWorker): { restarted: boolean; failed: boolean } {
   const changes = w.id === b.workerId ? w.stateChanges - b.stateChanges : w.stateChanges + 1;
-  const newProcess = w.startedAt === null ? null : b.startedAt === null || w.startedAt.getTime() !== b.startedAt.getTime();
+  const newProcess = w.startedAt === null ? null : b.startedAt === null || w.startedAt > b.startedAt;
   const cameBack = changes >= (b.state === 'STARTING' ? 2 : 1);
   return {
     restarted: w.state === 'RUNNING' && (newProcess ?? cameBack),
