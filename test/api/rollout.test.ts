@@ -173,6 +173,20 @@ describe('clock skew between a manager and the OC', () => {
     }
   });
 
+  it("records a state change at the OC's time of receipt, whatever the manager's clock says", async () => {
+    const m = await cluster('skew-state-time', 1, 'AS', { clockSkewMs: TEN_MINUTES });
+    const before = Date.now();
+    const w = m.workers.get('w1')!;
+    w.state = 'FAILED';
+    await m.report('STATE_CHANGED', w);
+    const after = Date.now();
+    const d = await gqlOk(oc.url, ADMIN_TOKEN, `query($id: ID!) { cluster(id: $id) { workers(first: 1) { edges { node { state stateChangedAt } } } } }`, { id: m.clusterId });
+    const node = d.cluster.workers.edges[0].node;
+    expect(node.state).toBe('FAILED');
+    expect(Date.parse(node.stateChangedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(node.stateChangedAt)).toBeLessThanOrEqual(after);
+  });
+
   it('a manager that reports no startedAt: a restart is proven by the OC seeing the worker leave RUNNING and come back', async () => {
     const m = await cluster('no-started-at', 3, 'AS', { reportsStartedAt: false });
     m.restartMs = 100;
