@@ -111,7 +111,7 @@ export interface Worker {
  * themselves, never by comparing a manager's clock with the OC's.
  */
 export interface ObservedWorker extends Worker {
-  /** How many times the OC saw this worker's state change (one per report that changed it). */
+  /** How many times the OC saw this worker's state change (one per reported event that changed it). */
   stateChanges: number;
 }
 

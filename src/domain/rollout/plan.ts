@@ -334,8 +334,8 @@ export function baselineOf(worker: ObservedWorker): StepBaseline {
  * - restarted: RUNNING now, as a new process. A manager that reports process starts proves it
  *   with a startedAt later than the baseline's (its clock compared with itself; a clock set back
  *   in between can only delay a proof); one that reports none, by the OC seeing the worker
- *   leave RUNNING and come back (its own count of state changes). A boot already in flight when the step began (STARTING) must be
- *   seen to end and start again: its end alone proves nothing.
+ *   leave RUNNING and come back (its own count of state changes). A boot already in flight
+ *   when the step began (STARTING) must be seen to end and start again: its end proves nothing.
  * - failed: FAILED now, and not merely still FAILED from before the step began.
  * A worker that left and joined again since (another row) counts as a state change.
  */
