@@ -2,7 +2,7 @@
  * Runs a simulated fleet against any OC:
  *
  *   npm run sim -- --url http://127.0.0.1:4000 --token <MANAGER token> [--scenario default|large|FILE]
- *                  [--seed N] [--profile fast|realistic|chaos] [--verbose|--debug]
+ *                  [--seed N] [--profile fast|realistic|chaos] [--clock-skew 10m] [--verbose|--debug]
  *
  * A live one-line status on stderr (clusters registered, workers by state, tasks in flight), a
  * progress bar while a large fleet registers, manager warnings as they happen. Ctrl-C stops
@@ -15,7 +15,7 @@ import { type Fleet, type FleetStatus, startFleet } from './fleet.js';
 import type { LogEntry, LogLevel } from './manager.js';
 import { endpoints } from './oc-client.js';
 import { isProfileName, PROFILE_NAMES } from './profiles.js';
-import { listScenarios, loadScenario } from './scenario.js';
+import { listScenarios, loadScenario, MAX_CLOCK_SKEW_MS } from './scenario.js';
 
 export const USAGE = `Usage: npm run sim -- --url URL --token TOKEN [options]
 
@@ -24,6 +24,8 @@ export const USAGE = `Usage: npm run sim -- --url URL --token TOKEN [options]
   --scenario NAME|FILE a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
   --seed N             replay a run: same seed, same worker timelines (default: random, printed)
   --profile P          override every cluster's profile: ${PROFILE_NAMES.join(', ')}
+  --clock-skew D       every manager's clock this far off the OC's: 10m (fast), --clock-skew=-10m
+                       (slow), 90s, 1500ms; overrides the scenarios' clockSkewMs
   --verbose            also print info lines (registrations, tasks); --debug: every state change
   --help`;
 
@@ -42,6 +44,17 @@ export function profileOption(text: string): string {
   return text;
 }
 
+/** `--clock-skew`: a signed duration (`10m`, `-10m`, `90s`, `1500ms`, `1h`; a bare number is ms), in ms. */
+export function clockSkewOption(text: string): number {
+  const m = /^([+-]?\d+)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  const ms = m ? Number(m[1]) * unit : Number.NaN;
+  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_CLOCK_SKEW_MS) {
+    throw new CliError(`--clock-skew must be a signed duration of at most a day such as 10m, -10m, 90s or 1500ms, got "${text}"`);
+  }
+  return ms;
+}
+
 export interface CliOptions {
   url: string;
   token: string;
@@ -49,6 +62,8 @@ export interface CliOptions {
   seed: number;
   seedGiven: boolean;
   profile: string | undefined;
+  /** Every manager's clock skew in ms, when given. */
+  clockSkewMs: number | undefined;
   logLevel: LogLevel;
   help: boolean;
 }
@@ -66,6 +81,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         scenario: { type: 'string', default: 'default' },
         seed: { type: 'string' },
         profile: { type: 'string' },
+        'clock-skew': { type: 'string' },
         verbose: { type: 'boolean', default: false },
         debug: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -90,6 +106,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const seed = seedOption(seedText);
   const profile = values['profile'] as string | undefined;
   if (profile !== undefined) profileOption(profile);
+  const skewText = values['clock-skew'] as string | undefined;
+  const clockSkewMs = skewText === undefined ? undefined : clockSkewOption(skewText);
   return {
     url: url ?? '',
     token: token ?? '',
@@ -97,6 +115,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     seed,
     seedGiven: seedText !== undefined,
     profile,
+    clockSkewMs,
     logLevel: values['debug'] ? 'debug' : values['verbose'] ? 'info' : 'warn',
     help,
   };
@@ -241,7 +260,9 @@ async function main(): Promise<number> {
   const profileNote = opts.profile ? `profile ${opts.profile} (overriding the scenario's)` : `profile ${scenario.profile}`;
   process.stderr.write(
     `ocsim: scenario ${scenario.name}: ${scenario.clusters.length} clusters, ${scenario.totalWorkers} workers, ${profileNote}, ` +
-      `seed ${opts.seed}${opts.seedGiven ? '' : ` (replay with --seed ${opts.seed})`}\n` +
+      `seed ${opts.seed}${opts.seedGiven ? '' : ` (replay with --seed ${opts.seed})`}` +
+      (opts.clockSkewMs ? `, manager clocks ${opts.clockSkewMs > 0 ? '+' : ''}${opts.clockSkewMs} ms off` : '') +
+      '\n' +
       `ocsim: OC ${endpoints(opts.url).http}` +
       (scenario.faults.length > 0 ? `, ${scenario.faults.length} scheduled faults` : '') +
       '\n',
@@ -255,6 +276,7 @@ async function main(): Promise<number> {
       scenario,
       seed: opts.seed,
       profile: opts.profile,
+      clockSkewMs: opts.clockSkewMs,
       log: live.onLog,
     });
   } catch (err) {

@@ -26,7 +26,7 @@ import {
   type WorkerSeed,
 } from './manager.js';
 import { Rng } from './random.js';
-import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
+import { realScheduler, type Scheduler, skewedScheduler, type TimerHandle } from './scheduler.js';
 import { type Fault, parseFault, parseScenario, type Scenario, type ScenarioFault, type ScenarioSpec } from './scenario.js';
 import { type DeployedArtifact, type VirtualWorker, WORKER_STATES, type WorkerState } from './worker.js';
 
@@ -43,6 +43,8 @@ export interface FleetSpec {
   profile?: string;
   /** Tweaks on top of the profile, e.g. { taskTimeoutMs: 2000 }. */
   profileOverrides?: Partial<Profile>;
+  /** Overrides every cluster's manager clock skew (ms, positive: fast); else each cluster's own (default 0). */
+  clockSkewMs?: number;
   /** How many managers register at once while the fleet comes up (default 32). */
   registerConcurrency?: number;
   /** Every log line of every manager, as it happens. */
@@ -170,7 +172,11 @@ export function startFleet(spec: FleetSpec): Fleet {
     const profile = getProfile(spec.profile ?? plan.profile, spec.profileOverrides);
     const traits = kindTraits(plan.kind);
     const clusterRng = Rng.derive(seed, 'cluster', plan.name);
-    const artifactsAt = fleetStart - clusterRng.int(1, 14) * 86_400_000;
+    // The manager's host clock: its times (and its workers') are read off it.
+    const clockSkewMs = spec.clockSkewMs ?? plan.clockSkewMs;
+    const managerScheduler = skewedScheduler(scheduler, clockSkewMs);
+    const managerStart = fleetStart + clockSkewMs;
+    const artifactsAt = managerStart - clusterRng.int(1, 14) * 86_400_000;
     const artifacts: readonly DeployedArtifact[] = (plan.artifacts ?? [traits.artifact]).map((a) => ({
       name: a.name,
       version: a.version,
@@ -185,7 +191,7 @@ export function startFleet(spec: FleetSpec): Fleet {
         host: `${memberId}.sim.local`,
         port: plan.port ?? traits.port,
         state: 'RUNNING',
-        startedAt: Math.max(artifactsAt, fleetStart - uptime),
+        startedAt: Math.max(artifactsAt, managerStart - uptime),
         artifacts,
       });
     }
@@ -204,7 +210,7 @@ export function startFleet(spec: FleetSpec): Fleet {
         ocUrl: spec.url,
         transport: spec.transport?.(plan.name),
         enrollmentToken: spec.enrollmentToken,
-        scheduler,
+        scheduler: managerScheduler,
         hooks: {
           log: record,
           registered: (m) => {

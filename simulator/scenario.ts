@@ -18,6 +18,9 @@ const SCENARIO_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TEMPLATE = /^[A-Za-z0-9{][A-Za-z0-9._{}-]*$/;
 
+/** The largest manager clock skew a scenario may ask for (a day either way). */
+export const MAX_CLOCK_SKEW_MS = 86_400_000;
+
 const cluster = z.string().min(1);
 const member = z.string().min(1);
 const ms = z.number().int().nonnegative();
@@ -82,6 +85,8 @@ const ClusterSchema = z.strictObject({
   managerVersion: z.string().optional(),
   /** Worker port (default: the kind's usual port). */
   port: z.number().int().min(1).max(65_535).optional(),
+  /** How far the manager host's clock is off, in ms (positive: fast); every time it reports is shifted by it. */
+  clockSkewMs: z.number().int().min(-MAX_CLOCK_SKEW_MS).max(MAX_CLOCK_SKEW_MS).optional(),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -104,6 +109,8 @@ export interface ClusterPlan {
   artifacts: { name: string; version: string }[] | null;
   managerVersion: string | null;
   port: number | null;
+  /** The manager's clock skew in ms (0: in step with the OC). */
+  clockSkewMs: number;
 }
 
 /** A validated scenario with its cluster templates expanded. */
@@ -151,6 +158,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
         artifacts: c.artifacts ?? null,
         managerVersion: c.managerVersion ?? null,
         port: c.port ?? null,
+        clockSkewMs: c.clockSkewMs ?? 0,
       });
     }
   });

@@ -21,6 +21,20 @@ export const realScheduler: Scheduler = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * `base` as seen by a host whose clock is `skewMs` off (positive: fast): `now()` is shifted,
+ * timers run as on `base` (a skewed clock still ticks at the same rate). A manager given it
+ * reports every time (startedAt, deployedAt, stats' `at`) shifted, as a real one on such a host.
+ */
+export function skewedScheduler(base: Scheduler, skewMs: number): Scheduler {
+  if (skewMs === 0) return base;
+  return {
+    now: () => base.now() + skewMs,
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms),
+    clearTimeout: (handle) => base.clearTimeout(handle),
+  };
+}
+
 /** Resolves after `ms` on `scheduler`; rejects with an AbortError-like error when `signal` aborts. */
 export function sleep(scheduler: Scheduler, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

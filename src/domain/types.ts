@@ -105,6 +105,16 @@ export interface Worker {
   stats: Stats | null;
 }
 
+/**
+ * A worker with what the OC itself counted of it, as it received the reports: the rollout
+ * health gate judges from this and from the worker's own reported values compared with
+ * themselves, never by comparing a manager's clock with the OC's.
+ */
+export interface ObservedWorker extends Worker {
+  /** How many times the OC saw this worker's state change (one per reported event that changed it). */
+  stateChanges: number;
+}
+
 /** What a manager says about one worker (registration snapshot or membership event). */
 export interface WorkerReport {
   memberId: string;
@@ -155,6 +165,21 @@ export interface CommandStep {
   taskId: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The worker as the OC saw it when the step began (null until then). */
+  baseline: StepBaseline | null;
+}
+
+/**
+ * A step's worker as the OC saw it when the step began: what a restart (or a deploy) is judged
+ * against. `startedAt` is the manager's value and is only ever compared with later values from
+ * the same manager, never with the OC's clock.
+ */
+export interface StepBaseline {
+  /** The worker's row: a worker that left and joined again since is another row. */
+  workerId: string;
+  state: WorkerState;
+  startedAt: Date | null;
+  stateChanges: number;
 }
 
 export interface ManagerTask {

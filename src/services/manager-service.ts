@@ -172,18 +172,26 @@ export class ManagerService {
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
     const emitted: { change: MembershipEvent['change']; memberId: string }[] = [];
     const view = new Map<string, Worker | null>(members.map((m) => [m, current.get(m) ?? null]));
+    // State changes seen in this batch per member, every event counted (the health gate's evidence).
+    const changes = new Map<string, number>();
+    const left = new Set<string>();
     for (const e of events) {
-      const prev = view.get(e.worker.memberId) ?? null;
+      const memberId = e.worker.memberId;
+      const prev = view.get(memberId) ?? null;
       if (e.change === 'LEFT') {
-        if (prev) emitted.push({ change: 'LEFT', memberId: e.worker.memberId });
-        finalState.set(e.worker.memberId, { write: null });
-        view.set(e.worker.memberId, null);
+        if (prev) emitted.push({ change: 'LEFT', memberId });
+        finalState.set(memberId, { write: null });
+        view.set(memberId, null);
+        left.add(memberId);
         continue;
       }
       const write = toWrite(e.worker, prev, now);
-      finalState.set(e.worker.memberId, { write });
-      view.set(e.worker.memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
-      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId: e.worker.memberId });
+      // A worker that left and joined again within the batch keeps its row: that counts as a change too.
+      const seen = (changes.get(memberId) ?? 0) + write.stateChanges + (prev === null && left.has(memberId) ? 1 : 0);
+      changes.set(memberId, seen);
+      finalState.set(memberId, { write: { ...write, stateChanges: seen } });
+      view.set(memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
+      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId });
     }
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
@@ -322,6 +330,11 @@ export class ManagerService {
   }
 }
 
+/**
+ * What a report makes of a worker. `stateChangedAt` is the OC's receive time and `stateChanges`
+ * counts a change of state the OC sees (1 or 0): the health gate's evidence is the OC's own, never
+ * a time read off a manager's clock.
+ */
 function toWrite(r: WorkerReport, prev: Worker | null, now: Date): topo.WorkerWrite {
   const state: WorkerState = r.state ?? prev?.state ?? 'RUNNING';
   const artifacts: DeployedArtifact[] = r.artifacts
@@ -337,6 +350,7 @@ function toWrite(r: WorkerReport, prev: Worker | null, now: Date): topo.WorkerWr
     state,
     startedAt: r.startedAt !== undefined ? (r.startedAt ?? null) : (prev?.startedAt ?? null),
     stateChangedAt: prev && prev.state === state ? prev.stateChangedAt : now,
+    stateChanges: prev && prev.state !== state ? 1 : 0,
     artifacts,
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk, subscribeReady, wsClient } from '../support/client.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
-import { ScriptedManager } from '../support/scripted-manager.js';
+import { ScriptedManager, type ScriptedManagerOptions } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
 
 let oc: TestOc;
@@ -12,8 +12,8 @@ const managers: ScriptedManager[] = [];
 const COMMAND = `query($id: ID!) { command(id: $id) { id kind state message requestedBy progress { total pending running succeeded failed skipped }
   steps { index memberId state message } tasks { id action memberIds state } history { state message } children { id state cluster { name } } } }`;
 
-async function cluster(name: string, size: number, kind = 'AS') {
-  const m = new ScriptedManager(oc.url, enroll, name, kind, Array.from({ length: size }, (_, i) => `w${i + 1}`));
+async function cluster(name: string, size: number, kind = 'AS', options: ScriptedManagerOptions = {}) {
+  const m = new ScriptedManager(oc.url, enroll, name, kind, Array.from({ length: size }, (_, i) => `w${i + 1}`), options);
   managers.push(m);
   await m.register();
   m.connect();
@@ -120,6 +120,81 @@ describe('rolling restart', () => {
     expect(c.steps.map((s: any) => s.state)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED']);
     expect(c.steps[1].message).toMatch(/not RUNNING within 1500 ms/);
     expect(m.restarts.get('w3')).toBeUndefined();
+  });
+});
+
+describe('clock skew between a manager and the OC', () => {
+  const TEN_MINUTES = 600_000;
+
+  it('a manager 10 minutes fast: one worker down at a time, each counted only once it restarted', async () => {
+    // Its workers started a minute ago by its clock: 9 minutes ahead of the OC's.
+    const m = await cluster('skew-fast', 4, 'AS', { clockSkewMs: TEN_MINUTES, startedAgoMs: 60_000 });
+    m.restartMs = 150;
+    const r = await restart(m.clusterId, { healthTimeoutMs: 10_000 });
+    const c = await finished(r.command.id);
+    expect(c.state).toBe('SUCCEEDED');
+    expect(m.maxDown).toBe(1);
+    expect(m.restartOrder).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect([...m.restarts.values()]).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a manager 10 minutes fast: a worker RUNNING again with its old startedAt times out', async () => {
+    const m = await cluster('skew-fast-stale', 3, 'AS', { clockSkewMs: TEN_MINUTES, startedAgoMs: 60_000 });
+    m.behaviour.set('w2', 'stale');
+    const r = await restart(m.clusterId, { healthTimeoutMs: 1500 });
+    const c = await finished(r.command.id);
+    expect(c.state).toBe('FAILED');
+    expect(c.steps.map((s: any) => s.state)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED']);
+    expect(c.steps[1].message).toMatch(/not RUNNING within 1500 ms/);
+  });
+
+  it('a manager 10 minutes slow: every real restart counts', async () => {
+    const m = await cluster('skew-slow', 4, 'AS', { clockSkewMs: -TEN_MINUTES });
+    const r = await restart(m.clusterId, { batchSize: 2, healthTimeoutMs: 10_000 });
+    const c = await finished(r.command.id);
+    expect(c.state, JSON.stringify(c.steps)).toBe('SUCCEEDED');
+    expect(c.steps.map((s: any) => s.state)).toEqual(Array(4).fill('SUCCEEDED'));
+    expect(m.maxDown).toBe(2);
+  });
+
+  it('a DEPLOY under either skew succeeds once each worker restarted on the new version', async () => {
+    for (const [name, clockSkewMs] of [
+      ['skew-dep-fast', TEN_MINUTES],
+      ['skew-dep-slow', -TEN_MINUTES],
+    ] as const) {
+      const m = await cluster(name, 3, 'AS', { clockSkewMs, startedAgoMs: 60_000 });
+      m.restartMs = 100;
+      const r = await deploy(m.clusterId, '2.0.0', { healthTimeoutMs: 10_000 });
+      const c = await finished(r.command.id);
+      expect(c.state, `${name}: ${JSON.stringify(c.steps)}`).toBe('SUCCEEDED');
+      expect(m.maxDown, name).toBe(1);
+      const cl = await gqlOk(oc.url, ADMIN_TOKEN, `query($id: ID!) { cluster(id: $id) { artifacts { name version workerCount } } }`, { id: m.clusterId });
+      expect(cl.cluster.artifacts).toEqual([{ name: 'app', version: '2.0.0', workerCount: 3 }]);
+    }
+  });
+
+  it("records a state change at the OC's time of receipt, whatever the manager's clock says", async () => {
+    const m = await cluster('skew-state-time', 1, 'AS', { clockSkewMs: TEN_MINUTES });
+    const before = Date.now();
+    const w = m.workers.get('w1')!;
+    w.state = 'FAILED';
+    await m.report('STATE_CHANGED', w);
+    const after = Date.now();
+    const d = await gqlOk(oc.url, ADMIN_TOKEN, `query($id: ID!) { cluster(id: $id) { workers(first: 1) { edges { node { state stateChangedAt } } } } }`, { id: m.clusterId });
+    const node = d.cluster.workers.edges[0].node;
+    expect(node.state).toBe('FAILED');
+    expect(Date.parse(node.stateChangedAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(node.stateChangedAt)).toBeLessThanOrEqual(after);
+  });
+
+  it('a manager that reports no startedAt: a restart is proven by the OC seeing the worker leave RUNNING and come back', async () => {
+    const m = await cluster('no-started-at', 3, 'AS', { reportsStartedAt: false });
+    m.restartMs = 100;
+    const r = await restart(m.clusterId, { healthTimeoutMs: 10_000 });
+    const c = await finished(r.command.id);
+    expect(c.state, JSON.stringify(c.steps)).toBe('SUCCEEDED');
+    expect(m.maxDown).toBe(1);
+    expect(m.restartOrder).toEqual(['w1', 'w2', 'w3']);
   });
 });
 

@@ -7,8 +7,18 @@ export interface ScriptedWorker {
   memberId: string;
   host: string;
   state: string;
-  startedAt: string;
+  /** Null for a manager that reports no process start times. */
+  startedAt: string | null;
   artifacts: { name: string; version: string }[];
+}
+
+export interface ScriptedManagerOptions {
+  /** How far this manager's clock is off the real one: every time it reports is shifted by it. */
+  clockSkewMs?: number;
+  /** How long ago (real time) its workers' processes started (default an hour). */
+  startedAgoMs?: number;
+  /** False: a manager that reports no startedAt at all (default true). */
+  reportsStartedAt?: boolean;
 }
 
 export interface ScriptedTask {
@@ -55,9 +65,16 @@ export class ScriptedManager {
     readonly clusterName: string,
     readonly kind: string,
     memberIds: string[],
+    readonly options: ScriptedManagerOptions = {},
   ) {
-    const startedAt = new Date(Date.now() - 3600_000).toISOString();
+    const startedAt = this.clock(-(options.startedAgoMs ?? 3600_000));
     for (const m of memberIds) this.workers.set(m, { memberId: m, host: `${m}.local`, state: 'RUNNING', startedAt, artifacts: [{ name: 'app', version: '1.0.0' }] });
+  }
+
+  /** The time on this manager's (possibly skewed) clock, `offsetMs` from now; null if it reports no start times. */
+  private clock(offsetMs = 0): string | null {
+    if (this.options.reportsStartedAt === false) return null;
+    return new Date(Date.now() + (this.options.clockSkewMs ?? 0) + offsetMs).toISOString();
   }
 
   async register(): Promise<void> {
@@ -156,7 +173,7 @@ export class ScriptedManager {
     }
     if (artifact) w.artifacts = [{ name: artifact.name, version: artifact.version }];
     w.state = 'RUNNING';
-    if (how !== 'stale') w.startedAt = new Date().toISOString(); // 'stale': RUNNING again, but no new start
+    if (how !== 'stale') w.startedAt = this.clock(); // 'stale': RUNNING again, but no new start
     await this.report('STATE_CHANGED', w);
     return true;
   }

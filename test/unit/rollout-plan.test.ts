@@ -7,8 +7,8 @@ import type {
   CommandKind,
   CommandStep,
   ManagerTask,
+  ObservedWorker,
   RolloutStrategy,
-  Worker,
 } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
 import { at, makeCommand as baseCommand, DEFAULT_TEST_STRATEGY, T0 } from '../support/commands.js';
@@ -33,7 +33,7 @@ const STRATEGY = DEFAULT_TEST_STRATEGY;
 
 const makeCommand = (over: Partial<Command> = {}): Command => baseCommand({ id: 'cmd-1', ...over });
 
-function makeWorker(memberId: string): Worker {
+function makeWorker(memberId: string): ObservedWorker {
   return {
     id: `worker-${memberId}`,
     clusterId: 'cluster-1',
@@ -44,6 +44,7 @@ function makeWorker(memberId: string): Worker {
     startedAt: LONG_AGO,
     joinedAt: LONG_AGO,
     stateChangedAt: LONG_AGO,
+    stateChanges: 0,
     artifacts: [{ ...OLD_ARTIFACT, deployedAt: LONG_AGO.toISOString() }],
     stats: null,
   };
@@ -60,6 +61,7 @@ function makeSteps(memberIds: string[]): CommandStep[] {
     taskId: null,
     startedAt: null,
     finishedAt: null,
+    baseline: null,
   }));
 }
 
@@ -80,6 +82,10 @@ interface SimOptions {
   /** How long a worker takes to react to its task (default 5 s), per member or for all. */
   delayMs?: number | Record<string, number>;
   command?: Partial<Command>;
+  /** How far the manager's clock is off the OC's: every time it reports is shifted by it. */
+  clockSkewMs?: number;
+  /** How long before T0 (by the OC's clock) the workers' processes started (default: a day). */
+  startedAgoMs?: number;
 }
 
 interface Effect {
@@ -91,7 +97,7 @@ interface Effect {
 class Sim {
   command: Command;
   steps: CommandStep[];
-  workers: Worker[];
+  workers: ObservedWorker[];
   tasks: ManagerTask[] = [];
   managerConnectedSince: Date | null = T0;
   now: Date = T0;
@@ -102,6 +108,9 @@ class Sim {
   /** The members of each task handed to the manager, in order. */
   handedOut: string[][] = [];
   maxRunning = 0;
+  /** The OC's time at which each worker's process really restarted (last time). */
+  restartedAt = new Map<string, Date>();
+  readonly clockSkewMs: number;
   private effects: Effect[] = [];
 
   constructor(opts: SimOptions) {
@@ -113,7 +122,9 @@ class Sim {
       ...opts.command,
     });
     this.steps = makeSteps(opts.members);
-    this.workers = opts.members.map(makeWorker);
+    this.clockSkewMs = opts.clockSkewMs ?? 0;
+    const startedAt = this.managerTime(opts.startedAgoMs === undefined ? LONG_AGO : at(-opts.startedAgoMs));
+    this.workers = opts.members.map((m) => ({ ...makeWorker(m), startedAt }));
     this.behaviour = opts.behaviour ?? {};
     this.delayMs = opts.delayMs ?? 5_000;
   }
@@ -176,6 +187,7 @@ class Sim {
       if (u.startedAt) step.startedAt = u.startedAt;
       if (u.finishedAt) step.finishedAt = u.finishedAt;
       if (u.taskId) step.taskId = u.taskId === NEW_TASK ? newTaskId : u.taskId;
+      if (u.baseline) step.baseline = u.baseline;
     }
     for (const id of d.cancelTaskIds) this.tasks.find((t) => t.id === id)!.state = 'CANCELLED';
     this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, updatedAt: this.now };
@@ -191,7 +203,7 @@ class Sim {
     return this.steps.find((s) => s.memberId === memberId)!;
   }
 
-  worker(memberId: string): Worker | undefined {
+  worker(memberId: string): ObservedWorker | undefined {
     return this.workers.find((w) => w.memberId === memberId);
   }
 
@@ -208,21 +220,28 @@ class Sim {
     this.now = new Date(Math.max(ms, this.now.getTime()));
   }
 
+  /** A time as the manager reports it: the OC's time shifted by the manager's clock skew. */
+  managerTime(d: Date): Date {
+    return new Date(d.getTime() + this.clockSkewMs);
+  }
+
   private react(e: Effect): void {
     const worker = this.worker(e.memberId);
     const task = this.tasks.find((t) => t.id === e.taskId)!;
     if (!worker) return;
     const behaviour = this.behaviour[e.memberId] ?? 'ok';
     const now = this.now;
+    const before = worker.state;
     switch (behaviour) {
       case 'ok':
       case 'oldVersion':
         worker.state = 'RUNNING';
-        worker.startedAt = now;
+        worker.startedAt = this.managerTime(now);
         worker.stateChangedAt = now;
+        this.restartedAt.set(e.memberId, now);
         if (behaviour === 'ok' && this.command.artifact) {
           worker.artifacts = [
-            { name: this.command.artifact.name, version: this.command.artifact.version, deployedAt: now.toISOString() },
+            { name: this.command.artifact.name, version: this.command.artifact.version, deployedAt: this.managerTime(now).toISOString() },
           ];
         }
         break;
@@ -242,6 +261,8 @@ class Sim {
         this.workers = this.workers.filter((w) => w !== worker);
         break;
     }
+    // As the OC counts them when the report arrives.
+    if (worker.state !== before) worker.stateChanges++;
     // The manager says "done" once it went through every member: no proof of anything.
     if (!this.effects.some((x) => x.taskId === task.id) && task.state !== 'CANCELLED') task.state = 'SUCCEEDED';
   }
@@ -295,7 +316,9 @@ describe('planRollout: starting and ending', () => {
     expect(d.command).toMatchObject({ state: 'RUNNING', startedAt: T0 });
     expect(d.events.map((e) => e.message)).toEqual(['started', 'batch 1 started: w1']);
     expect(d.newTask).toEqual({ memberIds: ['w1'], stepIndexes: [0] });
-    expect(d.stepUpdates).toEqual([{ index: 0, state: 'RUNNING', message: null, startedAt: T0, taskId: NEW_TASK }]);
+    // The step records its worker as the OC sees it now: what its restart is judged against.
+    const baseline = { workerId: 'worker-w1', state: 'RUNNING', startedAt: LONG_AGO, stateChanges: 0 };
+    expect(d.stepUpdates).toEqual([{ index: 0, state: 'RUNNING', message: null, startedAt: T0, taskId: NEW_TASK, baseline }]);
     expect(d.wakeAt).toEqual(at(60_000));
   });
 
@@ -445,14 +468,14 @@ describe('planRollout: judging a step', () => {
     expect(sim.command.state).toBe('FAILED');
   });
 
-  it('does not count a worker RUNNING with no startedAt, nor one started at the very instant the batch did', () => {
+  it('does not count a worker RUNNING with no startedAt, nor one with the startedAt it had when the batch began', () => {
     const sim = new Sim({ members: ['w1'] });
     sim.tick();
     const w1 = sim.worker('w1')!;
     Object.assign(w1, { state: 'RUNNING', startedAt: null, stateChangedAt: at(1) });
     sim.now = at(1_000);
     expect(sim.tick().stepUpdates).toEqual([]);
-    w1.startedAt = T0; // equal to the step's startedAt: not strictly later
+    w1.startedAt = LONG_AGO; // the process the step began with
     expect(sim.tick().stepUpdates).toEqual([]);
     w1.startedAt = at(1);
     expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(1_000) }]);
@@ -773,5 +796,177 @@ describe('planRollout: durability and idempotence', () => {
       expect(['SUCCEEDED', 'FAILED', 'PAUSED']).toContain(sim.command.state);
       if (sim.command.state !== 'PAUSED') expect(sim.steps.every((s) => ['SUCCEEDED', 'FAILED', 'SKIPPED'].includes(s.state))).toBe(true);
     }
+  });
+});
+
+describe('planRollout: clock skew between a manager and the OC', () => {
+  const TEN_MINUTES = 600_000;
+
+  /** Every step that SUCCEEDED did so after its worker really restarted, and after the step began. */
+  function expectProvenRestarts(sim: Sim) {
+    for (const step of sim.steps.filter((s) => s.state === 'SUCCEEDED')) {
+      const restarted = sim.restartedAt.get(step.memberId);
+      expect(restarted, `${step.memberId} SUCCEEDED without a restart`).toBeDefined();
+      expect(restarted!.getTime()).toBeGreaterThanOrEqual(step.startedAt!.getTime());
+      expect(step.finishedAt!.getTime()).toBeGreaterThanOrEqual(restarted!.getTime());
+    }
+  }
+
+  it('a manager 10 minutes fast: a worker not restarted yet is not counted, so no next batch starts early', () => {
+    // Started 2 minutes ago by a manager clock 10 minutes fast: its startedAt is 8 minutes
+    // ahead of the OC's clock, later than the step's start although nothing restarted.
+    const sim = new Sim({ members: W5, clockSkewMs: TEN_MINUTES, startedAgoMs: 120_000 });
+    sim.tick();
+    sim.now = at(1_000);
+    const d = sim.tick();
+    expect(d.stepUpdates).toEqual([]);
+    expect(d.newTask).toBeNull();
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '5 succeeded, 0 failed, 0 skipped' });
+    expect(sim.handedOut).toEqual(W5.map((m) => [m]));
+    expect(sim.maxRunning).toBe(1);
+    expectProvenRestarts(sim);
+  });
+
+  it('a manager 10 minutes fast: a worker RUNNING again with its old startedAt times out', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], clockSkewMs: TEN_MINUTES, startedAgoMs: 60_000, behaviour: { w1: 'stale' } }).run();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' });
+    expect(sim.handedOut).toEqual([['w1']]);
+  });
+
+  it('a manager 10 minutes slow: every real restart counts, though its startedAt is before the step began', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 }, clockSkewMs: -TEN_MINUTES }).run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '5 succeeded, 0 failed, 0 skipped' });
+    expect(sim.command.finishedAt).toEqual(at(15_000));
+    expect(sim.maxRunning).toBe(2);
+    expectProvenRestarts(sim);
+  });
+
+  it('a DEPLOY is judged the same with either skew: a restart carrying the new version', () => {
+    for (const clockSkewMs of [TEN_MINUTES, -TEN_MINUTES]) {
+      const good = new Sim({ members: W5, kind: 'DEPLOY', clockSkewMs, startedAgoMs: 60_000 }).run();
+      expect(good.command.state, `skew ${clockSkewMs}`).toBe('SUCCEEDED');
+      expect(good.maxRunning).toBe(1);
+      expectProvenRestarts(good);
+
+      const stuck = new Sim({ members: ['w1'], kind: 'DEPLOY', clockSkewMs, startedAgoMs: 60_000, behaviour: { w1: 'oldVersion' } }).run();
+      expect(stuck.step('w1'), `skew ${clockSkewMs}`).toMatchObject({ state: 'FAILED', message: 'not RUNNING within 60000 ms' });
+
+      // Already on the new version, but never restarted: no proof.
+      const notRestarted = new Sim({ members: ['w1'], kind: 'DEPLOY', clockSkewMs, startedAgoMs: 60_000, behaviour: { w1: 'stale' } });
+      notRestarted.worker('w1')!.artifacts = [{ name: 'app', version: '2.0.0', deployedAt: T0.toISOString() }];
+      notRestarted.run();
+      expect(notRestarted.step('w1').state).toBe('FAILED');
+    }
+  });
+
+  it('makes the same decisions whatever the skew, whatever the workers do', () => {
+    const behaviours: Behaviour[] = ['ok', 'ok', 'ok', 'fail', 'hang', 'stale', 'leave'];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 25; round++) {
+      const members = Array.from({ length: 1 + Math.floor(random() * 10) }, (_, i) => `m${String(i).padStart(2, '0')}`);
+      const behaviour = Object.fromEntries(members.map((m) => [m, behaviours[Math.floor(random() * behaviours.length)]!]));
+      const delayMs = Object.fromEntries(members.map((m) => [m, 500 + Math.floor(random() * 90_000)]));
+      const strategy = { batchSize: 1 + Math.floor(random() * 4), maxFailures: Math.floor(random() * 3), pauseBetweenBatchesMs: random() < 0.5 ? 0 : 3_000 };
+      const startedAgoMs = Math.floor(random() * 1_200_000);
+      const runs = [0, TEN_MINUTES, -TEN_MINUTES, 1, -1].map((clockSkewMs) => new Sim({ members, behaviour, delayMs, strategy, clockSkewMs, startedAgoMs }).run());
+      for (const sim of runs) {
+        expect(sim.maxRunning).toBeLessThanOrEqual(strategy.batchSize);
+        expectProvenRestarts(sim);
+        expect(stepStates(sim)).toEqual(stepStates(runs[0]!));
+        expect(sim.handedOut).toEqual(runs[0]!.handedOut);
+        expect(sim.command.message).toBe(runs[0]!.command.message);
+      }
+    }
+  });
+});
+
+describe('planRollout: what the OC saw of a worker', () => {
+  it('for a manager that reports no startedAt, a restart is the worker seen leaving RUNNING and coming back', () => {
+    const sim = new Sim({ members: ['w1'] });
+    const w1 = sim.worker('w1')!;
+    w1.startedAt = null;
+    sim.tick();
+    expect(sim.step('w1').baseline).toEqual({ workerId: 'worker-w1', state: 'RUNNING', startedAt: null, stateChanges: 0 });
+    sim.now = at(1_000);
+    Object.assign(w1, { state: 'STOPPING', stateChanges: 1 });
+    expect(sim.tick().stepUpdates).toEqual([]);
+    sim.now = at(2_000);
+    Object.assign(w1, { state: 'RUNNING', stateChanges: 2 });
+    expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(2_000) }]);
+  });
+
+  it('a boot already in flight when the step began proves nothing by ending: it must be seen to start again', () => {
+    const sim = new Sim({ members: ['w1'] });
+    const w1 = sim.worker('w1')!;
+    Object.assign(w1, { state: 'STARTING', startedAt: null, stateChanges: 5 });
+    sim.tick();
+    sim.now = at(1_000);
+    Object.assign(w1, { state: 'RUNNING', stateChanges: 6 });
+    expect(sim.tick().stepUpdates).toEqual([]);
+    Object.assign(w1, { state: 'STOPPING', stateChanges: 7 });
+    sim.tick();
+    Object.assign(w1, { state: 'RUNNING', stateChanges: 8 });
+    expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(1_000) }]);
+  });
+
+  it('a worker RUNNING with the startedAt it began with is the same process, whatever states were reported', () => {
+    const sim = new Sim({ members: ['w1'] });
+    sim.tick();
+    Object.assign(sim.worker('w1')!, { state: 'RUNNING', stateChanges: 2 }); // STOPPING, RUNNING: same startedAt
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]);
+  });
+
+  it('takes a startedAt earlier than the one the step began with as no proof (a manager clock set back): it waits, on the safe side', () => {
+    const sim = new Sim({ members: ['w1'] });
+    sim.tick();
+    sim.worker('w1')!.startedAt = at(-86_400_001);
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]);
+  });
+
+  it('fails a step whose worker, FAILED before the step, failed again after a start; not one still FAILED from before', () => {
+    const sim = new Sim({ members: ['w1'] });
+    const w1 = sim.worker('w1')!;
+    Object.assign(w1, { state: 'FAILED', stateChanges: 3, stateChangedAt: at(-1_000) });
+    sim.tick();
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]);
+    Object.assign(w1, { state: 'STARTING', stateChanges: 4, stateChangedAt: at(1_000) });
+    sim.tick();
+    Object.assign(w1, { state: 'FAILED', stateChanges: 5 });
+    expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'FAILED', message: 'worker reported FAILED', finishedAt: at(1_000) }]);
+  });
+
+  it('a worker that left and joined again during its step counts once it runs a new process', () => {
+    const sim = new Sim({ members: ['w1'] });
+    sim.tick();
+    const again: ObservedWorker = { ...sim.worker('w1')!, id: 'worker-w1-again', stateChanges: 0 };
+    sim.workers = [again];
+    sim.now = at(1_000);
+    expect(sim.tick().stepUpdates).toEqual([]); // the same process, seen again
+    again.startedAt = at(900);
+    expect(sim.tick().stepUpdates).toEqual([{ index: 0, state: 'SUCCEEDED', message: null, finishedAt: at(1_000) }]);
+  });
+
+  it('a step begun without a baseline (by an older OC) takes the worker as it is now, and is judged from there', () => {
+    // A manager 10 minutes fast whose workers just started: later than the step's start by the OC's clock.
+    const sim = new Sim({ members: ['w1', 'w2'], clockSkewMs: 600_000, startedAgoMs: 0 });
+    sim.tick();
+    const step = sim.step('w1');
+    step.baseline = null;
+    sim.now = at(1_000);
+    const d = sim.tick();
+    expect(d.stepUpdates).toEqual([
+      { index: 0, state: 'RUNNING', message: null, baseline: { workerId: 'worker-w1', state: 'RUNNING', startedAt: at(600_000), stateChanges: 0 } },
+    ]);
+    expect(d.newTask).toBeNull();
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '2 succeeded, 0 failed, 0 skipped' });
   });
 });

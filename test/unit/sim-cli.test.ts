@@ -14,6 +14,26 @@ describe('the sim CLI', () => {
     expect(Number.isInteger(o.seed)).toBe(true);
   });
 
+  it('reads --clock-skew as a signed duration in ms, s, m or h', () => {
+    const skew = (value: string) => parseCli(['--url', 'http://oc:4000', '--token', 't', `--clock-skew=${value}`], {}).clockSkewMs;
+    expect(skew('10m')).toBe(600_000);
+    expect(skew('-10m')).toBe(-600_000);
+    expect(skew('+90s')).toBe(90_000);
+    expect(skew('1500ms')).toBe(1_500);
+    expect(skew('-1500')).toBe(-1_500);
+    expect(skew('1h')).toBe(3_600_000);
+    expect(parseCli(['--url', 'http://oc:4000', '--token', 't'], {}).clockSkewMs).toBeUndefined();
+  });
+
+  it.each([
+    [['--url', 'http://oc', '--token', 't', '--clock-skew', 'soon'], '--clock-skew must be a signed duration of at most a day'],
+    [['--url', 'http://oc', '--token', 't', '--clock-skew', '25h'], '--clock-skew must be a signed duration of at most a day'],
+    [['--url', 'http://oc', '--token', 't', '--clock-skew', '-10m'], "To specify an option argument starting with a dash use '--clock-skew=-XYZ'"],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(() => parseCli(argv, {})).toThrow(CliError);
+    expect(() => parseCli(argv, {})).toThrow(message);
+  });
+
   it.each([
     [[], '--url is required'],
     [['--url', 'oc:4000', '--token', 't'], '--url: the OC URL must be http:// or https://'],

@@ -89,6 +89,29 @@ describe('a virtual manager', () => {
     expect(fleet!.invariants().restarts).toEqual({ 'as-1/as-1-w02': 1 });
   });
 
+  it('with a skewed clock reports every time shifted by it: snapshot, restarts, deploys and stats', async () => {
+    const skew = { 'as-1': 600_000, 'esb-1': -600_000 } as const;
+    await start({ scenario: { ...SCENARIO, clusters: SCENARIO.clusters.map((c) => ({ ...c, clockSkewMs: skew[c.name as keyof typeof skew] })) } });
+    /** How far a time the manager reported is off the real clock now (the work here takes well under a minute). */
+    const offset = (iso: string) => Date.parse(iso) - Date.now();
+    for (const [cluster, skewMs] of Object.entries(skew)) {
+      const task = oc.createTask(cluster, { action: 'DEPLOY_ARTIFACT', memberIds: [`${cluster}-w01`], artifact: ARTIFACT });
+      await until(`the deploy on ${cluster} to succeed`, () => taskState(task.id) === 'SUCCEEDED');
+      await until(`stats from ${cluster}`, () => oc.cluster(cluster).lastStats.length > 0);
+      await until(`the OC to see ${cluster}-w01 on 2.0.0`, () => {
+        const w = oc.cluster(cluster).workers.get(`${cluster}-w01`)!;
+        return w.state === 'RUNNING' && w.artifacts?.some((a) => a.version === '2.0.0');
+      });
+      const w = oc.cluster(cluster).workers.get(`${cluster}-w01`)!;
+      expect(Math.abs(offset(w.startedAt!) - skewMs), `${cluster} startedAt`).toBeLessThan(60_000);
+      expect(Math.abs(offset(w.artifacts!.find((a) => a.version === '2.0.0')!.deployedAt!) - skewMs)).toBeLessThan(60_000);
+      expect(Math.abs(offset(oc.cluster(cluster).lastStats[0]!.at) - skewMs), `${cluster} stats at`).toBeLessThan(60_000);
+    }
+    // The snapshot at registration: uptimes of an hour or more, read off the manager's clock.
+    const fast = [...oc.cluster('as-1').workers.values()].find((w) => w.memberId === 'as-1-w02')!;
+    expect(offset(fast.startedAt!)).toBeLessThan(600_000 - 3_600_000 + 60_000);
+  });
+
   it('deploys the artifact to the members, which come back RUNNING with the new version', async () => {
     await start();
     const task = oc.createTask('as-1', { action: 'DEPLOY_ARTIFACT', memberIds: ['as-1-w01', 'as-1-w03'], artifact: ARTIFACT });

@@ -97,6 +97,30 @@ describe('scenarios', () => {
     ]);
   });
 
+  it('give each cluster its manager clock skew (default 0), copied to every cluster of a template, at most a day either way', () => {
+    const s = parseScenario({
+      clusters: [
+        { name: 'as-{i}', kind: 'AS', size: 2, count: 2, clockSkewMs: 600_000 },
+        { name: 'esb-1', kind: 'ESB', size: 1, clockSkewMs: -600_000 },
+        { name: 'gw-1', kind: 'GW', size: 1 },
+      ],
+    });
+    expect(s.clusters.map((c) => [c.name, c.clockSkewMs])).toEqual([
+      ['as-1', 600_000],
+      ['as-2', 600_000],
+      ['esb-1', -600_000],
+      ['gw-1', 0],
+    ]);
+    expect(
+      problems({
+        clusters: [
+          { name: 'as-1', kind: 'AS', size: 1, clockSkewMs: 86_400_001 },
+          { name: 'as-2', kind: 'AS', size: 1, clockSkewMs: 1.5 },
+        ],
+      }),
+    ).toEqual(['clusters[0].clockSkewMs: Too big: expected number to be <=86400000', 'clusters[1].clockSkewMs: Invalid input: expected int, received number']);
+  });
+
   it('needs at least one cluster, and says so', () => {
     expect(problems({ clusters: [] })).toEqual(['clusters: a scenario needs at least one cluster']);
   });

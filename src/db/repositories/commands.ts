@@ -1,10 +1,14 @@
 import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
-import type { ArtifactSpec, Command, CommandEvent, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepState, TaskAction, TaskState } from '../../domain/types.js';
+import type { ArtifactSpec, Command, CommandEvent, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
-import { commandEvents, commands, commandSteps, managerTasks } from '../schema/index.js';
+import { commandEvents, commands, commandSteps, managerTasks, type StoredStepBaseline } from '../schema/index.js';
 
 const toCommand = (r: typeof commands.$inferSelect): Command => ({ ...r, kind: r.kind as CommandKind, state: r.state as CommandState });
-const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState });
+const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
+  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
+const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
+  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt ? b.startedAt.toISOString() : null, stateChanges: b.stateChanges } : null;
+const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState, baseline: toBaseline(r.baseline) });
 const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
 
 export const ACTIVE_STATES: CommandState[] = ['PENDING', 'RUNNING', 'PAUSED'];
@@ -153,13 +157,20 @@ export async function listSteps(db: Db, commandIds: readonly string[]): Promise<
 }
 
 /** Writes many steps of one command in one statement (each given whole: every column is set). */
-export async function writeSteps(db: Db, commandId: string, steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId'>[]): Promise<void> {
+export async function writeSteps(
+  db: Db,
+  commandId: string,
+  steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
+): Promise<void> {
   if (steps.length === 0) return;
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  await db.execute(sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id
+  const json = (b: StepBaseline | null) => (b ? JSON.stringify(fromBaseline(b)) : null);
+  await db.execute(sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id,
+      baseline = u.baseline::jsonb
     from unnest(${sql.param(steps.map((x) => x.index))}::int[], ${sql.param(steps.map((x) => x.state))}::text[], ${sql.param(steps.map((x) => x.message))}::text[],
                 ${sql.param(steps.map((x) => iso(x.startedAt)))}::timestamptz[], ${sql.param(steps.map((x) => iso(x.finishedAt)))}::timestamptz[],
-                ${sql.param(steps.map((x) => x.taskId))}::uuid[]) as u(idx, state, message, started_at, finished_at, task_id)
+                ${sql.param(steps.map((x) => x.taskId))}::uuid[], ${sql.param(steps.map((x) => json(x.baseline)))}::text[])
+      as u(idx, state, message, started_at, finished_at, task_id, baseline)
     where s.command_id = ${commandId} and s.index = u.idx`);
 }
 

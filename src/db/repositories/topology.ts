@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm';
-import type { Cluster, ClusterHealth, DeployedArtifact, Manager, ManagerOperationSpec, Stats, Worker, WorkerState } from '../../domain/types.js';
+import type { Cluster, ClusterHealth, DeployedArtifact, Manager, ManagerOperationSpec, ObservedWorker, Stats, Worker, WorkerState } from '../../domain/types.js';
 import type { Db, ReadRows } from '../client.js';
 import { keyedStatement, parseTimestamptz, rawDate, rawNumber, rawString, readKeyed } from '../raw.js';
 import { clusters, managers, workers } from '../schema/index.js';
@@ -19,7 +19,7 @@ export const toManager = (r: typeof managers.$inferSelect): Manager => ({
   registeredAt: r.registeredAt,
 });
 
-export const toWorker = (r: typeof workers.$inferSelect): Worker => ({
+export const toWorker = (r: typeof workers.$inferSelect): ObservedWorker => ({
   id: r.id,
   clusterId: r.clusterId,
   memberId: r.memberId,
@@ -29,6 +29,7 @@ export const toWorker = (r: typeof workers.$inferSelect): Worker => ({
   startedAt: r.startedAt,
   joinedAt: r.joinedAt,
   stateChangedAt: r.stateChangedAt,
+  stateChanges: r.stateChanges,
   artifacts: r.artifacts,
   stats:
     r.statsAt == null
@@ -412,7 +413,7 @@ export async function countConnectedManagers(db: Db): Promise<number> {
 
 // ---------- workers ----------
 
-export async function listWorkersByCluster(db: Db, clusterId: string): Promise<Worker[]> {
+export async function listWorkersByCluster(db: Db, clusterId: string): Promise<ObservedWorker[]> {
   return (await db.select().from(workers).where(eq(workers.clusterId, clusterId)).orderBy(asc(workers.memberId))).map(toWorker);
 }
 
@@ -421,7 +422,7 @@ export async function findWorkersByIds(db: Db, ids: readonly string[]): Promise<
   return (await db.select().from(workers).where(inArray(workers.id, [...ids]))).map(toWorker);
 }
 
-export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: string; memberId: string }[]): Promise<Worker[]> {
+export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: string; memberId: string }[]): Promise<ObservedWorker[]> {
   if (keys.length === 0) return [];
   const res = await db.execute(sql`select w.* from workers w
     join unnest(${sql.param(keys.map((k) => k.clusterId))}::uuid[], ${sql.param(keys.map((k) => k.memberId))}::text[]) as k(cluster_id, member_id)
@@ -432,7 +433,7 @@ export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: s
 const dateOrNull = (v: unknown) => (v == null ? null : new Date(v as string));
 
 /** A worker row of a raw (snake_case) select through drizzle (the driver parsed its values). */
-function rawWorker(r: any): Worker {
+function rawWorker(r: any): ObservedWorker {
   return {
     id: r.id,
     clusterId: r.cluster_id,
@@ -443,6 +444,7 @@ function rawWorker(r: any): Worker {
     startedAt: dateOrNull(r.started_at),
     joinedAt: new Date(r.joined_at),
     stateChangedAt: new Date(r.state_changed_at),
+    stateChanges: Number(r.state_changes),
     artifacts: typeof r.artifacts === 'string' ? JSON.parse(r.artifacts) : r.artifacts,
     stats:
       r.stats_at == null
@@ -510,12 +512,14 @@ export interface WorkerWrite {
   state: WorkerState;
   startedAt: Date | null;
   stateChangedAt: Date;
+  /** State changes the OC saw in this report: added to the stored count (a new row starts from it). */
+  stateChanges: number;
   artifacts: DeployedArtifact[];
 }
 
 /** Inserts or updates workers of a cluster in one statement per 500; returns the rows as stored. */
-export async function upsertWorkers(db: Db, clusterId: string, rows: readonly WorkerWrite[], now: Date): Promise<Worker[]> {
-  const out: Worker[] = [];
+export async function upsertWorkers(db: Db, clusterId: string, rows: readonly WorkerWrite[], now: Date): Promise<ObservedWorker[]> {
+  const out: ObservedWorker[] = [];
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     const res = await db
@@ -529,6 +533,7 @@ export async function upsertWorkers(db: Db, clusterId: string, rows: readonly Wo
           state: sql`excluded.state`,
           startedAt: sql`excluded.started_at`,
           stateChangedAt: sql`excluded.state_changed_at`,
+          stateChanges: sql`${workers.stateChanges} + excluded.state_changes`,
           artifacts: sql`excluded.artifacts`,
         },
       })
@@ -538,7 +543,7 @@ export async function upsertWorkers(db: Db, clusterId: string, rows: readonly Wo
   return out;
 }
 
-export async function deleteWorkers(db: Db, clusterId: string, memberIds: readonly string[]): Promise<Worker[]> {
+export async function deleteWorkers(db: Db, clusterId: string, memberIds: readonly string[]): Promise<ObservedWorker[]> {
   if (memberIds.length === 0) return [];
   return (
     await db
@@ -548,7 +553,7 @@ export async function deleteWorkers(db: Db, clusterId: string, memberIds: readon
   ).map(toWorker);
 }
 
-export async function deleteWorkersNotIn(db: Db, clusterId: string, keep: readonly string[]): Promise<Worker[]> {
+export async function deleteWorkersNotIn(db: Db, clusterId: string, keep: readonly string[]): Promise<ObservedWorker[]> {
   const where = keep.length ? and(eq(workers.clusterId, clusterId), notInArray(workers.memberId, [...keep])) : eq(workers.clusterId, clusterId);
   return (await db.delete(workers).where(where).returning()).map(toWorker);
 }

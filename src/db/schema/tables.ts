@@ -14,7 +14,15 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { ArtifactSpec, DeployedArtifact, ManagerOperationSpec, RolloutStrategy } from '../../domain/types.js';
+import type { ArtifactSpec, DeployedArtifact, ManagerOperationSpec, RolloutStrategy, WorkerState } from '../../domain/types.js';
+
+/** A StepBaseline as stored in command_steps.baseline (JSON: its date as ISO-8601 text). */
+export interface StoredStepBaseline {
+  workerId: string;
+  state: WorkerState;
+  startedAt: string | null;
+  stateChanges: number;
+}
 
 const ts = (name?: string) => (name ? timestamp(name, { withTimezone: true, mode: 'date' }) : timestamp({ withTimezone: true, mode: 'date' }));
 
@@ -106,7 +114,10 @@ export const workers = snakeCase.table(
     state: text().notNull(),
     startedAt: ts(),
     joinedAt: ts().notNull().defaultNow(),
+    /** When the OC received the report that changed its state (the OC's clock, never the manager's). */
     stateChangedAt: ts().notNull().defaultNow(),
+    /** How many times the OC saw its state change: what the rollout health gate counts, clock-free. */
+    stateChanges: integer().notNull().default(0),
     artifacts: jsonb().$type<DeployedArtifact[]>().notNull().default(sql`'[]'::jsonb`),
     /** The latest stats sample of this worker. */
     statsAt: ts(),
@@ -200,6 +211,8 @@ export const commandSteps = snakeCase.table(
     taskId: uuid(),
     startedAt: ts(),
     finishedAt: ts(),
+    /** The worker as the OC saw it when the step began (StepBaseline, startedAt as ISO text). */
+    baseline: jsonb().$type<StoredStepBaseline>(),
   },
   (t) => [primaryKey({ columns: [t.commandId, t.index] })],
 );

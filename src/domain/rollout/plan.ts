@@ -8,7 +8,7 @@
  * same `wakeAt`, nothing else): the driver can crash and restart at any point and pick up
  * where the database says it was, without restarting a worker twice.
  */
-import type { Command, CommandState, CommandStep, ManagerTask, StepState, Worker } from '../types.js';
+import type { Command, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState, Worker } from '../types.js';
 import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
@@ -21,7 +21,7 @@ type StepVerdict =
   | { state: 'RUNNING'; deadline: Date | null };
 
 /** A working copy of a step; the planner mutates these and records what changed. */
-type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt'>;
+type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline'>;
 
 export function planRollout(input: RolloutInput): RolloutDecision {
   const { command, workers, tasks, managerConnectedSince, now } = input;
@@ -61,7 +61,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     step: WorkStep,
     to: StepState,
     text: string | null,
-    extra: { startedAt?: Date; finishedAt?: Date; taskId?: string } = {},
+    extra: { startedAt?: Date; finishedAt?: Date; taskId?: string; baseline?: StepBaseline } = {},
     quiet = false,
   ) => {
     step.state = to;
@@ -155,10 +155,16 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   let earliestDeadline: Date | null = null;
   for (const step of steps) {
     if (step.state !== 'RUNNING') continue;
+    const worker = workerById.get(step.memberId);
+    if (step.baseline === null && worker) {
+      // Started by an OC that did not record what it saw: the worker as it is now becomes the
+      // baseline. That can only delay a proof (a restart already reported is not counted), never fake one.
+      moveStep(step, step.state, step.message, { baseline: baselineOf(worker) }, true);
+    }
     const verdict = judgeStep(
       step,
       command,
-      workerById.get(step.memberId),
+      worker,
       step.taskId ? taskById.get(step.taskId) : undefined,
       managerConnectedSince,
       now,
@@ -268,7 +274,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   settleRunningMessage();
-  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK }, true);
+  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!) }, true);
   decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
   emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
   // The new steps' deadline: the manager is connected, so max(now, connectedSince) = now.
@@ -277,14 +283,16 @@ export function planRollout(input: RolloutInput): RolloutDecision {
 }
 
 /**
- * Judges one RUNNING step from what the OC itself sees. A step succeeds only on proof: the
- * worker RUNNING with a process start later than the step's batch (and, for a DEPLOY, the
- * new artifact version). The manager's word counts only against it (task FAILED).
+ * Judges one RUNNING step from what the OC itself saw of its worker since the step began (its
+ * baseline): never by comparing a time a manager reported with the OC's clock, so a manager
+ * whose clock runs fast or slow is judged the same. A step succeeds only on proof: the worker
+ * RUNNING as a new process (and, for a DEPLOY, carrying the new artifact version). The
+ * manager's word counts only against it (task FAILED).
  */
 function judgeStep(
   step: WorkStep,
   command: Command,
-  worker: Worker | undefined,
+  worker: ObservedWorker | undefined,
   task: ManagerTask | undefined,
   managerConnectedSince: Date | null,
   now: Date,
@@ -294,12 +302,10 @@ function judgeStep(
 
   if (!worker) return { state: 'SKIPPED', message: `${step.memberId} left the cluster` };
 
-  const restarted = worker.state === 'RUNNING' && worker.startedAt !== null && worker.startedAt > stepStart;
-  if (restarted && carriesArtifact(command, worker)) return { state: 'SUCCEEDED', message: null };
+  const seen = sinceBaseline(step.baseline ?? baselineOf(worker), worker);
+  if (seen.restarted && carriesArtifact(command, worker)) return { state: 'SUCCEEDED', message: null };
 
-  if (worker.state === 'FAILED' && worker.stateChangedAt >= stepStart) {
-    return { state: 'FAILED', message: 'worker reported FAILED' };
-  }
+  if (seen.failed) return { state: 'FAILED', message: 'worker reported FAILED' };
 
   if (task?.state === 'FAILED') {
     return {
@@ -309,13 +315,38 @@ function judgeStep(
   }
 
   // Time runs only while the manager is connected, and restarts when it reconnects: a
-  // rollout never fails because the OC could not hear from the cluster.
+  // rollout never fails because the OC could not hear from the cluster. (All OC times.)
   if (managerConnectedSince === null) return { state: 'RUNNING', deadline: null };
   const deadline = stepDeadline(stepStart, managerConnectedSince, command.strategy.healthTimeoutMs);
   if (now >= deadline) {
     return { state: 'FAILED', message: `not RUNNING within ${command.strategy.healthTimeoutMs} ms` };
   }
   return { state: 'RUNNING', deadline };
+}
+
+/** What a step records of its worker when it begins. */
+export function baselineOf(worker: ObservedWorker): StepBaseline {
+  return { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
+}
+
+/**
+ * What the OC saw of a worker since a step's baseline.
+ * - restarted: RUNNING now, as a new process. A manager that reports process starts proves it
+ *   with a startedAt later than the baseline's (its clock compared with itself; a clock set back
+ *   in between can only delay a proof); one that reports none, by the OC seeing the worker
+ *   leave RUNNING and come back (its own count of state changes). A boot already in flight
+ *   when the step began (STARTING) must be seen to end and start again: its end proves nothing.
+ * - failed: FAILED now, and not merely still FAILED from before the step began.
+ * A worker that left and joined again since (another row) counts as a state change.
+ */
+export function sinceBaseline(b: StepBaseline, w: ObservedWorker): { restarted: boolean; failed: boolean } {
+  const changes = w.id === b.workerId ? w.stateChanges - b.stateChanges : w.stateChanges + 1;
+  const newProcess = w.startedAt === null ? null : b.startedAt === null || w.startedAt > b.startedAt;
+  const cameBack = changes >= (b.state === 'STARTING' ? 2 : 1);
+  return {
+    restarted: w.state === 'RUNNING' && (newProcess ?? cameBack),
+    failed: w.state === 'FAILED' && (b.state !== 'FAILED' || changes > 0 || newProcess === true),
+  };
 }
 
 function stepDeadline(stepStart: Date, managerConnectedSince: Date | null, healthTimeoutMs: number): Date {

@@ -1,4 +1,4 @@
-import type { Command, CommandState, CommandStep, ManagerTask, StepState, Worker } from '../types.js';
+import type { Command, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
 
 /**
  * Everything the rollout planner looks at for one command (RESTART or DEPLOY on one cluster).
@@ -9,8 +9,8 @@ export interface RolloutInput {
   command: Command;
   /** All steps of the command, ordered by index. */
   steps: CommandStep[];
-  /** The cluster's current workers (as the manager reported them). */
-  workers: Worker[];
+  /** The cluster's current workers (as the manager reported them, with what the OC counted of them). */
+  workers: ObservedWorker[];
   /** The command's manager tasks (any state). */
   tasks: ManagerTask[];
   /** When the cluster's manager last became connected, or null while it is unreachable. */
@@ -25,6 +25,8 @@ export interface StepUpdate {
   startedAt?: Date;
   finishedAt?: Date;
   taskId?: string;
+  /** Set when the step begins: its worker as the OC saw it then. */
+  baseline?: StepBaseline;
 }
 
 export interface RolloutDecision {
