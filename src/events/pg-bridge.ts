@@ -50,16 +50,24 @@ export function decodeEvents(payload: string): { origin: string; events: BusEven
  */
 export async function bridgeBus(bus: EventBus, database: Database, logger: Logger): Promise<() => Promise<void>> {
   const origin = randomUUID();
-  const unlisten = await database.listen(CHANNEL, (payload) => {
-    try {
-      const { origin: from, events } = decodeEvents(payload);
-      if (from !== origin) bus.deliver(events);
-    } catch (err) {
-      logger.warn('unreadable event from another instance', { err });
-    }
-  });
+  const unlisten = await database.listen(
+    CHANNEL,
+    (payload) => {
+      try {
+        const { origin: from, events } = decodeEvents(payload);
+        if (from !== origin) bus.deliver(events);
+      } catch (err) {
+        logger.warn('unreadable event from another instance', { err });
+      }
+    },
+    // The LISTEN connection was lost and is back: what other instances published meanwhile never
+    // arrived. Everyone who acts on events looks at the database again (see EventMap.resync).
+    () => bus.deliver([{ topic: 'resync', payload: { at: new Date(), reason: 'the LISTEN connection was restored' } }]),
+  );
   let chain: Promise<unknown> = Promise.resolve();
-  bus.bridge = (events) => {
+  bus.bridge = (all) => {
+    const events = all.filter((e) => e.topic !== 'resync');
+    if (events.length === 0) return;
     const payloads = encodeEvents(origin, events, (e) => logger.warn('event too large to bridge; other instances will not see it', { topic: e.topic }));
     // In order, one after the other: subscribers elsewhere see events in the order they happened here.
     chain = chain.then(async () => {

@@ -9,6 +9,10 @@ export interface OcProcess {
   proc: ChildProcess;
   /** Everything it wrote to stderr (JSON log lines). */
   log: string[];
+  /** Everything it wrote to stdout (the first start's ADMIN token banner). */
+  out: string[];
+  /** Has it exited (or been killed)? */
+  readonly exited: boolean;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -33,6 +37,7 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
+  const out: string[] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const t = setTimeout(() => reject(new Error(`OC did not start within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
@@ -43,7 +48,7 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
         resolveUrl(JSON.parse(line).url.replace(/\/graphql$/, ''));
       }
     });
-    proc.stdout!.resume();
+    onLines(proc.stdout!, (line) => out.push(line));
     void exited.then((code) => {
       clearTimeout(t);
       reject(new Error(`OC exited (${code}) before listening:\n${log.join('\n')}`));
@@ -53,6 +58,10 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
     url,
     proc,
     log,
+    out,
+    get exited() {
+      return proc.exitCode !== null || proc.signalCode !== null;
+    },
     kill(signal) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
