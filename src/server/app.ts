@@ -331,7 +331,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
   if (opts.background !== false) for (const c of controllers) c.start();
-  logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver });
+  logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver, pid: process.pid });
   if (bootstrapToken) {
     // Shown once: the database had no token at all, and OC_ADMIN_TOKEN is not set.
     process.stdout.write(`\nFirst start: an ADMIN token was created. It is shown only this once:\n\n  ${bootstrapToken}\n\n`);

@@ -94,7 +94,7 @@ describe.skipIf(!TEST_DATABASE_URL)('losing database connections (PostgreSQL onl
     try {
       await waitFor(
         async () => {
-          alive(oc);
+          if (oc.exited) return true; // failed just below
           killed += (await db.terminate(`state = 'idle in transaction'`)).length;
           return killed >= 3 && (codes.get('DATABASE_UNAVAILABLE') ?? 0) >= 1;
         },

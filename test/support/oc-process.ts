@@ -29,9 +29,14 @@ export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) =>
   });
 }
 
-/** Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens. */
-export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): Promise<OcProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+const OC_COMMAND = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+
+/**
+ * Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens.
+ * `command` runs something else that starts it (e.g. `npm start` itself).
+ */
+export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000, command: string[] = OC_COMMAND): Promise<OcProcess> {
+  const proc = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,4 +72,21 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
       return exited;
     },
   };
+}
+
+/** Runs `src/main.ts` expecting it to stop by itself (a start that fails): its exit code and output. */
+export async function runOcToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string[]; stdout: string[] }> {
+  const proc = spawn(OC_COMMAND[0]!, OC_COMMAND.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  onLines(proc.stderr!, (l) => stderr.push(l));
+  onLines(proc.stdout!, (l) => stdout.push(l));
+  const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((r) => proc.once('close', (c) => r(c)));
+  clearTimeout(t);
+  return { code, stderr, stdout };
 }
