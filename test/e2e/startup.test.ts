@@ -121,6 +121,14 @@ describe.skipIf(!TEST_DATABASE_URL)('a PostgreSQL database that does not exist (
   });
 });
 
+describe('a PostgreSQL that cannot be reached', () => {
+  it('stops start-up with one line that says where', async () => {
+    const r = await runOcToExit({ DATABASE_URL: 'postgres://oc@127.0.0.1:1/oc' }, START_MS);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toEqual(['DATABASE_URL: cannot reach PostgreSQL at 127.0.0.1:1 (ECONNREFUSED)']);
+  });
+});
+
 describe('npm start', () => {
   it('passes SIGTERM on to the OC: once npm has exited, nothing listens on the port', async () => {
     const oc = await start({ ...(await storage()), OC_ADMIN_TOKEN: 'startup-admin-token-0123456789' }, ['npm', 'start', '--silent']);
