@@ -102,6 +102,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   });
 
   let draining = false;
+  /** From the first moment of stop(): /readyz turns traffic away while the rest winds down. */
+  let shuttingDown = false;
   // Subscriptions over server-sent events: long-lived responses that shutdown has to end itself.
   const eventStreams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
@@ -130,7 +132,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       // Readiness: send it traffic? Not while shutting down, nor while the database does not answer.
       if (url.pathname === '/readyz') {
         const notReady = (reason: string) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unavailable', reason }));
-        if (draining) return notReady('shutting down');
+        if (shuttingDown) return notReady('shutting down');
         try {
           await database.ping(READY_TIMEOUT_MS);
         } catch (err) {
@@ -348,6 +350,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     logger,
     stop() {
       stopping ??= (async () => {
+        shuttingDown = true;
         logger.info('shutting down');
         await Promise.all(controllers.map((c) => c.stop()));
         await unbridge?.();
