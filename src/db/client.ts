@@ -117,6 +117,7 @@ function openFailure(err: unknown, url: string): string | null {
   }
   return null;
 }
+
 /** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
 const asText = (value: string) => value;
 const rawTypes = { getTypeParser: () => asText };
