@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Configuration: environment variables with defaults, parsed once. A bad value stops start-up. */
@@ -12,6 +13,24 @@ export interface Config {
   /** Width of a stats history bucket, and how long history is kept. */
   statsBucketSeconds: number;
   statsRetentionHours: number;
+  /**
+   * Addresses (IPs or CIDR ranges) whose requests to /metrics need no token; empty means every
+   * scrape needs one. Default: loopback.
+   */
+  metricsAllow: string[];
+}
+
+export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1/128'];
+
+/** An IP address, or a CIDR range (address/prefix), as written in OC_METRICS_ALLOW; null when it is neither. */
+export function parseAddressRange(entry: string): { address: string; prefix: number; family: 4 | 6 } | null {
+  const [address = '', prefixText, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (rest.length > 0 || (family !== 4 && family !== 6)) return null;
+  const max = family === 4 ? 32 : 128;
+  if (prefixText === undefined) return { address, prefix: max, family };
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return null;
+  return { address, prefix: Number(prefixText), family };
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -37,6 +56,17 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   OC_STATS_BUCKET_SECONDS: intVar('OC_STATS_BUCKET_SECONDS', 1, 86_400).default(10),
   OC_STATS_RETENTION_HOURS: intVar('OC_STATS_RETENTION_HOURS', 1, 24 * 366).default(24),
+  OC_METRICS_ALLOW: z
+    .string()
+    .transform((s, ctx) => {
+      const entries = s.split(/[\s,]+/).filter(Boolean);
+      if (entries.length === 1 && entries[0] === 'none') return [];
+      for (const e of entries) {
+        if (!parseAddressRange(e)) ctx.addIssue({ code: 'custom', message: `OC_METRICS_ALLOW entry "${e}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, ::1); "none" allows no address` });
+      }
+      return entries;
+    })
+    .optional(),
 });
 
 export class ConfigError extends Error {
@@ -64,5 +94,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     statsBucketSeconds: e.OC_STATS_BUCKET_SECONDS,
     statsRetentionHours: e.OC_STATS_RETENTION_HOURS,
+    metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
   };
 }

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { DatabaseOpenError } from './db/client.js';
 import { type App, startApp } from './server/app.js';
 
 export interface OcOverrides {
@@ -45,7 +46,21 @@ async function main() {
     }
     throw e;
   }
-  const app = await startApp(config);
+  let app: App;
+  try {
+    app = await startApp(config);
+  } catch (e) {
+    // Said in one line, without a stack: a missing database, a PGlite folder in use, a port taken.
+    if (e instanceof DatabaseOpenError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`PORT: ${config.host}:${config.port} is already in use by another process`);
+      process.exit(1);
+    }
+    throw e;
+  }
   let signals = 0;
   const shutdown = (signal: string) => {
     signals++;

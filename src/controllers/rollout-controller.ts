@@ -71,6 +71,11 @@ export function createRolloutController(o: RolloutControllerOptions) {
       if (e.change === 'LEFT' || e.worker.state === 'RUNNING' || e.worker.state === 'FAILED') kickCluster(e.clusterId);
     }),
     o.bus.on('topology', (e) => kickCluster(e.clusterId)),
+    // Events from other instances were missed: look at every active command now, not at the next sweep.
+    o.bus.on('resync', () => {
+      lastFull = 0;
+      loop.kick();
+    }),
   ];
 
   return {

@@ -11,6 +11,11 @@ export interface EventMap {
   credentialRevoked: { tokenId: string | null; sessionId: string | null };
   /** Health may have changed (membership or connectivity); for metrics and caches. */
   health: { clusterId: string; health?: ClusterHealth };
+  /**
+   * Local only, never bridged: events from other instances may have been missed (the LISTEN
+   * connection was lost and is back). Whoever keeps state from events reads it again.
+   */
+  resync: { at: Date; reason: string };
 }
 
 export type Topic = keyof EventMap;

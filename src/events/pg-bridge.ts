@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { type Database, isConnectionError } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BusEvent, EventBus } from './bus.js';
 
 export const CHANNEL = 'oc_events';
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay well under it. */
 const MAX_PAYLOAD = 7000;
+const NOTIFY_ATTEMPTS = 3;
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 const revive = (_k: string, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v);
@@ -50,21 +51,39 @@ export function decodeEvents(payload: string): { origin: string; events: BusEven
  */
 export async function bridgeBus(bus: EventBus, database: Database, logger: Logger): Promise<() => Promise<void>> {
   const origin = randomUUID();
-  const unlisten = await database.listen(CHANNEL, (payload) => {
-    try {
-      const { origin: from, events } = decodeEvents(payload);
-      if (from !== origin) bus.deliver(events);
-    } catch (err) {
-      logger.warn('unreadable event from another instance', { err });
-    }
-  });
+  const unlisten = await database.listen(
+    CHANNEL,
+    (payload) => {
+      try {
+        const { origin: from, events } = decodeEvents(payload);
+        if (from !== origin) bus.deliver(events);
+      } catch (err) {
+        logger.warn('unreadable event from another instance', { err });
+      }
+    },
+    // The LISTEN connection was lost and is back: what other instances published meanwhile never
+    // arrived. Everyone who acts on events looks at the database again (see EventMap.resync).
+    () => bus.deliver([{ topic: 'resync', payload: { at: new Date(), reason: 'the LISTEN connection was restored' } }]),
+  );
   let chain: Promise<unknown> = Promise.resolve();
-  bus.bridge = (events) => {
+  bus.bridge = (all) => {
+    const events = all.filter((e) => e.topic !== 'resync');
+    if (events.length === 0) return;
     const payloads = encodeEvents(origin, events, (e) => logger.warn('event too large to bridge; other instances will not see it', { topic: e.topic }));
     // In order, one after the other: subscribers elsewhere see events in the order they happened here.
     chain = chain.then(async () => {
       for (const p of payloads) {
-        await database.db.execute(sql`select pg_notify(${CHANNEL}, ${p})`).catch((err) => logger.warn('NOTIFY failed', { err }));
+        // A connection lost between the commit and its NOTIFY: sent again on another (the pool opens one).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await database.db.execute(sql`select pg_notify(${CHANNEL}, ${p})`);
+            break;
+          } catch (err) {
+            if (isConnectionError(err) && attempt < NOTIFY_ATTEMPTS) continue;
+            logger.warn('NOTIFY failed; other instances will not see these events', { err, attempt });
+            break;
+          }
+        }
       }
     });
   };

@@ -9,7 +9,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import { createLeaseController } from '../controllers/lease-controller.js';
 import { createRolloutController } from '../controllers/rollout-controller.js';
-import { type Database, openDatabase } from '../db/client.js';
+import { type Database, isConnectionError, openDatabase } from '../db/client.js';
 import type { Principal } from '../domain/auth.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { DomainError } from '../domain/errors.js';
@@ -22,11 +22,16 @@ import { createServices, type Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
 import { createGraphiQL, GRAPHIQL_PREFIX } from './graphiql.js';
 import { boundedError, boundedMessage, useQueryLimits } from './limits.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics, metricsAllowList, refreshFleetGauges } from './metrics.js';
 import { parseGuard } from './parse-guard.js';
 import { CONSOLE_DIST, createConsoleSite } from './static.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** How long /readyz waits for the database before it says the OC is not ready. */
+export const READY_TIMEOUT_MS = 2_000;
+/** What a client is told when its request lost its database connection (its transaction was rolled back). */
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+const DATABASE_UNAVAILABLE_MESSAGE = 'the database connection was lost: nothing of this request was done (its transaction was rolled back); retry it';
 
 export interface App {
   url: string;
@@ -64,15 +69,17 @@ export interface StartOptions {
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, {}, { secrets: [config.adminToken] });
   const clock = opts.clock ?? systemClock;
-  const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
   const bus = new EventBus();
   // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const services = createServices({ db: database.db, bus, clock, config, logger });
-  const metrics = createMetrics(database.db);
+  const metrics = createMetrics();
+  const metricsAllowed = metricsAllowList(config.metricsAllow);
   const controllers: { start(): void; stop(): Promise<void> }[] = [
     createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger }),
     createRolloutController({ rollouts: services.rollouts, bus, logger }),
+    refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];
 
   const yoga = createYoga<{ principal?: Principal | null; extra?: SocketExtra }, GraphQLContext>({
@@ -104,6 +111,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const graphiql = createGraphiQL({ endpoint: '/graphql', title: 'Operations Center' });
 
   let draining = false;
+  /** From the first moment of stop(): /readyz turns traffic away while the rest winds down. */
+  let shuttingDown = false;
   // Subscriptions over server-sent events: long-lived responses that shutdown has to end itself.
   const eventStreams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
@@ -124,11 +133,31 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   async function handle(req: IncomingMessage, res: ServerResponse) {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      // Liveness: the process answers. Nothing else is checked (a database outage must not get it restarted).
       if (url.pathname === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
         return;
       }
+      // Readiness: send it traffic? Not while shutting down, nor while the database does not answer.
+      if (url.pathname === '/readyz') {
+        const notReady = (reason: string) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unavailable', reason }));
+        if (shuttingDown) return notReady('shutting down');
+        try {
+          await database.ping(READY_TIMEOUT_MS);
+        } catch (err) {
+          return notReady(`database: ${(err as Error).message}`);
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ready' }));
+        return;
+      }
       if (url.pathname === '/metrics' && req.method === 'GET') {
+        // From an allowed address (OC_METRICS_ALLOW, loopback by default), or with a token of any role.
+        if (!metricsAllowed(req.socket.remoteAddress) && !(await services.tokens.authenticate(bearer(req.headers.authorization)))) {
+          res
+            .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+            .end(JSON.stringify({ errors: [{ message: '/metrics needs a bearer token from this address (see OC_METRICS_ALLOW)', extensions: { code: 'UNAUTHENTICATED' } }] }));
+          return;
+        }
         const body = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
         return;
@@ -181,6 +210,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       }
       await yoga.handle(req, res, { principal });
     } catch (err) {
+      if (isConnectionError(err)) {
+        logger.warn('request failed: database connection lost', { err });
+        if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(JSON.stringify({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: DATABASE_UNAVAILABLE } }] }));
+        return;
+      }
       logger.error('request failed', { err });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
@@ -278,16 +313,36 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       for (const socket of socketsByCredential.get(key) ?? []) socket.close(4401, 'token revoked');
     }
   });
+  // Revocations made on other instances may have been missed: check every open socket's credential.
+  bus.on('resync', () => {
+    const tokenIds: string[] = [];
+    const sessionIds: string[] = [];
+    for (const key of socketsByCredential.keys()) {
+      if (key.startsWith('t:')) tokenIds.push(key.slice(2));
+      else if (key.startsWith('s:')) sessionIds.push(key.slice(2));
+    }
+    if (tokenIds.length + sessionIds.length === 0) return;
+    services.tokens.revokedAmong(tokenIds, sessionIds).then(
+      (revoked) => {
+        for (const key of [...revoked.tokenIds.map((id) => `t:${id}`), ...revoked.sessionIds.map((id) => `s:${id}`)]) {
+          for (const socket of socketsByCredential.get(key) ?? []) socket.close(4401, 'token revoked');
+        }
+      },
+      (err) => logger.warn('could not re-check the credentials of open sockets', { err }),
+    );
+  });
 
   let bootstrapToken: string | null;
   try {
-    bootstrapToken = await services.tokens.bootstrapAdminIfEmpty();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    // Only once the port is ours: a start that fails (a port in use) must not make a token it never shows.
+    bootstrapToken = await services.tokens.bootstrapAdminIfEmpty();
   } catch (err) {
     // Nothing is left open behind a failed start (a port in use, a database that went away).
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
     await unbridge?.().catch(() => {});
     await Promise.resolve(wsServer.dispose()).catch(() => {});
     if (!opts.database) await database.close().catch(() => {});
@@ -296,7 +351,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
   if (opts.background !== false) for (const c of controllers) c.start();
-  logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver });
+  logger.info('operations center listening', { url: `${url}/graphql`, database: database.driver, pid: process.pid });
   if (bootstrapToken) {
     // Shown once: the database had no token at all, and OC_ADMIN_TOKEN is not set.
     process.stdout.write(`\nFirst start: an ADMIN token was created. It is shown only this once:\n\n  ${bootstrapToken}\n\n`);
@@ -313,6 +368,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     logger,
     stop() {
       stopping ??= (async () => {
+        shuttingDown = true;
         logger.info('shutting down');
         await Promise.all(controllers.map((c) => c.stop()));
         await unbridge?.();
@@ -372,6 +428,10 @@ function maskError(error: unknown, message: string, logger: Logger): GraphQLErro
   const as = (msg: string, code: unknown, extra: Record<string, unknown> = {}) =>
     new Err(msg, { nodes: located?.nodes, source: located?.source, positions: located?.positions, path: located?.path, extensions: { ...extra, code } });
   if (original instanceof DomainError) return as(original.message, original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code);
+  if (isConnectionError(original ?? error)) {
+    logger.warn('request failed: database connection lost', { err: original ?? error, path: located?.path?.join('.') });
+    return as(DATABASE_UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE);
+  }
   // A malformed global id, or another input Pothos refused.
   if (original instanceof PothosValidationError) return as(original.message, 'BAD_USER_INPUT');
   if (located && !original) return boundedError(located); // GraphQL's own: syntax, validation, and yoga's HTTP errors

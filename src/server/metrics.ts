@@ -1,11 +1,23 @@
+import { BlockList } from 'node:net';
 import client from 'prom-client';
+import { parseAddressRange } from '../config.js';
 import type { Db } from '../db/client.js';
 import { countClusters, countConnectedManagers, countWorkersByState } from '../db/repositories/topology.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
 
 const MAX_OPERATION_LABELS = 200;
+/** The fleet's gauges are read again at most this often when events say they changed... */
+export const FLEET_REFRESH_MIN_MS = 1_000;
+/** ...and this often in any case (changes made by other instances whose events were missed). */
+export const FLEET_REFRESH_MS = 15_000;
 
-/** Prometheus metrics of one OC instance; gauges of the fleet are read from the database at scrape time. */
-export function createMetrics(db: Db) {
+/**
+ * Prometheus metrics of one OC instance. A scrape reads no table: the fleet's gauges are kept by
+ * `refreshFleetGauges` (on events, at most once a second, and on a timer), so any number of
+ * scrapers cost the database nothing.
+ */
+export function createMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'oc_process_' });
   const requests = new client.Counter({
@@ -28,32 +40,9 @@ export function createMetrics(db: Db) {
   });
   const sockets = new client.Gauge({ name: 'oc_websockets_open', help: 'open graphql-ws connections', registers: [registry] });
   const subscriptions = new client.Gauge({ name: 'oc_subscriptions_active', help: 'active GraphQL subscriptions', registers: [registry] });
-  new client.Gauge({
-    name: 'oc_managers_connected',
-    help: 'cluster managers currently connected',
-    registers: [registry],
-    async collect() {
-      this.set(await countConnectedManagers(db));
-    },
-  });
-  new client.Gauge({
-    name: 'oc_clusters',
-    help: 'clusters known to the OC',
-    registers: [registry],
-    async collect() {
-      this.set(await countClusters(db));
-    },
-  });
-  new client.Gauge({
-    name: 'oc_workers',
-    help: 'workers by state',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await countWorkersByState(db)) this.set({ state: r.state }, r.n);
-    },
-  });
+  const managersConnected = new client.Gauge({ name: 'oc_managers_connected', help: 'cluster managers currently connected', registers: [registry] });
+  const clusters = new client.Gauge({ name: 'oc_clusters', help: 'clusters known to the OC', registers: [registry] });
+  const workers = new client.Gauge({ name: 'oc_workers', help: 'workers by state', labelNames: ['state'] as const, registers: [registry] });
 
   const seen = new Set<string>();
   const label = (name: string | null | undefined) => {
@@ -69,6 +58,12 @@ export function createMetrics(db: Db) {
     sockets,
     subscriptions,
     compiledDocuments,
+    setFleet(f: { managersConnected: number; clusters: number; workersByState: { state: string; n: number }[] }) {
+      managersConnected.set(f.managersConnected);
+      clusters.set(f.clusters);
+      workers.reset();
+      for (const r of f.workersByState) workers.set({ state: r.state }, r.n);
+    },
     observe(operation: string | null | undefined, type: string, seconds: number, ok: boolean) {
       const op = label(operation);
       requests.inc({ operation: op, type, outcome: ok ? 'ok' : 'error' });
@@ -78,3 +73,83 @@ export function createMetrics(db: Db) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Keeps the fleet's gauges current: read from the database when an event says the fleet changed
+ * (at most once every FLEET_REFRESH_MIN_MS), and every FLEET_REFRESH_MS whatever happens.
+ */
+export function refreshFleetGauges(deps: { db: Db; bus: EventBus; metrics: Metrics; logger: Logger }) {
+  let timer: NodeJS.Timeout | null = null;
+  let last = 0;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  let again = false;
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void run(), ms);
+    timer.unref?.();
+  };
+  const run = async () => {
+    timer = null;
+    if (running) {
+      again = true;
+      return;
+    }
+    last = Date.now();
+    running = (async () => {
+      try {
+        const [managersConnected, clusters, workersByState] = await Promise.all([
+          countConnectedManagers(deps.db),
+          countClusters(deps.db),
+          countWorkersByState(deps.db),
+        ]);
+        deps.metrics.setFleet({ managersConnected, clusters, workersByState });
+      } catch (err) {
+        if (!stopped) deps.logger.warn('could not refresh the fleet gauges', { err });
+      }
+    })();
+    await running;
+    running = null;
+    schedule(again ? FLEET_REFRESH_MIN_MS : FLEET_REFRESH_MS);
+    again = false;
+  };
+  /** Soon, but not sooner than FLEET_REFRESH_MIN_MS after the last read. */
+  const soon = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    schedule(Math.max(0, last + FLEET_REFRESH_MIN_MS - Date.now()));
+  };
+  const offs = (['membership', 'topology', 'health', 'resync'] as const).map((topic) => deps.bus.on(topic, soon));
+  return {
+    start: () => schedule(0),
+    async stop() {
+      stopped = true;
+      for (const off of offs) off();
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/**
+ * Who may read /metrics without a token: requests from these addresses or ranges (OC_METRICS_ALLOW).
+ * An IPv4 address seen as IPv6 (::ffff:127.0.0.1) is matched as IPv4.
+ */
+export function metricsAllowList(entries: string[]): (remoteAddress: string | undefined) => boolean {
+  const list = new BlockList();
+  for (const e of entries) {
+    const r = parseAddressRange(e);
+    if (!r) throw new Error(`not an IP address or CIDR range: ${e}`);
+    list.addSubnet(r.address, r.prefix, r.family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return (remote) => {
+    if (!remote) return false;
+    const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote)?.[1];
+    if (v4) return list.check(v4, 'ipv4');
+    return list.check(remote, remote.includes(':') ? 'ipv6' : 'ipv4');
+  };
+}

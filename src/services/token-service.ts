@@ -27,11 +27,22 @@ export class TokenService {
   private refusals = new Map<string, { refusal: { reason: Refusal; message: string }; at: number }>();
 
   constructor(private deps: ServiceDeps) {
-    deps.bus.on('credentialRevoked', () => {
+    const forget = () => {
       this.generation++;
       this.cache.clear();
       this.refusals.clear();
-    });
+    };
+    deps.bus.on('credentialRevoked', forget);
+    // Revocations made on other instances may have been missed: nothing cached is trusted.
+    deps.bus.on('resync', forget);
+  }
+
+  /**
+   * Of these credentials (held by open sockets), the ones no longer valid: after events from other
+   * instances were missed, open sockets are checked against the database.
+   */
+  revokedAmong(tokenIds: string[], sessionIds: string[]): Promise<{ tokenIds: string[]; sessionIds: string[] }> {
+    return repo.revokedCredentials(this.deps.db, tokenIds, sessionIds);
   }
 
   async authenticate(secret: string | null | undefined): Promise<Principal | null> {

@@ -22,6 +22,12 @@ describe('endpoints', () => {
     expect(await r.json()).toEqual({ status: 'ok' });
   });
 
+  it('answers /readyz with 200 and no token while the database answers', async () => {
+    const r = await fetch(`${oc.url}/readyz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ready' });
+  });
+
   it('answers an unknown path under /assets with 404 (any other path is the console)', async () => {
     expect((await fetch(`${oc.url}/assets/nothing-here.js`)).status).toBe(404);
   });
@@ -192,13 +198,51 @@ describe('/metrics', () => {
       clusterName: 'metered',
       workers: [...workerInputs(2, { prefix: 'ok' }), { memberId: 'bad', host: 'h', state: 'FAILED' }, { memberId: 'stopping', host: 'h', state: 'STOPPING' }],
     });
-    expect(await metricValue(oc.url, 'oc_clusters')).toBe(clustersBefore + 1);
+    // Kept current from events (read again at most once a second), not at scrape time.
+    await waitFor(async () => (await metricValue(oc.url, 'oc_clusters')) === clustersBefore + 1, 'oc_clusters to count the new cluster');
+    await waitFor(async () => (await metricValue(oc.url, 'oc_workers', { state: 'STOPPING' })) === 1, 'oc_workers to count its workers');
     expect(await metricValue(oc.url, 'oc_managers_connected')).toBe(managersBefore + 1);
     expect(await metricValue(oc.url, 'oc_workers', { state: 'RUNNING' })).toBe(running + 2);
     expect(await metricValue(oc.url, 'oc_workers', { state: 'FAILED' })).toBe(1);
-    expect(await metricValue(oc.url, 'oc_workers', { state: 'STOPPING' })).toBe(1);
+  });
+
+  it('reads no table when scraped', async () => {
+    const quiet = await startTestOc({}, { background: false });
+    try {
+      await fetch(`${quiet.url}/metrics`);
+      const before = quiet.database.queryCount;
+      for (let i = 0; i < 10; i++) expect((await fetch(`${quiet.url}/metrics`)).status).toBe(200);
+      expect(quiet.database.queryCount).toBe(before);
+    } finally {
+      await quiet.stop();
+    }
+  });
+
+  it('answers from loopback without a token by default, and from an address not in OC_METRICS_ALLOW only with a token of any role', async () => {
+    expect((await fetch(`${oc.url}/metrics`)).status).toBe(200);
+    const guarded = await oc.restart({ metricsAllow: ['10.0.0.0/8', '2001:db8::/32'] });
+    try {
+      const scrape = (token?: string) => fetch(`${guarded.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const refused = await scrape();
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+      expect((await refused.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect((await scrape('not-a-token')).status).toBe(401);
+      for (const role of ['VIEWER', 'MANAGER', 'ADMIN'] as const) {
+        const r = await scrape((await createToken(guarded.url, role)).token);
+        expect(r.status, role).toBe(200);
+        expect(await r.text()).toContain('oc_graphql_requests_total');
+      }
+      // /healthz and /readyz stay open to probes.
+      expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${guarded.url}/readyz`)).status).toBe(200);
+    } finally {
+      await guarded.app.stop();
+    }
   });
 });
+
+
 
 describe('start-up and shutdown', () => {
   it('creates one ADMIN token on first start without OC_ADMIN_TOKEN, prints it once, and not again on the next start', async () => {

@@ -9,6 +9,10 @@ export interface OcProcess {
   proc: ChildProcess;
   /** Everything it wrote to stderr (JSON log lines). */
   log: string[];
+  /** Everything it wrote to stdout (the first start's ADMIN token banner). */
+  out: string[];
+  /** Has it exited (or been killed)? */
+  readonly exited: boolean;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -25,14 +29,20 @@ export function onLines(stream: NodeJS.ReadableStream, onLine: (line: string) =>
   });
 }
 
-/** Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens. */
-export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): Promise<OcProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+const OC_COMMAND = [process.execPath, '--import', 'tsx', 'src/main.ts'];
+
+/**
+ * Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens.
+ * `command` runs something else that starts it (e.g. `npm start` itself).
+ */
+export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000, command: string[] = OC_COMMAND): Promise<OcProcess> {
+  const proc = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];
+  const out: string[] = [];
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
     const t = setTimeout(() => reject(new Error(`OC did not start within ${timeoutMs} ms:\n${log.join('\n')}`)), timeoutMs);
@@ -43,7 +53,7 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
         resolveUrl(JSON.parse(line).url.replace(/\/graphql$/, ''));
       }
     });
-    proc.stdout!.resume();
+    onLines(proc.stdout!, (line) => out.push(line));
     void exited.then((code) => {
       clearTimeout(t);
       reject(new Error(`OC exited (${code}) before listening:\n${log.join('\n')}`));
@@ -53,9 +63,30 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000): 
     url,
     proc,
     log,
+    out,
+    get exited() {
+      return proc.exitCode !== null || proc.signalCode !== null;
+    },
     kill(signal) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
   };
+}
+
+/** Runs `src/main.ts` expecting it to stop by itself (a start that fails): its exit code and output. */
+export async function runOcToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stderr: string[]; stdout: string[] }> {
+  const proc = spawn(OC_COMMAND[0]!, OC_COMMAND.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  onLines(proc.stderr!, (l) => stderr.push(l));
+  onLines(proc.stdout!, (l) => stdout.push(l));
+  const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((r) => proc.once('close', (c) => r(c)));
+  clearTimeout(t);
+  return { code, stderr, stdout };
 }

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       statsBucketSeconds: 10,
       statsRetentionHours: 24,
+      metricsAllow: ['127.0.0.0/8', '::1/128'],
     });
   });
 
@@ -61,11 +62,23 @@ describe('loadConfig', () => {
     ['OC_MANAGER_LEASE_MS', '10'],
     ['DATABASE_URL', 'mysql://x'],
     ['OC_ADMIN_TOKEN', 'short'],
+    ['OC_METRICS_ALLOW', 'localhost'],
+    ['OC_METRICS_ALLOW', '10.0.0.0/33'],
+    ['OC_METRICS_ALLOW', '10.0.0.1/8/1'],
+    ['OC_METRICS_ALLOW', '::1/129'],
+    ['OC_METRICS_ALLOW', '10.0.0.0/x'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const { problems, message } = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
     expect(message).toContain(name);
+  });
+
+  it('reads OC_METRICS_ALLOW as addresses and CIDR ranges, comma or space separated; "none" allows no address', () => {
+    expect(loadConfig({ OC_METRICS_ALLOW: '10.0.0.0/8, 192.168.1.7 fd00::/8' }).metricsAllow).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    expect(loadConfig({ OC_METRICS_ALLOW: 'none' }).metricsAllow).toEqual([]);
+    const { problems } = problemsOf({ OC_METRICS_ALLOW: '10.0.0.0/8,example.org' });
+    expect(problems).toEqual([expect.stringContaining('"example.org" is not an IP address or CIDR range')]);
   });
 
   it('reports every bad variable at once', () => {

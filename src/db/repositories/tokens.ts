@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/types.js';
 import type { Db } from '../client.js';
 import { apiTokens, managerSessions } from '../schema/index.js';
@@ -119,4 +119,19 @@ export async function revokeSessionsOfEnrollment(db: Db, tokenId: string, at: Da
     .where(and(eq(managerSessions.enrollmentTokenId, tokenId), isNull(managerSessions.revokedAt)))
     .returning({ id: managerSessions.id });
   return rows.map((r) => r.id);
+}
+
+/** Of these tokens and sessions, the ones revoked (or gone). */
+export async function revokedCredentials(db: Db, tokenIds: string[], sessionIds: string[]): Promise<{ tokenIds: string[]; sessionIds: string[] }> {
+  const liveTokens = tokenIds.length
+    ? new Set((await db.select({ id: apiTokens.id }).from(apiTokens).where(and(inArray(apiTokens.id, tokenIds), isNull(apiTokens.revokedAt)))).map((r) => r.id))
+    : new Set<string>();
+  const liveSessions = sessionIds.length
+    ? new Set(
+        (await db.select({ id: managerSessions.id }).from(managerSessions).where(and(inArray(managerSessions.id, sessionIds), isNull(managerSessions.revokedAt)))).map(
+          (r) => r.id,
+        ),
+      )
+    : new Set<string>();
+  return { tokenIds: tokenIds.filter((id) => !liveTokens.has(id)), sessionIds: sessionIds.filter((id) => !liveSessions.has(id)) };
 }
