@@ -63,7 +63,9 @@ describe.skipIf(browserMissing)(`GraphiQL in a browser${browserMissing ? ` (skip
     await browser.screenshot(page, 'graphiql-subscription');
     // The token lasts as long as the browser tab (sessionStorage), never in localStorage.
     expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
-    expect(await page.evaluate(() => JSON.stringify(sessionStorage))).toContain(token);
+    // GraphiQL writes its tabs to storage after a debounce: wait for it.
+    await waitFor(async () => (await page.evaluate(() => JSON.stringify(sessionStorage))).includes(token), 'the token in sessionStorage', 10_000, 100);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
 
     const origin = new URL(oc.url);
     const foreign = requests.filter((u) => {
