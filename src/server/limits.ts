@@ -67,7 +67,7 @@ import { type ListSize, listSizeOf } from '../graphql/ids.js';
  *
  * Every count is linear in the document: a fragment is measured once, however often it is
  * spread (24 fragments spreading the next twice cost microseconds, and 2^24 fields: refused).
- * These are the OC's own rules rather than graphql-armor's (a dependency, unused): armor's are
+ * These are the OC's own rules rather than graphql-armor's (tried, and dropped): armor's are
  * linear too, but refuse with a thrown "Syntax Error: ..." without an `extensions.code`, count no
  * `__typename` alias by default, and its cost reads `first` from literals only (not variables,
  * not a connection's default page) and grows 1.5 times per level of depth.
