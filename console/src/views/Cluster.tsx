@@ -1,0 +1,3 @@
+export function ClusterView(_: Record<string, unknown>) {
+  return <div className="page">Cluster</div>;
+}

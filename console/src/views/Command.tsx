@@ -1,0 +1,3 @@
+export function CommandView(_: Record<string, unknown>) {
+  return <div className="page">Command</div>;
+}

@@ -1,0 +1,3 @@
+export function EventsView(_: Record<string, unknown>) {
+  return <div className="page">Events</div>;
+}

@@ -1,0 +1,3 @@
+export function OperationsView(_: Record<string, unknown>) {
+  return <div className="page">Operations</div>;
+}

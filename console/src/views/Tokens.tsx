@@ -1,0 +1,3 @@
+export function TokensView(_: Record<string, unknown>) {
+  return <div className="page">Tokens</div>;
+}

@@ -1,0 +1,296 @@
+/**
+ * The fleet as the console holds it: every cluster's summary and worker states, read page by page
+ * (list), then kept true by the membership, topology and command subscriptions (watch). A
+ * plain store outside React, so 100 events a second patch a map rather than re-render the world:
+ * subscribers are told at most once per animation frame.
+ */
+import type { Client } from '@urql/core';
+import { type FragmentType, graphql, readFragment } from '../gql';
+import { naturalCompare, TERMINAL } from '../lib/format';
+
+export const FleetClusterFragment = graphql(`
+  fragment FleetCluster on Cluster {
+    id
+    name
+    kind
+    health
+    workerCount
+    manager { id connected host version lastSeenAt }
+    artifacts { name version workerCount }
+    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }
+    workers(first: 1000) { edges { node { id memberId state } } }
+  }
+`);
+
+const FleetPageQuery = graphql(`
+  query FleetPage($first: Int!, $after: String) {
+    clusters(first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...FleetCluster } }
+    }
+  }
+`);
+
+const FleetClusterQuery = graphql(`
+  query FleetClusterOne($id: ID!) {
+    cluster(id: $id) { ...FleetCluster }
+  }
+`);
+
+const ActiveCommandFragment = graphql(`
+  fragment ActiveCommand on Command {
+    id
+    kind
+    state
+    message
+    cluster { id }
+    progress { total pending running succeeded failed skipped }
+  }
+`);
+
+const ActiveCommandsQuery = graphql(`
+  query FleetActiveCommands {
+    running: commands(first: 500, state: RUNNING) { edges { node { ...ActiveCommand } } }
+    paused: commands(first: 500, state: PAUSED) { edges { node { ...ActiveCommand } } }
+    pending: commands(first: 500, state: PENDING) { edges { node { ...ActiveCommand } } }
+  }
+`);
+
+export const FleetMembershipSubscription = graphql(`
+  subscription FleetMembership {
+    membershipChanged {
+      change
+      cluster { id health workerCount }
+      worker { id memberId state }
+    }
+  }
+`);
+
+export const FleetTopologySubscription = graphql(`
+  subscription FleetTopology {
+    topologyChanged {
+      change
+      at
+      cluster { id health manager { id connected } }
+    }
+  }
+`);
+
+export const FleetCommandSubscription = graphql(`
+  subscription FleetCommands {
+    commandUpdated { ...ActiveCommand }
+  }
+`);
+
+export interface FleetWorker {
+  id: string;
+  memberId: string;
+  state: string;
+}
+
+export interface FleetCommand {
+  id: string;
+  kind: string;
+  state: string;
+  message: string | null;
+  progress: { total: number; pending: number; running: number; succeeded: number; failed: number; skipped: number };
+}
+
+export interface FleetRow {
+  id: string;
+  name: string;
+  kind: string;
+  health: string;
+  workerCount: number;
+  manager: { connected: boolean; host: string; version: string | null; lastSeenAt: string } | null;
+  artifacts: { name: string; version: string; workerCount: number }[];
+  /** name → versions, for artifacts running in more than one version */
+  skew: Map<string, string[]>;
+  stats: { cpuPercent: number; memoryMb: number; requestsPerSec: number; errorsPerSec: number } | null;
+  workers: FleetWorker[];
+  command: FleetCommand | null;
+}
+
+export interface FleetSnapshot {
+  rows: FleetRow[];
+  loaded: boolean;
+  total: number;
+  error: string | null;
+  version: number;
+}
+
+const PAGE = 200;
+
+function toRow(f: FragmentType<typeof FleetClusterFragment>): FleetRow {
+  const c = readFragment(FleetClusterFragment, f);
+  const byName = new Map<string, string[]>();
+  for (const a of c.artifacts) byName.set(a.name, [...(byName.get(a.name) ?? []), a.version]);
+  const skew = new Map([...byName].filter(([, v]) => v.length > 1));
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    health: c.health,
+    workerCount: c.workerCount,
+    manager: c.manager ? { connected: c.manager.connected, host: c.manager.host, version: c.manager.version ?? null, lastSeenAt: c.manager.lastSeenAt } : null,
+    artifacts: c.artifacts,
+    skew,
+    stats: c.stats ?? null,
+    workers: c.workers.edges.map((e) => e.node).sort((a, b) => naturalCompare(a.memberId, b.memberId)),
+    command: null,
+  };
+}
+
+export class FleetStore {
+  private rows = new Map<string, FleetRow>();
+  private commands = new Map<string, FleetCommand & { clusterId: string }>();
+  private sorted: FleetRow[] = [];
+  private dirtyOrder = true;
+  private snapshot: FleetSnapshot = { rows: [], loaded: false, total: 0, error: null, version: 0 };
+  private listeners = new Set<() => void>();
+  private frame: number | null = null;
+  private loadSeq = 0;
+  private loaded = false;
+  private total = 0;
+  private error: string | null = null;
+
+  constructor(private readonly client: Client) {}
+
+  subscribe = (l: () => void) => {
+    this.listeners.add(l);
+    return () => {
+      this.listeners.delete(l);
+    };
+  };
+
+  getSnapshot = () => this.snapshot;
+
+  /** List: every page of clusters, then the commands in flight. Replaces what was held. */
+  async load(): Promise<void> {
+    const seq = ++this.loadSeq;
+    const fresh = new Map<string, FleetRow>();
+    let after: string | null = null;
+    try {
+      for (;;) {
+        const r = await this.client.query(FleetPageQuery, { first: PAGE, after }, { requestPolicy: 'network-only' }).toPromise();
+        if (seq !== this.loadSeq) return;
+        if (r.error || !r.data) throw new Error(r.error?.message ?? 'no data');
+        for (const e of r.data.clusters.edges) {
+          const row = toRow(e.node);
+          row.command = this.rows.get(row.id)?.command ?? null;
+          fresh.set(row.id, row);
+        }
+        this.total = r.data.clusters.totalCount;
+        // Show the first pages while the rest arrive.
+        if (!this.loaded) {
+          this.rows = new Map([...this.rows, ...fresh]);
+          this.dirtyOrder = true;
+          this.emit();
+        }
+        if (!r.data.clusters.pageInfo.hasNextPage) break;
+        after = r.data.clusters.pageInfo.endCursor ?? null;
+      }
+      this.rows = fresh;
+      const c = await this.client.query(ActiveCommandsQuery, {}, { requestPolicy: 'network-only' }).toPromise();
+      if (seq !== this.loadSeq) return;
+      this.commands.clear();
+      if (c.data) {
+        for (const group of [c.data.running, c.data.paused, c.data.pending]) for (const e of group.edges) this.applyCommand(readFragment(ActiveCommandFragment, e.node));
+      }
+      this.loaded = true;
+      this.error = null;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.dirtyOrder = true;
+    this.emit();
+  }
+
+  applyMembership(ev: { change: string; cluster: { id: string; health: string; workerCount: number }; worker: FleetWorker }) {
+    const row = this.rows.get(ev.cluster.id);
+    if (!row) return;
+    const next: FleetRow = { ...row, health: ev.cluster.health, workerCount: ev.cluster.workerCount };
+    const i = row.workers.findIndex((w) => w.memberId === ev.worker.memberId);
+    if (ev.change === 'LEFT') {
+      next.workers = i >= 0 ? row.workers.filter((_, j) => j !== i) : row.workers;
+    } else if (i >= 0) {
+      next.workers = row.workers.slice();
+      next.workers[i] = { ...ev.worker };
+    } else {
+      next.workers = [...row.workers, { ...ev.worker }].sort((a, b) => naturalCompare(a.memberId, b.memberId));
+    }
+    this.rows.set(row.id, next);
+    this.emit();
+  }
+
+  async applyTopology(ev: { change: string; cluster: { id: string; health: string; manager: { connected: boolean } | null } }) {
+    if (ev.change === 'CLUSTER_REMOVED') {
+      this.rows.delete(ev.cluster.id);
+      this.dirtyOrder = true;
+      this.emit();
+      return;
+    }
+    const row = this.rows.get(ev.cluster.id);
+    if (row && ev.change !== 'CLUSTER_ADDED') {
+      this.rows.set(row.id, {
+        ...row,
+        health: ev.cluster.health,
+        manager: row.manager && ev.cluster.manager ? { ...row.manager, connected: ev.cluster.manager.connected } : row.manager,
+      });
+      this.emit();
+    }
+    // A new cluster, or a manager back (it registered again: its membership may be new): re-read it.
+    if (ev.change === 'CLUSTER_ADDED' || ev.change === 'MANAGER_CONNECTED') {
+      const r = await this.client.query(FleetClusterQuery, { id: ev.cluster.id }, { requestPolicy: 'network-only' }).toPromise();
+      if (r.data?.cluster) {
+        const fresh = toRow(r.data.cluster);
+        fresh.command = this.rows.get(fresh.id)?.command ?? this.activeFor(fresh.id);
+        if (!this.rows.has(fresh.id)) this.dirtyOrder = true;
+        this.rows.set(fresh.id, fresh);
+        this.emit();
+      }
+    }
+  }
+
+  applyCommand(c: { id: string; kind: string; state: string; message?: string | null; cluster?: { id: string } | null; progress: FleetCommand['progress'] }) {
+    const clusterId = c.cluster?.id;
+    if (!clusterId) return;
+    const cmd = { id: c.id, kind: c.kind, state: c.state, message: c.message ?? null, progress: c.progress, clusterId };
+    if (TERMINAL.has(c.state)) this.commands.delete(c.id);
+    else this.commands.set(c.id, cmd);
+    const row = this.rows.get(clusterId);
+    if (row) {
+      this.rows.set(clusterId, { ...row, command: this.activeFor(clusterId) ?? (row.command?.id === c.id ? null : row.command) });
+      this.emit();
+    }
+  }
+
+  private activeFor(clusterId: string): FleetCommand | null {
+    let found: FleetCommand | null = null;
+    for (const c of this.commands.values()) if (c.clusterId === clusterId) found = c;
+    return found;
+  }
+
+  private emit() {
+    if (this.frame != null) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      if (this.dirtyOrder) {
+        this.sorted = [...this.rows.values()].sort((a, b) => naturalCompare(a.name, b.name));
+        this.dirtyOrder = false;
+      } else {
+        this.sorted = this.sorted.map((r) => this.rows.get(r.id) ?? r);
+      }
+      for (const r of this.sorted) if (!r.command) r.command = this.activeFor(r.id);
+      this.snapshot = { rows: this.sorted, loaded: this.loaded, total: this.total, error: this.error, version: this.snapshot.version + 1 };
+      for (const l of this.listeners) l();
+    });
+  }
+
+  dispose() {
+    this.loadSeq++;
+    if (this.frame != null) cancelAnimationFrame(this.frame);
+    this.listeners.clear();
+  }
+}
