@@ -6,7 +6,7 @@ import { graphql } from './gql';
 import { getToken, setToken, takeTokenFromFragment } from './lib/auth';
 import { type ConsoleClient, createConsoleClient } from './lib/client';
 import { fmtDuration } from './lib/format';
-import { navigate, paths, useLocation } from './lib/router';
+import { paths, useLocation } from './lib/router';
 import { type Role, type Session, SessionContext, useLink, useNow, useSession } from './lib/session';
 import { ClusterView } from './views/Cluster';
 import { CommandView } from './views/Command';
@@ -162,7 +162,7 @@ function NotFound() {
     <div className="page">
       <h1>Not found</h1>
       <p>
-        Nothing lives at this address. <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>Back to the fleet</a>
+        Nothing lives at this address. <Link to="/">Back to the fleet</Link>
       </p>
     </div>
   );

@@ -21,9 +21,10 @@ const GLYPH: Record<string, string> = {
   ACCEPTED: '◐',
 };
 
-export function StateBadge({ state, label }: { state: string; label?: string }) {
+/** `worker`: a worker's state (RUNNING is good news there, green; a command RUNNING is in progress, blue). */
+export function StateBadge({ state, label, worker }: { state: string; label?: string; worker?: boolean }) {
   return (
-    <span className={`badge st-${state}`} data-state={state}>
+    <span className={`badge ${worker ? 'w' : 'st'}-${state}`} data-state={state}>
       <span className="glyph" aria-hidden="true">
         {GLYPH[state] ?? '•'}
       </span>

@@ -46,6 +46,7 @@ export function FleetView() {
     store.applyCommand(ev.commandUpdated as Parameters<FleetStore['applyCommand']>[0]);
     return ev;
   });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new epoch (a reconnection) is the reason to re-read
   useEffect(() => {
     void store.load();
   }, [store, epoch]);
@@ -123,7 +124,7 @@ export function FleetView() {
             </option>
           ))}
         </select>
-        <div className="seg-buttons" role="group" aria-label="Health">
+        <div className="seg-buttons">
           <button type="button" className={health === '' ? 'on' : ''} onClick={() => setSearch({ health: null })}>
             All
           </button>
@@ -138,7 +139,7 @@ export function FleetView() {
       </section>
 
       {snap.error && <ErrorNote>Could not read the clusters: {snap.error}</ErrorNote>}
-      <div className="table-head fleet-grid" role="row">
+      <div className="table-head fleet-grid">
         <span>Cluster</span>
         <span>Health</span>
         <span>Manager</span>
@@ -184,7 +185,7 @@ function VirtualRows({ rows }: { rows: FleetRow[] }) {
   }, [rows.length]);
   const visible = rows.slice(range.from, range.to);
   return (
-    <div className="vlist" ref={ref} style={{ height: rows.length * ROW_HEIGHT }} role="table" aria-rowcount={rows.length}>
+    <div className="vlist" ref={ref} style={{ height: rows.length * ROW_HEIGHT }}>
       {visible.map((r, i) => (
         <ClusterRow key={r.id} row={r} top={(range.from + i) * ROW_HEIGHT} />
       ))}
@@ -195,7 +196,7 @@ function VirtualRows({ rows }: { rows: FleetRow[] }) {
 const ClusterRow = memo(function ClusterRow({ row, top }: { row: FleetRow; top: number }) {
   const running = row.workers.filter((w) => w.state === 'RUNNING').length;
   return (
-    <div className="vrow fleet-grid" style={{ transform: `translateY(${top}px)` }} role="row" data-cluster={row.name} data-health={row.health}>
+    <div className="vrow fleet-grid" style={{ transform: `translateY(${top}px)` }} data-cluster={row.name} data-health={row.health}>
       <span className="name">
         <Link to={paths.cluster(row.name)}>{row.name}</Link>
         <span className="kind">{row.kind}</span>
