@@ -4,7 +4,7 @@ import { Provider, useQuery } from 'urql';
 import { Link } from './components/ui';
 import { graphql } from './gql';
 import { getToken, setToken, takeTokenFromFragment } from './lib/auth';
-import { type ConsoleClient, createConsoleClient } from './lib/client';
+import { type ConsoleClient, clientFor } from './lib/client';
 import { fmtDuration } from './lib/format';
 import { paths, useLocation } from './lib/router';
 import { type Role, type Session, SessionContext, useLink, useNow, useSession } from './lib/session';
@@ -43,8 +43,7 @@ export function App() {
     setNotice(message ?? null);
   }, []);
 
-  const client = useMemo(() => (token ? createConsoleClient(token, (m) => signOut(`Signed out: ${m}`)) : null), [token, signOut]);
-  useEffect(() => () => client?.dispose(), [client]);
+  const client = useMemo(() => clientFor(token, (m) => signOut(`Signed out: ${m}`)), [token, signOut]);
 
   if (!client) {
     return (

@@ -108,6 +108,20 @@ export function createConsoleClient(token: string, onRefused: (message: string) 
   };
 }
 
+let current: { token: string; client: ConsoleClient } | null = null;
+
+/**
+ * The one client of this tab for `token` (the same object however often React asks, so a
+ * re-render or StrictMode's double call never opens a second socket); a new token replaces
+ * and disposes the previous client, `null` disposes it.
+ */
+export function clientFor(token: string | null, onRefused: (message: string) => void): ConsoleClient | null {
+  if (current && current.token === token) return current.client;
+  current?.client.dispose();
+  current = token ? { token, client: createConsoleClient(token, onRefused) } : null;
+  return current?.client ?? null;
+}
+
 function isClose(e: unknown): e is CloseEvent {
   return typeof e === 'object' && e !== null && 'code' in e && typeof (e as CloseEvent).code === 'number';
 }
