@@ -5,7 +5,7 @@
  * Screenshots of every view land in test-artifacts/screenshots.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { browserMissing, launchBrowser, type TestBrowser } from '../support/browser.js';
@@ -28,13 +28,15 @@ const requests: string[] = [];
 
 async function signedInPage(token: string, path = '/'): Promise<Page> {
   const { page, requests: r } = await browser.newPage();
-  page.on('request', () => undefined);
   pages.push(r);
+  open.push(page);
   await page.goto(`${web.url}${path}#token=${encodeURIComponent(token)}`);
   await page.locator('[data-testid=who]').waitFor({ timeout: UI_TIMEOUT });
   return page;
 }
 const pages: string[][] = [];
+/** Pages still open: closed after each test, passed or failed (an open page keeps its socket). */
+const open: Page[] = [];
 
 /** The command a page is showing, once it is in `state`. */
 async function commandReaches(page: Page, state: string, timeout = 40_000) {
@@ -72,6 +74,10 @@ describe.skipIf(browserMissing)('the operator console', () => {
     browser = await launchBrowser();
   }, 240_000);
 
+  afterEach(async () => {
+    for (const p of open.splice(0)) await p.close().catch(() => undefined);
+  });
+
   afterAll(async () => {
     for (const r of pages) requests.push(...r);
     await browser?.close();
@@ -83,6 +89,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
   it('signs in from the form, shows who is signed in, and signs out', async () => {
     const { page, requests: r } = await browser.newPage();
     pages.push(r);
+    open.push(page);
     await page.goto(web.url);
     await page.locator('#token').waitFor();
     await browser.screenshot(page, '01-sign-in');

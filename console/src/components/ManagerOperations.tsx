@@ -109,6 +109,7 @@ function OperationForm({ clusterId, name, description, schema, canRun, connected
 
   return (
     <form
+      noValidate
       className="op-form"
       data-operation={name}
       onSubmit={(e) => {

@@ -95,6 +95,7 @@ export function RolloutDialog({
   return (
     <Dialog title={title} onClose={onClose} wide>
       <form
+        noValidate
         className="dialog-body"
         onSubmit={(e) => {
           e.preventDefault();

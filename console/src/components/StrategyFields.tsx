@@ -4,14 +4,14 @@ import { type Strategy, strategyProblems } from '../lib/plan';
 
 export function StrategyFields({ value, onChange, workerCount }: { value: Strategy; onChange: (s: Strategy) => void; workerCount: number | null }) {
   const problems = strategyProblems(value, workerCount);
-  const num = (k: keyof Strategy, label: string, hint: string, step = 1) => (
+  const num = (k: keyof Strategy, label: string, hint: string) => (
     <label className="field">
       <span className="field-label">{label}</span>
       <input
         type="number"
         name={k}
         min={0}
-        step={step}
+        step={1}
         value={Number.isNaN(value[k] as number) ? '' : (value[k] as number)}
         onChange={(e) => onChange({ ...value, [k]: e.target.value === '' ? Number.NaN : Number(e.target.value) })}
         aria-invalid={problems[k] ? true : undefined}
@@ -24,8 +24,8 @@ export function StrategyFields({ value, onChange, workerCount }: { value: Strate
       <legend>Strategy</legend>
       <div className="field-grid">
         {num('batchSize', 'Batch size', 'workers taken out at a time (1: round-robin)')}
-        {num('healthTimeoutMs', 'Health timeout (ms)', `each worker must be running again within ${fmtMs(value.healthTimeoutMs || 0)}`, 1000)}
-        {num('pauseBetweenBatchesMs', 'Pause between batches (ms)', 'wait after each batch', 1000)}
+        {num('healthTimeoutMs', 'Health timeout (ms)', `each worker must be running again within ${fmtMs(value.healthTimeoutMs || 0)}`)}
+        {num('pauseBetweenBatchesMs', 'Pause between batches (ms)', 'wait after each batch')}
         {num('maxFailures', 'Failures tolerated', 'failed workers before the rollout stops')}
         <label className="field">
           <span className="field-label">Beyond that</span>

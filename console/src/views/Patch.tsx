@@ -88,6 +88,7 @@ export function PatchView() {
       </header>
       {error && <ErrorNote>{error}</ErrorNote>}
       <form
+        noValidate
         className="cols-2"
         onSubmit={(e) => {
           e.preventDefault();
