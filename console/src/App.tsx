@@ -1,5 +1,5 @@
 /** Sign-in, the signed-in frame (navigation, who, the connection banner) and the routes. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Link } from './components/ui';
 import { graphql } from './gql';
@@ -127,9 +127,9 @@ function Frame() {
         </button>
       </header>
       <LinkBanner />
-      <main>
+      <Main>
         <Route path={path} />
-      </main>
+      </Main>
     </div>
   );
 }
@@ -165,6 +165,12 @@ function NotFound() {
       </p>
     </div>
   );
+}
+
+/** While the link is down what is on screen may be stale: it says so by fading until it is re-read. */
+function Main({ children }: { children: ReactNode }) {
+  const link = useLink();
+  return <main className={link.state === 'reconnecting' ? 'stale' : undefined}>{children}</main>;
 }
 
 function LinkIndicator() {

@@ -20,6 +20,7 @@ export function fmtMemory(mb: number | null | undefined): string {
 
 export function fmtDuration(ms: number): string {
   if (ms < 0) ms = 0;
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);

@@ -97,7 +97,7 @@ export function FleetView() {
           value={fmtNumber(s?.workerCount ?? workerTotal)}
           sub={
             <span className="mini-states">
-              {WORKER_STATES.map((st) => (byState.get(st) ? <StateBadge key={st} state={st} label={`${byState.get(st)} ${st.toLowerCase()}`} /> : null))}
+              {WORKER_STATES.map((st) => (byState.get(st) ? <StateBadge key={st} state={st} label={`${byState.get(st)} ${st.toLowerCase()}`} worker /> : null))}
             </span>
           }
         />
@@ -139,6 +139,7 @@ export function FleetView() {
       </section>
 
       {snap.error && <ErrorNote>Could not read the clusters: {snap.error}</ErrorNote>}
+      <div className="fleet-table">
       <div className="table-head fleet-grid">
         <span>Cluster</span>
         <span>Health</span>
@@ -154,6 +155,7 @@ export function FleetView() {
       ) : (
         <VirtualRows rows={rows} />
       )}
+      </div>
       <div className="list-foot">
         {rows.length === snap.rows.length ? `${rows.length} clusters` : `${rows.length} of ${snap.rows.length} clusters`}
         {!snap.loaded && snap.total > snap.rows.length ? ` (loading ${snap.total})` : ''}
