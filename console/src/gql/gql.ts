@@ -45,7 +45,8 @@ type Documents = {
     "\n  query Tokens {\n    apiTokens { id name role clusterName createdAt lastUsedAt revokedAt }\n  }\n": typeof types.TokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token apiToken { id name role } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeApiToken(id: $id) { __typename ... on Error { code message } }\n  }\n": typeof types.RevokeTokenDocument,
-    "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { id connected host version lastSeenAt }\n    artifacts { name version workerCount }\n    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n    workers(first: 1000) { edges { node { id memberId state } } }\n  }\n": typeof types.FleetClusterFragmentDoc,
+    "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { connected host }\n    artifacts { name version workerCount }\n    stats { cpuPercent requestsPerSec }\n  }\n": typeof types.FleetClusterFragmentDoc,
+    "\n  query FleetStrips($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Cluster {\n        id\n        workers(first: 1000) { edges { node { memberId state } } }\n      }\n    }\n  }\n": typeof types.FleetStripsDocument,
     "\n  query FleetPage($first: Int!, $after: String) {\n    clusters(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...FleetCluster } }\n    }\n  }\n": typeof types.FleetPageDocument,
     "\n  query FleetClusterOne($id: ID!) {\n    cluster(id: $id) { ...FleetCluster }\n  }\n": typeof types.FleetClusterOneDocument,
     "\n  fragment ActiveCommand on Command {\n    id\n    kind\n    state\n    message\n    cluster { id }\n    progress { total pending running succeeded failed skipped }\n  }\n": typeof types.ActiveCommandFragmentDoc,
@@ -86,7 +87,8 @@ const documents: Documents = {
     "\n  query Tokens {\n    apiTokens { id name role clusterName createdAt lastUsedAt revokedAt }\n  }\n": types.TokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token apiToken { id name role } }\n      ... on Error { code message }\n    }\n  }\n": types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeApiToken(id: $id) { __typename ... on Error { code message } }\n  }\n": types.RevokeTokenDocument,
-    "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { id connected host version lastSeenAt }\n    artifacts { name version workerCount }\n    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n    workers(first: 1000) { edges { node { id memberId state } } }\n  }\n": types.FleetClusterFragmentDoc,
+    "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { connected host }\n    artifacts { name version workerCount }\n    stats { cpuPercent requestsPerSec }\n  }\n": types.FleetClusterFragmentDoc,
+    "\n  query FleetStrips($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Cluster {\n        id\n        workers(first: 1000) { edges { node { memberId state } } }\n      }\n    }\n  }\n": types.FleetStripsDocument,
     "\n  query FleetPage($first: Int!, $after: String) {\n    clusters(first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...FleetCluster } }\n    }\n  }\n": types.FleetPageDocument,
     "\n  query FleetClusterOne($id: ID!) {\n    cluster(id: $id) { ...FleetCluster }\n  }\n": types.FleetClusterOneDocument,
     "\n  fragment ActiveCommand on Command {\n    id\n    kind\n    state\n    message\n    cluster { id }\n    progress { total pending running succeeded failed skipped }\n  }\n": types.ActiveCommandFragmentDoc,
@@ -237,7 +239,11 @@ export function graphql(source: "\n  mutation RevokeToken($id: ID!) {\n    revok
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { id connected host version lastSeenAt }\n    artifacts { name version workerCount }\n    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n    workers(first: 1000) { edges { node { id memberId state } } }\n  }\n"): (typeof documents)["\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { id connected host version lastSeenAt }\n    artifacts { name version workerCount }\n    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n    workers(first: 1000) { edges { node { id memberId state } } }\n  }\n"];
+export function graphql(source: "\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { connected host }\n    artifacts { name version workerCount }\n    stats { cpuPercent requestsPerSec }\n  }\n"): (typeof documents)["\n  fragment FleetCluster on Cluster {\n    id\n    name\n    kind\n    health\n    workerCount\n    manager { connected host }\n    artifacts { name version workerCount }\n    stats { cpuPercent requestsPerSec }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FleetStrips($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Cluster {\n        id\n        workers(first: 1000) { edges { node { memberId state } } }\n      }\n    }\n  }\n"): (typeof documents)["\n  query FleetStrips($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Cluster {\n        id\n        workers(first: 1000) { edges { node { memberId state } } }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -58,7 +58,8 @@ export function useLiveQuery<Data, Variables extends AnyVariables>(
   );
   const firstEpoch = useRef(epoch);
   useEffect(() => {
-    if (epoch !== firstEpoch.current) refresh();
+    // Re-read on a re-connection; not when the socket first opens (the query just ran).
+    if (epoch !== firstEpoch.current && !(firstEpoch.current === 0 && epoch === 1)) refresh();
   }, [epoch, refresh]);
   useEffect(() => () => {
     if (timer.current) clearTimeout(timer.current);

@@ -46,8 +46,11 @@ export function FleetView() {
     store.applyCommand(ev.commandUpdated as Parameters<FleetStore['applyCommand']>[0]);
     return ev;
   });
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new epoch (a reconnection) is the reason to re-read
+  // List at once; list again on every RE-connection (epoch 2, 3, …), not when the first one opens.
+  const listed = useRef<number | null>(null);
   useEffect(() => {
+    if (listed.current !== null && epoch <= 1) return;
+    listed.current = epoch;
     void store.load();
   }, [store, epoch]);
   useEffect(() => () => store.dispose(), [store]);
@@ -69,8 +72,12 @@ export function FleetView() {
   }, [snap.rows]);
   const byState = useMemo(() => {
     const m = new Map<string, number>();
-    for (const r of snap.rows) for (const w of r.workers) m.set(w.state, (m.get(w.state) ?? 0) + 1);
-    return m;
+    let missing = 0;
+    for (const r of snap.rows) {
+      if (!r.workers) missing++;
+      else for (const w of r.workers) m.set(w.state, (m.get(w.state) ?? 0) + 1);
+    }
+    return { m, missing };
   }, [snap.rows]);
   const rows = useMemo(() => {
     const needle = name.trim().toLowerCase();
@@ -79,7 +86,7 @@ export function FleetView() {
   const running = useMemo(() => snap.rows.filter((r) => r.command).length, [snap.rows]);
 
   const s = system.data?.system;
-  const workerTotal = snap.rows.reduce((n, r) => n + r.workers.length, 0);
+  const workerTotal = snap.rows.reduce((n, r) => n + r.workerCount, 0);
   return (
     <div className="page fleet">
       <section className="figures" aria-label="System">
@@ -97,7 +104,8 @@ export function FleetView() {
           value={fmtNumber(s?.workerCount ?? workerTotal)}
           sub={
             <span className="mini-states">
-              {WORKER_STATES.map((st) => (byState.get(st) ? <StateBadge key={st} state={st} label={`${byState.get(st)} ${st.toLowerCase()}`} worker /> : null))}
+              {WORKER_STATES.map((st) => (byState.m.get(st) ? <StateBadge key={st} state={st} label={`${byState.m.get(st)} ${st.toLowerCase()}`} worker /> : null))}
+              {byState.missing > 0 && <span className="muted">counting…</span>}
             </span>
           }
         />
@@ -153,7 +161,7 @@ export function FleetView() {
       ) : rows.length === 0 ? (
         <Empty>{snap.rows.length === 0 ? 'No cluster yet: a manager registering creates its cluster.' : 'No cluster matches these filters.'}</Empty>
       ) : (
-        <VirtualRows rows={rows} />
+        <VirtualRows rows={rows} onVisible={store.want.bind(store)} />
       )}
       </div>
       <div className="list-foot">
@@ -165,7 +173,7 @@ export function FleetView() {
 }
 
 /** Only the rows in (and near) the window are in the DOM: 2,000 clusters scroll like 20. */
-function VirtualRows({ rows }: { rows: FleetRow[] }) {
+function VirtualRows({ rows, onVisible }: { rows: FleetRow[]; onVisible: (ids: string[]) => void }) {
   const ref = useRef<HTMLDivElement>(null);
   const [range, setRange] = useState({ from: 0, to: 40 });
   useLayoutEffect(() => {
@@ -186,6 +194,11 @@ function VirtualRows({ rows }: { rows: FleetRow[] }) {
     };
   }, [rows.length]);
   const visible = rows.slice(range.from, range.to);
+  const visibleKey = visible.map((r) => r.id).join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key stands for the rows in view
+  useEffect(() => {
+    onVisible(visibleKey ? visibleKey.split(',') : []);
+  }, [visibleKey]);
   return (
     <div className="vlist" ref={ref} style={{ height: rows.length * ROW_HEIGHT }}>
       {visible.map((r, i) => (
@@ -196,7 +209,7 @@ function VirtualRows({ rows }: { rows: FleetRow[] }) {
 }
 
 const ClusterRow = memo(function ClusterRow({ row, top }: { row: FleetRow; top: number }) {
-  const running = row.workers.filter((w) => w.state === 'RUNNING').length;
+  const running = row.workers?.filter((w) => w.state === 'RUNNING').length;
   return (
     <div className="vrow fleet-grid" style={{ transform: `translateY(${top}px)` }} data-cluster={row.name} data-health={row.health}>
       <span className="name">
@@ -216,10 +229,8 @@ const ClusterRow = memo(function ClusterRow({ row, top }: { row: FleetRow; top: 
         )}
       </span>
       <span className="workers-cell">
-        <WorkerStrip workers={row.workers} />
-        <span className="muted small">
-          {running}/{row.workers.length} running
-        </span>
+        {row.workers ? <WorkerStrip workers={row.workers} /> : <span className="strip-skeleton" title="reading…" />}
+        <span className="muted small">{row.workers ? `${running}/${row.workers.length} running` : `${row.workerCount} workers`}</span>
       </span>
       <span className="artifacts-cell">
         {row.skew.size > 0 ? (

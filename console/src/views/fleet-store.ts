@@ -15,10 +15,22 @@ export const FleetClusterFragment = graphql(`
     kind
     health
     workerCount
-    manager { id connected host version lastSeenAt }
+    manager { connected host }
     artifacts { name version workerCount }
-    stats { cpuPercent memoryMb requestsPerSec errorsPerSec }
-    workers(first: 1000) { edges { node { id memberId state } } }
+    stats { cpuPercent requestsPerSec }
+  }
+`);
+
+// Worker strips are read apart from the list, for the rows in view first: 2,000 clusters of 50
+// workers are 100,000 cells, and the list must not wait for them.
+const FleetStripsQuery = graphql(`
+  query FleetStrips($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Cluster {
+        id
+        workers(first: 1000) { edges { node { memberId state } } }
+      }
+    }
   }
 `);
 
@@ -84,7 +96,6 @@ export const FleetCommandSubscription = graphql(`
 `);
 
 export interface FleetWorker {
-  id: string;
   memberId: string;
   state: string;
 }
@@ -103,12 +114,13 @@ export interface FleetRow {
   kind: string;
   health: string;
   workerCount: number;
-  manager: { connected: boolean; host: string; version: string | null; lastSeenAt: string } | null;
+  manager: { connected: boolean; host: string } | null;
   artifacts: { name: string; version: string; workerCount: number }[];
   /** name → versions, for artifacts running in more than one version */
   skew: Map<string, string[]>;
-  stats: { cpuPercent: number; memoryMb: number; requestsPerSec: number; errorsPerSec: number } | null;
-  workers: FleetWorker[];
+  stats: { cpuPercent: number; requestsPerSec: number } | null;
+  /** null until its strip is read */
+  workers: FleetWorker[] | null;
   command: FleetCommand | null;
 }
 
@@ -120,7 +132,8 @@ export interface FleetSnapshot {
   version: number;
 }
 
-const PAGE = 200;
+const PAGE = 500;
+const STRIP_BATCH = 50;
 
 function toRow(f: FragmentType<typeof FleetClusterFragment>): FleetRow {
   const c = readFragment(FleetClusterFragment, f);
@@ -133,11 +146,11 @@ function toRow(f: FragmentType<typeof FleetClusterFragment>): FleetRow {
     kind: c.kind,
     health: c.health,
     workerCount: c.workerCount,
-    manager: c.manager ? { connected: c.manager.connected, host: c.manager.host, version: c.manager.version ?? null, lastSeenAt: c.manager.lastSeenAt } : null,
+    manager: c.manager ? { connected: c.manager.connected, host: c.manager.host } : null,
     artifacts: c.artifacts,
     skew,
     stats: c.stats ?? null,
-    workers: c.workers.edges.map((e) => e.node).sort((a, b) => naturalCompare(a.memberId, b.memberId)),
+    workers: null,
     command: null,
   };
 }
@@ -151,6 +164,10 @@ export class FleetStore {
   private listeners = new Set<() => void>();
   private frame: number | null = null;
   private loadSeq = 0;
+  private stale = new Set<string>();
+  private wanted: string[] = [];
+  private stripsInFlight = 0;
+  private disposed = false;
   private loaded = false;
   private total = 0;
   private error: string | null = null;
@@ -178,7 +195,9 @@ export class FleetStore {
         if (r.error || !r.data) throw new Error(r.error?.message ?? 'no data');
         for (const e of r.data.clusters.edges) {
           const row = toRow(e.node);
-          row.command = this.rows.get(row.id)?.command ?? null;
+          const held = this.rows.get(row.id);
+          row.command = held?.command ?? null;
+          row.workers = held?.workers ?? null;
           fresh.set(row.id, row);
         }
         this.total = r.data.clusters.totalCount;
@@ -192,6 +211,9 @@ export class FleetStore {
         after = r.data.clusters.pageInfo.endCursor ?? null;
       }
       this.rows = fresh;
+      // Every strip is re-read (those in view first): what was held may be stale.
+      this.stale = new Set(fresh.keys());
+      this.pumpStrips();
       const c = await this.client.query(ActiveCommandsQuery, {}, { requestPolicy: 'network-only' }).toPromise();
       if (seq !== this.loadSeq) return;
       this.commands.clear();
@@ -211,14 +233,18 @@ export class FleetStore {
     const row = this.rows.get(ev.cluster.id);
     if (!row) return;
     const next: FleetRow = { ...row, health: ev.cluster.health, workerCount: ev.cluster.workerCount };
-    const i = row.workers.findIndex((w) => w.memberId === ev.worker.memberId);
-    if (ev.change === 'LEFT') {
-      next.workers = i >= 0 ? row.workers.filter((_, j) => j !== i) : row.workers;
+    const held = row.workers;
+    const worker = { memberId: ev.worker.memberId, state: ev.worker.state };
+    const i = held ? held.findIndex((w) => w.memberId === worker.memberId) : -1;
+    if (!held) {
+      // not read yet: it will be, whole
+    } else if (ev.change === 'LEFT') {
+      next.workers = i >= 0 ? held.filter((_, j) => j !== i) : held;
     } else if (i >= 0) {
-      next.workers = row.workers.slice();
-      next.workers[i] = { ...ev.worker };
+      next.workers = held.slice();
+      next.workers[i] = worker;
     } else {
-      next.workers = [...row.workers, { ...ev.worker }].sort((a, b) => naturalCompare(a.memberId, b.memberId));
+      next.workers = [...held, worker].sort((a, b) => naturalCompare(a.memberId, b.memberId));
     }
     this.rows.set(row.id, next);
     this.emit();
@@ -246,8 +272,12 @@ export class FleetStore {
       if (r.data?.cluster) {
         const fresh = toRow(r.data.cluster);
         fresh.command = this.rows.get(fresh.id)?.command ?? this.activeFor(fresh.id);
+        fresh.workers = this.rows.get(fresh.id)?.workers ?? null;
         if (!this.rows.has(fresh.id)) this.dirtyOrder = true;
         this.rows.set(fresh.id, fresh);
+        this.stale.add(fresh.id);
+        this.wanted.unshift(fresh.id);
+        this.pumpStrips();
         this.emit();
       }
     }
@@ -263,6 +293,54 @@ export class FleetStore {
     if (row) {
       this.rows.set(clusterId, { ...row, command: this.activeFor(clusterId) ?? (row.command?.id === c.id ? null : row.command) });
       this.emit();
+    }
+  }
+
+  /** The rows in view: their strips are read before the others. */
+  want(ids: string[]) {
+    this.wanted = ids.filter((id) => this.stale.has(id));
+    this.pumpStrips();
+  }
+
+  /** Reads stale strips, those wanted first, then the rest in the background; two requests in flight at most. */
+  private pumpStrips() {
+    while (!this.disposed && this.stripsInFlight < 2 && this.stale.size > 0) {
+      const ids: string[] = [];
+      for (const id of this.wanted) if (this.stale.has(id) && ids.length < STRIP_BATCH) ids.push(id);
+      this.wanted = this.wanted.filter((id) => !ids.includes(id));
+      if (ids.length < STRIP_BATCH) {
+        for (const r of this.sorted.length ? this.sorted : this.rows.values()) {
+          if (ids.length >= STRIP_BATCH) break;
+          if (this.stale.has(r.id) && !ids.includes(r.id)) ids.push(r.id);
+        }
+        for (const id of this.stale) {
+          if (ids.length >= STRIP_BATCH) break;
+          if (!ids.includes(id)) ids.push(id);
+        }
+      }
+      for (const id of ids) this.stale.delete(id);
+      this.stripsInFlight++;
+      const seq = this.loadSeq;
+      void this.client
+        .query(FleetStripsQuery, { ids }, { requestPolicy: 'network-only' })
+        .toPromise()
+        .then((r) => {
+          if (seq !== this.loadSeq) return;
+          if (!r.data) {
+            for (const id of ids) this.stale.add(id);
+            return;
+          }
+          for (const n of r.data.nodes) {
+            if (!n || !('workers' in n)) continue;
+            const row = this.rows.get(n.id);
+            if (row) this.rows.set(n.id, { ...row, workers: n.workers.edges.map((e) => e.node).sort((a, b) => naturalCompare(a.memberId, b.memberId)) });
+          }
+          this.emit();
+        })
+        .finally(() => {
+          this.stripsInFlight--;
+          if (!this.disposed) setTimeout(() => this.pumpStrips(), 0);
+        });
     }
   }
 
@@ -289,6 +367,7 @@ export class FleetStore {
   }
 
   dispose() {
+    this.disposed = true;
     this.loadSeq++;
     if (this.frame != null) cancelAnimationFrame(this.frame);
     this.listeners.clear();
