@@ -351,7 +351,7 @@ function Batches({ cmd }: { cmd: Cmd }) {
       <h2>
         Batches <span className="muted small">{cmd.strategy.batchSize} worker{cmd.strategy.batchSize === 1 ? '' : 's'} at a time, in member order</span>
       </h2>
-      <ol className={cmd.strategy.batchSize === 1 ? 'batches one-by-one' : 'batches'}>
+      <ol className="batches">
         {ran.map((b, i) => (
           <li key={b.task.id} className="batch" data-batch={i + 1}>
             <div className="batch-head">
