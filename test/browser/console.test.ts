@@ -30,11 +30,20 @@ async function signedInPage(token: string, path = '/'): Promise<Page> {
   const { page, requests: r } = await browser.newPage();
   pages.push(r);
   open.push(page);
+  watch(page);
   await page.goto(`${web.url}${path}#token=${encodeURIComponent(token)}`);
   await page.locator('[data-testid=who]').waitFor({ timeout: UI_TIMEOUT });
   return page;
 }
 const pages: string[][] = [];
+/** What the browser refused under the Content-Security-Policy, and uncaught page errors. */
+const refused: string[] = [];
+function watch(page: Page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
+  });
+  page.on('pageerror', (e) => refused.push(`page error: ${e.message}`));
+}
 /** Pages still open: closed after each test, passed or failed (an open page keeps its socket). */
 const open: Page[] = [];
 
@@ -90,6 +99,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
     const { page, requests: r } = await browser.newPage();
     pages.push(r);
     open.push(page);
+    watch(page);
     await page.goto(web.url);
     await page.locator('#token').waitFor();
     await browser.screenshot(page, '01-sign-in');
@@ -342,7 +352,8 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
-  it('makes no request outside its own origin', () => {
+  it('makes no request outside its own origin, and nothing in it is refused by the strict Content-Security-Policy', () => {
+    expect(refused).toEqual([]);
     for (const r of pages) requests.push(...r.splice(0));
     const origin = new URL(web.url);
     const outside = requests.filter((u) => {
