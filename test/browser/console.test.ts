@@ -307,6 +307,23 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('re-reads what changed while its connection was down (no event could tell it)', async () => {
+    await idle();
+    const page = await signedInPage(viewer);
+    await page.locator('[data-testid=link][data-state=live]').waitFor({ timeout: UI_TIMEOUT });
+    await waitFor(async () => (await page.locator('.vrow[data-cluster="as-1"] .cell').count()) === 3, 'as-1 with 3 cells', UI_TIMEOUT);
+    const cut = web.cutWebSockets();
+    await page.locator('[data-testid=banner]').waitFor({ timeout: UI_TIMEOUT });
+    // While the page is away a worker joins: no event can reach it.
+    fleet.inject({ type: 'worker-join', cluster: 'as-1', member: 'as-1-w05' });
+    await waitFor(async () => (await gqlOk(oc.url, viewer, `{ cluster(name: "as-1") { workerCount } }`)).cluster.workerCount === 4, 'the OC to see as-1-w05', UI_TIMEOUT);
+    expect(await page.locator('.vrow[data-cluster="as-1"] .cell').count()).toBe(3);
+    cut.restore();
+    await page.locator('[data-testid=link][data-state=live]').waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await page.locator('.vrow[data-cluster="as-1"] .cell[data-member="as-1-w05"]').count()) === 1, 'as-1-w05 re-read after the reconnection', UI_TIMEOUT);
+    await page.close();
+  });
+
   it('recovers when the OC restarts under it: says so, reconnects, re-reads, and is live again', async () => {
     const page = await signedInPage(operator);
     await page.locator('[data-testid=link][data-state=live]').waitFor({ timeout: UI_TIMEOUT });

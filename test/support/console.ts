@@ -42,12 +42,16 @@ export interface ConsoleServer {
   url: string;
   /** Where /graphql goes (changed when a test restarts the OC on another port). */
   target: URL;
+  /** The network drops for the page's WebSockets: open ones are cut, new ones refused until `restore()`. */
+  cutWebSockets(): { restore(): void };
   close(): Promise<void>;
 }
 
 export async function serveConsole(ocUrl: string): Promise<ConsoleServer> {
   const state = { target: new URL(ocUrl) };
   const sockets = new Set<import('node:net').Socket>();
+  const upgraded = new Set<import('node:stream').Duplex>();
+  let refuseUpgrades = false;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/graphql') {
@@ -81,6 +85,12 @@ export async function serveConsole(ocUrl: string): Promise<ConsoleServer> {
   });
   // WebSocket upgrades are passed through byte for byte.
   server.on('upgrade', (req, socket, head) => {
+    if (refuseUpgrades) {
+      socket.destroy();
+      return;
+    }
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
     const up = connect(Number(state.target.port), state.target.hostname, () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -106,6 +116,15 @@ export async function serveConsole(ocUrl: string): Promise<ConsoleServer> {
     },
     set target(u: URL) {
       state.target = u;
+    },
+    cutWebSockets() {
+      refuseUpgrades = true;
+      for (const s of upgraded) s.destroy();
+      return {
+        restore() {
+          refuseUpgrades = false;
+        },
+      };
     },
     close: () =>
       new Promise<void>((r) => {
