@@ -244,6 +244,43 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('deploys an artifact from the dialog and shows the new version across the cluster', async () => {
+    await idle();
+    const page = await signedInPage(operator, '/clusters/esb-1');
+    await page.getByRole('button', { name: /Deploy artifact/ }).click();
+    const dialog = page.locator('dialog[open]');
+    expect(await dialog.locator('input[name="artifact.name"]').inputValue()).toBe('integration-flows.car');
+    await dialog.locator('input[name="artifact.version"]').fill('1.1.0');
+    await dialog.locator('input[name="artifact.url"]').fill('https://repo.example/integration-flows-1.1.0.car');
+    await dialog.locator('input[name="artifact.sha256"]').fill('ab'.repeat(32));
+    await dialog.locator('input[name=batchSize]').fill('2');
+    await browser.screenshot(page, '18-deploy-dialog');
+    await dialog.getByRole('button', { name: 'Review…' }).click();
+    expect(await dialog.locator('[data-testid=confirm]').textContent()).toContain('integration-flows.car 1.1.0');
+    await dialog.getByRole('button', { name: 'Start deploy' }).click();
+    await commandReaches(page, 'SUCCEEDED');
+    await page.locator('.crumbs a', { hasText: 'esb-1' }).click();
+    await page.locator('.artifacts .chip', { hasText: '1.1.0' }).waitFor({ timeout: UI_TIMEOUT });
+    await page.close();
+  });
+
+  it('patches the system from its form, and the patch shows each cluster it rolls', async () => {
+    await idle();
+    const page = await signedInPage(operator, '/patch');
+    await page.locator('input[name="artifact.name"]').fill('storefront.war');
+    await page.locator('input[name="artifact.version"]').fill('1.2.0');
+    await page.locator('input[name="artifact.url"]').fill('https://repo.example/storefront-1.2.0.war');
+    await page.locator('input[name="artifact.sha256"]').fill('cd'.repeat(32));
+    await page.locator('label.check', { hasText: 'AS' }).locator('input').check();
+    await page.getByRole('button', { name: 'Review…' }).click();
+    await page.getByRole('button', { name: 'Start the patch' }).click();
+    await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+    await commandReaches(page, 'SUCCEEDED');
+    expect(await page.locator('tr[data-child]').allInnerTexts()).toEqual([expect.stringContaining('as-1')]);
+    await browser.screenshot(page, '19-patch-succeeded');
+    await page.close();
+  });
+
   it('shows a VIEWER no action', async () => {
     await idle();
     const page = await signedInPage(viewer, '/clusters/as-1');

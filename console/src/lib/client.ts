@@ -44,6 +44,8 @@ export function createConsoleClient(token: string, onRefused: (message: string) 
     keepAlive: 10_000,
     retryAttempts: Number.POSITIVE_INFINITY,
     connectionParams: () => ({ authorization: `Bearer ${token}` }),
+    // A refusal is handled by `closed` below (sign-out with the OC's reason), not logged as an error.
+    onNonLazyError: () => undefined,
     shouldRetry: (e) => !(isClose(e) && REFUSED_CODES.has(e.code)),
     retryWait: async (retries) => {
       // 0.5 s doubling to 10 s, with jitter so a restarted OC is not hit by every tab at once.
@@ -103,7 +105,8 @@ export function createConsoleClient(token: string, onRefused: (message: string) 
       return () => listeners.delete(l);
     },
     dispose() {
-      void ws.dispose();
+      // A socket the OC refused rejects its dispose with that close: nothing left to do about it.
+      Promise.resolve(ws.dispose()).catch(() => undefined);
     },
   };
 }
