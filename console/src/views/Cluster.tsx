@@ -354,10 +354,10 @@ function StatsSection({ name }: { name: string }) {
         <span className="muted small">{history.length} points</span>
       </div>
       <div className="plots">
-        <Sparkplot label="CPU (avg)" unit="" points={series.cpu} color="#2563eb" format={fmtCpu} />
-        <Sparkplot label="Memory" unit="" points={series.mem} color="#7c3aed" format={fmtMem} />
-        <Sparkplot label="Requests/s" unit="" points={series.req} color="#0f766e" format={fmtRate} />
-        <Sparkplot label="Errors/s" unit="" points={series.err} color="#dc2626" format={fmtRate} />
+        <Sparkplot from={Date.parse(since)} to={Date.parse(since) + r.ms} label="CPU (avg)" unit="" points={series.cpu} color="#2563eb" format={fmtCpu} />
+        <Sparkplot from={Date.parse(since)} to={Date.parse(since) + r.ms} label="Memory" unit="" points={series.mem} color="#7c3aed" format={fmtMem} />
+        <Sparkplot from={Date.parse(since)} to={Date.parse(since) + r.ms} label="Requests/s" unit="" points={series.req} color="#0f766e" format={fmtRate} />
+        <Sparkplot from={Date.parse(since)} to={Date.parse(since) + r.ms} label="Errors/s" unit="" points={series.err} color="#dc2626" format={fmtRate} />
       </div>
     </section>
   );

@@ -170,7 +170,7 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
             </span>
             <span className="muted">
               requested by <b>{cmd.requestedBy}</b> at {fmtDateTime(cmd.createdAt)}
-              {took != null && ` · ${terminal ? 'took' : 'running for'} ${fmtDuration(took)}`}
+              {took != null && ` · ${terminal ? 'took' : 'started'} ${fmtDuration(took)}${terminal ? '' : ' ago'}`}
             </span>
           </div>
         </div>
@@ -316,9 +316,12 @@ function whyWaiting(cmd: Cmd): { title: string; detail: string; tone: 'warn' | '
   if (cmd.cancelRequested) return { title: 'Cancelling:', detail: 'the batch in flight finishes, then the rest is skipped.', tone: 'warn' };
   if (cmd.state === 'PAUSED') {
     const budget = cmd.progress.failed > cmd.strategy.maxFailures;
+    const asked = [...cmd.history].reverse().find((h) => /^pause requested by /.test(h.message));
+    const who = asked ? `by ${asked.message.replace(/^pause requested by /, '')} at ${fmtTime(asked.at)}` : '';
+    const why = cmd.message && cmd.message !== 'paused' ? `${cmd.message.replace(/^paused:?\s*/, '')}.` : '';
     return {
-      title: budget ? 'Paused: failure budget spent.' : 'Paused.',
-      detail: `${cmd.message ?? ''}${budget ? ` ${cmd.progress.failed} failed, ${cmd.strategy.maxFailures} tolerated.` : ''} Resume to continue, or cancel.`.trim(),
+      title: budget ? 'Paused: the failure budget is spent.' : `Paused${!budget && who ? ` ${who}` : ''}.`,
+      detail: `${why}${budget ? ` ${cmd.progress.failed} failed, ${cmd.strategy.maxFailures} tolerated.` : ''} The batch in flight finished; nothing else is touched. Resume to continue, or cancel.`.trim(),
       tone: budget ? 'error' : 'warn',
     };
   }
