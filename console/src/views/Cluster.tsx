@@ -351,7 +351,7 @@ function StatsSection({ name }: { name: string }) {
             </button>
           ))}
         </div>
-        <span className="muted small">{history.length} points</span>
+        <span className="muted small">{history.length} point{history.length === 1 ? '' : 's'}</span>
       </div>
       <div className="plots">
         <Sparkplot from={Date.parse(since)} to={Date.parse(since) + r.ms} label="CPU (avg)" unit="" points={series.cpu} color="#2563eb" format={fmtCpu} />
