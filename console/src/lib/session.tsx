@@ -76,3 +76,10 @@ export function useNow(ms = 1000): number {
   }, [ms]);
   return now;
 }
+
+/** The tab's title: what the page shows, then the product. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Operations Center`;
+  }, [title]);
+}

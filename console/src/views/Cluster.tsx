@@ -10,7 +10,7 @@ import { StripLegend, WorkerStrip } from '../components/WorkerStrip';
 import { type FragmentType, graphql, readFragment } from '../gql';
 import { fmtAgo, fmtDateTime, fmtDuration, fmtMemory, fmtNumber, fmtPercent, TERMINAL } from '../lib/format';
 import { paths } from '../lib/router';
-import { canOperate, useLink, useLiveQuery, useNow, useSession } from '../lib/session';
+import { canOperate, useLink, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
 
 const WorkerRowFragment = graphql(`
   fragment WorkerRow on Worker {
@@ -96,6 +96,7 @@ export function ClusterView({ name }: { name: string }) {
   const [dialog, setDialog] = useState<'RESTART' | 'DEPLOY' | null>(null);
   const cluster = result.data?.cluster;
   const id = cluster?.id;
+  useTitle(cluster ? `${cluster.name} (${cluster.health.toLowerCase()})` : name);
 
   const onEvent = useCallback(() => refresh(), [refresh]);
   useSubscription({ query: ClusterMembershipSub, variables: { id: id ?? '' }, pause: !id }, onEvent);

@@ -9,7 +9,7 @@ import type { CommandDetailFragment } from '../gql/graphql';
 import { fmtDateTime, fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../lib/format';
 import { planBatches } from '../lib/plan';
 import { paths } from '../lib/router';
-import { canOperate, useLiveQuery, useNow, useSession } from '../lib/session';
+import { canOperate, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
 
 const CommandDetail = graphql(`
   fragment CommandDetail on Command {
@@ -135,6 +135,8 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
   );
 
   const terminal = TERMINAL.has(cmd.state);
+  const done = cmd.progress.succeeded + cmd.progress.failed + cmd.progress.skipped;
+  useTitle(`${cmd.state.toLowerCase()} ${cmd.kind === 'OPERATION' ? '' : `${done}/${cmd.progress.total} `}· ${label(cmd)}${cmd.cluster ? ` on ${cmd.cluster.name}` : ''}`);
   const operate = canOperate(role) && !terminal && cmd.kind !== 'OPERATION';
   const waiting = whyWaiting(cmd);
   const took = cmd.startedAt ? (cmd.finishedAt ? Date.parse(cmd.finishedAt) : now) - Date.parse(cmd.startedAt) : null;

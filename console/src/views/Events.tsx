@@ -5,7 +5,7 @@ import { Empty, Link, StateBadge } from '../components/ui';
 import { graphql } from '../gql';
 import { fmtTime } from '../lib/format';
 import { paths, useSearchParams } from '../lib/router';
-import { useLink } from '../lib/session';
+import { useLink, useTitle } from '../lib/session';
 
 const MembershipSub = graphql(`
   subscription EventsMembership {
@@ -36,6 +36,7 @@ interface Ev {
 const MAX = 1000;
 
 export function EventsView() {
+  useTitle('Live events');
   const [search, setSearch] = useSearchParams();
   const type = search.get('type') ?? '';
   const cluster = search.get('cluster') ?? '';

@@ -5,8 +5,8 @@ import { Counts, Empty, ErrorNote, Figure, Link, ProgressBar, StateBadge } from 
 import { StripLegend, WORKER_STATES, WorkerStrip } from '../components/WorkerStrip';
 import { graphql } from '../gql';
 import { fmtMemory, fmtNumber, fmtPercent } from '../lib/format';
-import { paths, useSearchParams } from '../lib/router';
-import { useLink, useSession } from '../lib/session';
+import { navigate, paths, useSearchParams } from '../lib/router';
+import { useLink, useSession, useTitle } from '../lib/session';
 import { type FleetRow, FleetCommandSubscription, FleetMembershipSubscription, FleetStore, FleetTopologySubscription } from './fleet-store';
 
 const SystemQuery = graphql(`
@@ -86,6 +86,7 @@ export function FleetView() {
   const running = useMemo(() => snap.rows.filter((r) => r.command).length, [snap.rows]);
 
   const s = system.data?.system;
+  useTitle(`Fleet${byHealth.get('UNREACHABLE') ? ` · ${byHealth.get('UNREACHABLE')} unreachable` : ''}`);
   const workerTotal = snap.rows.reduce((n, r) => n + r.workerCount, 0);
   return (
     <div className="page fleet">
@@ -211,7 +212,16 @@ function VirtualRows({ rows, onVisible }: { rows: FleetRow[]; onVisible: (ids: s
 const ClusterRow = memo(function ClusterRow({ row, top }: { row: FleetRow; top: number }) {
   const running = row.workers?.filter((w) => w.state === 'RUNNING').length;
   return (
-    <div className="vrow fleet-grid" style={{ transform: `translateY(${top}px)` }} data-cluster={row.name} data-health={row.health}>
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: the row is a bigger target for the cluster link it holds (keyboard users have the link)
+    <div
+      className="vrow fleet-grid"
+      style={{ transform: `translateY(${top}px)` }}
+      data-cluster={row.name}
+      data-health={row.health}
+      onClick={(e) => {
+        if (!(e.target as HTMLElement).closest('a') && !window.getSelection()?.toString()) navigate(paths.cluster(row.name));
+      }}
+    >
       <span className="name">
         <Link to={paths.cluster(row.name)}>{row.name}</Link>
         <span className="kind">{row.kind}</span>

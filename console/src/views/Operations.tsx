@@ -7,7 +7,7 @@ import { graphql } from '../gql';
 import type { CommandKind, CommandState } from '../gql/graphql';
 import { naturalCompare } from '../lib/format';
 import { useSearchParams } from '../lib/router';
-import { useLiveQuery } from '../lib/session';
+import { useLiveQuery, useTitle } from '../lib/session';
 
 const OperationsQuery = graphql(`
   query Operations($first: Int!, $state: CommandState, $kind: CommandKind, $clusterId: ID) {
@@ -34,6 +34,7 @@ const STATES = ['PENDING', 'RUNNING', 'PAUSED', 'SUCCEEDED', 'FAILED', 'CANCELLE
 const KINDS = ['RESTART', 'DEPLOY', 'PATCH', 'OPERATION'] as const;
 
 export function OperationsView() {
+  useTitle('Operations');
   const [search, setSearch] = useSearchParams();
   const state = (search.get('state') || null) as CommandState | null;
   const kind = (search.get('kind') || null) as CommandKind | null;

@@ -7,7 +7,7 @@ import { graphql } from '../gql';
 import { naturalCompare } from '../lib/format';
 import { DEFAULT_STRATEGY, type Strategy } from '../lib/plan';
 import { navigate, paths } from '../lib/router';
-import { canOperate, useSession } from '../lib/session';
+import { canOperate, useSession, useTitle } from '../lib/session';
 
 const PatchClustersQuery = graphql(`
   query PatchClusters {
@@ -27,6 +27,7 @@ const DeployPatchMutation = graphql(`
 `);
 
 export function PatchView() {
+  useTitle('System patch');
   const { role } = useSession();
   const [clusters] = useQuery({ query: PatchClustersQuery });
   const all = useMemo(() => (clusters.data?.clusters.edges ?? []).map((e) => e.node).sort((a, b) => naturalCompare(a.name, b.name)), [clusters.data]);

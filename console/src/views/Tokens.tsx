@@ -5,7 +5,7 @@ import { Dialog, ErrorNote, Loading, StateBadge } from '../components/ui';
 import { graphql } from '../gql';
 import type { Role } from '../gql/graphql';
 import { fmtAgo, fmtDateTime } from '../lib/format';
-import { useLiveQuery, useNow } from '../lib/session';
+import { useLiveQuery, useNow, useTitle } from '../lib/session';
 
 const TokensQuery = graphql(`
   query Tokens {
@@ -30,6 +30,7 @@ const RevokeTokenMutation = graphql(`
 `);
 
 export function TokensView() {
+  useTitle('API tokens');
   const now = useNow(10_000);
   const [result, refresh] = useLiveQuery({ query: TokensQuery });
   const [name, setName] = useState('');
