@@ -371,7 +371,13 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await browser.screenshot(page, '13-reconnecting');
     // While it is down, the fleet changes: the page must not go on showing the old membership as live.
     const next = await oc.restart({ port });
+    // From now on the OC is the new instance (same database and port); stop it before the database goes.
+    const stopAll = oc.stop;
     oc.app = next.app;
+    oc.stop = async () => {
+      await next.app.stop();
+      await stopAll();
+    };
     await page.locator('[data-testid=link][data-state=live]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=banner]').count()).toBe(0);
     // and live again: a change after the restart reaches the page
