@@ -244,6 +244,24 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('says why a rollout waits while its manager is unreachable, and carries on when it is back', async () => {
+    await idle();
+    const page = await signedInPage(operator, '/clusters/as-1');
+    await page.getByRole('button', { name: /Rolling restart/ }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('input[name=pauseBetweenBatchesMs]').fill('1000');
+    await dialog.getByRole('button', { name: 'Review…' }).click();
+    await dialog.getByRole('button', { name: 'Start rolling restart' }).click();
+    await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+    fleet.inject({ type: 'manager-cutoff', cluster: 'as-1', durationMs: LEASE_MS * 5 });
+    await page.locator('[data-testid=waiting]', { hasText: 'manager is unreachable' }).waitFor({ timeout: UI_TIMEOUT });
+    await browser.screenshot(page, '10-command-waiting-for-manager');
+    await commandReaches(page, 'SUCCEEDED', 40_000);
+    expect(await tally(page, 'SUCCEEDED')).toBe(4);
+    expect(await page.locator('[data-testid=waiting]').count()).toBe(0);
+    await page.close();
+  });
+
   it('deploys an artifact from the dialog and shows the new version across the cluster', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/esb-1');

@@ -328,8 +328,14 @@ function whyWaiting(cmd: Cmd): { title: string; detail: string; tone: 'warn' | '
     };
   }
   if (cmd.pauseRequested) return { title: 'Pausing:', detail: 'the batch in flight finishes, then the rollout holds.', tone: 'warn' };
-  if (cmd.cluster?.manager && !cmd.cluster.manager.connected) {
-    return { title: 'Waiting: the manager is unreachable.', detail: `${cmd.message ?? ''} The rollout holds (nothing counts as failed) and continues when it is back.`, tone: 'warn' };
+  const managerDown = cmd.cluster?.manager && !cmd.cluster.manager.connected;
+  if (managerDown || /manager unreachable/i.test(cmd.message ?? '')) {
+    const since = [...cmd.history].reverse().find((h) => /manager unreachable/i.test(h.message));
+    return {
+      title: 'Waiting: the manager is unreachable.',
+      detail: `${since ? `Since ${fmtTime(since.at)}. ` : ''}The rollout holds (nothing counts as failed) and continues when it is back.`,
+      tone: 'warn',
+    };
   }
   if (cmd.message && /wait|hold|unreachable/i.test(cmd.message)) return { title: 'Waiting:', detail: cmd.message, tone: 'warn' };
   return null;
