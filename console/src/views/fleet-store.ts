@@ -158,6 +158,7 @@ function toRow(f: FragmentType<typeof FleetClusterFragment>): FleetRow {
 export class FleetStore {
   private rows = new Map<string, FleetRow>();
   private commands = new Map<string, FleetCommand & { clusterId: string }>();
+  private byCluster = new Map<string, Map<string, FleetCommand>>();
   private sorted: FleetRow[] = [];
   private dirtyOrder = true;
   private snapshot: FleetSnapshot = { rows: [], loaded: false, total: 0, error: null, version: 0 };
@@ -217,6 +218,7 @@ export class FleetStore {
       const c = await this.client.query(ActiveCommandsQuery, {}, { requestPolicy: 'network-only' }).toPromise();
       if (seq !== this.loadSeq) return;
       this.commands.clear();
+      this.byCluster.clear();
       if (c.data) {
         for (const group of [c.data.running, c.data.paused, c.data.pending]) for (const e of group.edges) this.applyCommand(readFragment(ActiveCommandFragment, e.node));
       }
@@ -287,8 +289,16 @@ export class FleetStore {
     const clusterId = c.cluster?.id;
     if (!clusterId) return;
     const cmd = { id: c.id, kind: c.kind, state: c.state, message: c.message ?? null, progress: c.progress, clusterId };
-    if (TERMINAL.has(c.state)) this.commands.delete(c.id);
-    else this.commands.set(c.id, cmd);
+    const set = this.byCluster.get(clusterId) ?? new Map<string, FleetCommand>();
+    if (TERMINAL.has(c.state)) {
+      this.commands.delete(c.id);
+      set.delete(c.id);
+    } else {
+      this.commands.set(c.id, cmd);
+      set.set(c.id, cmd);
+    }
+    if (set.size) this.byCluster.set(clusterId, set);
+    else this.byCluster.delete(clusterId);
     const row = this.rows.get(clusterId);
     if (row) {
       this.rows.set(clusterId, { ...row, command: this.activeFor(clusterId) ?? (row.command?.id === c.id ? null : row.command) });
@@ -344,9 +354,12 @@ export class FleetStore {
     }
   }
 
+  /** The command to show on a cluster's row: one that runs (or holds) before one that waits its turn. */
   private activeFor(clusterId: string): FleetCommand | null {
+    const set = this.byCluster.get(clusterId);
+    if (!set) return null;
     let found: FleetCommand | null = null;
-    for (const c of this.commands.values()) if (c.clusterId === clusterId) found = c;
+    for (const c of set.values()) if (!found || (found.state === 'PENDING' && c.state !== 'PENDING')) found = c;
     return found;
   }
 
