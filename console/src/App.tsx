@@ -65,15 +65,21 @@ export function App() {
 }
 
 function SignedIn({ client, signOut }: { client: ConsoleClient; signOut: (m?: string) => void }) {
-  const [viewer] = useQuery({ query: ViewerQuery });
+  const [viewer, reexecute] = useQuery({ query: ViewerQuery });
   const v = viewer.data?.viewer;
+  // The OC not answering yet (a page opened while it restarts): ask again until it does.
+  useEffect(() => {
+    if (v || !viewer.error) return;
+    const t = setTimeout(() => reexecute({ requestPolicy: 'network-only' }), 2000);
+    return () => clearTimeout(t);
+  }, [v, viewer.error, reexecute]);
   const session: Session | null = useMemo(() => (v ? { client, tokenName: v.tokenName, role: v.role as Role, signOut } : null), [client, v, signOut]);
   if (!session) {
     return (
       <div className="boot">
         {viewer.error ? (
           <div className="note error">
-            Cannot reach the OC: {viewer.error.message}.{' '}
+            Cannot reach the OC ({viewer.error.message}); trying again…{' '}
             <button type="button" onClick={() => signOut()}>
               Sign out
             </button>
