@@ -7,7 +7,7 @@ import { getToken, setToken, takeTokenFromFragment } from './lib/auth';
 import { type ConsoleClient, clientFor } from './lib/client';
 import { fmtDuration } from './lib/format';
 import { paths, useLocation } from './lib/router';
-import { type Role, type Session, SessionContext, useLink, useNow, useSession } from './lib/session';
+import { canOperate, type Role, type Session, SessionContext, useLink, useNow, useSession } from './lib/session';
 import { ClusterView } from './views/Cluster';
 import { CommandView } from './views/Command';
 import { EventsView } from './views/Events';
@@ -97,10 +97,10 @@ function SignedIn({ client, signOut }: { client: ConsoleClient; signOut: (m?: st
   );
 }
 
-const NAV: { to: string; label: string; match: (p: string) => boolean; admin?: boolean }[] = [
+const NAV: { to: string; label: string; match: (p: string) => boolean; admin?: boolean; operate?: boolean }[] = [
   { to: paths.fleet(), label: 'Fleet', match: (p) => p === '/' || p.startsWith('/clusters') },
   { to: paths.operations(), label: 'Operations', match: (p) => p.startsWith('/operations') || p.startsWith('/commands') },
-  { to: paths.patch(), label: 'System patch', match: (p) => p.startsWith('/patch') },
+  { to: paths.patch(), label: 'System patch', match: (p) => p.startsWith('/patch'), operate: true },
   { to: paths.events(), label: 'Events', match: (p) => p.startsWith('/events') },
   { to: paths.tokens(), label: 'Tokens', match: (p) => p.startsWith('/tokens'), admin: true },
 ];
@@ -116,7 +116,7 @@ function Frame() {
           Operations Center
         </Link>
         <nav aria-label="Main">
-          {NAV.filter((n) => !n.admin || role === 'ADMIN').map((n) => (
+          {NAV.filter((n) => (!n.admin || role === 'ADMIN') && (!n.operate || canOperate(role))).map((n) => (
             <Link key={n.to} to={n.to} className={n.match(path) ? 'active' : undefined}>
               {n.label}
             </Link>

@@ -306,6 +306,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
     expect(await page.getByRole('button', { name: /Rolling restart|Deploy artifact/ }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /^Run / }).count()).toBe(0);
     expect(await page.locator('.topbar nav a', { hasText: 'Tokens' }).count()).toBe(0);
+    expect(await page.locator('.topbar nav a', { hasText: 'System patch' }).count()).toBe(0);
     await browser.screenshot(page, '10-viewer-cluster');
     // a command page without pause, resume, cancel
     await page.goto(`${web.url}/operations`);
