@@ -3,6 +3,7 @@
  * sources, and served like the OC serves it (static files, index.html for client routes, the
  * same strict Content-Security-Policy), with /graphql (HTTP and WebSocket) passed through to an
  * OC. Until the OC serves console/dist itself this stands in for it; the page sees one origin.
+ * With `passThrough` it only relays to the OC (which then serves the console).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -47,14 +48,18 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-export async function serveConsole(ocUrl: string): Promise<ConsoleServer> {
+/**
+ * `passThrough`: every request goes to the OC (once the OC serves the console itself), so the
+ * page still reaches it through a link a test can cut.
+ */
+export async function serveConsole(ocUrl: string, opts: { passThrough?: boolean } = {}): Promise<ConsoleServer> {
   const state = { target: new URL(ocUrl) };
   const sockets = new Set<import('node:net').Socket>();
   const upgraded = new Set<import('node:stream').Duplex>();
   let refuseUpgrades = false;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/graphql') {
+    if (opts.passThrough || url.pathname === '/graphql') {
       const up = httpRequest(
         { host: state.target.hostname, port: state.target.port, method: req.method, path: req.url, headers: { ...req.headers, host: state.target.host } },
         (r) => {
