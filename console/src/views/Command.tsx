@@ -1,0 +1,487 @@
+/** A command, live: progress, batches with one chip per worker step, why it waits, its history; pause, resume, cancel. */
+import { useCallback, useState } from 'react';
+import { useMutation, useSubscription } from 'urql';
+import { label } from '../components/CommandTable';
+import { ResultView } from '../components/ManagerOperations';
+import { Counts, Dialog, ErrorNote, Link, Loading, ProgressBar, StateBadge } from '../components/ui';
+import { graphql, readFragment } from '../gql';
+import type { CommandDetailFragment } from '../gql/graphql';
+import { fmtDateTime, fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../lib/format';
+import { planBatches } from '../lib/plan';
+import { paths } from '../lib/router';
+import { canOperate, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
+
+const CommandDetail = graphql(`
+  fragment CommandDetail on Command {
+    id
+    kind
+    state
+    message
+    pauseRequested
+    cancelRequested
+    requestedBy
+    createdAt
+    startedAt
+    finishedAt
+    operation
+    arguments
+    result
+    cluster { id name manager { id connected } }
+    parent { id kind artifact { name version } }
+    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }
+    artifact { name version url sha256 }
+    progress { total pending running succeeded failed skipped }
+    steps { index memberId state message startedAt finishedAt }
+    tasks { id action memberIds state message deliveries createdAt updatedAt }
+    history { at state message }
+    children {
+      id
+      state
+      message
+      startedAt
+      finishedAt
+      cluster { id name }
+      progress { total pending running succeeded failed skipped }
+    }
+  }
+`);
+
+const CommandQuery = graphql(`
+  query CommandView($id: ID!) {
+    command(id: $id) { ...CommandDetail }
+  }
+`);
+
+const CommandSub = graphql(`
+  subscription CommandLive($id: ID!) {
+    commandUpdated(id: $id) { ...CommandDetail }
+  }
+`);
+
+const PauseMutation = graphql(`
+  mutation PauseCommand($id: ID!) {
+    pauseCommand(id: $id) { __typename ... on Error { code message } }
+  }
+`);
+const ResumeMutation = graphql(`
+  mutation ResumeCommand($id: ID!) {
+    resumeCommand(id: $id) { __typename ... on Error { code message } }
+  }
+`);
+const CancelMutation = graphql(`
+  mutation CancelCommand($id: ID!) {
+    cancelCommand(id: $id) { __typename ... on Error { code message } }
+  }
+`);
+
+type Cmd = CommandDetailFragment;
+
+export function CommandView({ id }: { id: string }) {
+  const [result, refresh] = useLiveQuery({ query: CommandQuery, variables: { id } });
+  const [live, setLive] = useState<Cmd | null>(null);
+  useSubscription({ query: CommandSub, variables: { id } }, (_, ev) => {
+    setLive(readFragment(CommandDetail, ev.commandUpdated));
+    return ev;
+  });
+  const fetched = result.data?.command ? readFragment(CommandDetail, result.data.command) : null;
+  // The newest of what was read and what was pushed (a re-read after a reconnect wins over an old push).
+  const cmd = pickNewest(fetched ?? null, live);
+  if (result.error && !cmd) return <ErrorNote>Could not read the command: {result.error.message}</ErrorNote>;
+  if (!cmd) return result.data ? <NotFoundCommand /> : <Loading what="the command" />;
+  return <CommandBody cmd={cmd} onChanged={refresh} />;
+}
+
+function pickNewest(a: Cmd | null, b: Cmd | null): Cmd | null {
+  if (!a || !b) return a ?? b;
+  return score(b) >= score(a) ? b : a;
+}
+/** Commands only move forward: more history, more steps finished, a terminal state. */
+function score(c: Cmd): number {
+  const p = c.progress;
+  return c.history.length * 1e6 + (p.succeeded + p.failed + p.skipped) * 1e3 + p.running * 10 + (TERMINAL.has(c.state) ? 5 : 0) + c.tasks.length;
+}
+
+function NotFoundCommand() {
+  return (
+    <div className="page">
+      <h1>No such command</h1>
+      <p>
+        Its cluster may have been removed. <Link to={paths.operations()}>All operations</Link>
+      </p>
+    </div>
+  );
+}
+
+function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
+  const { role } = useSession();
+  const now = useNow(1000);
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pauseState, pause] = useMutation(PauseMutation);
+  const [resumeState, resume] = useMutation(ResumeMutation);
+  const [cancelState, cancel] = useMutation(CancelMutation);
+  const busy = pauseState.fetching || resumeState.fetching || cancelState.fetching;
+
+  const act = useCallback(
+    async (run: (v: { id: string }) => Promise<{ error?: { message: string; graphQLErrors: { message: string }[] }; data?: Record<string, { __typename: string; code?: string; message?: string }> }>) => {
+      setError(null);
+      const r = await run({ id: cmd.id });
+      if (r.error) return setError(r.error.graphQLErrors[0]?.message ?? r.error.message);
+      const res = r.data && Object.values(r.data)[0];
+      if (res && res.__typename !== 'CommandPayload') setError(`${res.code}: ${res.message}`);
+      onChanged();
+    },
+    [cmd.id, onChanged],
+  );
+
+  const terminal = TERMINAL.has(cmd.state);
+  const done = cmd.progress.succeeded + cmd.progress.failed + cmd.progress.skipped;
+  useTitle(`${cmd.state.toLowerCase()} ${cmd.kind === 'OPERATION' ? '' : `${done}/${cmd.progress.total} `}· ${label(cmd)}${cmd.cluster ? ` on ${cmd.cluster.name}` : ''}`);
+  const operate = canOperate(role) && !terminal && cmd.kind !== 'OPERATION';
+  const waiting = whyWaiting(cmd);
+  const took = cmd.startedAt ? (cmd.finishedAt ? Date.parse(cmd.finishedAt) : now) - Date.parse(cmd.startedAt) : null;
+
+  return (
+    <div className="page command" data-command-state={cmd.state}>
+      <nav className="crumbs">
+        {cmd.cluster ? (
+          <>
+            <Link to={paths.fleet()}>Fleet</Link> / <Link to={paths.cluster(cmd.cluster.name)}>{cmd.cluster.name}</Link> /{' '}
+          </>
+        ) : (
+          <>
+            <Link to={paths.operations()}>Operations</Link> /{' '}
+          </>
+        )}
+        {cmd.parent && (
+          <>
+            <Link to={paths.command(cmd.parent.id)}>{label(cmd.parent)}</Link> /{' '}
+          </>
+        )}
+        <span>#{shortId(cmd.id)}</span>
+      </nav>
+      <header className="page-head">
+        <div>
+          <h1>
+            {label(cmd)}
+            {cmd.cluster && <span className="muted"> on {cmd.cluster.name}</span>}
+          </h1>
+          <div className="head-meta">
+            <span data-testid="command-state">
+              <StateBadge state={cmd.state} />
+            </span>
+            <span className="muted">
+              requested by <b>{cmd.requestedBy}</b> at {fmtDateTime(cmd.createdAt)}
+              {took != null && ` · ${terminal ? 'took' : 'started'} ${fmtDuration(took)}${terminal ? '' : ' ago'}`}
+            </span>
+          </div>
+        </div>
+        {operate && (
+          <div className="actions">
+            {cmd.state === 'PAUSED' ? (
+              <button type="button" className="primary" disabled={busy} onClick={() => void act(resume)}>
+                ▶ Resume
+              </button>
+            ) : (
+              <button type="button" disabled={busy || cmd.pauseRequested} onClick={() => void act(pause)}>
+                ❚❚ {cmd.pauseRequested ? 'Pausing…' : 'Pause'}
+              </button>
+            )}
+            <button type="button" className="danger" disabled={busy || cmd.cancelRequested} onClick={() => setConfirmCancel(true)}>
+              ✕ {cmd.cancelRequested ? 'Cancelling…' : 'Cancel'}
+            </button>
+          </div>
+        )}
+      </header>
+
+      {error && <ErrorNote>{error}</ErrorNote>}
+      {waiting && (
+        <div className={`note ${waiting.tone}`} role="status" data-testid="waiting">
+          <b>{waiting.title}</b> {waiting.detail}
+        </div>
+      )}
+      {!waiting && cmd.message && <div className={`note ${cmd.state === 'FAILED' ? 'error' : 'info'}`}>{cmd.message}</div>}
+
+      {cmd.kind !== 'OPERATION' && (
+        <section className="card progress-card" aria-label="Progress">
+          <div className="progress-line">
+            <ProgressBar p={cmd.progress} />
+            <span className="pct">{cmd.progress.total ? Math.round((100 * (cmd.progress.succeeded + cmd.progress.failed + cmd.progress.skipped)) / cmd.progress.total) : 0}%</span>
+          </div>
+          <div className="tallies">
+            <Tally n={cmd.progress.succeeded} state="SUCCEEDED" />
+            <Tally n={cmd.progress.running} state="RUNNING" />
+            <Tally n={cmd.progress.pending} state="PENDING" />
+            <Tally n={cmd.progress.failed} state="FAILED" />
+            <Tally n={cmd.progress.skipped} state="SKIPPED" />
+            <span className="spacer" />
+            <Counts p={cmd.progress} />
+          </div>
+        </section>
+      )}
+
+      {cmd.kind === 'PATCH' ? <PatchChildren cmd={cmd} now={now} /> : cmd.kind === 'OPERATION' ? <OperationDetail cmd={cmd} /> : <Batches cmd={cmd} />}
+
+      <div className="cols-2">
+        <section className="card" aria-label="History">
+          <h2>History</h2>
+          <ol className="history">
+            {cmd.history.map((h, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: history only grows
+              <li key={i}>
+                <span className="mono muted">{fmtTime(h.at)}</span>
+                <StateBadge state={h.state} />
+                <span>{h.message}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section className="card" aria-label="Details">
+          <h2>Details</h2>
+          <dl className="kv">
+            <dt>Requested by</dt>
+            <dd>{cmd.requestedBy}</dd>
+            <dt>Created</dt>
+            <dd>{fmtDateTime(cmd.createdAt)}</dd>
+            <dt>Started</dt>
+            <dd>{fmtDateTime(cmd.startedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{fmtDateTime(cmd.finishedAt)}</dd>
+            {cmd.kind !== 'OPERATION' && (
+              <>
+                <dt>Strategy</dt>
+                <dd>
+                  {cmd.strategy.batchSize} at a time · health timeout {fmtMs(cmd.strategy.healthTimeoutMs)}
+                  {cmd.strategy.pauseBetweenBatchesMs > 0 && ` · pause ${fmtMs(cmd.strategy.pauseBetweenBatchesMs)}`} · {cmd.strategy.maxFailures} failure
+                  {cmd.strategy.maxFailures === 1 ? '' : 's'} tolerated, then {cmd.strategy.onFailure.toLowerCase()}
+                </dd>
+              </>
+            )}
+            {cmd.artifact && (
+              <>
+                <dt>Artifact</dt>
+                <dd>
+                  <b>
+                    {cmd.artifact.name} {cmd.artifact.version}
+                  </b>
+                  <div className="muted small mono ellipsis">{cmd.artifact.url}</div>
+                  <div className="muted small mono ellipsis">sha256 {cmd.artifact.sha256}</div>
+                </dd>
+              </>
+            )}
+            <dt>Id</dt>
+            <dd className="mono small">{cmd.id}</dd>
+          </dl>
+        </section>
+      </div>
+
+      {confirmCancel && (
+        <Dialog title="Cancel this command?" onClose={() => setConfirmCancel(false)}>
+          <div className="dialog-body">
+            <p>
+              The batch in flight finishes; then the command ends <b>cancelled</b> and the {cmd.progress.pending} worker{cmd.progress.pending === 1 ? '' : 's'} not started{' '}
+              {cmd.progress.pending === 1 ? 'is' : 'are'} skipped. This cannot be undone.
+            </p>
+            <footer className="dialog-foot">
+              <span className="spacer" />
+              <button type="button" onClick={() => setConfirmCancel(false)}>
+                Keep it running
+              </button>
+              <button
+                type="button"
+                className="danger solid"
+                onClick={() => {
+                  setConfirmCancel(false);
+                  void act(cancel);
+                }}
+              >
+                Cancel the command
+              </button>
+            </footer>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+function Tally({ n, state }: { n: number; state: string }) {
+  return (
+    <span className={`tally st-${state}`} data-tally={state}>
+      <b>{n}</b> {state.toLowerCase()}
+    </span>
+  );
+}
+
+function whyWaiting(cmd: Cmd): { title: string; detail: string; tone: 'warn' | 'error' | 'info' } | null {
+  if (TERMINAL.has(cmd.state)) return null;
+  if (cmd.cancelRequested) return { title: 'Cancelling:', detail: 'the batch in flight finishes, then the rest is skipped.', tone: 'warn' };
+  if (cmd.state === 'PAUSED') {
+    const budget = cmd.progress.failed > cmd.strategy.maxFailures;
+    const asked = [...cmd.history].reverse().find((h) => /^pause requested by /.test(h.message));
+    const who = asked ? `by ${asked.message.replace(/^pause requested by /, '')} at ${fmtTime(asked.at)}` : '';
+    const why = cmd.message && cmd.message !== 'paused' ? `${cmd.message.replace(/^paused:?\s*/, '')}.` : '';
+    return {
+      title: budget ? 'Paused: the failure budget is spent.' : `Paused${!budget && who ? ` ${who}` : ''}.`,
+      detail: `${why}${budget ? ` ${cmd.progress.failed} failed, ${cmd.strategy.maxFailures} tolerated.` : ''} The batch in flight finished; nothing else is touched. Resume to continue, or cancel.`.trim(),
+      tone: budget ? 'error' : 'warn',
+    };
+  }
+  if (cmd.pauseRequested) return { title: 'Pausing:', detail: 'the batch in flight finishes, then the rollout holds.', tone: 'warn' };
+  const managerDown = cmd.cluster?.manager && !cmd.cluster.manager.connected;
+  if (managerDown || /manager unreachable/i.test(cmd.message ?? '')) {
+    const since = [...cmd.history].reverse().find((h) => /manager unreachable/i.test(h.message));
+    return {
+      title: 'Waiting: the manager is unreachable.',
+      detail: `${since ? `Since ${fmtTime(since.at)}. ` : ''}The rollout holds (nothing counts as failed) and continues when it is back.`,
+      tone: 'warn',
+    };
+  }
+  if (cmd.message && /wait|hold|unreachable/i.test(cmd.message)) return { title: 'Waiting:', detail: cmd.message, tone: 'warn' };
+  return null;
+}
+
+/** The batches as they were handed to the manager, then the ones still to come (by batchSize). */
+function Batches({ cmd }: { cmd: Cmd }) {
+  const byMember = new Map(cmd.steps.map((s) => [s.memberId, s]));
+  const handed = new Set<string>();
+  const ran = cmd.tasks
+    .filter((t) => t.memberIds.length > 0)
+    .map((t) => {
+      for (const m of t.memberIds) handed.add(m);
+      return { task: t, steps: t.memberIds.map((m) => byMember.get(m)).filter((s) => s !== undefined) };
+    });
+  const rest = cmd.steps.filter((s) => !handed.has(s.memberId));
+  const toCome = planBatches(
+    rest.filter((s) => s.state === 'PENDING'),
+    cmd.strategy.batchSize,
+  );
+  const settled = rest.filter((s) => s.state !== 'PENDING');
+  return (
+    <section className="card" aria-label="Batches">
+      <h2>
+        Batches <span className="muted small">{cmd.strategy.batchSize} worker{cmd.strategy.batchSize === 1 ? '' : 's'} at a time, in member order</span>
+      </h2>
+      <ol className="batches">
+        {ran.map((b, i) => (
+          <li key={b.task.id} className="batch" data-batch={i + 1}>
+            <div className="batch-head">
+              <span className="plan-n">{i + 1}</span>
+              <span className="muted small">
+                task {b.task.state.toLowerCase()} · {fmtTime(b.task.createdAt)}
+                {b.task.deliveries > 1 && ` · delivered ${b.task.deliveries}×`}
+                {b.task.message && ` · ${b.task.message}`}
+              </span>
+            </div>
+            <StepChips steps={b.steps} />
+          </li>
+        ))}
+        {toCome.map((b, i) => (
+          <li key={b[0]!.memberId} className="batch pending" data-batch={ran.length + i + 1}>
+            <div className="batch-head">
+              <span className="plan-n">{ran.length + i + 1}</span>
+              <span className="muted small">not started</span>
+            </div>
+            <StepChips steps={b} />
+          </li>
+        ))}
+        {settled.length > 0 && (
+          <li className="batch">
+            <div className="batch-head">
+              <span className="plan-n">–</span>
+              <span className="muted small">never handed to the manager</span>
+            </div>
+            <StepChips steps={settled} />
+          </li>
+        )}
+      </ol>
+    </section>
+  );
+}
+
+function StepChips({ steps }: { steps: Cmd['steps'] }) {
+  return (
+    <div className="steps">
+      {steps.map((s) => (
+        <div key={s.memberId} className={`step st-${s.state}`} data-member={s.memberId} data-state={s.state}>
+          <div className="step-top">
+            <StateBadge state={s.state} label="" />
+            <span className="mono strong">{s.memberId}</span>
+          </div>
+          <div className="step-msg small">
+            {s.message ?? (s.state === 'RUNNING' ? 'restarting…' : s.state === 'PENDING' ? 'waiting its turn' : s.state.toLowerCase())}
+          </div>
+          {s.startedAt && (
+            <div className="muted tiny">
+              {fmtTime(s.startedAt)}
+              {s.finishedAt && ` → ${fmtTime(s.finishedAt)} (${fmtDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt))})`}
+            </div>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function PatchChildren({ cmd, now }: { cmd: Cmd; now: number }) {
+  const groups = [
+    { title: 'Rolling now', items: cmd.children.filter((c) => c.state === 'RUNNING' || c.state === 'PAUSED') },
+    { title: 'Waiting their turn', items: cmd.children.filter((c) => c.state === 'PENDING') },
+    { title: 'Done', items: cmd.children.filter((c) => TERMINAL.has(c.state)) },
+  ];
+  return (
+    <section className="card" aria-label="Clusters">
+      <h2>
+        Clusters <span className="count">{cmd.children.length}</span>
+      </h2>
+      {groups
+        .filter((g) => g.items.length > 0)
+        .map((g) => (
+          <div key={g.title} className="wave">
+            <h3 className="sub">
+              {g.title} <span className="count">{g.items.length}</span>
+            </h3>
+            <table className="grid">
+              <tbody>
+                {g.items.map((c) => (
+                  <tr key={c.id} data-child={c.cluster?.name}>
+                    <td className="strong">
+                      <Link to={paths.command(c.id)}>{c.cluster?.name ?? shortId(c.id)}</Link>
+                    </td>
+                    <td>
+                      <StateBadge state={c.state} />
+                    </td>
+                    <td className="w-progress">
+                      <ProgressBar p={c.progress} compact />
+                    </td>
+                    <td>
+                      <Counts p={c.progress} />
+                    </td>
+                    <td className="muted small">
+                      {c.startedAt ? fmtDuration((c.finishedAt ? Date.parse(c.finishedAt) : now) - Date.parse(c.startedAt)) : ''} {c.message ?? ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {cmd.children.length === 0 && <p className="muted">No cluster matched.</p>}
+    </section>
+  );
+}
+
+function OperationDetail({ cmd }: { cmd: Cmd }) {
+  return (
+    <div className="cols-2">
+      <section className="card">
+        <h2>Arguments</h2>
+        <pre className="json">{JSON.stringify(cmd.arguments ?? {}, null, 2)}</pre>
+      </section>
+      <section className="card">
+        <h2>Answer</h2>
+        {cmd.result == null ? <p className="muted">{TERMINAL.has(cmd.state) ? 'No answer.' : 'Waiting for the manager…'}</p> : <ResultView value={cmd.result} />}
+      </section>
+    </div>
+  );
+}
