@@ -1,6 +1,7 @@
 /**
  * No file of the repository points outside it: a fresh clone must hold everything its files
- * refer to (the contract was once linked as ../shared/API.md, which a clone does not have).
+ * refer to (the contract was once linked in the team's folder beside the repository, which a clone
+ * does not have). This file spells such paths with `${UP}` so as not to hold any itself.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+/** One level up, spelled so that this file holds no such path itself. */
+const UP = ['..', '/'].join('');
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Every git-tracked text file, with its text (binary files, those holding a NUL byte, left out). */
@@ -58,20 +61,20 @@ describe('the repository is self-contained', () => {
     expect(files.flatMap((f) => outsideReferences(f.path, f.text))).toEqual([]);
   });
 
-  it('catches ../shared, a path climbing above the root, an absolute link and a dangling one (the check itself)', () => {
+  it('catches the shared folder, a path climbing above the root, an absolute link and a dangling one (the check itself)', () => {
     const text = [
-      'The contract is [`../shared/API.md`](../shared/API.md).',
-      'see ../../../elsewhere/notes.txt',
-      'import x from "../src/ok.js"',
-      '[abs](/etc/hosts) [gone](missing.md) [web](https://example.com) [anchor](#top) [readme](README.md)',
+      `The contract is [\`${UP}shared/API.md\`](${UP}${UP}shared/API.md).`,
+      `see ${UP}${UP}${UP}elsewhere/notes.txt`,
+      `import x from "${UP}src/ok.js"`,
+      `[abs](/etc/hosts) [gone](missing.md) [web](https://example.com) [anchor](#top) [readme](${UP}README.md)`,
     ].join('\n');
-    expect(outsideReferences('x.md', text)).toEqual([
-      'x.md:1: ../shared',
-      'x.md:1: ../shared',
-      'x.md:2: ../../../elsewhere',
-      'x.md:1: link ../shared/API.md leaves the repository',
-      'x.md:4: link /etc/hosts leaves the repository',
-      'x.md:4: link missing.md points at nothing',
+    expect(outsideReferences('docs/x.md', text)).toEqual([
+      `docs/x.md:1: ${UP}shared`,
+      `docs/x.md:1: ${UP}${UP}shared`,
+      `docs/x.md:2: ${UP}${UP}${UP}elsewhere`,
+      `docs/x.md:1: link ${UP}${UP}shared/API.md leaves the repository`,
+      'docs/x.md:4: link /etc/hosts leaves the repository',
+      'docs/x.md:4: link missing.md points at nothing',
     ]);
   });
 });
