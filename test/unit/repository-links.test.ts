@@ -31,7 +31,7 @@ const outside = (target: string) => {
 };
 
 /** What in one file points outside the repository (or, for a markdown link, at nothing): one line each. */
-export function outsideReferences(path: string, text: string, root = ROOT): string[] {
+function outsideReferences(path: string, text: string, root = ROOT): string[] {
   const found: string[] = [];
   const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   const here = dirname(join(root, path));
