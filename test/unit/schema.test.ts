@@ -15,6 +15,7 @@ import {
   Kind,
   parse,
   print,
+  validate,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema, SCHEMA_FILE } from '../../src/graphql/schema.js';
@@ -160,5 +161,15 @@ describe('the public contract, docs/api.md', () => {
       'U has no member Missing in schema.graphql',
       'type Gone is not in schema.graphql',
     ]);
+  });
+});
+
+describe('the examples of the guides', () => {
+  it('every graphql block of docs/manager-protocol.md is a valid operation against schema.graphql', () => {
+    const schema = buildSchema(printedSchema());
+    const markdown = readFileSync(new URL('../../docs/manager-protocol.md', import.meta.url), 'utf8');
+    const blocks = [...markdown.matchAll(/^```graphql\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(3);
+    for (const block of blocks) expect(validate(schema, parse(block)).map((e) => e.message), block).toEqual([]);
   });
 });
