@@ -1,7 +1,7 @@
 /**
  * A stand-in for the manager-facing half of the OC, for testing the simulator without the real
  * server (and for benchmarking the simulator alone). It is NOT the OC: no database, no rollout
- * controller, no operator API. It speaks the same manager protocol as API.md (same field, type
+ * controller, no operator API. It speaks the same manager protocol as docs/api.md (same field, type
  * and input names, result unions implementing Error, 401 / close 4401 on a refused token, seq
  * rules: duplicates ignored, gaps refused) and lets a test hand tasks to managers directly.
  *

@@ -1,6 +1,6 @@
 /**
  * The simulator's only contact with the OC: the manager-side half of the public GraphQL API
- * (../shared/API.md), over HTTP POST /graphql (node:http, keep-alive) and graphql-ws at /graphql. Every document the
+ * (docs/api.md), over HTTP POST /graphql (node:http, keep-alive) and graphql-ws at /graphql. Every document the
  * simulator sends is in this file, so a contract change is fixed here and nowhere else.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
