@@ -30,6 +30,29 @@ async function labEnv(): Promise<{ env: Record<string, string>; args: string[] }
   return { env: { DATABASE_URL: '' }, args: ['--data-dir', dir] };
 }
 
+/** `npm run lab` in its own process, until its banner says the fleet is up (or it exits). */
+async function startLab(env: Record<string, string>, args: string[], what: string) {
+  const lab: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'simulator/lab.ts', '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => lab.once('exit', (code) => r(code)));
+  cleanups.push(async () => {
+    if (lab.exitCode === null && lab.signalCode === null) lab.kill('SIGKILL');
+    await exited;
+  });
+  const io = { out: '', err: '' };
+  lab.stdout!.on('data', (c: Buffer) => (io.out += c.toString()));
+  lab.stderr!.on('data', (c: Buffer) => (io.err += c.toString()));
+  await waitFor(() => io.out.includes('Ctrl-C stops the fleet') || lab.exitCode !== null, what, 90_000, 100).catch((e: Error) => {
+    lab.kill('SIGKILL');
+    throw new Error(`${e.message}\nstdout:\n${io.out}\nstderr:\n${io.err}`);
+  });
+  expect(lab.exitCode, `${what}: the lab exited early:\n${io.err}`).toBeNull();
+  return { lab, exited, io };
+}
+
 /** The JSON body and the token of a printed curl command, to send them as curl would. */
 function parseCurl(line: string): { url: string; token: string; body: string; stream: boolean } {
   const m = /curl -sN? (\S+) -H 'authorization: Bearer (\S+)'.* -d '(.*)'$/.exec(line.trim());
@@ -43,32 +66,14 @@ let earlier: Awaited<ReturnType<typeof labEnv>> | null = null;
 describe('npm run lab', () => {
   it('starts an OC and the default fleet, prints working copy-paste operations, and stops cleanly on SIGINT', async () => {
     const { env, args } = await labEnv();
-    const lab: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'simulator/lab.ts', '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, LOG_LEVEL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((r) => lab.once('exit', (code) => r(code)));
-    cleanups.push(async () => {
-      if (lab.exitCode === null && lab.signalCode === null) lab.kill('SIGKILL');
-      await exited;
-    });
-    let out = '';
-    let err = '';
-    lab.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    lab.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-
-    await waitFor(() => out.includes('Ctrl-C stops the fleet') || lab.exitCode !== null, "the lab's banner", 90_000, 100).catch((e: Error) => {
-      throw new Error(`${e.message}\nstdout:\n${out}\nstderr:\n${err}`);
-    });
-    expect(lab.exitCode, `the lab exited early:\n${err}`).toBeNull();
-    expect(out).toMatch(/GraphiQL +http:\/\/127\.0\.0\.1:\d+\/graphql/);
-    expect(out).toContain('as-1 (AS, 4 workers, HEALTHY), esb-1 (ESB, 3 workers, HEALTHY)');
-    const token = /operator token +(\S+)/.exec(out)![1]!;
-    expect(out).toContain(`{"Authorization": "Bearer ${token}"}`);
+    const { lab, exited, io } = await startLab(env, args, "the lab's banner");
+    expect(io.out).toMatch(/GraphiQL +http:\/\/127\.0\.0\.1:\d+\/graphql/);
+    expect(io.out).toContain('as-1 (AS, 4 workers, HEALTHY), esb-1 (ESB, 3 workers, HEALTHY)');
+    const token = /operator token +(\S+)/.exec(io.out)![1]!;
+    expect(io.out).toContain(`{"Authorization": "Bearer ${token}"}`);
 
     // The first link is the console's, signed in as the operator (the token in the fragment).
-    const links = out.split('\n').filter((l) => /^ {2}\S.*\s(https?|wss?):\/\//.test(l));
+    const links = io.out.split('\n').filter((l) => /^ {2}\S.*\s(https?|wss?):\/\//.test(l));
     expect(links[0]).toMatch(/^ {2}Console +http:\/\/127\.0\.0\.1:\d+\/#token=\S+$/);
     const consoleUrl = new URL(links[0]!.trim().split(/\s+/)[1]!);
     expect(consoleUrl.pathname).toBe('/');
@@ -78,7 +83,7 @@ describe('npm run lab', () => {
     // The console, or (in a checkout where it was never built) the page that says how to build it.
     expect([200, 503]).toContain(page.status);
 
-    const curls = out.split('\n').filter((l) => l.trim().startsWith('curl '));
+    const curls = io.out.split('\n').filter((l) => l.trim().startsWith('curl '));
     expect(curls).toHaveLength(3);
     const [topology, restart, watch] = curls.map(parseCurl) as [ReturnType<typeof parseCurl>, ReturnType<typeof parseCurl>, ReturnType<typeof parseCurl>];
     expect(watch.stream).toBe(true);
@@ -111,8 +116,8 @@ describe('npm run lab', () => {
 
     lab.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(err).toContain('lab: interrupted: stopping the fleet (2 managers), then the OC');
-    expect(err).toContain('lab: OC stopped');
+    expect(io.err).toContain('lab: interrupted: stopping the fleet (2 managers), then the OC');
+    expect(io.err).toContain('lab: OC stopped');
     earlier = { env, args };
   }, 120_000); // the OC's first start on an empty PGlite folder is most of it (seconds; more on a busy machine)
 
@@ -120,27 +125,9 @@ describe('npm run lab', () => {
     // On the first test's database when it ran (one lab run less), else on a fresh one twice.
     const { env, args } = earlier ?? (await labEnv());
     for (const run of earlier ? [2] : [1, 2]) {
-      const lab: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'simulator/lab.ts', '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
-        cwd: ROOT,
-        env: { ...process.env, ...env, LOG_LEVEL: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<number | null>((r) => lab.once('exit', (code) => r(code)));
-      cleanups.push(async () => {
-        if (lab.exitCode === null && lab.signalCode === null) lab.kill('SIGKILL');
-        await exited;
-      });
-      let out = '';
-      let err = '';
-      lab.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      lab.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-      await waitFor(() => out.includes('Ctrl-C stops the fleet') || lab.exitCode !== null, `run ${run}'s banner`, 90_000, 100).catch((e: Error) => {
-        lab.kill('SIGKILL');
-        throw new Error(`${e.message}\nstdout:\n${out}\nstderr:\n${err}`);
-      });
-      expect(lab.exitCode, `run ${run} exited early:\n${err}`).toBeNull();
-      expect(out).toContain('as-1 (AS, 4 workers, HEALTHY), esb-1 (ESB, 3 workers, HEALTHY)');
-      if (run === 2) expect(err).toContain("lab: 2 clusters of an earlier run released to this run's enrollment token");
+      const { lab, exited, io } = await startLab(env, args, `run ${run}'s banner`);
+      expect(io.out).toContain('as-1 (AS, 4 workers, HEALTHY), esb-1 (ESB, 3 workers, HEALTHY)');
+      if (run === 2) expect(io.err).toContain("lab: 2 clusters of an earlier run released to this run's enrollment token");
       lab.kill('SIGINT');
       expect(await exited).toBe(0);
     }
