@@ -52,6 +52,16 @@ async function commandReaches(page: Page, state: string, timeout = 40_000) {
   await page.locator(`.page.command[data-command-state="${state}"]`).waitFor({ timeout });
 }
 
+/** A rolling restart of the cluster page's cluster through its dialog, with a pause between batches; ends on the command view. */
+async function startRestart(page: Page, pauseBetweenBatchesMs: number) {
+  await page.getByRole('button', { name: /Rolling restart/ }).click();
+  const dialog = page.locator('dialog[open]');
+  await dialog.locator('input[name=pauseBetweenBatchesMs]').fill(String(pauseBetweenBatchesMs));
+  await dialog.getByRole('button', { name: 'Review…' }).click();
+  await dialog.getByRole('button', { name: 'Start rolling restart' }).click();
+  await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+}
+
 async function tally(page: Page, state: string): Promise<number> {
   return Number(await page.locator(`[data-tally="${state}"] b`).textContent());
 }
@@ -208,12 +218,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
   it('pauses and resumes a rollout from the command view', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/as-1');
-    await page.getByRole('button', { name: /Rolling restart/ }).click();
-    const dialog = page.locator('dialog[open]');
-    await dialog.locator('input[name=pauseBetweenBatchesMs]').fill('1500');
-    await dialog.getByRole('button', { name: 'Review…' }).click();
-    await dialog.getByRole('button', { name: 'Start rolling restart' }).click();
-    await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+    await startRestart(page, 1500);
     await page.getByRole('button', { name: /Pause/ }).click();
     await commandReaches(page, 'PAUSED');
     await page.locator('[data-testid=waiting]').waitFor();
@@ -228,12 +233,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
   it('cancels a rollout after asking for confirmation', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/as-1');
-    await page.getByRole('button', { name: /Rolling restart/ }).click();
-    const dialog = page.locator('dialog[open]');
-    await dialog.locator('input[name=pauseBetweenBatchesMs]').fill('1500');
-    await dialog.getByRole('button', { name: 'Review…' }).click();
-    await dialog.getByRole('button', { name: 'Start rolling restart' }).click();
-    await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+    await startRestart(page, 1500);
     await page.getByRole('button', { name: /Cancel/ }).click();
     const confirm = page.locator('dialog[open]');
     await confirm.getByRole('button', { name: 'Cancel the command' }).waitFor();
@@ -247,12 +247,7 @@ describe.skipIf(browserMissing)('the operator console', () => {
   it('says why a rollout waits while its manager is unreachable, and carries on when it is back', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/as-1');
-    await page.getByRole('button', { name: /Rolling restart/ }).click();
-    const dialog = page.locator('dialog[open]');
-    await dialog.locator('input[name=pauseBetweenBatchesMs]').fill('1000');
-    await dialog.getByRole('button', { name: 'Review…' }).click();
-    await dialog.getByRole('button', { name: 'Start rolling restart' }).click();
-    await page.locator('.page.command').waitFor({ timeout: UI_TIMEOUT });
+    await startRestart(page, 1000);
     fleet.inject({ type: 'manager-cutoff', cluster: 'as-1', durationMs: LEASE_MS * 5 });
     await page.locator('[data-testid=waiting]', { hasText: 'manager is unreachable' }).waitFor({ timeout: UI_TIMEOUT });
     await browser.screenshot(page, '10-command-waiting-for-manager');
