@@ -9,6 +9,7 @@ import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, logCommand } from './command-log.js';
 import type { ManagerService } from './manager-service.js';
+import { checkOperationArguments } from './operation-args.js';
 import { boundedJson, int, list, optionalText, text } from './validate.js';
 
 type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
@@ -261,10 +262,13 @@ export class CommandService {
       if (!cluster) throw new NotFoundError(`no cluster with id ${input.clusterId}`, input.clusterId);
       const [manager] = await topo.findManagersByClusterIds(tx, [cluster.id]);
       if (!manager?.connected) throw new UnreachableError(`the manager of ${cluster.name} is not connected`);
-      if (!manager.operations.some((o) => o.name === operation)) {
+      const spec = manager.operations.find((o) => o.name === operation);
+      if (!spec) {
         const offered = manager.operations.map((o) => o.name);
         throw new ValidationError(`${cluster.name}'s manager offers no operation "${operation}"${offered.length ? ` (it offers: ${offered.join(', ')})` : ' (it offers none)'}`, 'input.operation');
       }
+      // Checked before anything is written or relayed: arguments the manager would refuse never reach it.
+      if (spec.inputSchema != null) checkOperationArguments(spec.inputSchema, args, { operation });
       const command = await cmds.insertCommand(tx, {
         kind: 'OPERATION',
         state: 'RUNNING',

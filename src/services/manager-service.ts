@@ -7,6 +7,7 @@ import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { hashToken, newSecret } from './token-service.js';
+import { compileInputSchema } from './operation-args.js';
 import { boundedJson, finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
 
 export const MAX_WORKERS_PER_CALL = 10_000;
@@ -324,10 +325,17 @@ export class ManagerService {
       return {
         name,
         description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000, multiline: true }),
-        inputSchema: boundedJson(o.inputSchema ?? null, `input.operations[${i}].inputSchema`, 16 * 1024),
+        inputSchema: inputSchema(o.inputSchema, `input.operations[${i}].inputSchema`),
       };
     });
   }
+}
+
+/** An operation's inputSchema: storable JSON that compiles as a JSON Schema (refused here, not when an operator runs it). */
+function inputSchema(value: unknown, field: string): unknown {
+  const schema = boundedJson(value ?? null, field, 16 * 1024);
+  if (schema !== null) compileInputSchema(schema, field);
+  return schema;
 }
 
 /**
