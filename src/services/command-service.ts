@@ -7,7 +7,7 @@ import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
-import { type CommandLogLine, logCommand } from './command-log.js';
+import { type CommandLogLine, recordCommand } from './command-log.js';
 import type { ManagerService } from './manager-service.js';
 import { checkOperationArguments } from './operation-args.js';
 import { boundedJson, int, list, optionalText, text } from './validate.js';
@@ -73,7 +73,7 @@ export class CommandService {
         emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: null, at: now } });
         return { command, clusterName: cluster.name };
       });
-      logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: artifact ? { artifact: `${artifact.name} ${artifact.version}` } : undefined });
+      recordCommand(this.deps, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: artifact ? { artifact: `${artifact.name} ${artifact.version}` } : undefined });
       return command;
     } catch (e) {
       // Two requests racing past the check meet the database's one-active-rollout index.
@@ -116,7 +116,7 @@ export class CommandService {
         emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
         return { parent, clusterNames: all.map((c) => c.name) };
       });
-      logCommand(this.deps.logger, {
+      recordCommand(this.deps, {
         event: 'command requested',
         command: parent,
         cluster: null,
@@ -203,7 +203,7 @@ export class CommandService {
       const cluster = c.clusterId ? ((await topo.findClustersByIds(tx, [c.clusterId]))[0]?.name ?? null) : null;
       return { command: updated, line: { event: d.event, command: updated, cluster, by: principal.name, state: updated.state } satisfies CommandLogLine };
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
     return command;
   }
 
@@ -233,7 +233,7 @@ export class CommandService {
       const line = task.action === 'RUN_OPERATION' && isTerminalTask(updated.state) ? await this.finishOperation(tx, emit, updated, now) : null;
       return { task: updated, line };
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
     return reported;
   }
 
@@ -286,7 +286,7 @@ export class CommandService {
       emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });
       return { command, task, clusterName: cluster.name };
     });
-    logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
+    recordCommand(this.deps, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
 
     const finished = await this.waitForTask(task.id, timeoutMs);
     if (!finished) {
@@ -348,7 +348,7 @@ export class CommandService {
       }
       return null;
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
   }
 
   /**
@@ -390,6 +390,9 @@ export class CommandService {
       });
       for (const t of out) sent.set(t.id, t.state);
       await cmds.countDeliveries(db, out.map((t) => t.id));
+      // Work handed out (a CANCELLED notice is not); handed out before means to an earlier stream.
+      const work = out.filter((t) => t.state !== 'CANCELLED');
+      if (work.length > 0) this.deps.telemetry?.tasksDelivered(work.length, work.filter((t) => t.deliveries > 0).length);
       return out;
     };
     try {
