@@ -9,6 +9,7 @@ import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
 import type { ManagerService } from './manager-service.js';
+import { clusterCursor } from './topology-service.js';
 import { checkOperationArguments } from './operation-args.js';
 import { boundedJson, int, list, optionalText, text } from './validate.js';
 
@@ -134,7 +135,8 @@ export class CommandService {
     const out = [];
     let after: string | null = null;
     for (;;) {
-      const page = await topo.listClusters(tx, {}, { first: 500, afterName: after });
+      // In natural order: a patch goes through its clusters as every list shows them.
+      const page = await topo.listClusters(tx, {}, { first: 500, after: clusterCursor(after) });
       out.push(...page.clusters.filter((c) => !kinds || kinds.includes(c.kind)));
       if (!page.hasNextPage) return out;
       after = page.clusters.at(-1)!.name;

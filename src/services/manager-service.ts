@@ -1,4 +1,5 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
+import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
 import * as stats from '../db/repositories/stats.js';
@@ -79,7 +80,7 @@ export class ManagerService {
       let created = false;
       if (!existing) {
         // The first registration binds the cluster to its enrollment token.
-        cluster = await topo.insertCluster(tx, { name: clusterName, kind, enrolledByTokenId: enrollment.tokenId });
+        cluster = await topo.insertCluster(tx, { name: clusterName, kind, sortKey: naturalKey(clusterName), enrolledByTokenId: enrollment.tokenId });
         created = true;
       } else {
         // Checked first: a caller that may not register the cluster learns nothing more of it.
