@@ -29,6 +29,8 @@ type Handler<K extends Topic> = (payload: EventMap[K]) => void;
 export class EventBus {
   private handlers = new Map<Topic, Set<Handler<any>>>();
   bridge: ((events: BusEvent[]) => void) | null = null;
+  /** Events published here, and events handed to this instance's handlers (its own and, bridged, other instances'), by topic. */
+  readonly counts = { published: new Map<Topic, number>(), delivered: new Map<Topic, number>() };
 
   on<K extends Topic>(topic: K, handler: Handler<K>): () => void {
     let set = this.handlers.get(topic);
@@ -46,6 +48,7 @@ export class EventBus {
 
   publishAll(events: BusEvent[]): void {
     if (events.length === 0) return;
+    for (const e of events) this.counts.published.set(e.topic, (this.counts.published.get(e.topic) ?? 0) + 1);
     this.deliver(events);
     this.bridge?.(events);
   }
@@ -53,6 +56,7 @@ export class EventBus {
   /** Hands events to local handlers only (used by the bridge for events from other instances). */
   deliver(events: BusEvent[]): void {
     for (const e of events) {
+      this.counts.delivered.set(e.topic, (this.counts.delivered.get(e.topic) ?? 0) + 1);
       for (const h of this.handlers.get(e.topic) ?? []) {
         try {
           h(e.payload);

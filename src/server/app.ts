@@ -73,8 +73,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bus = new EventBus();
   // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
-  const services = createServices({ db: database.db, bus, clock, config, logger });
-  const metrics = createMetrics();
+  const metrics = createMetrics(bus);
+  const services = createServices({ db: database.db, bus, clock, config, logger, telemetry: metrics.telemetry });
   const metricsAllowed = metricsAllowList(config.metricsAllow);
   const controllers: { start(): void; stop(): Promise<void> }[] = [
     createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger }),
@@ -601,6 +601,12 @@ export function heartbeat(socket: WebSocket, intervalMs: number): () => void {
   };
 }
 
+/** The root field a subscription streams (its topic, as the metrics name it). */
+function rootField(args: { document: any; operationName?: string | null }): string {
+  const first = getOperationAST(args.document, args.operationName ?? undefined)?.selectionSet.selections[0];
+  return first?.kind === 'Field' ? first.name.value : 'unknown';
+}
+
 /** Counts and times every operation, HTTP and WebSocket alike. */
 function metricsPlugin(metrics: Metrics): Plugin {
   const observe = (args: { document: any; operationName?: string | null }, start: number, ok: boolean) => {
@@ -620,10 +626,11 @@ function metricsPlugin(metrics: Metrics): Plugin {
       const start = performance.now();
       // Only a subscription that is live (an event stream) counts as active; a refused one never does.
       let active = false;
+      let topic = '';
       const end = () => {
         if (!active) return;
         active = false;
-        metrics.subscriptions.dec();
+        metrics.subscriptionEnded(topic);
       };
       return {
         onSubscribeResult({ result }) {
@@ -631,7 +638,8 @@ function metricsPlugin(metrics: Metrics): Plugin {
           observe(args, start, live || !('errors' in result && result.errors?.length));
           if (!live) return;
           active = true;
-          metrics.subscriptions.inc();
+          topic = rootField(args);
+          metrics.subscriptionStarted(topic);
           return { onEnd: end };
         },
         onSubscribeError: end,

@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import client from 'prom-client';
 import { parseAddressRange } from '../config.js';
 import type { Db } from '../db/client.js';
+import { countCommandsByKindAndState } from '../db/repositories/commands.js';
 import { countClusters, countConnectedManagers, countWorkersByState } from '../db/repositories/topology.js';
-import type { EventBus } from '../events/bus.js';
+import { COMMAND_KINDS, COMMAND_STATES, TERMINAL_STEP_STATES } from '../domain/types.js';
+import type { EventBus, Topic } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { Telemetry } from '../services/telemetry.js';
+
+/** This build's version (package.json), read once. */
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+const ROLLOUT_KINDS = ['RESTART', 'DEPLOY'] as const;
 
 const MAX_OPERATION_LABELS = 200;
 /** The fleet's gauges are read again at most this often when events say they changed... */
@@ -13,13 +21,15 @@ export const FLEET_REFRESH_MIN_MS = 1_000;
 export const FLEET_REFRESH_MS = 15_000;
 
 /**
- * Prometheus metrics of one OC instance. A scrape reads no table: the fleet's gauges are kept by
- * `refreshFleetGauges` (on events, at most once a second, and on a timer), so any number of
- * scrapers cost the database nothing.
+ * Prometheus metrics of one OC instance: the process and Node.js defaults under their standard
+ * names (so stock Node.js dashboards work), the OC's own under `oc_`. A scrape reads no table:
+ * the fleet's and the commands' gauges are kept by `refreshFleetGauges` (on events, at most once
+ * a second, and on a timer), so any number of scrapers cost the database nothing.
  */
-export function createMetrics() {
+export function createMetrics(bus: EventBus) {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'oc_process_' });
+  client.collectDefaultMetrics({ register: registry });
+  new client.Gauge({ name: 'oc_build_info', help: 'the running build: always 1, labelled with its version', labelNames: ['version'] as const, registers: [registry] }).set({ version: VERSION }, 1);
   const requests = new client.Counter({
     name: 'oc_graphql_requests_total',
     help: 'GraphQL operations executed, by operation name, type and outcome',
@@ -43,6 +53,51 @@ export function createMetrics() {
   const managersConnected = new client.Gauge({ name: 'oc_managers_connected', help: 'cluster managers currently connected', registers: [registry] });
   const clusters = new client.Gauge({ name: 'oc_clusters', help: 'clusters known to the OC', registers: [registry] });
   const workers = new client.Gauge({ name: 'oc_workers', help: 'workers by state', labelNames: ['state'] as const, registers: [registry] });
+  const commands = new client.Gauge({ name: 'oc_commands', help: 'commands by kind and state (all of them, finished ones included)', labelNames: ['kind', 'state'] as const, registers: [registry] });
+  const subscriptionsByTopic = new client.Gauge({ name: 'oc_subscriptions', help: 'active GraphQL subscriptions, by topic (the root field)', labelNames: ['topic'] as const, registers: [registry] });
+  const stepsFinished = new client.Counter({
+    name: 'oc_steps_finished_total',
+    help: 'rollout steps (one worker each) that ended, by command kind and outcome (SUCCEEDED, FAILED, SKIPPED)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const commandDuration = new client.Histogram({
+    name: 'oc_command_duration_seconds',
+    help: 'how long commands took, from start (or request, if never started) to their end, by kind and outcome (SUCCEEDED, FAILED, CANCELLED)',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 10800],
+    registers: [registry],
+  });
+  const tasksDelivered = new client.Counter({ name: 'oc_tasks_delivered_total', help: 'tasks handed to managers on their task streams', registers: [registry] });
+  const tasksRedelivered = new client.Counter({
+    name: 'oc_tasks_redelivered_total',
+    help: 'tasks handed to a manager again (it reconnected before finishing them); also counted in oc_tasks_delivered_total',
+    registers: [registry],
+  });
+  // The bus counts; these read its counts at scrape time.
+  const byTopic = (name: string, help: string, counts: Map<Topic, number>) =>
+    new client.Counter({
+      name,
+      help,
+      labelNames: ['topic'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [topic, n] of counts) this.inc({ topic }, n);
+      },
+    });
+  byTopic('oc_events_published_total', 'events published by this instance, by topic', bus.counts.published);
+  byTopic('oc_events_delivered_total', "events handed to this instance's subscribers (its own and other instances'), by topic", bus.counts.delivered);
+  for (const kind of ROLLOUT_KINDS) for (const outcome of TERMINAL_STEP_STATES) stepsFinished.inc({ kind, outcome }, 0);
+
+  const telemetry: Telemetry = {
+    commandFinished: (kind, outcome, seconds) => commandDuration.observe({ kind, outcome }, seconds),
+    stepsFinished: (kind, outcome, n) => stepsFinished.inc({ kind, outcome }, n),
+    tasksDelivered: (delivered, redelivered) => {
+      tasksDelivered.inc(delivered);
+      if (redelivered > 0) tasksRedelivered.inc(redelivered);
+    },
+  };
 
   const seen = new Set<string>();
   const label = (name: string | null | undefined) => {
@@ -58,6 +113,20 @@ export function createMetrics() {
     sockets,
     subscriptions,
     compiledDocuments,
+    telemetry,
+    subscriptionStarted(topic: string) {
+      subscriptions.inc();
+      subscriptionsByTopic.inc({ topic });
+    },
+    subscriptionEnded(topic: string) {
+      subscriptions.dec();
+      subscriptionsByTopic.dec({ topic });
+    },
+    setCommands(rows: { kind: string; state: string; n: number }[]) {
+      // Every kind and state, 0 when there is none: series do not vanish and come back.
+      for (const kind of COMMAND_KINDS) for (const state of COMMAND_STATES) commands.set({ kind, state }, 0);
+      for (const r of rows) commands.set({ kind: r.kind, state: r.state }, r.n);
+    },
     setFleet(f: { managersConnected: number; clusters: number; workersByState: { state: string; n: number }[] }) {
       managersConnected.set(f.managersConnected);
       clusters.set(f.clusters);
@@ -99,12 +168,14 @@ export function refreshFleetGauges(deps: { db: Db; bus: EventBus; metrics: Metri
     last = Date.now();
     running = (async () => {
       try {
-        const [managersConnected, clusters, workersByState] = await Promise.all([
+        const [managersConnected, clusters, workersByState, commands] = await Promise.all([
           countConnectedManagers(deps.db),
           countClusters(deps.db),
           countWorkersByState(deps.db),
+          countCommandsByKindAndState(deps.db),
         ]);
         deps.metrics.setFleet({ managersConnected, clusters, workersByState });
+        deps.metrics.setCommands(commands);
       } catch (err) {
         if (!stopped) deps.logger.warn('could not refresh the fleet gauges', { err });
       }
@@ -123,7 +194,7 @@ export function refreshFleetGauges(deps: { db: Db; bus: EventBus; metrics: Metri
     }
     schedule(Math.max(0, last + FLEET_REFRESH_MIN_MS - Date.now()));
   };
-  const offs = (['membership', 'topology', 'health', 'resync'] as const).map((topic) => deps.bus.on(topic, soon));
+  const offs = (['membership', 'topology', 'health', 'command', 'resync'] as const).map((topic) => deps.bus.on(topic, soon));
   return {
     start: () => schedule(0),
     async stop() {

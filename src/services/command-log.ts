@@ -1,5 +1,6 @@
 import type { Command, CommandState } from '../domain/types.js';
 import type { Logger } from '../logger.js';
+import type { ServiceDeps } from './deps.js';
 
 /**
  * Command lifecycle lines of the JSON log (requested, started, paused, resumed, cancelled,
@@ -8,7 +9,7 @@ import type { Logger } from '../logger.js';
  */
 export interface CommandLogLine {
   event: 'command requested' | 'command started' | 'command pause requested' | 'command paused' | 'command resumed' | 'command cancel requested' | 'command cancelled' | 'command finished';
-  command: Pick<Command, 'id' | 'kind' | 'parentId'>;
+  command: Pick<Command, 'id' | 'kind' | 'parentId' | 'createdAt' | 'startedAt'>;
   /** The cluster's name; null for a system-wide PATCH. */
   cluster: string | null;
   /** The token name of whoever asked; absent when the OC itself moved it on. */
@@ -30,6 +31,19 @@ export function logCommand(logger: Logger, line: CommandLogLine): void {
     ...(message ? { message } : {}),
     ...extra,
   });
+}
+
+/**
+ * Writes a lifecycle line and counts a command that finished (its duration from its start, or
+ * from its creation if it never started). Called once the change committed.
+ */
+export function recordCommand(deps: Pick<ServiceDeps, 'logger' | 'clock' | 'telemetry'>, line: CommandLogLine): void {
+  logCommand(deps.logger, line);
+  const { event, command, state } = line;
+  if ((event === 'command finished' || event === 'command cancelled') && (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED')) {
+    const from = command.startedAt ?? command.createdAt;
+    deps.telemetry?.commandFinished(command.kind, state, Math.max(0, (deps.clock.now().getTime() - from.getTime()) / 1000));
+  }
 }
 
 /** The lifecycle event of a state change the rollout driver made, if it is one. */

@@ -7,8 +7,10 @@ import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
-import { type CommandLogLine, logCommand } from './command-log.js';
+import { type CommandLogLine, recordCommand } from './command-log.js';
 import type { ManagerService } from './manager-service.js';
+import { clusterCursor } from './topology-service.js';
+import { checkOperationArguments } from './operation-args.js';
 import { boundedJson, int, list, optionalText, text } from './validate.js';
 
 type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
@@ -72,7 +74,7 @@ export class CommandService {
         emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: null, at: now } });
         return { command, clusterName: cluster.name };
       });
-      logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: artifact ? { artifact: `${artifact.name} ${artifact.version}` } : undefined });
+      recordCommand(this.deps, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: artifact ? { artifact: `${artifact.name} ${artifact.version}` } : undefined });
       return command;
     } catch (e) {
       // Two requests racing past the check meet the database's one-active-rollout index.
@@ -115,7 +117,7 @@ export class CommandService {
         emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
         return { parent, clusterNames: all.map((c) => c.name) };
       });
-      logCommand(this.deps.logger, {
+      recordCommand(this.deps, {
         event: 'command requested',
         command: parent,
         cluster: null,
@@ -133,7 +135,8 @@ export class CommandService {
     const out = [];
     let after: string | null = null;
     for (;;) {
-      const page = await topo.listClusters(tx, {}, { first: 500, afterName: after });
+      // In natural order: a patch goes through its clusters as every list shows them.
+      const page = await topo.listClusters(tx, {}, { first: 500, after: clusterCursor(after) });
       out.push(...page.clusters.filter((c) => !kinds || kinds.includes(c.kind)));
       if (!page.hasNextPage) return out;
       after = page.clusters.at(-1)!.name;
@@ -202,7 +205,7 @@ export class CommandService {
       const cluster = c.clusterId ? ((await topo.findClustersByIds(tx, [c.clusterId]))[0]?.name ?? null) : null;
       return { command: updated, line: { event: d.event, command: updated, cluster, by: principal.name, state: updated.state } satisfies CommandLogLine };
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
     return command;
   }
 
@@ -232,7 +235,7 @@ export class CommandService {
       const line = task.action === 'RUN_OPERATION' && isTerminalTask(updated.state) ? await this.finishOperation(tx, emit, updated, now) : null;
       return { task: updated, line };
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
     return reported;
   }
 
@@ -261,10 +264,13 @@ export class CommandService {
       if (!cluster) throw new NotFoundError(`no cluster with id ${input.clusterId}`, input.clusterId);
       const [manager] = await topo.findManagersByClusterIds(tx, [cluster.id]);
       if (!manager?.connected) throw new UnreachableError(`the manager of ${cluster.name} is not connected`);
-      if (!manager.operations.some((o) => o.name === operation)) {
+      const spec = manager.operations.find((o) => o.name === operation);
+      if (!spec) {
         const offered = manager.operations.map((o) => o.name);
         throw new ValidationError(`${cluster.name}'s manager offers no operation "${operation}"${offered.length ? ` (it offers: ${offered.join(', ')})` : ' (it offers none)'}`, 'input.operation');
       }
+      // Checked before anything is written or relayed: arguments the manager would refuse never reach it.
+      if (spec.inputSchema != null) checkOperationArguments(spec.inputSchema, args, { operation });
       const command = await cmds.insertCommand(tx, {
         kind: 'OPERATION',
         state: 'RUNNING',
@@ -282,7 +288,7 @@ export class CommandService {
       emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });
       return { command, task, clusterName: cluster.name };
     });
-    logCommand(this.deps.logger, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
+    recordCommand(this.deps, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
 
     const finished = await this.waitForTask(task.id, timeoutMs);
     if (!finished) {
@@ -344,7 +350,7 @@ export class CommandService {
       }
       return null;
     });
-    if (line) logCommand(this.deps.logger, line);
+    if (line) recordCommand(this.deps, line);
   }
 
   /**
@@ -386,6 +392,9 @@ export class CommandService {
       });
       for (const t of out) sent.set(t.id, t.state);
       await cmds.countDeliveries(db, out.map((t) => t.id));
+      // Work handed out (a CANCELLED notice is not); handed out before means to an earlier stream.
+      const work = out.filter((t) => t.state !== 'CANCELLED');
+      if (work.length > 0) this.deps.telemetry?.tasksDelivered(work.length, work.filter((t) => t.deliveries > 0).length);
       return out;
     };
     try {

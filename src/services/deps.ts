@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { BusEvent, EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { Telemetry } from './telemetry.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -10,6 +11,8 @@ export interface ServiceDeps {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** Counts of what happened, for metrics (none when absent). */
+  telemetry?: Telemetry;
 }
 
 export type Emit = (event: BusEvent) => void;

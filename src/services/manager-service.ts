@@ -1,4 +1,5 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
+import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
 import * as stats from '../db/repositories/stats.js';
@@ -7,6 +8,7 @@ import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { hashToken, newSecret } from './token-service.js';
+import { compileInputSchema } from './operation-args.js';
 import { boundedJson, finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
 
 export const MAX_WORKERS_PER_CALL = 10_000;
@@ -78,7 +80,7 @@ export class ManagerService {
       let created = false;
       if (!existing) {
         // The first registration binds the cluster to its enrollment token.
-        cluster = await topo.insertCluster(tx, { name: clusterName, kind, enrolledByTokenId: enrollment.tokenId });
+        cluster = await topo.insertCluster(tx, { name: clusterName, kind, sortKey: naturalKey(clusterName), enrolledByTokenId: enrollment.tokenId });
         created = true;
       } else {
         // Checked first: a caller that may not register the cluster learns nothing more of it.
@@ -324,10 +326,17 @@ export class ManagerService {
       return {
         name,
         description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000, multiline: true }),
-        inputSchema: boundedJson(o.inputSchema ?? null, `input.operations[${i}].inputSchema`, 16 * 1024),
+        inputSchema: inputSchema(o.inputSchema, `input.operations[${i}].inputSchema`),
       };
     });
   }
+}
+
+/** An operation's inputSchema: storable JSON that compiles as a JSON Schema (refused here, not when an operator runs it). */
+function inputSchema(value: unknown, field: string): unknown {
+  const schema = boundedJson(value ?? null, field, 16 * 1024);
+  if (schema !== null) compileInputSchema(schema, field);
+  return schema;
 }
 
 /**

@@ -4,10 +4,25 @@ import type { Db } from '../db/client.js';
 import { planPatch } from '../domain/rollout/patch.js';
 import { planRollout } from '../domain/rollout/plan.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
-import type { Command } from '../domain/types.js';
-import { isTerminalCommand } from '../domain/types.js';
-import { type CommandLogLine, logCommand, transitionEvent } from './command-log.js';
+import type { Command, CommandKind, StepState } from '../domain/types.js';
+import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
+import { type CommandLogLine, recordCommand, transitionEvent } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+
+interface FinishedSteps {
+  kind: CommandKind;
+  outcome: StepState;
+  n: number;
+}
+
+/** Adds steps that just ended to the counts reported after commit. */
+function countFinished(into: FinishedSteps[], kind: CommandKind, steps: readonly { state: StepState }[]) {
+  for (const s of steps) {
+    const f = into.find((x) => x.kind === kind && x.outcome === s.state);
+    if (f) f.n++;
+    else into.push({ kind, outcome: s.state, n: 1 });
+  }
+}
 
 /**
  * Applies the rollout planners' decisions: one command per transaction, under its row lock
@@ -22,19 +37,23 @@ export class RolloutService {
     const started = performance.now();
     // Lifecycle lines are written once the transaction committed.
     const lines: CommandLogLine[] = [];
+    const finished: FinishedSteps[] = [];
     const changed = await inTransaction(this.deps, async (tx, emit) => {
+      lines.length = 0;
+      finished.length = 0;
       const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
       if (!command || isTerminalCommand(command.state)) return false;
-      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command, lines);
-      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command, lines);
+      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command, lines, finished);
+      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command, lines, finished);
       return false; // OPERATION commands end by the manager's answer or their timeout
     });
-    for (const line of lines) logCommand(this.deps.logger, line);
+    for (const line of lines) recordCommand(this.deps, line);
+    for (const f of finished) this.deps.telemetry?.stepsFinished(f.kind, f.outcome, f.n);
     if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
     return changed;
   }
 
-  private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[]): Promise<boolean> {
+  private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
     // One after the other: a transaction is one connection, and pg will not queue on it for us.
@@ -60,15 +79,13 @@ export class RolloutService {
     }
     // Each changed step, whole (the decision's fields over the stored ones), in one statement.
     const byIndex = new Map(steps.map((s) => [s.index, s]));
-    await cmds.writeSteps(
-      tx,
-      command.id,
-      d.stepUpdates.map((u) => {
-        const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
-        const s = { ...byIndex.get(u.index)!, ...given };
-        return { ...s, taskId: u.taskId === NEW_TASK ? newTaskId : s.taskId };
-      }),
-    );
+    const written = d.stepUpdates.map((u) => {
+      const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
+      const s = { ...byIndex.get(u.index)!, ...given };
+      return { ...s, taskId: u.taskId === NEW_TASK ? newTaskId : s.taskId };
+    });
+    await cmds.writeSteps(tx, command.id, written);
+    countFinished(finished, command.kind, written.filter((s) => isTerminalStep(s.state) && !isTerminalStep(byIndex.get(s.index)!.state)));
     for (const id of d.cancelTaskIds) {
       await cmds.updateTask(tx, id, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now);
       emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
@@ -87,7 +104,7 @@ export class RolloutService {
     return changed;
   }
 
-  private async advancePatch(tx: Db, emit: Emit, parent: Command, lines: CommandLogLine[]): Promise<boolean> {
+  private async advancePatch(tx: Db, emit: Emit, parent: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const children = await cmds.listChildren(tx, [parent.id]);
     const d = planPatch({ parent, children, now });
@@ -110,6 +127,7 @@ export class RolloutService {
       await cmds.updateCommand(tx, id, { state: 'CANCELLED', finishedAt: now, message: 'cancelled: the patch stopped before this cluster started', wakeAt: null }, now);
       const pending = (await cmds.listSteps(tx, [id])).filter((s) => s.state === 'PENDING');
       await cmds.writeSteps(tx, id, pending.map((s) => ({ ...s, state: 'SKIPPED' as const, message: 'patch stopped', finishedAt: now })));
+      countFinished(finished, byId.get(id)?.kind ?? 'DEPLOY', pending.map(() => ({ state: 'SKIPPED' as const })));
       await childEvent(id, 'cancelled: the patch stopped before this cluster started', 'CANCELLED');
       childLine(id, 'command cancelled', 'CANCELLED', 'cancelled: the patch stopped before this cluster started');
       touched.add(id);

@@ -2,7 +2,11 @@ import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import { ValidationError } from '../domain/errors.js';
 import type { ClusterHealth, Stats } from '../domain/types.js';
+import { naturalKey } from '../domain/natural-order.js';
 import type { ServiceDeps } from './deps.js';
+
+/** A clusters page's cursor holds the name of the last cluster; its place in the order follows from it. */
+export const clusterCursor = (afterName: string | null): topo.ClusterCursor | null => (afterName == null ? null : { sortKey: naturalKey(afterName), name: afterName });
 
 export const MAX_HISTORY_POINTS = 10_000;
 
@@ -10,8 +14,9 @@ export const MAX_HISTORY_POINTS = 10_000;
 export class TopologyService {
   constructor(private deps: ServiceDeps) {}
 
+  /** A page of clusters in natural order (`as-2` before `as-10`), after the cluster named `afterName`. */
   listClusters(filter: { kind?: string | null; health?: ClusterHealth | null }, page: { first: number; afterName: string | null }) {
-    return topo.listClusters(this.deps.db, { kind: filter.kind?.toUpperCase() ?? null, health: filter.health ?? null }, page);
+    return topo.listClusters(this.deps.db, { kind: filter.kind?.toUpperCase() ?? null, health: filter.health ?? null }, { first: page.first, after: clusterCursor(page.afterName) });
   }
 
   findClusterByName(name: string) {

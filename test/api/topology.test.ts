@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { naturalKey } from '../../src/domain/natural-order.js';
 import { gql, gqlOk, subscribeReady, wsClient } from '../support/client.js';
 import { ShiftedClock } from '../support/clock.js';
 import { register, reportMembership, reportStats, type StatsSampleInput, type WorkerInput, workerInputs } from '../support/fleet.js';
@@ -153,6 +157,42 @@ describe('pagination', () => {
     ['an absurd first', { first: 1_000_000 }],
   ])('answers %s with BAD_USER_INPUT', async (_what, vars) => {
     expect(await errorCode(CLUSTERS, vars)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lists clusters in natural order (as-2 before as-10), across pages and on System.clusters alike', async () => {
+    for (const n of ['as-10', 'as-2', 'as-1', 'as-100', 'as-9', 'AS-3', 'as-02b', 'as-2a', 'as']) await register(oc.url, enrollment, { clusterName: n, kind: 'natural', workers: [] });
+    const want = ['as', 'as-1', 'as-2', 'as-2a', 'as-02b', 'AS-3', 'as-9', 'as-10', 'as-100'];
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const d: any = await q('query($after: String) { clusters(kind: "natural", first: 2, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }', { after });
+      seen.push(...names(d.clusters));
+      if (!d.clusters.pageInfo.hasNextPage) break;
+      after = d.clusters.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(want);
+    expect(names((await q('{ system { clusters(kind: "natural") { edges { node { name } } } } }')).system.clusters)).toEqual(want);
+    // A cursor holds the name of the last cluster: one made before the natural order still finds its place.
+    const old = Buffer.from('cluster:as-2').toString('base64url');
+    expect(names((await q('query($after: String) { clusters(kind: "natural", first: 3, after: $after) { edges { node { name } } } }', { after: old })).clusters)).toEqual(['as-2a', 'as-02b', 'AS-3']);
+  });
+
+  it('has the migration compute, for clusters that existed before it, the natural key a new cluster gets', async () => {
+    const dir = readdirSync('drizzle').find((d) => d.endsWith('_cluster_sort_key_backfill'))!;
+    const backfill = readFileSync(`drizzle/${dir}/migration.sql`, 'utf8');
+    const names = [...new Set(fc.sample(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,40}$/), 300).concat(['x-10', 'x-007', 'x000', '0', '00a00', 'A-B-9']))];
+    const rollback = new Error('rollback');
+    await expect(
+      oc.database.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into clusters (name, kind) select n, 'backfill' from unnest(${sql.param(names)}::text[]) n on conflict do nothing`);
+        await tx.execute(sql`update clusters set sort_key = ''`);
+        await tx.execute(sql.raw(backfill));
+        const rows = ((await tx.execute(sql`select name, sort_key from clusters`)) as unknown as { rows: { name: string; sort_key: string }[] }).rows;
+        expect(rows.length).toBeGreaterThanOrEqual(names.length);
+        for (const r of rows) expect(r.sort_key, r.name).toBe(naturalKey(r.name));
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
   });
 
   it('pages workers the same way, with totalCount and a state filter', async () => {

@@ -50,6 +50,8 @@ export class ScriptedManager {
   maxDown = 0;
   tasksSeen: ScriptedTask[] = [];
   operations: Record<string, (args: any) => unknown> = {};
+  /** The inputSchema advertised for an operation of `operations`, if any. */
+  operationSchemas: Record<string, unknown> = {};
   private seq = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private ws: Client | null = null;
@@ -89,7 +91,7 @@ export class ScriptedManager {
           host: `${this.clusterName}-mgr`,
           url: `http://${this.clusterName}-mgr:9990`,
           workers: [...this.workers.values()],
-          operations: Object.keys(this.operations).map((name) => ({ name, description: `test operation ${name}` })),
+          operations: Object.keys(this.operations).map((name) => ({ name, description: `test operation ${name}`, inputSchema: this.operationSchemas[name] ?? null })),
         },
       },
     );

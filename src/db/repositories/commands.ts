@@ -13,6 +13,11 @@ const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, ac
 
 export const ACTIVE_STATES: CommandState[] = ['PENDING', 'RUNNING', 'PAUSED'];
 
+/** How many commands there are of each kind in each state (for the metrics' gauge). */
+export async function countCommandsByKindAndState(db: Db): Promise<{ kind: string; state: string; n: number }[]> {
+  return db.select({ kind: commands.kind, state: commands.state, n: sql<number>`count(*)::int` }).from(commands).groupBy(commands.kind, commands.state);
+}
+
 export interface NewCommand {
   kind: CommandKind;
   state: CommandState;

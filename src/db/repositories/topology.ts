@@ -49,7 +49,8 @@ export async function findClustersByIds(db: Db, ids: readonly string[]): Promise
   return (await db.select().from(clusters).where(inArray(clusters.id, [...ids]))).map(toCluster);
 }
 
-export async function insertCluster(db: Db, v: { name: string; kind: string; enrolledByTokenId?: string | null }): Promise<Cluster> {
+/** `sortKey`: the name's natural-order key (domain/natural-order.ts). */
+export async function insertCluster(db: Db, v: { name: string; kind: string; sortKey: string; enrolledByTokenId?: string | null }): Promise<Cluster> {
   const [r] = await db.insert(clusters).values(v).returning();
   return toCluster(r!);
 }
@@ -90,23 +91,35 @@ export interface ClusterPage {
   hasNextPage: boolean;
 }
 
-/** A page of clusters ordered by name, after a name cursor; one statement. */
-export async function listClusters(db: Db, f: ClusterFilter, page: { first: number; afterName: string | null }): Promise<ClusterPage> {
+/** Where a page of clusters starts: after this cluster (its natural-order key and name). */
+export interface ClusterCursor {
+  sortKey: string;
+  name: string;
+}
+
+/**
+ * A page of clusters in natural order (by sort key, then name, byte by byte: the same in every
+ * database collation), after a cursor; one statement.
+ */
+export async function listClusters(db: Db, f: ClusterFilter, page: { first: number; after: ClusterCursor | null }): Promise<ClusterPage> {
   const conds: SQL[] = [];
   if (f.kind) conds.push(sql`c.kind = ${f.kind}`);
   if (f.health) conds.push(sql`${healthSql} = ${f.health}`);
   const where = conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``;
-  const after = page.afterName != null ? sql`and name > ${page.afterName}` : sql``;
+  const after =
+    page.after != null
+      ? sql`and (sort_key collate "C" > ${page.after.sortKey} or (sort_key collate "C" = ${page.after.sortKey} and name collate "C" > ${page.after.name}))`
+      : sql``;
   const needHealth = Boolean(f.health);
   const from = needHealth
     ? sql`from clusters c
         left join managers m on m.cluster_id = c.id
         left join (select cluster_id, count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers group by cluster_id) wc on wc.cluster_id = c.id`
     : sql`from clusters c`;
-  const q = sql`with f as (select c.id, c.name, c.kind, c.created_at ${from} ${where})
+  const q = sql`with f as (select c.id, c.name, c.kind, c.created_at, c.sort_key ${from} ${where})
     select p.*, (select count(*)::int from f) as total
-    from (select * from f where true ${after} order by name limit ${page.first + 1}) p
-    order by p.name`;
+    from (select * from f where true ${after} order by sort_key collate "C", name collate "C" limit ${page.first + 1}) p
+    order by p.sort_key collate "C", p.name collate "C"`;
   const res = await db.execute(q);
   const rows = (res as any).rows as { id: string; name: string; kind: string; created_at: string | Date; total: number }[];
   let totalCount = rows[0]?.total;

@@ -55,8 +55,14 @@ export const clusters = snakeCase.table(
      * released it (releaseCluster), when the next registration binds it anew.
      */
     enrolledByTokenId: uuid(),
+    /** The name's natural-order key (domain/natural-order.ts): lists of clusters are ordered by it, byte by byte, then by name. */
+    sortKey: text().notNull().default(''),
   },
-  (t) => [uniqueIndex('clusters_name_idx').on(t.name), index('clusters_kind_idx').on(t.kind)],
+  (t) => [
+    uniqueIndex('clusters_name_idx').on(t.name),
+    index('clusters_kind_idx').on(t.kind),
+    index('clusters_sort_idx').on(sql`${t.sortKey} collate "C"`, sql`${t.name} collate "C"`),
+  ],
 );
 
 /** One row per cluster: the manager that registered last. */

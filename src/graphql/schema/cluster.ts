@@ -20,6 +20,8 @@ export const ArtifactVersionCountRef = builder
 export const ClusterConnection = builder.connectionObject({ type: ClusterRef, name: 'ClusterConnection' }, { name: 'ClusterEdge' });
 
 
+export const CLUSTER_LIST_ORDER = 'in natural order of name: as-2 before as-10, letters without regard to case';
+
 /** Arguments and resolver of every clusters list (Query.clusters and System.clusters). */
 export const clusterListArgs = (t: any) => ({
   first: t.arg.int({ description: `at most ${CLUSTER_PAGE.max}; default ${CLUSTER_PAGE.default}` }),
@@ -98,6 +100,7 @@ function workersPageAsked(info: GraphQLResolveInfo): Omit<ClusterPageByName, 'na
 builder.queryFields((t) => ({
   clusters: t.field({
     type: ClusterConnection,
+    description: CLUSTER_LIST_ORDER,
     authScopes: { viewer: true },
     extensions: listSizeExtensions(CLUSTER_PAGE),
     args: clusterListArgs(t),
