@@ -194,9 +194,13 @@ export function refreshFleetGauges(deps: { db: Db; bus: EventBus; metrics: Metri
     }
     schedule(Math.max(0, last + FLEET_REFRESH_MIN_MS - Date.now()));
   };
-  const offs = (['membership', 'topology', 'health', 'command', 'resync'] as const).map((topic) => deps.bus.on(topic, soon));
+  // Listening starts with the loop: an OC started without background work reads no table by itself.
+  let offs: (() => void)[] = [];
   return {
-    start: () => schedule(0),
+    start: () => {
+      offs = (['membership', 'topology', 'health', 'command', 'resync'] as const).map((topic) => deps.bus.on(topic, soon));
+      schedule(0);
+    },
     async stop() {
       stopped = true;
       for (const off of offs) off();
