@@ -52,6 +52,8 @@ export interface Database {
   listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>>;
   /** Is the database answering? (A trivial statement, bounded by `timeoutMs`.) */
   ping(timeoutMs: number): Promise<void>;
+  /** Whether notifications reach this process now: false while the PostgreSQL LISTEN connection is being re-opened. */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -172,6 +174,9 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
       return res.rows as unknown[][];
     },
     listen: listener.listen,
+    get listening() {
+      return listener.connected;
+    },
     async ping(timeoutMs) {
       await withTimeout(pool.query('select 1'), timeoutMs, 'the database did not answer');
     },
@@ -261,6 +266,10 @@ function reconnectingListener(url: string, logger: Logger | undefined) {
   }
 
   return {
+    /** Listening now (nothing to listen for yet counts as listening). */
+    get connected() {
+      return client !== null || (handlers.size === 0 && !retry);
+    },
     async listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void) {
       let set = handlers.get(channel);
       const fresh = !set;
@@ -381,6 +390,7 @@ async function openPglite(dataDir: string | null, unlock: () => void): Promise<D
     async ping(timeoutMs) {
       await withTimeout(client.query('select 1'), timeoutMs, 'the database did not answer');
     },
+    listening: true,
     async close() {
       try {
         if (!client.closed) await client.close();

@@ -73,7 +73,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const bus = new EventBus();
   // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
-  const metrics = createMetrics(bus);
+  const metrics = createMetrics(bus, database);
   const services = createServices({ db: database.db, bus, clock, config, logger, telemetry: metrics.telemetry });
   const metricsAllowed = metricsAllowList(config.metricsAllow);
   const controllers: { start(): void; stop(): Promise<void> }[] = [

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import client from 'prom-client';
 import { parseAddressRange } from '../config.js';
-import type { Db } from '../db/client.js';
+import type { Database, Db } from '../db/client.js';
 import { countCommandsByKindAndState } from '../db/repositories/commands.js';
 import { countClusters, countConnectedManagers, countWorkersByState } from '../db/repositories/topology.js';
 import { COMMAND_KINDS, COMMAND_STATES, TERMINAL_STEP_STATES } from '../domain/types.js';
@@ -26,10 +26,18 @@ export const FLEET_REFRESH_MS = 15_000;
  * the fleet's and the commands' gauges are kept by `refreshFleetGauges` (on events, at most once
  * a second, and on a timer), so any number of scrapers cost the database nothing.
  */
-export function createMetrics(bus: EventBus) {
+export function createMetrics(bus: EventBus, database: Pick<Database, 'listening'>) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   new client.Gauge({ name: 'oc_build_info', help: 'the running build: always 1, labelled with its version', labelNames: ['version'] as const, registers: [registry] }).set({ version: VERSION }, 1);
+  new client.Gauge({
+    name: 'oc_event_bridge_connected',
+    help: "1 while this instance hears other instances' events (its PostgreSQL LISTEN connection is up; always 1 on PGlite), 0 while it reconnects",
+    registers: [registry],
+    collect() {
+      this.set(database.listening ? 1 : 0);
+    },
+  });
   const requests = new client.Counter({
     name: 'oc_graphql_requests_total',
     help: 'GraphQL operations executed, by operation name, type and outcome',

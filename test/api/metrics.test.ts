@@ -114,6 +114,20 @@ describe('/metrics', () => {
     expect(sum(await scrape(), 'oc_steps_finished_total', { kind: 'RESTART', outcome: 'FAILED' })).toBe(0);
   });
 
+  it('exposes every metric that the suggested alerts (docs/alerts.yml) and docs/operations.md name', async () => {
+    const f = await scrape();
+    const named = new Set<string>();
+    for (const doc of ['docs/alerts.yml', 'docs/operations.md']) {
+      const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      // Whole names only (a name followed by "_" or "*" is a prefix in prose, e.g. `oc_tasks_*`).
+      for (const m of text.matchAll(/\b((?:oc|nodejs|process)_[a-z0-9_]*[a-z0-9])\b(?![_*])/g)) named.add(m[1]!);
+    }
+    const exposed = (name: string) => f.has(name) || f.has(name.replace(/_(bucket|sum|count)$/, ''));
+    expect([...named].filter((n) => !exposed(n))).toEqual([]);
+    expect(named.has('oc_event_bridge_connected')).toBe(true);
+    expect(sum(f, 'oc_event_bridge_connected')).toBe(1);
+  });
+
   it('moves the command, step, task, event and subscription counters when a rollout runs', async () => {
     const m = new ScriptedManager(oc.url, enroll, 'metrics-as', 'AS', ['w1', 'w2', 'w3']);
     managers.push(m);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gql, gqlOk, subscribeReady, wsClient } from '../support/client.js';
+import { gql, gqlOk, metricValue, subscribeReady, wsClient } from '../support/client.js';
 import { REGISTER_MANAGER, workerInputs } from '../support/fleet.js';
 import { createTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { type OcProcess, spawnOc } from '../support/oc-process.js';
@@ -205,6 +205,9 @@ describe.skipIf(!TEST_DATABASE_URL)('losing database connections (PostgreSQL onl
     await server.connect();
     cleanups.push(() => server.end().catch(() => {}));
     expect((await fetch(`${oc.url}/readyz`)).status).toBe(200);
+    // /metrics from loopback needs no token; the gauge says whether this instance hears the others.
+    const bridge = () => metricValue(oc.url, 'oc_event_bridge_connected');
+    expect(await bridge()).toBe(1);
 
     await server.query(`alter database ${name} allow_connections false`);
     try {
@@ -218,11 +221,14 @@ describe.skipIf(!TEST_DATABASE_URL)('losing database connections (PostgreSQL onl
       // A request that needs the database says why it failed.
       const failed = await gql(oc.url, ADMIN, '{ clusters { totalCount } }');
       expect(failed.errors?.[0]?.extensions?.code).toBe('DATABASE_UNAVAILABLE');
+      // Its LISTEN connection cannot come back while the database refuses: the gauge an alert watches.
+      await waitFor(async () => (await bridge()) === 0, 'oc_event_bridge_connected to say 0');
     } finally {
       await server.query(`alter database ${name} allow_connections true`);
     }
     await waitFor(async () => (await fetch(`${oc.url}/readyz`)).status === 200, '/readyz to say 200 again');
     expect((await gqlOk(oc.url, ADMIN, '{ clusters { totalCount } }')).clusters.totalCount).toBe(0);
+    await waitFor(async () => (await bridge()) === 1, 'oc_event_bridge_connected to say 1 again', 20_000);
     alive(oc);
   });
 });
