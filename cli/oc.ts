@@ -18,8 +18,8 @@ function build(setExit: (code: number) => void): Command {
     .description('Operate the Operations Center: clusters, rollouts, operations and tokens.\nConfigure with `oc login URL`, or OC_URL and OC_TOKEN.')
     .version(VERSION, '-V, --version')
     .addOption(new Option('-o, --output <format>', 'table or json').default('table').argParser(parseOutput))
-    .showHelpAfterError('(oc --help, or oc COMMAND --help)')
-    .configureOutput({ outputError: (text, write) => write(`oc: USAGE: ${text.replace(/^error: /, '')}`) })
+    // One line, like every other error: `oc: USAGE: unknown command 'restrt' (Did you mean restart?)`.
+    .configureOutput({ outputError: (text, write) => write(`oc: USAGE: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) })
     .exitOverride();
   const g = (): cmd.Globals => ({ output: program.opts().output });
   const run = (fn: (...args: any[]) => Promise<unknown>) =>

@@ -108,25 +108,29 @@ class View {
       this.write(`${paint(describeCommand(c), 'bold', this.color)}: ${plan}`);
       this.write(paint(`  command ${c.id}`, 'gray', this.color));
     }
-    // Batches and steps, in rollout order.
+    // Batches started and steps finished, in the order they happened.
     const batch = Math.max(1, c.strategy.batchSize);
     const batches = Math.ceil(c.steps.length / batch);
-    const startedBatches = new Map<number, string[]>();
+    const happened: { key: string; at: number; order: number; line: string }[] = [];
+    const startedBatches = new Map<number, { at: number; members: string[] }>();
     for (const step of c.steps) {
-      if (step.state === 'PENDING') continue;
-      if (step.state !== 'SKIPPED') {
-        const b = Math.floor(step.index / batch);
-        startedBatches.set(b, [...(startedBatches.get(b) ?? []), step.memberId]);
-      }
-    }
-    for (const [b, members] of [...startedBatches].sort((x, y) => x[0] - y[0])) {
-      this.once(`batch:${b}`, `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}`);
-    }
-    for (const step of c.steps) {
+      if (step.state === 'PENDING' || step.state === 'SKIPPED') continue;
+      const b = Math.floor(step.index / batch);
+      const at = step.startedAt ? Date.parse(step.startedAt) : Date.now();
+      const entry = startedBatches.get(b) ?? { at, members: [] };
+      entry.at = Math.min(entry.at, at);
+      entry.members.push(step.memberId);
+      startedBatches.set(b, entry);
       const took = step.startedAt && step.finishedAt ? `  ${paint(duration(Date.parse(step.finishedAt) - Date.parse(step.startedAt)), 'gray', this.color)}` : '';
-      if (step.state === 'SUCCEEDED') this.once(`step:${step.index}:done`, `  ${paint('✓', 'green', this.color)} ${step.memberId}${took}`);
-      if (step.state === 'FAILED') this.once(`step:${step.index}:done`, `  ${paint('✗', 'red', this.color)} ${step.memberId}  ${s('FAILED')}${step.message ? `: ${step.message}` : ''}${took}`);
+      const done = step.finishedAt ? Date.parse(step.finishedAt) : Date.now();
+      if (step.state === 'SUCCEEDED') happened.push({ key: `step:${step.index}:done`, at: done, order: step.index, line: `  ${paint('✓', 'green', this.color)} ${step.memberId}${took}` });
+      if (step.state === 'FAILED')
+        happened.push({ key: `step:${step.index}:done`, at: done, order: step.index, line: `  ${paint('✗', 'red', this.color)} ${step.memberId}  ${s('FAILED')}${step.message ? `: ${step.message}` : ''}${took}` });
     }
+    for (const [b, { at, members }] of startedBatches) {
+      happened.push({ key: `batch:${b}`, at, order: -1, line: `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}` });
+    }
+    for (const h of happened.sort((x, y) => x.at - y.at || x.order - y.order)) this.once(h.key, h.line);
     for (const ch of c.children) {
       const name = ch.cluster?.name ?? ch.id;
       const p = ch.progress;
@@ -137,7 +141,8 @@ class View {
       }
     }
     if (c.state !== this.lastState) {
-      if (!first && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state)) {
+      // Starting is plain from the batches; a pause, a resume or a hold is said.
+      if (!first && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) && !(c.state === 'RUNNING' && this.lastState === 'PENDING')) {
         this.write(`${s(c.state)}${c.message ? `: ${c.message}` : ''}`);
         this.lastMessage = c.message;
       }
