@@ -85,6 +85,7 @@ export function parseDuration(text: string, flag = 'duration'): number {
 
 /** Milliseconds as people say them: 850ms, 12s, 1m30s, 2h05m. */
 export function duration(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = ms / 1000;
   if (s < 10) return `${s.toFixed(1).replace(/\.0$/, '')}s`;

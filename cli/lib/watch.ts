@@ -128,7 +128,9 @@ class View {
         happened.push({ key: `step:${step.index}:done`, at: done, order: step.index, line: `  ${paint('✗', 'red', this.color)} ${step.memberId}  ${s('FAILED')}${step.message ? `: ${step.message}` : ''}${took}` });
     }
     for (const [b, { at, members }] of startedBatches) {
-      happened.push({ key: `batch:${b}`, at, order: -1, line: `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}` });
+      // A batch starts once the one before it has finished, whatever the clocks say.
+      const before = c.steps.filter((x) => x.index < b * batch && x.finishedAt).map((x) => Date.parse(x.finishedAt!));
+      happened.push({ key: `batch:${b}`, at: Math.max(at, ...before), order: b * batch - 0.5, line: `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}` });
     }
     for (const h of happened.sort((x, y) => x.at - y.at || x.order - y.order)) this.once(h.key, h.line);
     for (const ch of c.children) {
@@ -142,7 +144,7 @@ class View {
     }
     if (c.state !== this.lastState) {
       // Starting is plain from the batches; a pause, a resume or a hold is said.
-      if (!first && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) && !(c.state === 'RUNNING' && this.lastState === 'PENDING')) {
+      if (!first && exitCodeOf(c) === null && !(c.state === 'RUNNING' && this.lastState === 'PENDING')) {
         this.write(`${s(c.state)}${c.message ? `: ${c.message}` : ''}`);
         this.lastMessage = c.message;
       }
