@@ -434,7 +434,9 @@ export async function events(o: { cluster?: string; follow?: boolean }, g: Globa
   return new Promise<number>((_resolve, reject) => {
     const conn = live(a.target, {
       onConnected: (again) => {
-        if (again) process.stderr.write(paint('oc: reconnected (events while away are not replayed)\n', 'gray', Boolean(process.stderr.isTTY)));
+        const color = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+        if (again) process.stderr.write(paint('oc: reconnected (events while away are not replayed)\n', 'gray', color));
+        else process.stderr.write(paint(`oc: following events${ref ? ` of ${ref.name}` : ''} (Ctrl-C to stop)\n`, 'gray', color));
       },
       onDisconnected: (why) => process.stderr.write(paint(`oc: ${why}: reconnecting…\n`, 'gray', Boolean(process.stderr.isTTY))),
     });

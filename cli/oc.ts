@@ -20,7 +20,14 @@ function build(setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'table or json').default('table').argParser(parseOutput))
     // One line, like every other error: `oc: USAGE: unknown command 'restrt' (Did you mean restart?)`.
     .configureOutput({ outputError: (text, write) => write(`oc: USAGE: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Environment: OC_URL and OC_TOKEN override what \`oc login\` saved; NO_COLOR turns colours off.
+Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 usage error or CANCELLED,
+3 PAUSED by the failure budget.`,
+    );
   const g = (): cmd.Globals => ({ output: program.opts().output });
   const run = (fn: (...args: any[]) => Promise<unknown>) =>
     async (...args: any[]) => {

@@ -202,6 +202,31 @@ describe('oc, the operator command line', () => {
     expect(JSON.parse(tokens.stdout).map((t: any) => t.name)).toContain('alice');
   });
 
+  it('patches every AS and ESB cluster with --watch, one cluster at a time, and exits 0', async () => {
+    const r = await oc_([
+      'patch', '--kinds', 'AS,ESB', '--artifact', 'security-fix.jar@1.0.1', '--url', 'https://artifacts.example/fix.jar', '--sha256', SHA,
+      '--max-parallel', '1', '--batch', '4', '--health-timeout', '10s', '--watch',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ as-1 {2}SUCCEEDED {2}4\/4 succeeded/);
+    expect(r.stdout).toMatch(/✓ esb-1 {2}SUCCEEDED {2}3\/3 succeeded/);
+    expect(r.stdout).toMatch(/✓ patch security-fix\.jar@1\.0\.1 of 2 clusters SUCCEEDED/);
+  });
+
+  it('follows a cluster’s events with oc events --follow (one JSON object a line with -o json)', async () => {
+    const events = start(['events', '--cluster', AS, '--follow', '-o', 'json']);
+    await waitFor(() => events.run.stderr.includes('following events of as-1'), 'oc events to connect', 15_000);
+    const r = await oc_(['restart', AS, '--batch', '4', '--watch']);
+    expect(r.code).toBe(0);
+    const lines = () => events.run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    await waitFor(() => lines().some((e) => e.topic === 'command' && e.state === 'SUCCEEDED'), 'the command event SUCCEEDED');
+    expect(lines().some((e) => e.topic === 'membership' && e.cluster.name === AS)).toBe(true);
+    expect(lines().every((e) => (e.cluster?.name ?? AS) === AS)).toBe(true);
+    events.child.kill('SIGINT');
+    await events.done;
+  });
+
   // Last: it replaces the OC instance.
   it('keeps watching while the OC restarts, and still exits 0 when the rollout SUCCEEDS', async () => {
     fleet.inject({ type: 'slow-boot', cluster: AS, member: 'as-1-w02', durationMs: 2_000 });
