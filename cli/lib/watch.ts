@@ -50,6 +50,7 @@ export function exitCodeOf(c: Command): number | null {
 export function describeCommand(c: Command): string {
   const what = c.kind === 'RESTART' ? 'restart' : c.kind === 'DEPLOY' ? 'deploy' : c.kind === 'PATCH' ? 'patch' : 'operation';
   const target = c.cluster?.name ?? (c.kind === 'PATCH' ? `${c.children.length} cluster${c.children.length === 1 ? '' : 's'}` : '-');
+  if (c.kind === 'OPERATION') return `${c.operation ?? 'operation'} on ${target}`;
   const artifact = c.artifact ? ` ${c.artifact.name}@${c.artifact.version}` : '';
   return `${what}${artifact} of ${target}`;
 }
@@ -101,10 +102,11 @@ class View {
     const s = (w: string) => state(w, { command: true, on: this.color });
     if (first) {
       const st = c.strategy;
+      const rules = `${st.batchSize} at a time, health timeout ${duration(st.healthTimeoutMs)}, ${st.maxFailures} failure${st.maxFailures === 1 ? '' : 's'} allowed then ${st.onFailure.toLowerCase()}`;
       const plan =
         c.kind === 'PATCH'
-          ? `${c.children.length} cluster${c.children.length === 1 ? '' : 's'}`
-          : `${c.progress.total} worker${c.progress.total === 1 ? '' : 's'}, ${st.batchSize} at a time, health timeout ${duration(st.healthTimeoutMs)}, ${st.maxFailures} failure${st.maxFailures === 1 ? '' : 's'} allowed then ${st.onFailure.toLowerCase()}`;
+          ? `${c.children.map((ch) => ch.cluster?.name ?? ch.id).join(', ') || 'no cluster'}; in each cluster ${rules}`
+          : `${c.progress.total} worker${c.progress.total === 1 ? '' : 's'}, ${rules}`;
       this.write(`${paint(describeCommand(c), 'bold', this.color)}: ${plan}`);
       this.write(paint(`  command ${c.id}`, 'gray', this.color));
     }
@@ -170,7 +172,9 @@ class View {
     const fill = paint('█'.repeat(ok), 'green', this.color) + paint('█'.repeat(Math.min(width - ok, bad)), 'red', this.color) + paint('░'.repeat(Math.max(0, width - ok - bad)), 'gray', this.color);
     const inFlight =
       c.kind === 'PATCH'
-        ? c.children.filter((ch) => ch.state === 'RUNNING').map((ch) => `${ch.cluster?.name}`)
+        ? c.children
+            .filter((ch) => ch.state === 'RUNNING')
+            .map((ch) => `${ch.cluster?.name} ${ch.progress.succeeded + ch.progress.failed + ch.progress.skipped}/${ch.progress.total}`)
         : c.steps.filter((s) => s.state === 'RUNNING').map((s) => s.memberId);
     const batchNo = c.steps.find((s) => s.state === 'RUNNING');
     const batches = Math.ceil(c.steps.length / Math.max(1, c.strategy.batchSize));
