@@ -13,6 +13,14 @@ import { parseOutput } from './lib/format.js';
 
 const VERSION = '0.1.0';
 
+// `oc … | head`: the reader went away; stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 function build(setExit: (code: number) => void): Command {
   const program = new Command('oc')
     .description('Operate the Operations Center: clusters, rollouts, operations and tokens.\nConfigure with `oc login URL`, or OC_URL and OC_TOKEN.')
@@ -167,6 +175,15 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.OC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return (e as { exitCode?: number }).exitCode ?? EXIT.ERROR;
   }
+}
+
+// A fault of oc's own still ends in one line (OC_DEBUG=1 adds the stack).
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (e: unknown) => {
+    process.stderr.write(`${errorLine(e)}\n`);
+    if (process.env.OC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exit(EXIT.ERROR);
+  });
 }
 
 process.exitCode = await main(process.argv);
