@@ -21,7 +21,7 @@ import {
   ViewerQuery,
 } from './documents.js';
 import type { ClusterHealth, CommandKind, CommandState, FailureAction, Role, RolloutStrategyInput } from './gql/graphql.js';
-import { type Api, api, live, ok, resolveCluster } from './lib/api.js';
+import { type Api, api, live, ok, resolveCluster, resolveCommandId, shortId } from './lib/api.js';
 import { loadTarget, normalizeUrl, saveTarget } from './lib/config.js';
 import { CliError, EXIT, usage } from './lib/errors.js';
 import { age, duration, fields, json, type OutputFormat, paint, parseDuration, parseInteger, state, table } from './lib/format.js';
@@ -175,7 +175,7 @@ function countStates(states: string[]): string {
 function commandLine(c: Command): string {
   const p = counts(c);
   const inFlight = c.steps.filter((s) => s.state === 'RUNNING').map((s) => s.memberId);
-  return `${describeCommand(c)} ${state(c.state, { command: true })} ${p.succeeded + p.failed + p.skipped}/${p.total}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}${c.message ? `: ${c.message}` : ''}  ${paint(c.id, 'gray')}`;
+  return `${describeCommand(c)} ${state(c.state, { command: true })} ${p.succeeded + p.failed + p.skipped}/${p.total}${inFlight.length ? ` (in flight: ${inFlight.join(', ')})` : ''}${c.message ? `: ${c.message}` : ''}  ${paint(shortId(c.id), 'gray')}`;
 }
 
 // ---- rollouts ----
@@ -212,8 +212,8 @@ async function started(a: Api, c: Command, watch: boolean | undefined, g: Global
   if (watch) return watchCommand(a, c.id, { output: g.output, initial: c });
   if (g.output === 'json') print(json(c));
   else {
-    print(`${describeCommand(c)} ${state(c.state, { command: true })}: ${c.id}`);
-    print(paint(`  follow it with: oc status ${c.id} --watch`, 'gray'));
+    print(`${describeCommand(c)} ${state(c.state, { command: true })}: ${shortId(c.id)}`);
+    print(paint(`  follow it with: oc status ${shortId(c.id)} --watch`, 'gray'));
   }
   return EXIT.OK;
 }
@@ -269,7 +269,7 @@ export async function commands(o: { state?: string; kind?: string; cluster?: str
       nodes.map((c) => {
         const p = c.progress;
         return [
-          c.id,
+          shortId(c.id),
           c.kind,
           c.cluster?.name ?? '-',
           state(c.state, { command: true }),
@@ -284,10 +284,11 @@ export async function commands(o: { state?: string; kind?: string; cluster?: str
   if (d.commands.totalCount > nodes.length) print(paint(`(${nodes.length} of ${d.commands.totalCount}, newest first: --limit N for more)`, 'gray'));
 }
 
-export async function status(id: string, o: { watch?: boolean }, g: Globals) {
+export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
   const a = await connect();
+  const id = await resolveCommandId(a, arg);
   const c = (await a.request(CommandQuery, { id })).command;
-  if (!c) throw new CliError('NOT_FOUND', `no command with id "${id}" (oc commands lists them)`);
+  if (!c) throw new CliError('NOT_FOUND', `no command with id "${arg}" (oc commands lists them)`);
   if (o.watch) return watchCommand(a, id, { output: g.output, initial: c });
   if (g.output === 'json') {
     print(json(c));
@@ -296,7 +297,7 @@ export async function status(id: string, o: { watch?: boolean }, g: Globals) {
   const p = counts(c);
   const st = c.strategy;
   const pairs: [string, string][] = [
-    ['Command', c.id],
+    ['Command', `${shortId(c.id)}  ${paint(c.id, 'gray')}`],
     ['What', describeCommand(c)],
     ['State', `${state(c.state, { command: true })}${c.message ? `: ${c.message}` : ''}`],
     ['Progress', `${p.succeeded} succeeded, ${p.failed} failed, ${p.skipped} skipped, ${p.running} running, ${p.pending} pending (of ${p.total})`],
@@ -332,7 +333,7 @@ export async function status(id: string, o: { watch?: boolean }, g: Globals) {
           ch.cluster?.name ?? '-',
           state(ch.state, { command: true }),
           `${ch.progress.succeeded + ch.progress.failed + ch.progress.skipped}/${ch.progress.total}`,
-          ch.id,
+          shortId(ch.id),
           ch.message ?? '',
         ]),
       ),
@@ -341,15 +342,16 @@ export async function status(id: string, o: { watch?: boolean }, g: Globals) {
   return EXIT.OK;
 }
 
-export async function control(verb: 'pause' | 'resume' | 'cancel', id: string, g: Globals) {
+export async function control(verb: 'pause' | 'resume' | 'cancel', arg: string, g: Globals) {
   const a = await connect();
+  const id = await resolveCommandId(a, arg);
   const doc = verb === 'pause' ? PauseMutation : verb === 'resume' ? ResumeMutation : CancelMutation;
   const d: any = await a.request(doc as typeof PauseMutation, { id });
   const r = ok(d[`${verb}Command`] as (typeof d)['pauseCommand'], 'CommandPayload');
   const c = r.command;
   if (g.output === 'json') return print(json(c));
   const pending = verb === 'pause' && c.pauseRequested ? ' (pause requested: the batch in flight finishes first)' : verb === 'cancel' && c.cancelRequested && c.state !== 'CANCELLED' ? ' (cancel requested: the batch in flight finishes first)' : '';
-  print(`${describeCommand(c)} ${state(c.state, { command: true })}${pending}: ${c.id}`);
+  print(`${describeCommand(c)} ${state(c.state, { command: true })}${pending}: ${shortId(c.id)}`);
 }
 
 // ---- operations ----

@@ -108,7 +108,7 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 usage error or CAN
   program
     .command('status')
     .description('one command: state, steps, children')
-    .argument('<id>', 'command id')
+    .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
     .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures')
     .action(run((id, o) => cmd.status(id, o, g())));
 
@@ -117,7 +117,7 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 usage error or CAN
     program
       .command(verb)
       .description(what)
-      .argument('<id>', 'command id')
+      .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
       .action(run((id) => cmd.control(verb, id, g())));
   }
 

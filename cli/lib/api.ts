@@ -7,7 +7,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ClusterRefQuery } from '../documents.js';
+import { ClusterRefQuery, CommandsQuery } from '../documents.js';
 import type { Target } from './config.js';
 import { CliError } from './errors.js';
 
@@ -153,4 +153,26 @@ export function live(target: Target, hooks: { onConnected?: (reconnect: boolean)
       await client.dispose();
     },
   };
+}
+
+/**
+ * A command's short id, as Nomad shows its ids: the first 8 hex digits of the uuid inside its
+ * global id (`Command:<uuid>`, base64). Anything else is shown whole.
+ */
+export function shortId(globalId: string): string {
+  const m = /^[A-Za-z]+:([0-9a-f]{8})-[0-9a-f-]{27}$/i.exec(Buffer.from(globalId, 'base64').toString('utf8'));
+  return m ? m[1]!.toLowerCase() : globalId;
+}
+
+const uuidOf = (globalId: string) => /^Command:([0-9a-f-]{36})$/i.exec(Buffer.from(globalId, 'base64').toString('utf8'))?.[1]?.toLowerCase();
+
+/** A command's global id from itself, or from a unique prefix of its uuid (4 hex digits or more) among the latest 500. */
+export async function resolveCommandId(a: Api, arg: string): Promise<string> {
+  const prefix = arg.trim().toLowerCase();
+  if (!/^[0-9a-f][0-9a-f-]{3,35}$/.test(prefix)) return arg.trim();
+  const d = await a.request(CommandsQuery, { first: 500 });
+  const matches = d.commands.edges.map((e) => e.node.id).filter((id) => uuidOf(id)?.startsWith(prefix));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new CliError('AMBIGUOUS', `"${arg}" is the start of ${matches.length} commands' ids: give more of it`);
+  throw new CliError('NOT_FOUND', `no command with an id starting "${arg}" among the latest 500 (oc commands lists them)`);
 }

@@ -9,7 +9,7 @@
  */
 import { CommandQuery, CommandUpdatedSubscription } from '../documents.js';
 import type { CommandFieldsFragment } from '../gql/graphql.js';
-import { type Api, live } from './api.js';
+import { type Api, live, shortId } from './api.js';
 import { CliError, EXIT } from './errors.js';
 import { duration, json, type OutputFormat, paint, state, stripAnsi, useColor, visibleLength } from './format.js';
 
@@ -108,7 +108,7 @@ class View {
           ? `${c.children.map((ch) => ch.cluster?.name ?? ch.id).join(', ') || 'no cluster'}; in each cluster ${rules}`
           : `${c.progress.total} worker${c.progress.total === 1 ? '' : 's'}, ${rules}`;
       this.write(`${paint(describeCommand(c), 'bold', this.color)}: ${plan}`);
-      this.write(paint(`  command ${c.id}`, 'gray', this.color));
+      this.write(paint(`  command ${shortId(c.id)}`, 'gray', this.color));
     }
     // Batches started and steps finished, in the order they happened.
     const batch = Math.max(1, c.strategy.batchSize);
@@ -158,7 +158,7 @@ class View {
     if (c.pauseRequested && c.state === 'RUNNING') this.once('pause-requested', paint('  pause requested: the batch in flight finishes first', 'yellow', this.color));
     if (c.cancelRequested && !['CANCELLED', 'SUCCEEDED', 'FAILED'].includes(c.state))
       this.once('cancel-requested', paint('  cancel requested: the batch in flight finishes first', 'magenta', this.color));
-    if (c.state === 'PAUSED' && !pausedByBudget(c)) this.once(`paused-op:${c.message}`, paint(`  paused by an operator: waiting for \`oc resume ${c.id}\` or \`oc cancel ${c.id}\``, 'yellow', this.color));
+    if (c.state === 'PAUSED' && !pausedByBudget(c)) this.once(`paused-op:${c.message}`, paint(`  paused by an operator: waiting for \`oc resume ${shortId(c.id)}\` or \`oc cancel ${shortId(c.id)}\``, 'yellow', this.color));
     this.drawBar();
   }
 
@@ -214,7 +214,7 @@ class View {
     const s = state(c.state, { command: true, on: this.color });
     if (c.state === 'SUCCEEDED') this.out.write(`${paint('✓', 'green', this.color)} ${describeCommand(c)} ${s}${took}: ${tally}\n`);
     else if (c.state === 'PAUSED')
-      this.out.write(`${paint('■', 'yellow', this.color)} ${describeCommand(c)} ${s} by its failure budget (${tally})${c.message ? `: ${c.message}` : ''}\n  resume with \`oc resume ${c.id}\`, or stop with \`oc cancel ${c.id}\`\n`);
+      this.out.write(`${paint('■', 'yellow', this.color)} ${describeCommand(c)} ${s} by its failure budget (${tally})${c.message ? `: ${c.message}` : ''}\n  resume with \`oc resume ${shortId(c.id)}\`, or stop with \`oc cancel ${shortId(c.id)}\`\n`);
     else this.out.write(`${paint('✗', 'red', this.color)} ${describeCommand(c)} ${s}${took} (${tally})${c.message ? `: ${c.message}` : ''}\n`);
   }
 }

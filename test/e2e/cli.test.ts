@@ -56,7 +56,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The command id a watcher printed on its second line. */
+/** The command's short id (the first 8 hex digits of its uuid) a watcher printed; oc takes it for the whole id. */
 const commandId = (out: string) => /command (\S+)/.exec(out)?.[1];
 
 beforeAll(async () => {
@@ -168,6 +168,7 @@ describe('oc, the operator command line', () => {
     const watcher = start(['restart', AS, '--health-timeout', '20s', '--watch']);
     await waitFor(() => watcher.run.stdout.includes('batch 1/4'), 'the watcher to show the first batch', 15_000);
     const id = commandId(watcher.run.stdout)!;
+    expect(id).toMatch(/^[0-9a-f]{8}$/);
     const cancel = await oc_(['cancel', id]);
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toContain('cancel requested');
