@@ -104,6 +104,12 @@ describe('oc, the operator command line', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ url, token: operator });
 
+    // A token the OC refuses is not kept.
+    const refused = await oc_(['login', url, '--token', 'not-a-token'], { env: { OC_URL: undefined, OC_TOKEN: undefined } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^oc: UNAUTHENTICATED: .+\n$/);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ url, token: operator });
+
     // Through the `bin` shim, as after `npm link`, with the file alone.
     const list = await oc_(['clusters'], { env: { OC_URL: undefined, OC_TOKEN: undefined }, entry: ['cli/bin/oc.js'] });
     expect(list.code).toBe(0);
@@ -122,6 +128,9 @@ describe('oc, the operator command line', () => {
     const detail = JSON.parse(one.stdout);
     expect(detail.workers.map((w: any) => w.memberId)).toEqual(['as-1-w01', 'as-1-w02', 'as-1-w03', 'as-1-w04']);
     expect(detail.manager.connected).toBe(true);
+    const watched = await oc_(['restart', 'esb-1', '--batch', '3', '--watch', '-o', 'json']);
+    expect(watched.code).toBe(0);
+    expect(JSON.parse(watched.stdout)).toMatchObject({ kind: 'RESTART', state: 'SUCCEEDED', cluster: { name: 'esb-1' }, progress: { total: 3, succeeded: 3 } });
     const ops = await oc_(['op', 'esb-1', 'listProxyServices', '-o', 'json']);
     expect(ops.code).toBe(0);
     expect(JSON.parse(ops.stdout).result.proxyServices.length).toBeGreaterThan(0);
