@@ -3,8 +3,8 @@
  * Run it as `npm run oc -- …` in the repository, or as `oc` after `npm link` (cli/bin/oc.js).
  *
  * Exit codes: 0 done; 1 an error (one line `oc: CODE: message` on stderr) or a watched command
- * FAILED; 2 a usage error, or a watched command CANCELLED; 3 a watched command PAUSED by its
- * failure budget.
+ * FAILED; 2 a watched command CANCELLED; 3 a watched command PAUSED by its failure budget;
+ * 64 a usage error (nothing was sent).
  */
 import { Command, CommanderError, Option } from 'commander';
 import * as cmd from './commands.js';
@@ -33,8 +33,8 @@ function build(setExit: (code: number) => void): Command {
       'after',
       `
 Environment: OC_URL and OC_TOKEN override what \`oc login\` saved; NO_COLOR turns colours off.
-Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 usage error or CANCELLED,
-3 PAUSED by the failure budget.`,
+Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
+3 PAUSED by the failure budget, 64 usage error.`,
     );
   const g = (): cmd.Globals => ({ output: program.opts().output });
   const run = (fn: (...args: any[]) => Promise<unknown>) =>

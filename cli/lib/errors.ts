@@ -3,11 +3,13 @@ export const EXIT = {
   OK: 0,
   /** Any failure: the OC refused, could not be reached, or a watched command FAILED. */
   ERROR: 1,
-  /** A usage error (unknown option, missing argument, bad value), or a watched command CANCELLED. */
-  USAGE: 2,
+  /** A watched command CANCELLED. */
   CANCELLED: 2,
   /** A watched command left PAUSED by its failure budget (`--on-failure pause`). */
   PAUSED: 3,
+  /** A usage error (unknown option, missing argument, bad value): nothing was sent. EX_USAGE of sysexits(3), so a
+   *  script never mistakes it for a watched command's outcome. */
+  USAGE: 64,
 } as const;
 
 export class CliError extends Error {

@@ -202,7 +202,7 @@ describe('oc, the operator command line', () => {
     expect(down.stderr).toBe(`oc: cannot reach the OC at ${downUrl}: connection refused\n`);
 
     const usage = await oc_(['restart', AS, '--health-timeout', '60']);
-    expect(usage.code).toBe(2);
+    expect(usage.code).toBe(64);
     expect(usage.stderr).toMatch(/^oc: USAGE: --health-timeout "60" is not a duration .+\n$/);
 
     const forbidden = await oc_(['tokens', 'list']);
