@@ -274,7 +274,7 @@ const costs = new WeakMap<OperationDefinitionNode, OperationCost>();
 
 /** Why an operation may not run for this caller, or null. */
 export function executionRefusal(
-  args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null },
+  args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: { readonly [name: string]: unknown } | null },
   principal: Principal | null | undefined,
 ): GraphQLError | null {
   const operation = getOperationAST(args.document, args.operationName);
@@ -356,11 +356,11 @@ export function useQueryLimits(): Plugin<{ principal?: Principal | null }> {
       });
     },
     onExecute({ args, setResultAndStopExecution }) {
-      const refused = executionRefusal(args as any, (args.contextValue as { principal?: Principal | null }).principal);
+      const refused = executionRefusal(args, (args.contextValue as { principal?: Principal | null }).principal);
       if (refused) setResultAndStopExecution({ errors: [refused] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const refused = executionRefusal(args as any, (args.contextValue as { principal?: Principal | null }).principal);
+      const refused = executionRefusal(args, (args.contextValue as { principal?: Principal | null }).principal);
       if (refused) setResultAndStopExecution({ errors: [refused] });
     },
   };
