@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { gqlOk } from '../support/client.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
-import { waitFor } from '../support/wait.js';
+import { settledFleet, waitFor } from '../support/wait.js';
 
 const TEN_MINUTES = 600_000;
 const FAST = 'skew-fast';
@@ -80,13 +80,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await fleet.waitFor(
-    (f) => {
-      const s = f.status();
-      return s.online === s.clusters && s.connected === s.clusters && s.tasksInFlight === 0 && s.workers.RUNNING === s.totalWorkers;
-    },
-    { what: 'a settled fleet', timeoutMs: 10_000 },
-  );
+  await settledFleet(fleet);
   fleet.resetInvariants();
 });
 

@@ -9,7 +9,7 @@ import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { gqlOk, subscribeReady, wsClient } from '../support/client.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
-import { waitFor } from '../support/wait.js';
+import { settledFleet, waitFor } from '../support/wait.js';
 
 const SEED = 42;
 const LEASE_MS = 1000;
@@ -118,13 +118,7 @@ afterAll(async () => {
 
 // Each test starts from a settled fleet: every worker RUNNING, every manager online, the OC agreeing.
 beforeEach(async () => {
-  await fleet.waitFor(
-    (f) => {
-      const s = f.status();
-      return s.online === s.clusters && s.connected === s.clusters && s.tasksInFlight === 0 && s.workers.RUNNING === s.totalWorkers;
-    },
-    { what: 'a settled fleet', timeoutMs: 10_000 },
-  );
+  await settledFleet(fleet);
   await waitFor(
     async () => (await gqlOk(oc.url, viewer, TOPOLOGY)).clusters.edges.every((e: any) => e.node.health === 'HEALTHY'),
     'every cluster HEALTHY',
