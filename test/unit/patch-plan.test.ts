@@ -52,7 +52,7 @@ class PatchSim {
     for (const id of d.cancelChildIds) this.update(id, { state: 'CANCELLED', finishedAt: this.now });
     for (const id of d.pauseChildIds) this.update(id, { pauseRequested: true });
     for (const id of d.cancelRequestChildIds) this.update(id, { cancelRequested: true });
-    this.parent = { ...this.parent, ...d.command };
+    this.parent = { ...this.parent, ...d.command, ...(d.hold !== undefined ? { hold: d.hold } : {}) };
     this.history.push(...d.events.map((e) => e.message));
     this.maxActive = Math.max(this.maxActive, this.children.filter((c) => ['RUNNING', 'PAUSED'].includes(c.state)).length);
   }

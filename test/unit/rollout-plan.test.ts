@@ -190,7 +190,7 @@ class Sim {
       if (u.baseline) step.baseline = u.baseline;
     }
     for (const id of d.cancelTaskIds) this.tasks.find((t) => t.id === id)!.state = 'CANCELLED';
-    this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, updatedAt: this.now };
+    this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: this.now };
     this.history.push(...d.events.map((e) => e.message));
     this.maxRunning = Math.max(this.maxRunning, this.running().length);
   }
