@@ -115,9 +115,11 @@ export const isPausableKind = (kind: CommandKind): boolean => COMMAND_KIND_SPECS
 
 const union = <T>(pick: (s: CommandKindSpec) => readonly T[]): ReadonlySet<T> => new Set(COMMAND_KINDS.flatMap((k) => [...pick(COMMAND_KIND_SPECS[k])]));
 
-/** Task states that wake the driver for some kind (the driver looks at that task's command). */
-export const WAKING_TASK_STATES: ReadonlySet<TaskState> = union((s) => s.wakesOn.taskStates);
-/** Worker states that wake the driver for some kind (it looks at the active rollouts of the worker's cluster). */
-export const WAKING_WORKER_STATES: ReadonlySet<WorkerState> = union((s) => s.wakesOn.workerStates);
-/** Whether a worker leaving its cluster wakes the driver for some kind. */
-export const WORKER_LEFT_WAKES = COMMAND_KINDS.some((k) => COMMAND_KIND_SPECS[k].wakesOn.workerLeft);
+const WAKING_TASK_STATES: ReadonlySet<string> = union((s) => s.wakesOn.taskStates);
+const WAKING_WORKER_STATES: ReadonlySet<WorkerState> = union((s) => s.wakesOn.workerStates);
+const WORKER_LEFT_WAKES = COMMAND_KINDS.some((k) => COMMAND_KIND_SPECS[k].wakesOn.workerLeft);
+
+/** Whether a task report in this state wakes the driver for some kind (it then looks at the task's command). */
+export const taskReportWakes = (state: string): boolean => WAKING_TASK_STATES.has(state);
+/** Whether a worker report wakes the driver for some kind (it then looks at the active rollouts of the worker's cluster). */
+export const workerReportWakes = (left: boolean, state: WorkerState): boolean => (left ? WORKER_LEFT_WAKES : WAKING_WORKER_STATES.has(state));

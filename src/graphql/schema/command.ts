@@ -1,5 +1,6 @@
 import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy, StepState } from '../../domain/types.js';
 import { ValidationError } from '../../domain/errors.js';
+import { kindSpec } from '../../domain/rollout/kinds.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, UUID } from '../ids.js';
@@ -64,7 +65,7 @@ const CommandEventRef = builder.objectRef<CommandEvent>('CommandEvent').implemen
 export const CommandRef = builder.objectRef<Command>('Command');
 
 async function progressOf(c: Command, ctx: GraphQLContext): Promise<Record<StepState, number>> {
-  if (c.kind !== 'PATCH') return ctx.loaders.stepCounts.load(c.id);
+  if (kindSpec(c.kind).driver !== 'patch') return ctx.loaders.stepCounts.load(c.id);
   const children = await ctx.loaders.children.load(c.id);
   const counts = await Promise.all(children.map((ch) => ctx.loaders.stepCounts.load(ch.id)));
   const sum: Record<StepState, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, SKIPPED: 0 };
@@ -80,7 +81,7 @@ builder.node(CommandRef, {
     state: t.field({ type: CommandStateEnum, resolve: (c) => c.state }),
     cluster: t.field({ type: ClusterRef, nullable: true, description: 'null on a system-wide PATCH parent', resolve: (c, _a, ctx) => (c.clusterId ? ctx.loaders.cluster.load(c.clusterId) : null) }),
     parent: t.field({ type: CommandRef, nullable: true, resolve: (c, _a, ctx) => (c.parentId ? ctx.loaders.command.load(c.parentId) : null) }),
-    children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (c.kind === 'PATCH' ? ctx.loaders.children.load(c.id) : []) }),
+    children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (kindSpec(c.kind).driver === 'patch' ? ctx.loaders.children.load(c.id) : []) }),
     strategy: t.field({ type: RolloutStrategyRef, resolve: (c) => c.strategy }),
     artifact: t.field({ type: ArtifactRef, nullable: true, resolve: (c) => c.artifact }),
     operation: t.exposeString('operation', { nullable: true }),
