@@ -14,6 +14,14 @@ export const PAUSED_MESSAGE = 'paused';
 /** `Command.message` of a command paused because too many steps failed. */
 export const pausedOverFailureBudget = (why: string) => `${PAUSED_MESSAGE}: ${why}`;
 
+/** What a hold says to people when the command has no message of its own. */
+export const HOLD_MESSAGES: { readonly [R in HoldReason]: string } = {
+  OPERATOR: PAUSED_MESSAGE,
+  FAILURE_BUDGET: `${PAUSED_MESSAGE}: too many failed workers`,
+  CANARY: 'waiting: canary to be promoted',
+  MANAGER_UNREACHABLE: WAITING_FOR_MANAGER,
+};
+
 export const holdOf = (reason: HoldReason, since: Date, by: string | null = null): CommandHold => ({ reason, since, by });
 
 /** Holds an operator lifts by resuming the command (the others lift themselves). */

@@ -1,11 +1,12 @@
-import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy, StepState } from '../../domain/types.js';
+import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandStep, RolloutStrategy, StepState } from '../../domain/types.js';
 import { ValidationError } from '../../domain/errors.js';
+import { HOLD_MESSAGES } from '../../domain/rollout/holds.js';
 import { kindSpec } from '../../domain/rollout/kinds.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, UUID } from '../ids.js';
 import { ClusterRef } from './cluster.js';
-import { CommandKindEnum, CommandStateEnum, FailureActionEnum, StepStateEnum } from './enums.js';
+import { CommandKindEnum, CommandStateEnum, FailureActionEnum, HoldReasonEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
 import { ManagerTaskRef } from './manager-task.js';
 import { WorkerRef } from './worker.js';
@@ -62,6 +63,16 @@ const CommandEventRef = builder.objectRef<CommandEvent>('CommandEvent').implemen
   }),
 });
 
+const CommandHoldRef = builder.objectRef<CommandHold & { message: string | null }>('CommandHold').implement({
+  description: 'why a command waits (PAUSED, or RUNNING but starting no batch)',
+  fields: (t) => ({
+    reason: t.field({ type: HoldReasonEnum, resolve: (h) => h.reason }),
+    since: t.field({ type: 'DateTime', description: 'when it began to wait', resolve: (h) => h.since }),
+    by: t.exposeString('by', { nullable: true, description: 'who asked for it; null when the OC holds the command itself' }),
+    message: t.string({ description: 'for people', resolve: (h) => h.message ?? HOLD_MESSAGES[h.reason] }),
+  }),
+});
+
 export const CommandRef = builder.objectRef<Command>('Command');
 
 async function progressOf(c: Command, ctx: GraphQLContext): Promise<Record<StepState, number>> {
@@ -99,6 +110,7 @@ builder.node(CommandRef, {
     cancelRequested: t.exposeBoolean('cancelRequested', { description: 'a cancel waits for the batch in flight' }),
     requestedBy: t.exposeString('requestedBy', { description: 'the token name that asked for it' }),
     message: t.exposeString('message', { nullable: true }),
+    hold: t.field({ type: CommandHoldRef, nullable: true, description: 'why it waits; null when it does not', resolve: (c) => (c.hold ? { ...c.hold, message: c.message } : null) }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.startedAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.finishedAt }),
