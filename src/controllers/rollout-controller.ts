@@ -1,3 +1,4 @@
+import { taskReportWakes, workerReportWakes } from '../domain/rollout/kinds.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { RolloutService } from '../services/rollout-service.js';
@@ -61,14 +62,14 @@ export function createRolloutController(o: RolloutControllerOptions) {
       kick(e.commandId);
       kick(e.parentId);
     }),
-    // Only what can change a decision wakes the driver (planRollout's rules): a task the manager
-    // FAILED, a worker RUNNING (perhaps restarted) or FAILED, a worker gone. A busy driver
-    // otherwise spends a batch's time re-planning STOPPING/STARTING reports.
+    // Only what can change a decision wakes the driver (each kind's `wakesOn` in kinds.ts; for a
+    // rollout: a task the manager FAILED, a worker RUNNING (perhaps restarted) or FAILED, a worker
+    // gone). A busy driver otherwise spends a batch's time re-planning STOPPING/STARTING reports.
     o.bus.on('task', (e) => {
-      if (e.state === 'FAILED') kick(e.commandId);
+      if (taskReportWakes(e.state)) kick(e.commandId);
     }),
     o.bus.on('membership', (e) => {
-      if (e.change === 'LEFT' || e.worker.state === 'RUNNING' || e.worker.state === 'FAILED') kickCluster(e.clusterId);
+      if (workerReportWakes(e.change === 'LEFT', e.worker.state)) kickCluster(e.clusterId);
     }),
     o.bus.on('topology', (e) => kickCluster(e.clusterId)),
     // Events from other instances were missed: look at every active command now, not at the next sweep.

@@ -30,6 +30,24 @@ export type FailureAction = (typeof FAILURE_ACTIONS)[number];
 export const TASK_ACTIONS = ['RESTART_WORKERS', 'DEPLOY_ARTIFACT', 'RUN_OPERATION'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 
+/**
+ * Why a command waits (it is PAUSED, or RUNNING but holding its next batch): data the planners
+ * read and write, never read back from `Command.message` (which is for people).
+ * OPERATOR: an operator (or the command's PATCH parent) asked for a pause; FAILURE_BUDGET: more
+ * steps failed than the strategy allows and it is set to PAUSE; CANARY: a canary batch waits to
+ * be promoted (not used yet); MANAGER_UNREACHABLE: its cluster's manager is not connected.
+ */
+export const HOLD_REASONS = ['OPERATOR', 'FAILURE_BUDGET', 'CANARY', 'MANAGER_UNREACHABLE'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+export interface CommandHold {
+  reason: HoldReason;
+  /** When the command began to wait (the OC's clock). */
+  since: Date;
+  /** The token name of whoever asked for it; null when the OC itself holds the command. */
+  by: string | null;
+}
+
 export const TASK_STATES = ['PENDING', 'ACCEPTED', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
@@ -147,8 +165,12 @@ export interface Command {
   requestedBy: string;
   message: string | null;
   pauseRequested: boolean;
+  /** Who asked for the latest pause (the OPERATOR hold's `by`); read only while pauseRequested. */
+  pauseRequestedBy: string | null;
   cancelRequested: boolean;
   acceptedFailures: number;
+  /** Why the command waits, or null when it does not. */
+  hold: CommandHold | null;
   wakeAt: Date | null;
   createdAt: Date;
   startedAt: Date | null;

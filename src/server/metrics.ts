@@ -5,6 +5,7 @@ import { parseAddressRange } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import { countCommandsByKindAndState } from '../db/repositories/commands.js';
 import { countClusters, countConnectedManagers, countWorkersByState } from '../db/repositories/topology.js';
+import { ROLLOUT_KINDS } from '../domain/rollout/kinds.js';
 import { COMMAND_KINDS, COMMAND_STATES, TERMINAL_STEP_STATES } from '../domain/types.js';
 import type { EventBus, Topic } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +13,6 @@ import type { Telemetry } from '../services/telemetry.js';
 
 /** This build's version (package.json), read once. */
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-const ROLLOUT_KINDS = ['RESTART', 'DEPLOY'] as const;
 
 const MAX_OPERATION_LABELS = 200;
 /** The fleet's gauges are read again at most this often when events say they changed... */

@@ -1,7 +1,8 @@
 import type { Principal } from '../domain/auth.js';
 import { ConflictError, NotFoundError, OperationFailedError, TimeoutError, UnreachableError, ValidationError } from '../domain/errors.js';
+import { isPausableKind, isRolloutKind, kindSpec } from '../domain/rollout/kinds.js';
 import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
-import type { ArtifactSpec, Command, ManagerTask, RolloutStrategy, TaskState } from '../domain/types.js';
+import type { ArtifactSpec, Command, CommandKind, ManagerTask, RolloutStrategy, TaskState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalTask, TASK_STATES } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
@@ -57,7 +58,9 @@ export class CommandService {
     }
   }
 
-  private async startRollout(principal: Principal, kind: 'RESTART' | 'DEPLOY', clusterId: string, strategyInput: StrategyInput, artifact: ArtifactSpec | null): Promise<Command> {
+  /** Starts a command of a rollout kind (kinds.ts) on one cluster: one step per worker. */
+  private async startRollout(principal: Principal, kind: CommandKind, clusterId: string, strategyInput: StrategyInput, artifact: ArtifactSpec | null): Promise<Command> {
+    if (!isRolloutKind(kind)) throw new Error(`${kind} is not a rollout kind`);
     const now = this.deps.clock.now();
     try {
       const { command, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
@@ -70,7 +73,7 @@ export class CommandService {
         const strategy = this.strategy(strategyInput, workers.length);
         const command = await cmds.insertCommand(tx, { kind, state: 'PENDING', clusterId, strategy, artifact, requestedBy: principal.name, createdAt: now });
         await cmds.insertSteps(tx, command.id, workers.map((w) => w.memberId)); // listed by memberId: the rollout order
-        await this.history(tx, command, now, `${kind === 'RESTART' ? 'rolling restart' : `deploy of ${artifact!.name} ${artifact!.version}`} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
+        await this.history(tx, command, now, `${kindSpec(kind).describe(artifact)} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
         emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: null, at: now } });
         return { command, clusterName: cluster.name };
       });
@@ -97,12 +100,13 @@ export class CommandService {
         const busy = all.filter((c) => rolling.has(c.id)).map((c) => c.name);
         if (busy.length) throw new ConflictError(`these clusters already have an active rollout: ${busy.join(', ')}`);
         const parent = await cmds.insertCommand(tx, { kind: 'PATCH', state: 'PENDING', clusterId: null, strategy, artifact, kinds, maxParallelClusters, requestedBy: principal.name, createdAt: now });
-        await this.history(tx, parent, now, `patch ${artifact.name} ${artifact.version} of ${all.length} clusters${kinds ? ` (${kinds.join(', ')})` : ''}, ${maxParallelClusters} at a time, requested by ${principal.name}`);
+        await this.history(tx, parent, now, `${kindSpec('PATCH').describe(artifact)} of ${all.length} clusters${kinds ? ` (${kinds.join(', ')})` : ''}, ${maxParallelClusters} at a time, requested by ${principal.name}`);
+        const childKind = kindSpec('PATCH').childKind!;
         for (const [i, c] of all.entries()) {
           const workers = await topo.listWorkersByCluster(tx, c.id);
           // Children keep the parent's order by a distinct createdAt each.
           const child = await cmds.insertCommand(tx, {
-            kind: 'DEPLOY',
+            kind: childKind,
             state: 'PENDING',
             clusterId: c.id,
             parentId: parent.id,
@@ -112,7 +116,7 @@ export class CommandService {
             createdAt: new Date(now.getTime() + i),
           });
           await cmds.insertSteps(tx, child.id, workers.map((w) => w.memberId));
-          await this.history(tx, child, now, `deploy of ${artifact.name} ${artifact.version} to ${c.name} (${workers.length} workers), part of patch ${parent.id}`);
+          await this.history(tx, child, now, `${kindSpec(childKind).describe(artifact)} to ${c.name} (${workers.length} workers), part of patch ${parent.id}`);
         }
         emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
         return { parent, clusterNames: all.map((c) => c.name) };
@@ -146,8 +150,9 @@ export class CommandService {
   pause(principal: Principal, id: string) {
     return this.intent(principal, id, async (_tx, c) => {
       if (c.state === 'PAUSED' || c.pauseRequested) return null;
-      if (c.kind === 'OPERATION') throw new ConflictError('an operation cannot be paused; cancel it instead', c.id);
-      return { patch: { pauseRequested: true }, message: `pause requested by ${principal.name}`, event: 'command pause requested' };
+      if (!isPausableKind(c.kind)) throw new ConflictError('an operation cannot be paused; cancel it instead', c.id);
+      // Who asked becomes the OPERATOR hold's `by` once the command holds.
+      return { patch: { pauseRequested: true, pauseRequestedBy: principal.name }, message: `pause requested by ${principal.name}`, event: 'command pause requested' };
     });
   }
 
@@ -157,18 +162,18 @@ export class CommandService {
         // Resuming after a failure pause accepts the failures so far.
         const counts = (await cmds.countSteps(tx, [c.id])).get(c.id);
         const msg = `resumed by ${principal.name}`;
-        if (c.kind === 'PATCH') {
+        if (kindSpec(c.kind).driver === 'patch') {
           for (const child of await cmds.listChildren(tx, [c.id])) {
             if (child.state === 'PAUSED' || child.pauseRequested) {
               const cc = (await cmds.countSteps(tx, [child.id])).get(child.id);
-              await cmds.updateCommand(tx, child.id, { state: 'RUNNING', pauseRequested: false, message: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
+              await cmds.updateCommand(tx, child.id, { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
               await cmds.insertEvents(tx, [{ commandId: child.id, at: now, state: 'RUNNING', message: `resumed with its patch by ${principal.name}` }]);
             }
           }
         }
-        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg, event: 'command resumed' };
+        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg, event: 'command resumed' };
       }
-      if (c.pauseRequested) return { patch: { pauseRequested: false }, message: `pause withdrawn by ${principal.name}`, event: 'command resumed' };
+      if (c.pauseRequested) return { patch: { pauseRequested: false, pauseRequestedBy: null }, message: `pause withdrawn by ${principal.name}`, event: 'command resumed' };
       return null; // already running: nothing to do
     });
   }
@@ -176,7 +181,8 @@ export class CommandService {
   cancel(principal: Principal, id: string) {
     return this.intent(principal, id, async (tx, c, now) => {
       if (c.cancelRequested) return null;
-      if (c.kind === 'OPERATION') {
+      if (kindSpec(c.kind).driver === 'operation') {
+        // Nothing drives it: it ends at once, its task withdrawn.
         for (const t of await cmds.listTasksByCommands(tx, [c.id])) {
           if (!isTerminalTask(t.state)) await cmds.updateTask(tx, t.id, { state: 'CANCELLED', message: `cancelled by ${principal.name}` }, now);
         }
@@ -282,7 +288,7 @@ export class CommandService {
         startedAt: now,
         createdAt: now,
       });
-      const task = await cmds.insertTask(tx, { commandId: command.id, clusterId: cluster.id, action: 'RUN_OPERATION', memberIds: [], operation, arguments: args, createdAt: now });
+      const task = await cmds.insertTask(tx, { commandId: command.id, clusterId: cluster.id, action: kindSpec('OPERATION').taskAction!, memberIds: [], operation, arguments: args, createdAt: now });
       await this.history(tx, command, now, `operation ${operation} on ${cluster.name} requested by ${principal.name}`);
       emit({ topic: 'task', payload: { taskId: task.id, clusterId: cluster.id, commandId: command.id, state: 'PENDING' } });
       emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });

@@ -1,7 +1,8 @@
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
-import { planPatch } from '../domain/rollout/patch.js';
+import { kindSpec } from '../domain/rollout/kinds.js';
+import { childChange, planPatch } from '../domain/rollout/patch.js';
 import { planRollout } from '../domain/rollout/plan.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
 import type { Command, CommandKind, StepState } from '../domain/types.js';
@@ -43,9 +44,10 @@ export class RolloutService {
       finished.length = 0;
       const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
       if (!command || isTerminalCommand(command.state)) return false;
-      if (command.kind === 'PATCH') return this.advancePatch(tx, emit, command, lines, finished);
-      if (command.kind === 'RESTART' || command.kind === 'DEPLOY') return this.advanceRollout(tx, emit, command, lines, finished);
-      return false; // OPERATION commands end by the manager's answer or their timeout
+      const { driver } = kindSpec(command.kind);
+      if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
+      if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
+      return false; // an operation ends by the manager's answer or its timeout
     });
     for (const line of lines) recordCommand(this.deps, line);
     for (const f of finished) this.deps.telemetry?.stepsFinished(f.kind, f.outcome, f.n);
@@ -66,12 +68,13 @@ export class RolloutService {
 
     let newTaskId: string | null = null;
     if (d.newTask) {
+      const kind = kindSpec(command.kind);
       const task = await cmds.insertTask(tx, {
         commandId: command.id,
         clusterId,
-        action: command.kind === 'RESTART' ? 'RESTART_WORKERS' : 'DEPLOY_ARTIFACT',
+        action: kind.taskAction!, // every rollout kind hands out tasks
         memberIds: d.newTask.memberIds,
-        artifact: command.kind === 'RESTART' ? null : command.artifact,
+        artifact: kind.shipsArtifact ? command.artifact : null,
         createdAt: now,
       });
       newTaskId = task.id;
@@ -90,9 +93,9 @@ export class RolloutService {
       await cmds.updateTask(tx, id, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now);
       emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
     }
-    const changed = d.stepUpdates.length > 0 || d.newTask !== null || d.cancelTaskIds.length > 0 || Object.keys(d.command).length > 0;
+    const changed = d.stepUpdates.length > 0 || d.newTask !== null || d.cancelTaskIds.length > 0 || Object.keys(d.command).length > 0 || d.hold !== undefined;
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
-    if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt }, now);
+    if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
     if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
     const event = transitionEvent(command.state, d.command.state);
@@ -110,40 +113,40 @@ export class RolloutService {
     const d = planPatch({ parent, children, now });
     const byId = new Map(children.map((c) => [c.id, c]));
     const touched = new Set<string>();
-    const childEvent = async (id: string, message: string, state: string) => cmds.insertEvents(tx, [{ commandId: id, at: now, state, message }]);
     const named = d.startChildIds.length + d.cancelChildIds.length > 0 ? children.filter((c) => c.clusterId).map((c) => c.clusterId!) : [];
     const names = new Map((await topo.findClustersByIds(tx, named)).map((c) => [c.id, c.name]));
     const childLine = (id: string, event: CommandLogLine['event'], state: Command['state'], message: string) => {
       const child = byId.get(id);
       if (child) lines.push({ event, command: child, cluster: child.clusterId ? (names.get(child.clusterId) ?? null) : null, state, message });
     };
-    for (const id of d.startChildIds) {
-      childLine(id, 'command started', 'RUNNING', `started by patch ${parent.id}`);
-      await cmds.updateCommand(tx, id, { state: 'RUNNING', startedAt: now }, now);
-      await childEvent(id, `started by patch ${parent.id}`, 'RUNNING');
-      touched.add(id);
+    // What becomes of each child the decision names is planPatch's (childChange); this writes it.
+    const actions = [
+      ['start', d.startChildIds],
+      ['cancel', d.cancelChildIds],
+      ['pause', d.pauseChildIds],
+      ['cancelRequest', d.cancelRequestChildIds],
+    ] as const;
+    for (const [action, ids] of actions) {
+      for (const id of ids) {
+        const child = byId.get(id);
+        if (!child) continue;
+        const steps = action === 'cancel' ? await cmds.listSteps(tx, [id]) : [];
+        const change = childChange(action, parent, child, now, steps);
+        if (action === 'start') childLine(id, 'command started', 'RUNNING', change.event.message);
+        await cmds.updateCommand(tx, id, change.command, now);
+        if (change.steps.length > 0) {
+          const stepByIndex = new Map(steps.map((s) => [s.index, s]));
+          await cmds.writeSteps(tx, id, change.steps.map((u) => ({ ...stepByIndex.get(u.index)!, ...u })));
+          countFinished(finished, child.kind, change.steps);
+        }
+        await cmds.insertEvents(tx, [{ commandId: id, at: now, ...change.event }]);
+        if (action === 'cancel') childLine(id, 'command cancelled', 'CANCELLED', change.event.message);
+        touched.add(id);
+      }
     }
-    for (const id of d.cancelChildIds) {
-      await cmds.updateCommand(tx, id, { state: 'CANCELLED', finishedAt: now, message: 'cancelled: the patch stopped before this cluster started', wakeAt: null }, now);
-      const pending = (await cmds.listSteps(tx, [id])).filter((s) => s.state === 'PENDING');
-      await cmds.writeSteps(tx, id, pending.map((s) => ({ ...s, state: 'SKIPPED' as const, message: 'patch stopped', finishedAt: now })));
-      countFinished(finished, byId.get(id)?.kind ?? 'DEPLOY', pending.map(() => ({ state: 'SKIPPED' as const })));
-      await childEvent(id, 'cancelled: the patch stopped before this cluster started', 'CANCELLED');
-      childLine(id, 'command cancelled', 'CANCELLED', 'cancelled: the patch stopped before this cluster started');
-      touched.add(id);
-    }
-    for (const id of d.pauseChildIds) {
-      await cmds.updateCommand(tx, id, { pauseRequested: true }, now);
-      await childEvent(id, 'pause requested by its patch', byId.get(id)?.state ?? 'RUNNING');
-      touched.add(id);
-    }
-    for (const id of d.cancelRequestChildIds) {
-      await cmds.updateCommand(tx, id, { cancelRequested: true }, now);
-      await childEvent(id, 'cancel requested by its patch', byId.get(id)?.state ?? 'RUNNING');
-      touched.add(id);
-    }
-    const changed = touched.size > 0 || Object.keys(d.command).length > 0;
-    if (Object.keys(d.command).length > 0) await cmds.updateCommand(tx, parent.id, d.command, now);
+    const parentChanged = Object.keys(d.command).length > 0 || d.hold !== undefined;
+    const changed = touched.size > 0 || parentChanged;
+    if (parentChanged) await cmds.updateCommand(tx, parent.id, { ...d.command, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
     if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });

@@ -373,3 +373,49 @@ describe('manager outage', () => {
     expect(done.size).toBeGreaterThan(0);
   });
 });
+
+describe('Command.hold', () => {
+  const HOLD = `query($id: ID!) { command(id: $id) { state message hold { reason since by message } } }`;
+  const holdOf = async (id: string) => (await gqlOk(oc.url, ADMIN_TOKEN, HOLD, { id })).command;
+
+  it('says why a command waits: OPERATOR naming who paused it, FAILURE_BUDGET, MANAGER_UNREACHABLE, and nothing once it goes on', async () => {
+    const m = await cluster('hold-op', 3);
+    m.restartMs = 200;
+    const r = await restart(m.clusterId);
+    await waitFor(() => m.restartOrder.length === 1, 'first restart');
+    expect((await holdOf(r.command.id)).hold).toBeNull();
+    await gqlOk(oc.url, operator, `mutation($id: ID!) { pauseCommand(id: $id) { __typename } }`, { id: r.command.id });
+    const paused = await waitFor(async () => {
+      const c = await holdOf(r.command.id);
+      return c.state === 'PAUSED' ? c : null;
+    }, 'PAUSED');
+    expect(paused.hold).toMatchObject({ reason: 'OPERATOR', by: 'ops-alice', message: 'paused' });
+    expect(Number.isNaN(Date.parse(paused.hold.since))).toBe(false);
+    await gqlOk(oc.url, operator, `mutation($id: ID!) { resumeCommand(id: $id) { __typename } }`, { id: r.command.id });
+    expect((await holdOf(r.command.id)).hold).toBeNull();
+    expect((await finished(r.command.id)).state).toBe('SUCCEEDED');
+
+    const f = await cluster('hold-budget', 3);
+    f.behaviour.set('w1', 'fail');
+    const d = await deploy(f.clusterId, '3.0.0', { onFailure: 'PAUSE' });
+    const failed = await waitFor(async () => {
+      const c = await holdOf(d.command.id);
+      return c.state === 'PAUSED' ? c : null;
+    }, 'failure pause');
+    expect(failed.hold).toMatchObject({ reason: 'FAILURE_BUDGET', by: null, message: failed.message });
+
+    const u = await cluster('hold-outage', 2);
+    u.behaviour.set('w1', 'never');
+    const o = await restart(u.clusterId, { healthTimeoutMs: 60_000 });
+    await waitFor(() => u.restartOrder.length >= 1, 'first restart');
+    await u.crash();
+    const waiting = await waitFor(async () => {
+      const c = await holdOf(o.command.id);
+      return c.hold ? c : null;
+    }, 'the rollout to hold for its manager', 10_000);
+    expect(waiting).toMatchObject({ state: 'RUNNING', hold: { reason: 'MANAGER_UNREACHABLE', by: null, message: 'waiting: manager unreachable' } });
+    await gqlOk(oc.url, operator, `mutation($id: ID!) { cancelCommand(id: $id) { __typename } }`, { id: o.command.id });
+    expect(await finished(o.command.id)).toMatchObject({ state: 'CANCELLED' });
+    expect((await holdOf(o.command.id)).hold).toBeNull();
+  });
+});

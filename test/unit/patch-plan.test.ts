@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PatchDecision, planPatch } from '../../src/domain/rollout/patch.js';
+import { childChange, type PatchDecision, planPatch } from '../../src/domain/rollout/patch.js';
 import type { Command, CommandState } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
 import { at, makeCommand as baseCommand, T0 } from '../support/commands.js';
@@ -52,7 +52,7 @@ class PatchSim {
     for (const id of d.cancelChildIds) this.update(id, { state: 'CANCELLED', finishedAt: this.now });
     for (const id of d.pauseChildIds) this.update(id, { pauseRequested: true });
     for (const id of d.cancelRequestChildIds) this.update(id, { cancelRequested: true });
-    this.parent = { ...this.parent, ...d.command };
+    this.parent = { ...this.parent, ...d.command, ...(d.hold !== undefined ? { hold: d.hold } : {}) };
     this.history.push(...d.events.map((e) => e.message));
     this.maxActive = Math.max(this.maxActive, this.children.filter((c) => ['RUNNING', 'PAUSED'].includes(c.state)).length);
   }
@@ -243,5 +243,37 @@ describe('planPatch', () => {
     sim.child('c3', 'SUCCEEDED');
     sim.tick();
     expect(sim.parent).toMatchObject({ state: 'FAILED', message: 'incomplete: 2 succeeded, 0 failed, 1 cancelled' });
+  });
+});
+
+describe('planPatch: holds and what becomes of its children', () => {
+  it('holds OPERATOR once paused, naming who asked; a resumed parent holds nothing', () => {
+    const sim = new PatchSim(2, 2);
+    sim.tick();
+    Object.assign(sim.parent, { pauseRequested: true, pauseRequestedBy: 'ops-alice' });
+    sim.child('c1', 'PAUSED');
+    sim.child('c2', 'PAUSED');
+    sim.now = at(5_000);
+    expect(sim.tick().hold).toEqual({ reason: 'OPERATOR', since: at(5_000), by: 'ops-alice' });
+    sim.parent.state = 'RUNNING';
+    expect(sim.tick().hold).toBeNull();
+  });
+
+  it('passes who paused the patch on to the children it pauses', () => {
+    expect(childChange('pause', { id: 'patch', pauseRequestedBy: 'ops-alice' }, { state: 'RUNNING' }, T0).command).toEqual({ pauseRequested: true, pauseRequestedBy: 'ops-alice' });
+  });
+
+  it('a child cancelled before it started ends CANCELLED with only its PENDING steps SKIPPED', () => {
+    const steps = [
+      { index: 0, state: 'PENDING' as const },
+      { index: 1, state: 'SKIPPED' as const },
+      { index: 2, state: 'PENDING' as const },
+    ];
+    const change = childChange('cancel', { id: 'patch', pauseRequestedBy: null }, { state: 'PENDING' }, T0, steps);
+    expect(change.command).toMatchObject({ state: 'CANCELLED', finishedAt: T0, message: 'cancelled: the patch stopped before this cluster started' });
+    expect(change.steps).toEqual([
+      { index: 0, state: 'SKIPPED', message: 'patch stopped', finishedAt: T0 },
+      { index: 2, state: 'SKIPPED', message: 'patch stopped', finishedAt: T0 },
+    ]);
   });
 });

@@ -190,7 +190,7 @@ class Sim {
       if (u.baseline) step.baseline = u.baseline;
     }
     for (const id of d.cancelTaskIds) this.tasks.find((t) => t.id === id)!.state = 'CANCELLED';
-    this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, updatedAt: this.now };
+    this.command = { ...this.command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: this.now };
     this.history.push(...d.events.map((e) => e.message));
     this.maxRunning = Math.max(this.maxRunning, this.running().length);
   }
@@ -968,5 +968,57 @@ describe('planRollout: what the OC saw of a worker', () => {
     expect(d.newTask).toBeNull();
     sim.run();
     expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '2 succeeded, 0 failed, 0 skipped' });
+  });
+});
+
+describe('planRollout: why a command waits is data (Command.hold)', () => {
+  it('holds MANAGER_UNREACHABLE (since then, by nobody) while the manager is away, and lifts it when it is back', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], behaviour: { w1: 'hang' } });
+    sim.tick();
+    sim.managerConnectedSince = null;
+    sim.now = at(10_000);
+    expect(sim.tick().hold).toEqual({ reason: 'MANAGER_UNREACHABLE', since: at(10_000), by: null });
+    sim.now = at(20_000);
+    expect(sim.tick().hold).toBeUndefined(); // unchanged: still the hold of 10 s
+    sim.managerConnectedSince = at(30_000);
+    sim.now = at(30_000);
+    expect(sim.tick().hold).toBeNull();
+    expect(sim.command.hold).toBeNull();
+  });
+
+  it('decides from the hold, not from the message: a message that reads like a hold holds nothing', () => {
+    const sim = new Sim({ members: ['w1', 'w2'] });
+    sim.tick();
+    sim.command.message = WAITING_FOR_MANAGER; // prose only: nobody is waiting
+    sim.managerConnectedSince = null;
+    sim.now = at(1_000);
+    const d = sim.tick();
+    expect(d.hold).toMatchObject({ reason: 'MANAGER_UNREACHABLE' });
+    expect(d.events).toEqual([{ state: 'RUNNING', message: WAITING_FOR_MANAGER }]);
+  });
+
+  it('holds FAILURE_BUDGET when too many steps failed with onFailure PAUSE', () => {
+    const sim = new Sim({ members: W5, strategy: { onFailure: 'PAUSE' }, behaviour: { w1: 'fail' } }).run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'FAILURE_BUDGET', since: at(5_000), by: null } });
+  });
+
+  it('holds OPERATOR, naming who asked for the pause, and a resumed command holds nothing', () => {
+    const sim = new Sim({ members: W5 });
+    sim.run(2_000);
+    Object.assign(sim.command, { pauseRequested: true, pauseRequestedBy: 'ops-alice' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'OPERATOR', since: at(5_000), by: 'ops-alice' } });
+    sim.command = { ...sim.command, state: 'RUNNING' }; // resumed (the service also clears the hold)
+    sim.tick();
+    expect(sim.command.hold).toBeNull();
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', hold: null });
+  });
+
+  it('a command that ends holds nothing', () => {
+    const sim = new Sim({ members: W5, strategy: { onFailure: 'PAUSE' }, behaviour: { w1: 'fail' } }).run();
+    sim.command.cancelRequested = true;
+    sim.tick();
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', hold: null });
   });
 });

@@ -1,9 +1,12 @@
 import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
-import type { ArtifactSpec, Command, CommandEvent, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
+import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
+import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
-import { commandEvents, commands, commandSteps, managerTasks, type StoredStepBaseline } from '../schema/index.js';
+import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
-const toCommand = (r: typeof commands.$inferSelect): Command => ({ ...r, kind: r.kind as CommandKind, state: r.state as CommandState });
+const toHold = (h: StoredCommandHold | null): CommandHold | null => (h ? { reason: h.reason, since: new Date(h.since), by: h.by } : null);
+const fromHold = (h: CommandHold | null): StoredCommandHold | null => (h ? { reason: h.reason, since: h.since.toISOString(), by: h.by } : null);
+const toCommand = (r: typeof commands.$inferSelect): Command => ({ ...r, kind: r.kind as CommandKind, state: r.state as CommandState, hold: toHold(r.hold) });
 const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
   b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
 const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
@@ -70,7 +73,7 @@ export async function findActiveRollout(db: Db, clusterId: string): Promise<Comm
   const [r] = await db
     .select()
     .from(commands)
-    .where(and(eq(commands.clusterId, clusterId), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, ['RESTART', 'DEPLOY'])))
+    .where(and(eq(commands.clusterId, clusterId), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, [...ROLLOUT_KINDS])))
     .limit(1);
   return r ? toCommand(r) : null;
 }
@@ -80,10 +83,10 @@ async function activeRollouts(db: Db, clusterIds: readonly string[]): Promise<{ 
   return db
     .select({ id: commands.id, clusterId: commands.clusterId })
     .from(commands)
-    .where(and(inArray(commands.clusterId, [...clusterIds]), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, ['RESTART', 'DEPLOY'])));
+    .where(and(inArray(commands.clusterId, [...clusterIds]), inArray(commands.state, ACTIVE_STATES), inArray(commands.kind, [...ROLLOUT_KINDS])));
 }
 
-/** The active rollouts (RESTART or DEPLOY, not finished) of these clusters. */
+/** The active rollouts (commands of a rollout kind, not finished) of these clusters. */
 export async function findActiveRolloutIdsByClusters(db: Db, clusterIds: readonly string[]): Promise<string[]> {
   return (await activeRollouts(db, clusterIds)).map((r) => r.id);
 }
@@ -93,12 +96,15 @@ export async function findActiveRolloutClusterIds(db: Db, clusterIds: readonly s
   return (await activeRollouts(db, clusterIds)).map((r) => r.clusterId!);
 }
 
-export type CommandPatch = Partial<Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result'>>;
+export type CommandPatch = Partial<
+  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold'>
+>;
 
 export async function updateCommand(db: Db, id: string, patch: CommandPatch, now: Date): Promise<Command> {
+  const { hold, ...rest } = patch;
   const [r] = await db
     .update(commands)
-    .set({ ...patch, updatedAt: now })
+    .set({ ...rest, ...(hold !== undefined ? { hold: fromHold(hold) } : {}), updatedAt: now })
     .where(eq(commands.id, id))
     .returning();
   return toCommand(r!);

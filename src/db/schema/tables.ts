@@ -14,7 +14,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { ArtifactSpec, DeployedArtifact, ManagerOperationSpec, RolloutStrategy, WorkerState } from '../../domain/types.js';
+import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
+import type { ArtifactSpec, DeployedArtifact, HoldReason, ManagerOperationSpec, RolloutStrategy, WorkerState } from '../../domain/types.js';
 
 /** A StepBaseline as stored in command_steps.baseline (JSON: its date as ISO-8601 text). */
 export interface StoredStepBaseline {
@@ -23,6 +24,16 @@ export interface StoredStepBaseline {
   startedAt: string | null;
   stateChanges: number;
 }
+
+/** A CommandHold as stored in commands.hold (JSON: its date as ISO-8601 text). */
+export interface StoredCommandHold {
+  reason: HoldReason;
+  since: string;
+  by: string | null;
+}
+
+/** The registry's rollout kinds as an SQL list ('RESTART','DEPLOY'): a new rollout kind changes the index by a migration. */
+const rolloutKindList = sql.raw(ROLLOUT_KINDS.map((k) => `'${k}'`).join(','));
 
 const ts = (name?: string) => (name ? timestamp(name, { withTimezone: true, mode: 'date' }) : timestamp({ withTimezone: true, mode: 'date' }));
 
@@ -182,9 +193,13 @@ export const commands = snakeCase.table(
     message: text(),
     /** Operator intent, applied by the driver once the batch in flight is through. */
     pauseRequested: boolean().notNull().default(false),
+    /** Who asked for the latest pause: the OPERATOR hold's `by` once the command holds. */
+    pauseRequestedBy: text(),
     cancelRequested: boolean().notNull().default(false),
     /** Failed steps an operator accepted by resuming after a failure pause. */
     acceptedFailures: integer().notNull().default(0),
+    /** Why the command waits (StoredCommandHold), or null: data the planners read, never the message. */
+    hold: jsonb().$type<StoredCommandHold>(),
     /** When the driver should look at this command again (timeouts, pauses between batches). */
     wakeAt: ts(),
     createdAt: ts().notNull().defaultNow(),
@@ -200,7 +215,7 @@ export const commands = snakeCase.table(
     // One active rollout per cluster, enforced by the database too.
     uniqueIndex('commands_one_active_rollout_idx')
       .on(t.clusterId)
-      .where(sql`${t.state} in ('PENDING','RUNNING','PAUSED') and ${t.kind} in ('RESTART','DEPLOY')`),
+      .where(sql`${t.state} in ('PENDING','RUNNING','PAUSED') and ${t.kind} in (${rolloutKindList})`),
   ],
 );
 

@@ -4,14 +4,15 @@
  * Pure like `planRollout`: the controller loads the parent and its children, calls
  * `planPatch`, applies the decision in one transaction and publishes after commit.
  */
-import type { Command, CommandState } from '../types.js';
+import type { Command, CommandHold, CommandState, CommandStep } from '../types.js';
 import { isTerminalCommand } from '../types.js';
-import type { RolloutDecision } from './types.js';
+import { holdOf, isPauseHold, PAUSED_MESSAGE } from './holds.js';
+import type { CommandChange, RolloutDecision, StepUpdate } from './types.js';
 
 export interface PatchInput {
   /** The PATCH command (clusterId null). */
   parent: Command;
-  /** Its DEPLOY children (parentId = parent.id), ordered by createdAt: the order they start in. */
+  /** Its children (parentId = parent.id; of the kind registry's `childKind`), ordered by createdAt: the order they start in. */
   children: Command[];
   now: Date;
 }
@@ -29,6 +30,8 @@ export interface PatchDecision {
   cancelRequestChildIds: string[];
   /** History lines of the parent, in order. */
   events: { state: string; message: string }[];
+  /** The parent's new hold (null: it no longer waits); undefined: unchanged. */
+  hold?: CommandHold | null;
 }
 
 const isActive = (s: CommandState) => s === 'RUNNING' || s === 'PAUSED';
@@ -49,6 +52,9 @@ export function planPatch(input: PatchInput): PatchDecision {
 
   let state: CommandState = parent.state;
   const emit = (message: string) => decision.events.push({ state, message });
+  const setHold = (to: CommandHold | null) => {
+    if (to !== null || parent.hold !== null) decision.hold = to;
+  };
   const setCommand = (patch: RolloutDecision['command']) => {
     Object.assign(decision.command, patch);
     if (patch.state !== undefined) state = patch.state;
@@ -58,6 +64,7 @@ export function planPatch(input: PatchInput): PatchDecision {
     if (parent.pauseRequested) patch.pauseRequested = false;
     if (parent.cancelRequested) patch.cancelRequested = false;
     setCommand(patch);
+    setHold(null);
     emit(message);
   };
 
@@ -113,14 +120,18 @@ export function planPatch(input: PatchInput): PatchDecision {
       }
     }
     if (!children.some((c) => c.state === 'RUNNING')) {
-      setCommand({ state: 'PAUSED', message: 'paused', pauseRequested: false });
-      emit('paused');
+      setCommand({ state: 'PAUSED', message: PAUSED_MESSAGE, pauseRequested: false });
+      setHold(holdOf('OPERATOR', now, parent.pauseRequestedBy));
+      emit(PAUSED_MESSAGE);
     }
     return decision;
   }
 
   // Left over from a pause the service has resumed: a RUNNING parent is not paused.
-  if (parent.message?.startsWith('paused')) setCommand({ message: null });
+  if (isPauseHold(parent.hold)) {
+    setHold(null);
+    if (parent.message !== null) setCommand({ message: null });
+  }
 
   if (anyFailed) return decision; // no new start: wait for the children still active to finish
 
@@ -142,4 +153,45 @@ export function planPatch(input: PatchInput): PatchDecision {
 function summary(children: { state: CommandState }[]): string {
   const count = (s: CommandState) => children.filter((c) => c.state === s).length;
   return `${count('SUCCEEDED')} succeeded, ${count('FAILED')} failed, ${count('CANCELLED')} cancelled`;
+}
+
+/** What becomes of a child the PATCH decision names: its change, its history line, and its steps'. */
+export interface ChildChange {
+  command: CommandChange;
+  /** The child's history line. */
+  event: { state: CommandState; message: string };
+  /** Steps of the child that change (only a child cancelled before it started has any: its steps, all PENDING, end SKIPPED). */
+  steps: StepUpdate[];
+}
+
+/** The history line of a child that never started because its patch stopped. */
+export const CHILD_NOT_STARTED = 'cancelled: the patch stopped before this cluster started';
+
+/**
+ * How the controller applies the decision's lists to one child: `start` (startChildIds),
+ * `cancel` (cancelChildIds: pass the child's steps), `pause` (pauseChildIds), `cancelRequest`
+ * (cancelRequestChildIds). Pure, like `planPatch`: the policy lives here, the controller writes it.
+ */
+export function childChange(
+  action: 'start' | 'cancel' | 'pause' | 'cancelRequest',
+  parent: Pick<Command, 'id' | 'pauseRequestedBy'>,
+  child: Pick<Command, 'state'>,
+  now: Date,
+  steps: readonly Pick<CommandStep, 'index' | 'state'>[] = [],
+): ChildChange {
+  switch (action) {
+    case 'start':
+      return { command: { state: 'RUNNING', startedAt: now }, event: { state: 'RUNNING', message: `started by patch ${parent.id}` }, steps: [] };
+    case 'cancel':
+      return {
+        command: { state: 'CANCELLED', finishedAt: now, message: CHILD_NOT_STARTED, wakeAt: null, hold: null },
+        event: { state: 'CANCELLED', message: CHILD_NOT_STARTED },
+        steps: steps.filter((s) => s.state === 'PENDING').map((s) => ({ index: s.index, state: 'SKIPPED', message: 'patch stopped', finishedAt: now })),
+      };
+    case 'pause':
+      // The child's OPERATOR hold names whoever paused the patch.
+      return { command: { pauseRequested: true, pauseRequestedBy: parent.pauseRequestedBy }, event: { state: child.state, message: 'pause requested by its patch' }, steps: [] };
+    case 'cancelRequest':
+      return { command: { cancelRequested: true }, event: { state: child.state, message: 'cancel requested by its patch' }, steps: [] };
+  }
 }

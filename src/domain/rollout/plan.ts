@@ -8,12 +8,13 @@
  * same `wakeAt`, nothing else): the driver can crash and restart at any point and pick up
  * where the database says it was, without restarting a worker twice.
  */
-import type { Command, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState, Worker } from '../types.js';
+import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
 import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
+import { holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
+import { kindSpec } from './kinds.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
-/** `Command.message` while a rollout holds because its cluster's manager is unreachable. */
-export const WAITING_FOR_MANAGER = 'waiting: manager unreachable';
+export { WAITING_FOR_MANAGER } from './holds.js';
 
 /** A step that is judged while it is RUNNING: what became of it, or when it times out. */
 type StepVerdict =
@@ -44,6 +45,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   const updates = new Map<number, StepUpdate>();
   let state: CommandState = command.state;
   let message: string | null = command.message;
+  let hold: CommandHold | null = command.hold;
   const connected = managerConnectedSince !== null;
   const workerById = new Map(workers.map((w) => [w.memberId, w]));
   const taskById = new Map(tasks.map((t) => [t.id, t]));
@@ -88,6 +90,13 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     emit(`skipped ${pending.length} not started (${reason}): ${listMembers(pending)}`);
   };
 
+  /** Records the command's new hold (why it waits), if it changes. */
+  const setHold = (to: CommandHold | null) => {
+    if (to === null && hold === null) return;
+    hold = to;
+    decision.hold = to;
+  };
+
   /** Ends the command. A FAILED/CANCELLED rollout also withdraws its unfinished tasks, so a
    *  manager that reconnects later does not touch a worker for a command that is over. */
   const finish = (to: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', text: string) => {
@@ -95,30 +104,35 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     if (command.pauseRequested) patch.pauseRequested = false;
     if (command.cancelRequested) patch.cancelRequested = false;
     setCommand(patch);
+    setHold(null); // a command that is over waits for nothing
     if (to !== 'SUCCEEDED') for (const t of tasks) cancelTask(t.id);
     emit(text);
   };
 
-  const pause = (text: string) => {
+  const pause = (text: string, why: CommandHold) => {
     const patch: RolloutDecision['command'] = { state: 'PAUSED', message: text };
     if (command.pauseRequested) patch.pauseRequested = false;
     setCommand(patch);
+    setHold(why);
     emit(text);
   };
 
-  /** While the command stays RUNNING: say why it waits, or clear a stale reason. */
-  const settleRunningMessage = () => {
+  /** While the command stays RUNNING: hold it while its manager is unreachable, or lift a hold that no longer applies. */
+  const settleRunningHold = () => {
     if (!connected) {
-      if (message !== WAITING_FOR_MANAGER) {
+      if (hold?.reason !== 'MANAGER_UNREACHABLE') {
+        setHold(holdOf('MANAGER_UNREACHABLE', now));
         setCommand({ message: WAITING_FOR_MANAGER });
         emit(WAITING_FOR_MANAGER);
       }
-    } else if (message === WAITING_FOR_MANAGER) {
+    } else if (hold?.reason === 'MANAGER_UNREACHABLE') {
+      setHold(null);
       setCommand({ message: null });
-      emit('manager reachable again: continuing');
-    } else if (message?.startsWith('paused')) {
+      emit(MANAGER_REACHABLE_AGAIN);
+    } else if (isPauseHold(hold)) {
       // Left over from a pause the service has resumed: a RUNNING command is not paused.
-      setCommand({ message: null });
+      setHold(null);
+      if (message !== null) setCommand({ message: null });
     }
   };
 
@@ -204,7 +218,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
 
   // ---- a batch is in flight: wait for it (no new batch, whatever else is asked) ----
   if (running().length > 0) {
-    settleRunningMessage();
+    settleRunningHold();
     decision.wakeAt = connected ? earliestDeadline : null;
     return finalize();
   }
@@ -217,7 +231,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
       finish('FAILED', `aborted: ${why}; ${summary(steps)}`);
     } else {
       // PAUSE: the steps not started stay PENDING for the operator to resume or cancel.
-      pause(`paused: ${why}`);
+      pause(pausedOverFailureBudget(why), holdOf('FAILURE_BUDGET', now));
     }
     return finalize();
   }
@@ -228,12 +242,12 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   if (command.pauseRequested) {
-    pause('paused');
+    pause(PAUSED_MESSAGE, holdOf('OPERATOR', now, command.pauseRequestedBy));
     return finalize();
   }
 
   if (!connected) {
-    settleRunningMessage();
+    settleRunningHold();
     return finalize();
   }
 
@@ -248,7 +262,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   if (lastFinished !== null && strategy.pauseBetweenBatchesMs > 0) {
     const nextBatchAt = new Date(lastFinished.getTime() + strategy.pauseBetweenBatchesMs);
     if (now < nextBatchAt) {
-      settleRunningMessage();
+      settleRunningHold();
       decision.wakeAt = nextBatchAt;
       return finalize();
     }
@@ -273,7 +287,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     return finalize();
   }
 
-  settleRunningMessage();
+  settleRunningHold();
   for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!) }, true);
   decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
   emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
@@ -285,9 +299,9 @@ export function planRollout(input: RolloutInput): RolloutDecision {
 /**
  * Judges one RUNNING step from what the OC itself saw of its worker since the step began (its
  * baseline): never by comparing a time a manager reported with the OC's clock, so a manager
- * whose clock runs fast or slow is judged the same. A step succeeds only on proof: the worker
- * RUNNING as a new process (and, for a DEPLOY, carrying the new artifact version). The
- * manager's word counts only against it (task FAILED).
+ * whose clock runs fast or slow is judged the same. A step succeeds only on the proof its kind
+ * asks for (kinds.ts: a RESTART, the worker RUNNING as a new process; a DEPLOY, that and the
+ * new artifact version). The manager's word counts only against it (task FAILED).
  */
 function judgeStep(
   step: WorkStep,
@@ -303,7 +317,8 @@ function judgeStep(
   if (!worker) return { state: 'SKIPPED', message: `${step.memberId} left the cluster` };
 
   const seen = sinceBaseline(step.baseline ?? baselineOf(worker), worker);
-  if (seen.restarted && carriesArtifact(command, worker)) return { state: 'SUCCEEDED', message: null };
+  const succeeded = kindSpec(command.kind).stepSucceeded;
+  if (succeeded?.(seen, command, worker)) return { state: 'SUCCEEDED', message: null };
 
   if (seen.failed) return { state: 'FAILED', message: 'worker reported FAILED' };
 
@@ -352,14 +367,6 @@ export function sinceBaseline(b: StepBaseline, w: ObservedWorker): { restarted: 
 function stepDeadline(stepStart: Date, managerConnectedSince: Date | null, healthTimeoutMs: number): Date {
   const from = managerConnectedSince && managerConnectedSince > stepStart ? managerConnectedSince : stepStart;
   return new Date(from.getTime() + healthTimeoutMs);
-}
-
-/** A DEPLOY (or PATCH child) counts only once the worker carries the new artifact version. */
-function carriesArtifact(command: Command, worker: Worker): boolean {
-  if (command.kind !== 'DEPLOY' && command.kind !== 'PATCH') return true;
-  const artifact = command.artifact;
-  if (!artifact) return false;
-  return worker.artifacts.some((a) => a.name === artifact.name && a.version === artifact.version);
 }
 
 /** "5 succeeded, 0 failed, 0 skipped" */

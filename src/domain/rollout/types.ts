@@ -1,7 +1,8 @@
-import type { Command, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
+import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
 
 /**
- * Everything the rollout planner looks at for one command (RESTART or DEPLOY on one cluster).
+ * Everything the rollout planner looks at for one command (of a kind whose driver is
+ * 'rollout', see kinds.ts: it works on one cluster's workers).
  * The planner is a pure function of this; the controller loads it in a transaction, calls
  * `planRollout`, applies the decision, and publishes after commit.
  */
@@ -47,9 +48,16 @@ export interface RolloutDecision {
   };
   /** When to look at the command again even if nothing happens (null: only on events). */
   wakeAt: Date | null;
+  /** The command's new hold (null: it no longer waits); undefined: unchanged. */
+  hold?: CommandHold | null;
   /** History lines, in order (e.g. "step w3 FAILED: not RUNNING within 60000 ms"). */
   events: { state: string; message: string }[];
 }
+
+/** A change the planners make to a command other than the one they plan (a PATCH's child). */
+export type CommandChange = Partial<
+  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'wakeAt' | 'hold'>
+>;
 
 /** The placeholder task id in stepUpdates for the task the controller creates from `newTask`. */
 export const NEW_TASK = 'NEW';

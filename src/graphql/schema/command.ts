@@ -1,10 +1,12 @@
-import type { ArtifactSpec, Command, CommandEvent, CommandStep, RolloutStrategy, StepState } from '../../domain/types.js';
+import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandStep, RolloutStrategy, StepState } from '../../domain/types.js';
 import { ValidationError } from '../../domain/errors.js';
+import { HOLD_MESSAGES } from '../../domain/rollout/holds.js';
+import { kindSpec } from '../../domain/rollout/kinds.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, UUID } from '../ids.js';
 import { ClusterRef } from './cluster.js';
-import { CommandKindEnum, CommandStateEnum, FailureActionEnum, StepStateEnum } from './enums.js';
+import { CommandKindEnum, CommandStateEnum, FailureActionEnum, HoldReasonEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
 import { ManagerTaskRef } from './manager-task.js';
 import { WorkerRef } from './worker.js';
@@ -61,10 +63,20 @@ const CommandEventRef = builder.objectRef<CommandEvent>('CommandEvent').implemen
   }),
 });
 
+const CommandHoldRef = builder.objectRef<CommandHold & { message: string | null }>('CommandHold').implement({
+  description: 'why a command waits (PAUSED, or RUNNING but starting no batch)',
+  fields: (t) => ({
+    reason: t.field({ type: HoldReasonEnum, resolve: (h) => h.reason }),
+    since: t.field({ type: 'DateTime', description: 'when it began to wait', resolve: (h) => h.since }),
+    by: t.exposeString('by', { nullable: true, description: 'who asked for it; null when the OC holds the command itself' }),
+    message: t.string({ description: 'for people', resolve: (h) => h.message ?? HOLD_MESSAGES[h.reason] }),
+  }),
+});
+
 export const CommandRef = builder.objectRef<Command>('Command');
 
 async function progressOf(c: Command, ctx: GraphQLContext): Promise<Record<StepState, number>> {
-  if (c.kind !== 'PATCH') return ctx.loaders.stepCounts.load(c.id);
+  if (kindSpec(c.kind).driver !== 'patch') return ctx.loaders.stepCounts.load(c.id);
   const children = await ctx.loaders.children.load(c.id);
   const counts = await Promise.all(children.map((ch) => ctx.loaders.stepCounts.load(ch.id)));
   const sum: Record<StepState, number> = { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, SKIPPED: 0 };
@@ -80,7 +92,7 @@ builder.node(CommandRef, {
     state: t.field({ type: CommandStateEnum, resolve: (c) => c.state }),
     cluster: t.field({ type: ClusterRef, nullable: true, description: 'null on a system-wide PATCH parent', resolve: (c, _a, ctx) => (c.clusterId ? ctx.loaders.cluster.load(c.clusterId) : null) }),
     parent: t.field({ type: CommandRef, nullable: true, resolve: (c, _a, ctx) => (c.parentId ? ctx.loaders.command.load(c.parentId) : null) }),
-    children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (c.kind === 'PATCH' ? ctx.loaders.children.load(c.id) : []) }),
+    children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (kindSpec(c.kind).driver === 'patch' ? ctx.loaders.children.load(c.id) : []) }),
     strategy: t.field({ type: RolloutStrategyRef, resolve: (c) => c.strategy }),
     artifact: t.field({ type: ArtifactRef, nullable: true, resolve: (c) => c.artifact }),
     operation: t.exposeString('operation', { nullable: true }),
@@ -98,6 +110,7 @@ builder.node(CommandRef, {
     cancelRequested: t.exposeBoolean('cancelRequested', { description: 'a cancel waits for the batch in flight' }),
     requestedBy: t.exposeString('requestedBy', { description: 'the token name that asked for it' }),
     message: t.exposeString('message', { nullable: true }),
+    hold: t.field({ type: CommandHoldRef, nullable: true, description: 'why it waits; null when it does not', resolve: (c) => (c.hold ? { ...c.hold, message: c.message } : null) }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.startedAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.finishedAt }),

@@ -3,6 +3,7 @@ import {
   COMMAND_KINDS,
   COMMAND_STATES,
   FAILURE_ACTIONS,
+  type HOLD_REASONS,
   MEMBERSHIP_CHANGES,
   ROLES,
   STEP_STATES,
@@ -30,5 +31,13 @@ export const CommandKindEnum = builder.enumType('CommandKind', { values: COMMAND
 export const CommandStateEnum = builder.enumType('CommandState', { values: COMMAND_STATES });
 export const StepStateEnum = builder.enumType('StepState', { values: STEP_STATES });
 export const FailureActionEnum = builder.enumType('FailureAction', { values: FAILURE_ACTIONS });
+export const HoldReasonEnum = builder.enumType('HoldReason', {
+  values: {
+    OPERATOR: { description: 'an operator (or its PATCH) paused it' },
+    FAILURE_BUDGET: { description: 'more workers failed than maxFailures, with onFailure PAUSE' },
+    CANARY: { description: 'a canary batch waits to be promoted' },
+    MANAGER_UNREACHABLE: { description: "its cluster's manager is not connected" },
+  } satisfies Record<(typeof HOLD_REASONS)[number], { description: string }>,
+});
 export const TaskActionEnum = builder.enumType('TaskAction', { values: TASK_ACTIONS });
 export const TaskStateEnum = builder.enumType('TaskState', { values: TASK_STATES });
