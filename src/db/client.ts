@@ -13,10 +13,6 @@ import type { Logger } from '../logger.js';
 
 /** The drizzle database, whichever driver is behind it. */
 export type Db = PgAsyncDatabase<any, any>;
-/** A transaction handle: the same query surface as Db. */
-export type Tx = Db;
-
-export type Notify = (channel: string, payload: string) => void;
 
 /**
  * A read statement sent by name. On PostgreSQL each pooled connection parses it once, and after
