@@ -10,7 +10,7 @@ import type { Db } from './client.js';
  * snake_case). Values are as the driver parsed them: node-postgres and PGlite differ for
  * timestamps (text or Date) and numerics, so a row type names both where they differ.
  */
-export async function queryRows<Row extends Record<string, unknown>>(db: Db, query: SQL): Promise<Row[]> {
+export async function queryRows<Row extends object>(db: Db, query: SQL): Promise<Row[]> {
   const res: unknown = await db.execute(query);
   return (res as { rows: Row[] }).rows;
 }

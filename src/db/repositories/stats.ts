@@ -10,7 +10,7 @@ const num = (v: unknown) => (v == null ? 0 : Number(v));
 
 /** Aggregates as the drivers give them: sums and averages of float8 are numbers or text, times are text or Date. */
 type Figure = number | string | null;
-interface AggregateRow extends Record<string, unknown> {
+interface AggregateRow {
   sampled_at: string | Date;
   cpu: Figure;
   mem: Figure;

@@ -36,7 +36,7 @@ export async function findWorkersByIds(db: Db, ids: readonly string[]): Promise<
 }
 
 /** A worker row of a raw `select w.*` (snake_case; timestamps are text or Date, artifacts text or parsed, by driver). */
-interface WorkerRecord extends Record<string, unknown> {
+interface WorkerRecord {
   id: string;
   cluster_id: string;
   member_id: string;
