@@ -1,3 +1,4 @@
+/** Reading hot rows as the server sent them: value converters, the timestamp parser, keyed named statements. */
 import pg from 'pg';
 import type { NamedStatement, ReadRows } from './client.js';
 

@@ -1,3 +1,4 @@
+/** The event bus across OC instances on one PostgreSQL: events encoded into NOTIFY payloads and read back. */
 import { randomUUID } from 'node:crypto';
 import { type Database, isConnectionError } from '../db/client.js';
 import type { Logger } from '../logger.js';

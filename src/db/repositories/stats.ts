@@ -1,3 +1,7 @@
+/**
+ * Workers' stats as figures: clusters' and the system's current aggregates, and each cluster's
+ * history in time buckets (recorded, read by step, pruned).
+ */
 import { sql } from 'drizzle-orm';
 import type { Stats } from '../../domain/types.js';
 import type { Db } from '../client.js';

@@ -1,3 +1,7 @@
+/**
+ * Credentials: API tokens (stored by hash, revoked, touched on use) and manager sessions (made at
+ * registration, revoked with their cluster's next registration or their enrollment token).
+ */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiToken } from '../../domain/auth.js';
 import type { Role } from '../../domain/types.js';

@@ -1,3 +1,4 @@
+/** The API's tokens in GraphQL: the ApiToken type, the admin's list of them, create and revoke. */
 import type { ApiToken } from '../../domain/auth.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
