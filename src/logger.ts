@@ -1,14 +1,20 @@
+/**
+ * The OC's log: JSON lines on stderr through pino, leveled (LOG_LEVEL), with every secret kept
+ * out of them (known secret fields by pino's `redact`, anything that looks like a token, a bearer
+ * credential or a password in a URL by rewriting each line, and a failed query's parameters).
+ */
+import { pino } from 'pino';
 import type { LogLevel } from './config.js';
 
-/** A small JSON-lines logger (stderr), leveled. */
+/** What the rest of the OC logs through (the tests give a memory one: test/support/oc.ts). */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds these fields to every line. */
+  child(fields: Record<string, unknown>): Logger;
 }
-
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface LoggerOptions {
   /** Secrets known to the process (e.g. OC_ADMIN_TOKEN), never written out. */
@@ -17,27 +23,43 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+const REDACTED = '[redacted]';
+
+/** Fields whose value is a secret whatever it looks like: censored by pino before the line is written. */
+const SECRET_FIELDS = ['authorization', 'password', 'secret', '*.authorization', '*.password', '*.secret', 'headers.authorization', 'headers.cookie'];
+
 export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, opts: LoggerOptions = {}): Logger {
-  const min = ORDER[level];
   const out = opts.write ?? ((line: string) => process.stderr.write(line));
   const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 8).map((s) => JSON.stringify(s).slice(1, -1));
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < min) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
-    if (entry.err instanceof Error) entry.err = errorFields(entry.err);
-    let line = JSON.stringify(entry);
-    for (const s of secrets) line = line.split(s).join(REDACTED);
-    out(`${redact(line)}\n`);
+  const destination = {
+    write(line: string) {
+      for (const s of secrets) line = line.split(s).join(REDACTED);
+      out(redact(line));
+    },
   };
-  return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-  };
+  const root = pino(
+    {
+      level,
+      base,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: (e: unknown) => (e instanceof Error ? errorFields(e) : e) },
+      redact: { paths: SECRET_FIELDS, censor: REDACTED },
+    },
+    destination,
+  );
+  return wrap(root);
 }
 
-const REDACTED = '[redacted]';
+function wrap(p: pino.Logger): Logger {
+  return {
+    debug: (msg, fields) => (fields ? p.debug(fields, msg) : p.debug(msg)),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
+    child: (fields) => wrap(p.child(fields)),
+  };
+}
 
 /** What looks like a secret in a log line: the OC's own tokens, bearer credentials, passwords in URLs. */
 const SECRET_PATTERNS: [RegExp, string][] = [

@@ -1,5 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+/**
+ * Opens the database (PGlite in-process, or a PostgreSQL pool), applies the migrations, and gives
+ * the rest of the OC one surface over either: drizzle, named hot reads, LISTEN and NOTIFY.
+ */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -8,15 +10,17 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgAsyncDatabase } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { CONNECTION_ERRNOS, DatabaseOpenError } from './errors.js';
+import { reconnectingListener } from './listener.js';
+import { lockDataDir } from './pglite-lock.js';
+
+export { DatabaseOpenError, isConnectionError } from './errors.js';
 
 /** The drizzle database, whichever driver is behind it. */
 export type Db = PgAsyncDatabase<any, any>;
-/** A transaction handle: the same query surface as Db. */
-export type Tx = Db;
-
-export type Notify = (channel: string, payload: string) => void;
 
 /**
  * A read statement sent by name. On PostgreSQL each pooled connection parses it once, and after
@@ -50,6 +54,8 @@ export interface Database {
    * it listens again, since whatever was notified in between was missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>>;
+  /** NOTIFY on a channel, at once (outside any transaction: send it after the commit it tells of). */
+  notify(channel: string, payload: string): Promise<void>;
   /** Is the database answering? (A trivial statement, bounded by `timeoutMs`.) */
   ping(timeoutMs: number): Promise<void>;
   /** Whether notifications reach this process now: false while the PostgreSQL LISTEN connection is being re-opened. */
@@ -67,41 +73,6 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Where lost connections and reconnections are reported. */
   logger?: Logger;
-}
-
-/**
- * The database could not be opened, said in one line a person can act on (a missing database,
- * a refused connection, a PGlite folder in use by another OC).
- */
-export class DatabaseOpenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseOpenError';
-  }
-}
-
-/**
- * PostgreSQL error codes that mean the connection (not the statement) failed, or could not be
- * opened: terminated (admin, crash, idle-in-transaction timeout), refused (starting up, too many
- * connections, the database gone or its credentials refused).
- */
-const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '25P03', '53300', '3D000', '28000', '28P01']);
-const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES =
-  /Connection terminated|not queryable|Client was closed|timeout exceeded when trying to connect|Connection closed|not currently accepting connections/i;
-
-/**
- * Did this error (or one it wraps: drizzle wraps the driver's in `cause`) come from a lost or
- * refused database connection, rather than from the statement itself? Such a request is failed
- * as a whole (its transaction is gone with the connection) and may be retried.
- */
-export function isConnectionError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (CONNECTION_SQLSTATES.has(code) || code.startsWith('08') || CONNECTION_ERRNOS.has(code))) return true;
-    if (e instanceof Error && CONNECTION_MESSAGES.test(e.message)) return true;
-  }
-  return false;
 }
 
 /** The one-line reason a connection to PostgreSQL could not be opened, or null for any other error. */
@@ -123,6 +94,11 @@ function openFailure(err: unknown, url: string): string | null {
 /** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
 const asText = (value: string) => value;
 const rawTypes = { getTypeParser: () => asText };
+
+/** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters). */
+const notifier = (db: Db) => async (channel: string, payload: string) => {
+  await db.execute(sql`select pg_notify(${channel}, ${payload})`);
+};
 
 function counter() {
   const c = { n: 0, logger: { logQuery: () => void c.n++ } };
@@ -153,9 +129,10 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
   pool.on('connect', (client) => client.on('error', (err) => logger?.warn('database connection lost', { err })));
   pool.on('error', () => {}); // reported by the client's own listener above
   const count = counter();
-  const db = drizzlePg({ client: pool, logger: count.logger }) as unknown as Db;
+  const pgDb = drizzlePg({ client: pool, logger: count.logger });
+  const db: Db = pgDb;
   try {
-    await migratePg(db as any, { migrationsFolder: MIGRATIONS_FOLDER });
+    await migratePg(pgDb, { migrationsFolder: MIGRATIONS_FOLDER });
   } catch (err) {
     await pool.end().catch(() => {});
     const reason = openFailure(err, url);
@@ -174,6 +151,7 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
       return res.rows as unknown[][];
     },
     listen: listener.listen,
+    notify: notifier(db),
     get listening() {
       return listener.connected;
     },
@@ -195,182 +173,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5_000;
-
-/**
- * The dedicated LISTEN connection (LISTEN needs one of its own, not a pooled one). When it is lost,
- * it is opened again with exponential backoff (100 ms doubling to 5 s, with jitter) and LISTENs on
- * every channel again; then each `onRestored` is called: whatever was notified meanwhile is lost.
- */
-function reconnectingListener(url: string, logger: Logger | undefined) {
-  const handlers = new Map<string, Set<(p: string) => void>>();
-  const restored = new Set<() => void>();
-  let client: pg.Client | null = null;
-  let connecting: Promise<void> | null = null;
-  let retry: NodeJS.Timeout | null = null;
-  let attempt = 0;
-  let closed = false;
-  const quote = (channel: string) => `"${channel.replace(/"/g, '')}"`;
-
-  async function connect(): Promise<void> {
-    const c = new pg.Client({ connectionString: url, keepAlive: true });
-    c.on('error', (err) => logger?.warn('LISTEN connection lost', { err }));
-    c.on('notification', (n) => {
-      for (const h of handlers.get(n.channel) ?? []) h(n.payload ?? '');
-    });
-    c.once('end', () => {
-      if (client !== c) return;
-      client = null;
-      if (closed) return;
-      logger?.warn('LISTEN connection ended; reconnecting');
-      scheduleReconnect();
-    });
-    try {
-      await c.connect();
-      for (const channel of handlers.keys()) await c.query(`LISTEN ${quote(channel)}`);
-    } catch (err) {
-      await c.end().catch(() => {});
-      throw err;
-    }
-    if (closed) {
-      await c.end().catch(() => {});
-      return;
-    }
-    client = c;
-  }
-
-  function scheduleReconnect() {
-    if (closed || retry) return;
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
-    attempt++;
-    retry = setTimeout(() => {
-      retry = null;
-      connecting = connect().finally(() => {
-        connecting = null;
-      });
-      connecting.then(
-        () => {
-          if (closed || !client) return;
-          logger?.info('LISTEN connection restored', { attempts: attempt });
-          attempt = 0;
-          for (const cb of restored) cb();
-        },
-        (err) => {
-          logger?.warn('LISTEN reconnect failed; trying again', { err, attempt });
-          scheduleReconnect();
-        },
-      );
-    }, delay);
-    retry.unref?.();
-  }
-
-  return {
-    /** Listening now (nothing to listen for yet counts as listening). */
-    get connected() {
-      return client !== null || (handlers.size === 0 && !retry);
-    },
-    async listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void) {
-      let set = handlers.get(channel);
-      const fresh = !set;
-      if (!set) handlers.set(channel, (set = new Set()));
-      set.add(onPayload);
-      if (onRestored) restored.add(onRestored);
-      if (connecting) await connecting;
-      else if (!client && !retry) await (connecting = connect().finally(() => (connecting = null)));
-      else if (fresh && client) await client.query(`LISTEN ${quote(channel)}`);
-      return async () => {
-        set.delete(onPayload);
-        if (onRestored) restored.delete(onRestored);
-      };
-    },
-    async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      retry = null;
-      await connecting?.catch(() => {});
-      const c = client;
-      client = null;
-      await c?.end().catch(() => {});
-    },
-  };
-}
-
-const heldLocks = new Set<string>();
-
-/**
- * One OC per PGlite folder: PGlite has no lock of its own, and two processes writing one folder
- * corrupt it. Like PostgreSQL's postmaster.pid: a file naming the process that holds the folder,
- * created atomically; a file left by a process that is gone (or by this very pid in an earlier
- * life, as in a restarted container) is taken over.
- */
-function lockDataDir(dataDir: string): { release(): void } {
-  mkdirSync(dataDir, { recursive: true });
-  const path = resolve(dataDir, 'oc.lock');
-  if (heldLocks.has(path)) throw new DatabaseOpenError(`OC_DATA_DIR ${dataDir} is already open in this process`);
-  for (let tries = 0; ; tries++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`);
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 2) throw err;
-      const holder = readLock(path);
-      if (holder && holder.pid !== process.pid && holder.host === hostname() && alive(holder.pid)) {
-        throw new DatabaseOpenError(
-          `OC_DATA_DIR ${dataDir} is in use by another OC (pid ${holder.pid}, since ${holder.since}); stop it first, or give this one another OC_DATA_DIR (lock: ${path})`,
-        );
-      }
-      if (holder && holder.host !== hostname()) {
-        throw new DatabaseOpenError(
-          `OC_DATA_DIR ${dataDir} is locked by an OC on host ${holder.host} (pid ${holder.pid}); if that OC is gone, delete ${path} and start again`,
-        );
-      }
-      try {
-        unlinkSync(path); // left behind by a process that is gone
-      } catch {}
-    }
-  }
-  heldLocks.add(path);
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    heldLocks.delete(path);
-    process.off('exit', release);
-    try {
-      if (readLock(path)?.pid === process.pid) unlinkSync(path);
-    } catch {}
-  };
-  process.once('exit', release);
-  return { release };
-}
-
-function readLock(path: string): { pid: number; host: string; since: string } | null {
-  try {
-    const v = JSON.parse(readFileSync(path, 'utf8'));
-    return typeof v?.pid === 'number' ? { pid: v.pid, host: String(v.host ?? ''), since: String(v.since ?? '?') } : null;
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function openPglite(dataDir: string | null, unlock: () => void): Promise<Database> {
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   const count = counter();
-  const db = drizzlePglite({ client, logger: count.logger }) as unknown as Db;
-  await migratePglite(db as any, { migrationsFolder: MIGRATIONS_FOLDER });
+  const pgliteDb = drizzlePglite({ client, logger: count.logger });
+  const db: Db = pgliteDb;
+  await migratePglite(pgliteDb, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db,
     driver: 'pglite',
@@ -387,6 +196,7 @@ async function openPglite(dataDir: string | null, unlock: () => void): Promise<D
       const unlisten = await client.listen(channel, onPayload);
       return unlisten;
     },
+    notify: notifier(db),
     async ping(timeoutMs) {
       await withTimeout(client.query('select 1'), timeoutMs, 'the database did not answer');
     },

@@ -1,3 +1,4 @@
+/** Reading hot rows as the server sent them: value converters, the timestamp parser, keyed named statements. */
 import pg from 'pg';
 import type { NamedStatement, ReadRows } from './client.js';
 
@@ -7,7 +8,8 @@ import type { NamedStatement, ReadRows } from './client.js';
  * accepts both, so a row mapper is written once.
  *
  * Why not the driver's own parsing: pg parses every column of every row, and its timestamp
- * parser (about 2 µs a value) was most of the client's time for a page of workers.
+ * parser (about 2 µs a value) was most of the client's time for a page of workers. These, and the
+ * hand-written parseTimestamptz, exist for `npm run bench:topology`.
  */
 
 export const rawString = (v: unknown): string => v as string;

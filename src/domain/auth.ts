@@ -6,6 +6,18 @@ export type Principal =
   | { kind: 'token'; name: string; role: Role; tokenId: string; clusterName: string | null }
   | { kind: 'session'; name: string; role: 'MANAGER'; sessionId: string; clusterId: string; managerId: string };
 
+/** An API token as the API shows it (its secret is never kept; only its hash is, in the store). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  /** An enrollment token limited to one cluster. */
+  clusterName: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
 const RANK: Record<Exclude<Role, 'MANAGER'>, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };
 
 /** Operator roles nest (VIEWER < OPERATOR < ADMIN); MANAGER is apart and never grants operator rights. */
@@ -26,11 +38,4 @@ export const isEnrollment = (p: Principal | null): p is Extract<Principal, { kin
 export function mayReEnroll(token: { tokenId: string; clusterName: string | null }, cluster: { name: string; enrolledByTokenId: string | null }): boolean {
   if (token.clusterName !== null) return token.clusterName === cluster.name;
   return cluster.enrolledByTokenId === null || cluster.enrolledByTokenId === token.tokenId;
-}
-
-/** Health from connectivity and worker counts (API.md). */
-export function clusterHealth(managerConnected: boolean, total: number, running: number) {
-  if (!managerConnected) return 'UNREACHABLE' as const;
-  if (running === 0) return 'UNAVAILABLE' as const;
-  return running === total ? ('HEALTHY' as const) : ('DEGRADED' as const);
 }

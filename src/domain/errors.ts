@@ -66,14 +66,3 @@ export class OperationFailedError extends DomainError {
     this.name = 'OperationFailedError';
   }
 }
-
-/** Auth failures: mapped to GraphQL errors with extensions.code, never to result unions. */
-export class AuthError extends Error {
-  constructor(
-    readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthError';
-  }
-}

@@ -78,7 +78,6 @@ export class EventBus {
     const queue: T[] = [];
     const max = opts.maxBuffered ?? 10_000;
     let waiting: ((r: IteratorResult<T>) => void) | null = null;
-    let failing: ((e: unknown) => void) | null = null;
     let done = false;
     let overflow = false;
     const finish = () => {
@@ -94,7 +93,6 @@ export class EventBus {
       if (waiting) {
         const w = waiting;
         waiting = null;
-        failing = null;
         w({ value: v, done: false });
       } else if (queue.length >= max) {
         overflow = true;
@@ -107,14 +105,12 @@ export class EventBus {
         if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
         if (overflow) return Promise.reject(new Error('subscriber too slow: event buffer overflowed'));
         if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve) => {
           waiting = resolve;
-          failing = reject;
         });
       },
       return() {
         finish();
-        void failing;
         return Promise.resolve({ value: undefined, done: true });
       },
       throw(e) {

@@ -1,5 +1,5 @@
+/** The event bus across OC instances on one PostgreSQL: events encoded into NOTIFY payloads and read back. */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { type Database, isConnectionError } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BusEvent, EventBus } from './bus.js';
@@ -76,7 +76,7 @@ export async function bridgeBus(bus: EventBus, database: Database, logger: Logge
         // A connection lost between the commit and its NOTIFY: sent again on another (the pool opens one).
         for (let attempt = 1; ; attempt++) {
           try {
-            await database.db.execute(sql`select pg_notify(${CHANNEL}, ${p})`);
+            await database.notify(CHANNEL, p);
             break;
           } catch (err) {
             if (isConnectionError(err) && attempt < NOTIFY_ATTEMPTS) continue;

@@ -1,9 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../domain/auth.js';
+import type { ApiToken, Principal } from '../domain/auth.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
 import * as repo from '../db/repositories/tokens.js';
-import type { ApiTokenRow } from '../db/repositories/tokens.js';
 import { inTransaction, type ServiceDeps } from './deps.js';
 import { NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
 
@@ -68,7 +67,6 @@ export class TokenService {
 
   private async lookup(hash: string): Promise<Principal | null> {
     const { db } = this.deps;
-    if (hash.length === 0) return null;
     const t = await repo.findApiTokenByHash(db, hash);
     if (t) {
       if (t.revokedAt) return null;
@@ -119,7 +117,7 @@ export class TokenService {
     repo.touchApiToken(this.deps.db, p.tokenId, new Date(now)).catch((err) => this.deps.logger.warn('token touch failed', { err }));
   }
 
-  async create(input: { name: unknown; role: unknown; clusterName?: unknown }): Promise<{ token: string; apiToken: ApiTokenRow }> {
+  async create(input: { name: unknown; role: unknown; clusterName?: unknown }): Promise<{ token: string; apiToken: ApiToken }> {
     const name = text(input.name, 'input.name', { max: 100 });
     if (typeof input.role !== 'string' || !ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`, 'input.role');
     const role = input.role as Role;
@@ -131,7 +129,7 @@ export class TokenService {
     return { token, apiToken };
   }
 
-  async revoke(id: string): Promise<ApiTokenRow> {
+  async revoke(id: string): Promise<ApiToken> {
     const { clock } = this.deps;
     return inTransaction(this.deps, async (tx, emit) => {
       const t = await repo.revokeApiToken(tx, id, clock.now());
@@ -145,7 +143,7 @@ export class TokenService {
     });
   }
 
-  list(): Promise<ApiTokenRow[]> {
+  list(): Promise<ApiToken[]> {
     return repo.listApiTokens(this.deps.db);
   }
 

@@ -18,7 +18,7 @@ function loneSurrogate(value: string): number | null {
  *
  * A text is one line of printable characters unless `multiline` (which allows tabs and line
  * breaks). Control characters are refused: PostgreSQL cannot store NUL at all, and the topology
- * reads rely on names and hosts having none (see WORKER_PAGE_TEXT in db/repositories/topology.ts).
+ * reads rely on names and hosts having none (see WORKER_PAGE_TEXT in db/repositories/topology/worker-page.ts).
  */
 export function text(value: unknown, field: string, opts: { min?: number; max?: number; pattern?: RegExp; patternHint?: string; multiline?: boolean } = {}): string {
   if (typeof value !== 'string') throw new ValidationError(`${field} must be a string`, field);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/client.js';
+import { queryRows } from '../../src/db/query.js';
 
 /** Which database the suite runs on: DATABASE_URL's PostgreSQL, or PGlite. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || null;
@@ -35,7 +36,6 @@ export async function createTestDatabase(): Promise<{ url: string | null; open()
 }
 
 /** Rows of a raw SQL statement, on either driver (tests look under the API with it). */
-export async function sqlRows<T = Record<string, unknown>>(database: Database, query: string): Promise<T[]> {
-  const res = await database.db.execute(sql.raw(query));
-  return (res as unknown as { rows: T[] }).rows;
+export function sqlRows<T extends object = Record<string, unknown>>(database: Database, query: string): Promise<T[]> {
+  return queryRows<T>(database.db, sql.raw(query));
 }

@@ -66,6 +66,11 @@ export async function createToken(url: string, role: 'VIEWER' | 'OPERATOR' | 'AD
 /** A logger that keeps what it is told (and says nothing), for tests that read the JSON log's lines. */
 export function memoryLogger(): Logger & { lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
   const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
-  const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => void lines.push({ level, msg, fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const keeping = (bound: Record<string, unknown>): Logger => {
+    const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, msg, fields: { ...bound, ...fields } });
+    };
+    return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (fields) => keeping({ ...bound, ...fields }) };
+  };
+  return Object.assign(keeping({}), { lines });
 }

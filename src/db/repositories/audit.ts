@@ -1,3 +1,4 @@
+/** The audit log: who did what to which target, appended, and read newest first. */
 import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditActor, AuditEntry } from '../../domain/audit.js';
 import type { Role } from '../../domain/types.js';

@@ -1,19 +1,14 @@
+/**
+ * Credentials: API tokens (stored by hash, revoked, touched on use) and manager sessions (made at
+ * registration, revoked with their cluster's next registration or their enrollment token).
+ */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { ApiToken } from '../../domain/auth.js';
 import type { Role } from '../../domain/types.js';
 import type { Db } from '../client.js';
 import { apiTokens, managerSessions } from '../schema/index.js';
 
-export interface ApiTokenRow {
-  id: string;
-  name: string;
-  role: Role;
-  clusterName: string | null;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
-
-const toToken = (r: typeof apiTokens.$inferSelect): ApiTokenRow => ({
+const toToken = (r: typeof apiTokens.$inferSelect): ApiToken => ({
   id: r.id,
   name: r.name,
   role: r.role as Role,
@@ -23,31 +18,23 @@ const toToken = (r: typeof apiTokens.$inferSelect): ApiTokenRow => ({
   revokedAt: r.revokedAt,
 });
 
-export async function insertApiToken(db: Db, v: { name: string; role: Role; clusterName: string | null; tokenHash: string }): Promise<ApiTokenRow> {
+export async function insertApiToken(db: Db, v: { name: string; role: Role; clusterName: string | null; tokenHash: string }): Promise<ApiToken> {
   const [r] = await db.insert(apiTokens).values(v).returning();
   return toToken(r!);
 }
 
-export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<ApiTokenRow | null> {
+export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<ApiToken | null> {
   const [r] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).limit(1);
   return r ? toToken(r) : null;
 }
 
-export async function findApiToken(db: Db, id: string): Promise<ApiTokenRow | null> {
+export async function findApiToken(db: Db, id: string): Promise<ApiToken | null> {
   const [r] = await db.select().from(apiTokens).where(eq(apiTokens.id, id)).limit(1);
   return r ? toToken(r) : null;
 }
 
-export async function listApiTokens(db: Db): Promise<ApiTokenRow[]> {
+export async function listApiTokens(db: Db): Promise<ApiToken[]> {
   return (await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt), asc(apiTokens.id))).map(toToken);
-}
-
-export async function countActiveAdminTokens(db: Db): Promise<number> {
-  const [r] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.role, 'ADMIN'), isNull(apiTokens.revokedAt)));
-  return r?.n ?? 0;
 }
 
 export async function countApiTokens(db: Db): Promise<number> {
@@ -55,7 +42,7 @@ export async function countApiTokens(db: Db): Promise<number> {
   return r?.n ?? 0;
 }
 
-export async function revokeApiToken(db: Db, id: string, at: Date): Promise<ApiTokenRow | null> {
+export async function revokeApiToken(db: Db, id: string, at: Date): Promise<ApiToken | null> {
   const [r] = await db
     .update(apiTokens)
     .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, ${at.toISOString()}::timestamptz)` })

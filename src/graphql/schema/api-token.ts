@@ -1,10 +1,11 @@
-import type { ApiTokenRow } from '../../db/repositories/tokens.js';
+/** The API's tokens in GraphQL: the ApiToken type, the admin's list of them, create and revoke. */
+import type { ApiToken } from '../../domain/auth.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { RoleEnum } from './enums.js';
 import { asResult, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
 
-export const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken').implement({
+export const ApiTokenRef = builder.objectRef<ApiToken>('ApiToken').implement({
   fields: (t) => ({
     id: t.globalID({ resolve: (k) => ({ type: 'ApiToken', id: k.id }) }),
     name: t.exposeString('name'),
@@ -16,13 +17,13 @@ export const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken').implement(
   }),
 });
 
-const ApiTokenPayload = builder.objectRef<{ token: string; apiToken: ApiTokenRow }>('ApiTokenPayload').implement({
+const ApiTokenPayload = builder.objectRef<{ token: string; apiToken: ApiToken }>('ApiTokenPayload').implement({
   fields: (t) => ({
     token: t.exposeString('token', { description: 'the secret: shown this once, stored only hashed' }),
     apiToken: t.field({ type: ApiTokenRef, resolve: (p) => p.apiToken }),
   }),
 });
-const RevokeApiTokenPayload = builder.objectRef<{ apiToken: ApiTokenRow }>('RevokeApiTokenPayload').implement({
+const RevokeApiTokenPayload = builder.objectRef<{ apiToken: ApiToken }>('RevokeApiTokenPayload').implement({
   fields: (t) => ({ apiToken: t.field({ type: ApiTokenRef, resolve: (p) => p.apiToken }) }),
 });
 

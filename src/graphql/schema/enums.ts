@@ -1,5 +1,5 @@
 import {
-  CLUSTER_HEALTHS,
+  type ClusterHealth,
   COMMAND_KINDS,
   COMMAND_STATES,
   FAILURE_ACTIONS,
@@ -22,9 +22,8 @@ export const ClusterHealthEnum = builder.enumType('ClusterHealth', {
     DEGRADED: { description: 'manager connected, some worker not RUNNING' },
     UNAVAILABLE: { description: 'manager connected, no worker RUNNING' },
     UNREACHABLE: { description: 'manager not connected (its connection dropped or its lease ran out)' },
-  } as const,
+  } as const satisfies Record<ClusterHealth, { description: string }>,
 });
-void CLUSTER_HEALTHS;
 export const MembershipChangeEnum = builder.enumType('MembershipChange', { values: MEMBERSHIP_CHANGES });
 export const TopologyChangeEnum = builder.enumType('TopologyChange', { values: TOPOLOGY_CHANGES });
 export const CommandKindEnum = builder.enumType('CommandKind', { values: COMMAND_KINDS });

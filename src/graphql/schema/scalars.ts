@@ -1,3 +1,11 @@
+/**
+ * The API's DateTime and JSON scalars. Written here rather than taken from graphql-scalars
+ * (1.26.0, checked): its DateTime refuses what the API has always taken (a date alone,
+ * `2026-01-01`), takes year 0000 (which PostgreSQL and the API cannot write back), and hands
+ * graphql-js a Date to serialize instead of our hand ISO formatter (isoString below, there for
+ * `npm run bench:topology`: a page of workers formats up to four dates a worker); its JSON has
+ * no depth limit (ours stops at MAX_JSON_DEPTH, walked without recursion).
+ */
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { MAX_JSON_DEPTH } from '../../services/validate.js';
 import { builder } from '../builder.js';

@@ -1,0 +1,178 @@
+/**
+ * The workers table: what managers report (membership, states, artifacts, stats samples) written
+ * in bulk, and workers read by id, by cluster and by member id.
+ */
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import type { DeployedArtifact, ObservedWorker, Stats, Worker, WorkerState } from '../../../domain/types.js';
+import type { Db } from '../../client.js';
+import { affectedRows, queryRows } from '../../query.js';
+import { workers } from '../../schema/index.js';
+
+export const toWorker = (r: typeof workers.$inferSelect): ObservedWorker => ({
+  id: r.id,
+  clusterId: r.clusterId,
+  memberId: r.memberId,
+  host: r.host,
+  port: r.port,
+  state: r.state as WorkerState,
+  startedAt: r.startedAt,
+  joinedAt: r.joinedAt,
+  stateChangedAt: r.stateChangedAt,
+  stateChanges: r.stateChanges,
+  artifacts: r.artifacts,
+  stats:
+    r.statsAt == null
+      ? null
+      : { sampledAt: r.statsAt, cpuPercent: r.cpuPercent ?? 0, memoryMb: r.memoryMb ?? 0, requestsPerSec: r.requestsPerSec ?? 0, errorsPerSec: r.errorsPerSec ?? 0 },
+});
+
+export async function listWorkersByCluster(db: Db, clusterId: string): Promise<ObservedWorker[]> {
+  return (await db.select().from(workers).where(eq(workers.clusterId, clusterId)).orderBy(asc(workers.memberId))).map(toWorker);
+}
+
+export async function findWorkersByIds(db: Db, ids: readonly string[]): Promise<Worker[]> {
+  if (ids.length === 0) return [];
+  return (await db.select().from(workers).where(inArray(workers.id, [...ids]))).map(toWorker);
+}
+
+/** A worker row of a raw `select w.*` (snake_case; timestamps are text or Date, artifacts text or parsed, by driver). */
+interface WorkerRecord {
+  id: string;
+  cluster_id: string;
+  member_id: string;
+  host: string;
+  port: number | null;
+  state: WorkerState;
+  started_at: string | Date | null;
+  joined_at: string | Date;
+  state_changed_at: string | Date;
+  state_changes: number | string;
+  artifacts: DeployedArtifact[] | string;
+  stats_at: string | Date | null;
+  cpu_percent: number;
+  memory_mb: number;
+  requests_per_sec: number;
+  errors_per_sec: number;
+}
+
+export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: string; memberId: string }[]): Promise<ObservedWorker[]> {
+  if (keys.length === 0) return [];
+  const rows = await queryRows<WorkerRecord>(
+    db,
+    sql`select w.* from workers w
+    join unnest(${sql.param(keys.map((k) => k.clusterId))}::uuid[], ${sql.param(keys.map((k) => k.memberId))}::text[]) as k(cluster_id, member_id)
+      on w.cluster_id = k.cluster_id and w.member_id = k.member_id`,
+  );
+  return rows.map(fromRecord);
+}
+
+const dateOrNull = (v: string | Date | null) => (v == null ? null : new Date(v));
+
+function fromRecord(r: WorkerRecord): ObservedWorker {
+  return {
+    id: r.id,
+    clusterId: r.cluster_id,
+    memberId: r.member_id,
+    host: r.host,
+    port: r.port,
+    state: r.state,
+    startedAt: dateOrNull(r.started_at),
+    joinedAt: new Date(r.joined_at),
+    stateChangedAt: new Date(r.state_changed_at),
+    stateChanges: Number(r.state_changes),
+    artifacts: typeof r.artifacts === 'string' ? (JSON.parse(r.artifacts) as DeployedArtifact[]) : r.artifacts,
+    stats:
+      r.stats_at == null
+        ? null
+        : { sampledAt: new Date(r.stats_at), cpuPercent: r.cpu_percent, memoryMb: r.memory_mb, requestsPerSec: r.requests_per_sec, errorsPerSec: r.errors_per_sec },
+  };
+}
+
+export async function countWorkers(db: Db): Promise<number> {
+  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(workers);
+  return r?.n ?? 0;
+}
+
+export async function countWorkersByState(db: Db): Promise<{ state: string; n: number }[]> {
+  return db.select({ state: workers.state, n: sql<number>`count(*)::int` }).from(workers).groupBy(workers.state);
+}
+
+export interface WorkerWrite {
+  memberId: string;
+  host: string;
+  port: number | null;
+  state: WorkerState;
+  startedAt: Date | null;
+  stateChangedAt: Date;
+  /** State changes the OC saw in this report: added to the stored count (a new row starts from it). */
+  stateChanges: number;
+  artifacts: DeployedArtifact[];
+}
+
+/** Inserts or updates workers of a cluster in one statement per 500; returns the rows as stored. */
+export async function upsertWorkers(db: Db, clusterId: string, rows: readonly WorkerWrite[], now: Date): Promise<ObservedWorker[]> {
+  const out: ObservedWorker[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const res = await db
+      .insert(workers)
+      .values(chunk.map((w) => ({ clusterId, ...w, joinedAt: now })))
+      .onConflictDoUpdate({
+        target: [workers.clusterId, workers.memberId],
+        set: {
+          host: sql`excluded.host`,
+          port: sql`excluded.port`,
+          state: sql`excluded.state`,
+          startedAt: sql`excluded.started_at`,
+          stateChangedAt: sql`excluded.state_changed_at`,
+          stateChanges: sql`${workers.stateChanges} + excluded.state_changes`,
+          artifacts: sql`excluded.artifacts`,
+        },
+      })
+      .returning();
+    out.push(...res.map(toWorker));
+  }
+  return out;
+}
+
+export async function deleteWorkers(db: Db, clusterId: string, memberIds: readonly string[]): Promise<ObservedWorker[]> {
+  if (memberIds.length === 0) return [];
+  return (
+    await db
+      .delete(workers)
+      .where(and(eq(workers.clusterId, clusterId), inArray(workers.memberId, [...memberIds])))
+      .returning()
+  ).map(toWorker);
+}
+
+export async function deleteWorkersNotIn(db: Db, clusterId: string, keep: readonly string[]): Promise<ObservedWorker[]> {
+  const where = keep.length ? and(eq(workers.clusterId, clusterId), notInArray(workers.memberId, [...keep])) : eq(workers.clusterId, clusterId);
+  return (await db.delete(workers).where(where).returning()).map(toWorker);
+}
+
+/** Stores the latest stats sample per worker (one statement); returns how many workers matched. */
+export async function updateWorkerStats(db: Db, clusterId: string, samples: readonly ({ memberId: string; at: Date } & Omit<Stats, 'sampledAt'>)[]): Promise<number> {
+  if (samples.length === 0) return 0;
+  return affectedRows(
+    db,
+    sql`update workers w set stats_at = s.at, cpu_percent = s.cpu, memory_mb = s.mem, requests_per_sec = s.rps, errors_per_sec = s.eps
+    from unnest(${sql.param(samples.map((s) => s.memberId))}::text[], ${sql.param(samples.map((s) => s.at.toISOString()))}::timestamptz[],
+                ${sql.param(samples.map((s) => s.cpuPercent))}::float8[], ${sql.param(samples.map((s) => s.memoryMb))}::float8[],
+                ${sql.param(samples.map((s) => s.requestsPerSec))}::float8[], ${sql.param(samples.map((s) => s.errorsPerSec))}::float8[])
+      as s(member_id, at, cpu, mem, rps, eps)
+    where w.cluster_id = ${clusterId} and w.member_id = s.member_id and (w.stats_at is null or w.stats_at <= s.at)`,
+  );
+}
+
+/** Artifact versions across clusters' workers, with how many workers run each (skew is visible). */
+export async function countArtifactVersions(db: Db, clusterIds: readonly string[]): Promise<{ clusterId: string; name: string; version: string; workerCount: number }[]> {
+  if (clusterIds.length === 0) return [];
+  const rows = await queryRows<{ cluster_id: string; name: string; version: string; n: number }>(
+    db,
+    sql`select w.cluster_id, a->>'name' as name, a->>'version' as version, count(*)::int as n
+    from workers w cross join lateral jsonb_array_elements(w.artifacts) a
+    where w.cluster_id = any(${sql.param([...clusterIds])}::uuid[])
+    group by 1, 2, 3 order by 2, 3`,
+  );
+  return rows.map((r) => ({ clusterId: r.cluster_id, name: r.name, version: r.version, workerCount: r.n }));
+}
