@@ -44,7 +44,7 @@ export class CommandService {
     try {
       return validateArtifact(a);
     } catch (e) {
-      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message.replace(/^artifact\./, 'artifact.'), `input.${e.field}`);
+      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
       throw e;
     }
   }
