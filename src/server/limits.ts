@@ -1,4 +1,5 @@
 import {
+  type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
   getNamedType,
@@ -205,7 +206,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const defaults = new Map<string, unknown>();
   for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) defaults.set(v.variable.name.value, valueFromASTUntyped(v.defaultValue));
-  const argumentValue = (field: { arguments?: readonly { name: { value: string }; value: any }[] }, arg: string): unknown => {
+  const argumentValue = (field: { arguments?: readonly ArgumentNode[] }, arg: string): unknown => {
     const node = field.arguments?.find((a) => a.name.value === arg)?.value;
     if (!node) return undefined;
     if (node.kind === Kind.VARIABLE) {
