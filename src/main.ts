@@ -1,3 +1,4 @@
+/** The OC's process: `npm start` runs main() (configuration from the environment, signals, exit codes); startOc starts one inside another program (the lab). */
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { DatabaseOpenError } from './db/client.js';

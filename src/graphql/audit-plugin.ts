@@ -25,7 +25,7 @@ export function outcomeOfValue(value: unknown): string {
 
 export function outcomeOfError(e: unknown): string {
   if (e instanceof DomainError) return e.code;
-  if (e instanceof PothosValidationError) return 'BAD_USER_INPUT'; // as the client is told (server/app.ts maskError)
+  if (e instanceof PothosValidationError) return 'BAD_USER_INPUT'; // as the client is told (server/errors.ts maskError)
   const code = (e as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }

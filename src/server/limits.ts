@@ -1,4 +1,6 @@
+/** The bounds on what one operation may ask (size, tokens, depth, aliases, directives, cost), checked before anything runs: see the comment below the imports. */
 import {
+  type ArgumentNode,
   type DocumentNode,
   type FragmentDefinitionNode,
   getNamedType,
@@ -32,8 +34,9 @@ import { type ListSize, listSizeOf } from '../graphql/ids.js';
  * and graphql-ws alike). The values, and why:
  *
  * - QUERY_TOO_LARGE, a document of more than 65,536 characters (MAX_QUERY_LENGTH), refused before
- *   it is parsed or kept: yoga caches parse results (and errors) by the document's text, 1,024 of
- *   them for an hour, so this also bounds what that cache can hold. Large values go in variables.
+ *   it is parsed or kept: yoga caches parse results by the document's text (256 of them, see
+ *   documentCache in jit.ts) and parse errors (1,024 for an hour), so this also bounds what those
+ *   caches can hold. Large values go in variables.
  * - TOO_MANY_TOKENS, 3,000 lexical tokens in the document. The parser stops there, so nothing
  *   after it (validation included) sees more. The repository's largest documents are far
  *   smaller: GraphiQL's schema introspection is 184 tokens, the console's topology query
@@ -205,7 +208,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const defaults = new Map<string, unknown>();
   for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) defaults.set(v.variable.name.value, valueFromASTUntyped(v.defaultValue));
-  const argumentValue = (field: { arguments?: readonly { name: { value: string }; value: any }[] }, arg: string): unknown => {
+  const argumentValue = (field: { arguments?: readonly ArgumentNode[] }, arg: string): unknown => {
     const node = field.arguments?.find((a) => a.name.value === arg)?.value;
     if (!node) return undefined;
     if (node.kind === Kind.VARIABLE) {

@@ -1,3 +1,4 @@
+/** The Prometheus metrics of one OC instance, and the loop that keeps the fleet's gauges current. */
 import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import client from 'prom-client';

@@ -1,3 +1,4 @@
+/** Refuses a document nested deeper than graphql-js can parse without overflowing its stack, before it is parsed. */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 

@@ -1,5 +1,5 @@
 /**
- * From its second run on, a document is executed as code compiled by graphql-jit (src/server/app.ts,
+ * From its second run on, a document is executed as code compiled by graphql-jit (src/server/jit.ts,
  * useJit); its first run goes through yoga's executor. Every answer must be the same, byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { heartbeat } from '../../src/server/app.js';
+import { heartbeat } from '../../src/server/heartbeat.js';
 import { waitFor } from '../support/wait.js';
 
 let wss: WebSocketServer | null = null;

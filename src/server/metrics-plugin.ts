@@ -1,0 +1,54 @@
+/** The envelop plugin that counts and times every GraphQL operation, and the live subscriptions per topic. */
+import { type DocumentNode, getOperationAST } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Metrics } from './metrics.js';
+
+/** What the plugin reads of an operation's arguments (envelop's ExecutionArgs and SubscriptionArgs). */
+type OperationArgs = { document: DocumentNode; operationName?: string | null };
+
+/** The root field a subscription streams (its topic, as the metrics name it). */
+function rootField(args: OperationArgs): string {
+  const first = getOperationAST(args.document, args.operationName ?? undefined)?.selectionSet.selections[0];
+  return first?.kind === 'Field' ? first.name.value : 'unknown';
+}
+
+/** Counts and times every operation, HTTP and WebSocket alike. */
+export function metricsPlugin(metrics: Metrics): Plugin {
+  const observe = (args: OperationArgs, start: number, ok: boolean) => {
+    const op = getOperationAST(args.document, args.operationName ?? undefined);
+    metrics.observe(args.operationName ?? op?.name?.value, op?.operation ?? 'unknown', (performance.now() - start) / 1000, ok);
+  };
+  return {
+    onExecute({ args }) {
+      const start = performance.now();
+      return {
+        onExecuteDone({ result }) {
+          observe(args, start, !('errors' in result && result.errors?.length));
+        },
+      };
+    },
+    onSubscribe({ args }) {
+      const start = performance.now();
+      // Only a subscription that is live (an event stream) counts as active; a refused one never does.
+      let active = false;
+      let topic = '';
+      const end = () => {
+        if (!active) return;
+        active = false;
+        metrics.subscriptionEnded(topic);
+      };
+      return {
+        onSubscribeResult({ result }) {
+          const live = isAsyncIterable(result);
+          observe(args, start, live || !('errors' in result && result.errors?.length));
+          if (!live) return;
+          active = true;
+          topic = rootField(args);
+          metrics.subscriptionStarted(topic);
+          return { onEnd: end };
+        },
+        onSubscribeError: end,
+      };
+    },
+  };
+}

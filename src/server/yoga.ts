@@ -1,0 +1,60 @@
+/** The GraphQL engine: one yoga with the schema, the per-request context, error masking, the document cache and the plugins. */
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Database } from '../db/client.js';
+import type { Principal } from '../domain/auth.js';
+import type { Clock } from '../domain/clock.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { schema } from '../graphql/schema.js';
+import type { Logger } from '../logger.js';
+import type { Services } from '../services/index.js';
+import { createLoaders } from '../services/loaders.js';
+import { maskError } from './errors.js';
+import { documentCache, useJit } from './jit.js';
+import { useQueryLimits } from './limits.js';
+import type { Metrics } from './metrics.js';
+import { metricsPlugin } from './metrics-plugin.js';
+import { parseGuard } from './parse-guard.js';
+
+/** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's (graphql-ws extra). */
+export interface ServerContext {
+  principal?: Principal | null;
+  extra?: { principal?: Principal };
+}
+
+export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+export interface YogaDeps {
+  database: Database;
+  services: Services;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export function createGraphQLServer({ database, services, clock, metrics, logger }: YogaDeps): Yoga {
+  return createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // GraphiQL is served by graphiql.ts, from the package's files (yoga's loads from a CDN).
+    graphiql: false,
+    logging: false,
+    context: (initial) => {
+      const loaders = createLoaders({ db: database.db, readRows: database.readRows, clock });
+      return {
+        principal: initial.principal ?? initial.extra?.principal ?? null,
+        services,
+        loaders,
+        clock,
+        // Cleared in place: envelop may hand resolvers a copy of this object, sharing `loaders`.
+        refreshLoaders: () => {
+          for (const l of Object.values(loaders)) l.clearAll();
+        },
+      } satisfies GraphQLContext;
+    },
+    maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
+    // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
+    parserAndValidationCache: { documentCache: documentCache() },
+    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
+  });
+}
