@@ -2,7 +2,7 @@ import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType,
 import { ValidationError } from '../../domain/errors.js';
 import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
 import { storable } from '../../services/validate.js';
-import type { Cluster, Worker, WorkerState } from '../../domain/types.js';
+import type { Cluster, ClusterHealth, Worker, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { CLUSTER_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensions, pageSize, parseId, WORKER_PAGE } from '../ids.js';
@@ -23,14 +23,14 @@ export const ClusterConnection = builder.connectionObject({ type: ClusterRef, na
 export const CLUSTER_LIST_ORDER = 'in natural order of name: as-2 before as-10, letters without regard to case';
 
 /** Arguments and resolver of every clusters list (Query.clusters and System.clusters). */
-export const clusterListArgs = (t: any) => ({
-  first: t.arg.int({ description: `at most ${CLUSTER_PAGE.max}; default ${CLUSTER_PAGE.default}` }),
-  after: t.arg.string(),
-  kind: t.arg.string(),
-  health: t.arg({ type: ClusterHealthEnum }),
-});
+export const clusterListArgs = builder.args((t) => ({
+  first: t.int({ description: `at most ${CLUSTER_PAGE.max}; default ${CLUSTER_PAGE.default}` }),
+  after: t.string(),
+  kind: t.string(),
+  health: t.field({ type: ClusterHealthEnum }),
+}));
 
-export async function resolveClusterList(args: { first?: number | null; after?: string | null; kind?: string | null; health?: any }, ctx: GraphQLContext) {
+export async function resolveClusterList(args: { first?: number | null; after?: string | null; kind?: string | null; health?: ClusterHealth | null }, ctx: GraphQLContext) {
   const first = pageSize(args.first, CLUSTER_PAGE.default, CLUSTER_PAGE.max);
   const afterName = decodeCursor('cluster', args.after);
   const kind = args.kind == null ? null : storable(args.kind, 'kind');
@@ -103,8 +103,8 @@ builder.queryFields((t) => ({
     description: CLUSTER_LIST_ORDER,
     authScopes: { viewer: true },
     extensions: listSizeExtensions(CLUSTER_PAGE),
-    args: clusterListArgs(t),
-    resolve: (_r, args, ctx) => resolveClusterList(args as any, ctx),
+    args: clusterListArgs,
+    resolve: (_r, args, ctx) => resolveClusterList(args, ctx),
   }),
   cluster: t.field({
     type: ClusterRef,

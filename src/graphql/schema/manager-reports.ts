@@ -102,7 +102,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RegisterManagerInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
       asResult(async () => {
-        const r = await ctx.services.managers.register(ctx.principal as Enrollment, input as any);
+        const r = await ctx.services.managers.register(ctx.principal as Enrollment, input);
         return payload('RegisterManagerPayload', { manager: r.manager, cluster: r.cluster, sessionToken: r.sessionToken });
       }),
   }),
@@ -124,7 +124,7 @@ builder.mutationFields((t) => ({
     audit: false,
     args: { input: t.arg({ type: ReportMembershipInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      asResult(async () => payload('ReportMembershipPayload', await ctx.services.managers.reportMembership(ctx.principal as Session, input.events as any))),
+      asResult(async () => payload('ReportMembershipPayload', await ctx.services.managers.reportMembership(ctx.principal as Session, input.events))),
   }),
   reportStats: t.field({
     type: ReportStatsResult,
@@ -132,6 +132,6 @@ builder.mutationFields((t) => ({
     audit: false,
     args: { input: t.arg({ type: ReportStatsInput, required: true }) },
     resolve: (_r, { input }, ctx) =>
-      asResult(async () => payload('ReportStatsPayload', await ctx.services.managers.reportStats(ctx.principal as Session, input.samples as any))),
+      asResult(async () => payload('ReportStatsPayload', await ctx.services.managers.reportStats(ctx.principal as Session, input.samples))),
   }),
 }));

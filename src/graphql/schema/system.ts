@@ -7,7 +7,7 @@ export const SystemRef = builder.objectRef<Record<string, never>>('System').impl
   fields: (t) => ({
     clusterCount: t.int({ resolve: async (_s, _a, ctx) => (await ctx.services.topology.systemCounts()).clusterCount }),
     workerCount: t.int({ resolve: async (_s, _a, ctx) => (await ctx.services.topology.systemCounts()).workerCount }),
-    clusters: t.field({ type: ClusterConnection, description: CLUSTER_LIST_ORDER, extensions: listSizeExtensions(CLUSTER_PAGE), args: clusterListArgs(t), resolve: (_s, args, ctx) => resolveClusterList(args as any, ctx) }),
+    clusters: t.field({ type: ClusterConnection, description: CLUSTER_LIST_ORDER, extensions: listSizeExtensions(CLUSTER_PAGE), args: clusterListArgs, resolve: (_s, args, ctx) => resolveClusterList(args, ctx) }),
     stats: t.field({ type: StatsRef, nullable: true, description: "over every cluster's latest stats", resolve: (_s, _a, ctx) => ctx.services.topology.systemStats() }),
   }),
 });
