@@ -1,6 +1,7 @@
 import { AuditService } from './audit-service.js';
 import { CommandService } from './command-service.js';
 import type { ServiceDeps } from './deps.js';
+import { EventService } from './event-service.js';
 import { ManagerService } from './manager-service.js';
 import { TokenService } from './token-service.js';
 import { RolloutService } from './rollout-service.js';
@@ -16,6 +17,7 @@ export function createServices(deps: ServiceDeps) {
     commands: new CommandService(deps, managers),
     rollouts: new RolloutService(deps),
     audit: new AuditService(deps),
+    events: new EventService(deps),
   };
 }
 

@@ -260,7 +260,7 @@ builder.subscriptionField('commandUpdated', (t) =>
     subscribe: (_r, args, ctx) => {
       const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.deps.bus.subscribe('command', {
+      return ctx.services.events.watch('command', {
         filter: (e) => (id === null || e.commandId === id || e.parentId === id) && (clusterId === null || e.clusterId === clusterId),
         map: (e) => (id !== null && e.parentId === id ? id : e.commandId),
       });

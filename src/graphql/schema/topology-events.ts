@@ -36,7 +36,7 @@ builder.subscriptionFields((t) => ({
     args: { clusterId: t.arg.id() },
     subscribe: (_r, args, ctx) => {
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.deps.bus.subscribe('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
+      return ctx.services.events.watch('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
     // A subscription's context lives as long as it does: each event is resolved against fresh reads.
     resolve: (e, _a, ctx) => {
@@ -47,7 +47,7 @@ builder.subscriptionFields((t) => ({
   topologyChanged: t.field({
     type: TopologyEventRef,
     authScopes: { viewer: true },
-    subscribe: (_r, _a, ctx) => ctx.services.deps.bus.subscribe('topology'),
+    subscribe: (_r, _a, ctx) => ctx.services.events.watch('topology'),
     resolve: (e, _a, ctx) => {
       ctx.refreshLoaders();
       return e;
@@ -59,7 +59,7 @@ builder.subscriptionFields((t) => ({
     args: { clusterId: t.arg.id({ required: true }) },
     subscribe: (_r, args, ctx) => {
       const clusterId = parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.deps.bus.subscribe('clusterStats', { filter: (e) => e.clusterId === clusterId, map: (e) => e.stats });
+      return ctx.services.events.watch('clusterStats', { filter: (e) => e.clusterId === clusterId, map: (e) => e.stats });
     },
     resolve: (s) => s,
   }),
