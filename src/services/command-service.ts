@@ -1,35 +1,32 @@
+/**
+ * Operators' rollout commands: restart, deploy and patch (validated, planned and stored in one
+ * transaction), and their intents (pause, resume, cancel). The manager's side is task-service.ts;
+ * operations relayed to a manager are operation-service.ts.
+ */
 import type { Principal } from '../domain/auth.js';
-import { ConflictError, NotFoundError, OperationFailedError, TimeoutError, UnreachableError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { isPausableKind, isRolloutKind, kindSpec } from '../domain/rollout/kinds.js';
 import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
-import type { ArtifactSpec, Command, CommandKind, ManagerTask, RolloutStrategy, TaskState } from '../domain/types.js';
-import { isTerminalCommand, isTerminalTask, TASK_STATES } from '../domain/types.js';
+import type { ArtifactSpec, Command, CommandKind, RolloutStrategy } from '../domain/types.js';
+import { isTerminalCommand, isTerminalTask } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
-import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
-import type { ManagerService } from './manager-service.js';
 import { clusterCursor } from './topology-service.js';
-import { checkOperationArguments } from './operation-args.js';
-import { boundedJson, int, list, optionalText, text } from './validate.js';
+import { int, list, text } from './validate.js';
 
 type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
-type Session = Extract<Principal, { kind: 'session' }>;
-
-export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
 const isUniqueViolation = (e: unknown): boolean => {
   const err = e as { code?: string; cause?: { code?: string } };
   return err?.code === '23505' || err?.cause?.code === '23505';
 };
 
-/** Operator commands (rollouts, patches, operations) and the manager's task reports. */
+/** Operators' rollout commands (restart, deploy, patch) and their intents (pause, resume, cancel); the list of commands. */
 export class CommandService {
-  constructor(
-    private deps: ServiceDeps,
-    private managers: ManagerService,
-  ) {}
+  constructor(private deps: ServiceDeps) {}
 
   restartCluster(principal: Principal, input: { clusterId: string; strategy?: StrategyInput }) {
     return this.startRollout(principal, 'RESTART', input.clusterId, input.strategy, null);
@@ -217,200 +214,6 @@ export class CommandService {
 
   private history(tx: Db, c: Command, at: Date, message: string) {
     return cmds.insertEvents(tx, [{ commandId: c.id, at, state: c.state, message }]);
-  }
-
-  // ---------- manager side ----------
-
-  /** A manager reports progress on one of its cluster's tasks. */
-  async reportTask(session: Session, input: { taskId: string; state: TaskState; message?: string | null; result?: unknown }): Promise<ManagerTask> {
-    if (!TASK_STATES.includes(input.state) || input.state === 'PENDING') {
-      throw new ValidationError('state must be ACCEPTED, SUCCEEDED, FAILED or CANCELLED', 'input.state');
-    }
-    const message = optionalText(input.message, 'input.message', { max: 4000, multiline: true });
-    const result = boundedJson(input.result, 'input.result', 256 * 1024);
-    const now = this.deps.clock.now();
-    const { task: reported, line } = await inTransaction(this.deps, async (tx, emit) => {
-      const task = await cmds.lockTask(tx, input.taskId);
-      // Another cluster's task is as good as unknown to this manager.
-      if (!task || task.clusterId !== session.clusterId) throw new NotFoundError(`no task ${input.taskId} for this cluster`, input.taskId);
-      await this.managers.touch(tx, emit, session.clusterId, now);
-      if (isTerminalTask(task.state)) return { task, line: null }; // late or repeated report: idempotent, nothing changes
-      if (task.state === 'ACCEPTED' && input.state === 'ACCEPTED') return { task, line: null };
-      const updated = await cmds.updateTask(tx, task.id, { state: input.state, message, result: result ?? null }, now);
-      emit({ topic: 'task', payload: { taskId: task.id, clusterId: task.clusterId, commandId: task.commandId, state: updated.state } });
-      const line = task.action === 'RUN_OPERATION' && isTerminalTask(updated.state) ? await this.finishOperation(tx, emit, updated, now) : null;
-      return { task: updated, line };
-    });
-    if (line) recordCommand(this.deps, line);
-    return reported;
-  }
-
-  private async finishOperation(tx: Db, emit: Emit, task: ManagerTask, now: Date): Promise<CommandLogLine | null> {
-    const [c] = await cmds.findCommandsByIds(tx, [task.commandId]);
-    if (!c || isTerminalCommand(c.state)) return null;
-    const state = task.state === 'SUCCEEDED' ? 'SUCCEEDED' : task.state === 'CANCELLED' ? 'CANCELLED' : 'FAILED';
-    const message = task.state === 'SUCCEEDED' ? 'the manager answered' : `the manager reported ${task.state}${task.message ? `: ${task.message}` : ''}`;
-    await cmds.updateCommand(tx, c.id, { state, finishedAt: now, message, result: task.result }, now);
-    await cmds.insertEvents(tx, [{ commandId: c.id, at: now, state, message }]);
-    emit({ topic: 'command', payload: { commandId: c.id, clusterId: c.clusterId, parentId: null, at: now } });
-    const [cluster] = await topo.findClustersByIds(tx, [task.clusterId]);
-    return { event: state === 'CANCELLED' ? 'command cancelled' : 'command finished', command: c, cluster: cluster?.name ?? null, state, message };
-  }
-
-  /**
-   * Relays a cluster-specific operation to the cluster's manager and waits for its answer.
-   */
-  async runOperation(principal: Principal, input: { clusterId: string; operation: string; arguments?: unknown; timeoutMs?: number | null }) {
-    const operation = text(input.operation, 'input.operation', { max: 100 });
-    const args = boundedJson(input.arguments ?? null, 'input.arguments', 64 * 1024);
-    const timeoutMs = input.timeoutMs == null ? DEFAULT_OPERATION_TIMEOUT_MS : int(input.timeoutMs, 'input.timeoutMs', 100, 300_000);
-    const now = this.deps.clock.now();
-    const { command, task, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
-      const [cluster] = await topo.findClustersByIds(tx, [input.clusterId]);
-      if (!cluster) throw new NotFoundError(`no cluster with id ${input.clusterId}`, input.clusterId);
-      const [manager] = await topo.findManagersByClusterIds(tx, [cluster.id]);
-      if (!manager?.connected) throw new UnreachableError(`the manager of ${cluster.name} is not connected`);
-      const spec = manager.operations.find((o) => o.name === operation);
-      if (!spec) {
-        const offered = manager.operations.map((o) => o.name);
-        throw new ValidationError(`${cluster.name}'s manager offers no operation "${operation}"${offered.length ? ` (it offers: ${offered.join(', ')})` : ' (it offers none)'}`, 'input.operation');
-      }
-      // Checked before anything is written or relayed: arguments the manager would refuse never reach it.
-      if (spec.inputSchema != null) checkOperationArguments(spec.inputSchema, args, { operation });
-      const command = await cmds.insertCommand(tx, {
-        kind: 'OPERATION',
-        state: 'RUNNING',
-        clusterId: cluster.id,
-        strategy: resolveStrategy(null, { workerCount: null }),
-        operation,
-        arguments: args,
-        requestedBy: principal.name,
-        startedAt: now,
-        createdAt: now,
-      });
-      const task = await cmds.insertTask(tx, { commandId: command.id, clusterId: cluster.id, action: kindSpec('OPERATION').taskAction!, memberIds: [], operation, arguments: args, createdAt: now });
-      await this.history(tx, command, now, `operation ${operation} on ${cluster.name} requested by ${principal.name}`);
-      emit({ topic: 'task', payload: { taskId: task.id, clusterId: cluster.id, commandId: command.id, state: 'PENDING' } });
-      emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });
-      return { command, task, clusterName: cluster.name };
-    });
-    recordCommand(this.deps, { event: 'command requested', command, cluster: clusterName, by: principal.name, extra: { operation } });
-
-    const finished = await this.waitForTask(task.id, timeoutMs);
-    if (!finished) {
-      await this.expireOperation(command.id, task.id, timeoutMs);
-      throw new TimeoutError(`the manager did not answer ${operation} within ${timeoutMs} ms`, timeoutMs);
-    }
-    const [after] = await cmds.findCommandsByIds(this.deps.db, [command.id]);
-    if (finished.state !== 'SUCCEEDED') throw new OperationFailedError(finished.message ?? `the manager reported ${finished.state}`, finished.result ?? null);
-    return { command: after ?? command, result: finished.result ?? null };
-  }
-
-  /** Waits for a task to end: woken by task events (bridged from other instances), checked against the database. */
-  private async waitForTask(taskId: string, timeoutMs: number): Promise<ManagerTask | null> {
-    const { bus, db } = this.deps;
-    const check = async () => {
-      const [t] = await cmds.findTasksByIds(db, [taskId]);
-      return t && isTerminalTask(t.state) ? t : null;
-    };
-    return new Promise<ManagerTask | null>((resolve) => {
-      let done = false;
-      const finish = (t: ManagerTask | null) => {
-        if (done) return;
-        done = true;
-        off();
-        clearTimeout(timer);
-        clearInterval(poll);
-        resolve(t);
-      };
-      const probe = () =>
-        void check().then(
-          (t) => t && finish(t),
-          () => {},
-        );
-      const off = bus.on('task', (e) => {
-        if (e.taskId === taskId && isTerminalTask(e.state as TaskState)) probe();
-      });
-      const timer = setTimeout(() => void check().then(finish, () => finish(null)), timeoutMs);
-      const poll = setInterval(probe, 1000); // a safety net should an event be lost
-      probe();
-    });
-  }
-
-  private async expireOperation(commandId: string, taskId: string, timeoutMs: number) {
-    const now = this.deps.clock.now();
-    const line = await inTransaction(this.deps, async (tx, emit): Promise<CommandLogLine | null> => {
-      const task = await cmds.lockTask(tx, taskId);
-      if (task && !isTerminalTask(task.state)) {
-        await cmds.updateTask(tx, taskId, { state: 'CANCELLED', message: `no answer within ${timeoutMs} ms` }, now);
-        emit({ topic: 'task', payload: { taskId, clusterId: task.clusterId, commandId, state: 'CANCELLED' } });
-      }
-      const c = await cmds.lockCommand(tx, commandId, { skipLocked: false });
-      if (c && !isTerminalCommand(c.state)) {
-        const message = `timed out: no answer within ${timeoutMs} ms`;
-        await cmds.updateCommand(tx, commandId, { state: 'FAILED', finishedAt: now, message }, now);
-        await cmds.insertEvents(tx, [{ commandId, at: now, state: 'FAILED', message }]);
-        emit({ topic: 'command', payload: { commandId, clusterId: c.clusterId, parentId: null, at: now } });
-        const cluster = c.clusterId ? ((await topo.findClustersByIds(tx, [c.clusterId]))[0]?.name ?? null) : null;
-        return { event: 'command finished', command: c, cluster, state: 'FAILED', message };
-      }
-      return null;
-    });
-    if (line) recordCommand(this.deps, line);
-  }
-
-  /**
-   * The managerTasks stream of a session: every unfinished task of its cluster first, then each
-   * new task, and a task again when it is CANCELLED. Holding it keeps the manager's lease.
-   */
-  taskStream(session: Session): AsyncIterableIterator<ManagerTask> {
-    // Subscribe before reading the backlog, so nothing made in between is missed.
-    const events = this.deps.bus.subscribe('task', { filter: (e) => e.clusterId === session.clusterId });
-    const inner = this.tasks(session, events);
-    // An async generator parked on `await events.next()` cannot be returned until that settles:
-    // ending `events` first lets it run its `finally` (which stops renewing the lease) at once.
-    const it: AsyncIterableIterator<ManagerTask> = {
-      next: () => inner.next(),
-      return: async (value?: unknown) => {
-        await events.return?.();
-        return inner.return(value as undefined);
-      },
-      throw: async (e?: unknown) => {
-        await events.return?.();
-        return inner.throw(e);
-      },
-      [Symbol.asyncIterator]: () => it,
-    };
-    return it;
-  }
-
-  private async *tasks(session: Session, events: AsyncIterableIterator<{ taskId: string }>): AsyncGenerator<ManagerTask> {
-    const { db, config } = this.deps;
-    const renew = () => void this.managers.renewLease(session.clusterId).catch((err) => this.deps.logger.warn('lease renewal failed', { err }));
-    renew();
-    const timer = setInterval(renew, Math.max(50, Math.floor(config.managerLeaseMs / 3)));
-    const sent = new Map<string, TaskState>();
-    const deliver = async (tasks: ManagerTask[]) => {
-      const out = tasks.filter((t) => {
-        const prev = sent.get(t.id);
-        if (t.state === 'CANCELLED') return prev !== undefined && prev !== 'CANCELLED';
-        return prev === undefined && !isTerminalTask(t.state);
-      });
-      for (const t of out) sent.set(t.id, t.state);
-      await cmds.countDeliveries(db, out.map((t) => t.id));
-      // Work handed out (a CANCELLED notice is not); handed out before means to an earlier stream.
-      const work = out.filter((t) => t.state !== 'CANCELLED');
-      if (work.length > 0) this.deps.telemetry?.tasksDelivered(work.length, work.filter((t) => t.deliveries > 0).length);
-      return out;
-    };
-    try {
-      for (const t of await deliver(await cmds.listUnfinishedTasks(db, session.clusterId))) yield t;
-      for await (const e of events) {
-        for (const t of await deliver(await cmds.findTasksByIds(db, [e.taskId]))) yield t;
-      }
-    } finally {
-      clearInterval(timer);
-    }
   }
 
   // ---------- reads ----------

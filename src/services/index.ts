@@ -3,8 +3,10 @@ import { CommandService } from './command-service.js';
 import type { ServiceDeps } from './deps.js';
 import { EventService } from './event-service.js';
 import { ManagerService } from './manager-service.js';
+import { OperationService } from './operation-service.js';
 import { TokenService } from './token-service.js';
 import { RolloutService } from './rollout-service.js';
+import { TaskService } from './task-service.js';
 import { TopologyService } from './topology-service.js';
 
 export function createServices(deps: ServiceDeps) {
@@ -14,7 +16,9 @@ export function createServices(deps: ServiceDeps) {
     tokens: new TokenService(deps),
     managers,
     topology: new TopologyService(deps),
-    commands: new CommandService(deps, managers),
+    commands: new CommandService(deps),
+    tasks: new TaskService(deps, managers),
+    operations: new OperationService(deps),
     rollouts: new RolloutService(deps),
     audit: new AuditService(deps),
     events: new EventService(deps),

@@ -52,7 +52,7 @@ builder.mutationField('reportTask', (t) =>
     resolve: (_r, { input }, ctx) =>
       asResult(async () =>
         payload('ReportTaskPayload', {
-          task: await ctx.services.commands.reportTask(ctx.principal as Session, {
+          task: await ctx.services.tasks.reportTask(ctx.principal as Session, {
             taskId: parseId(String(input.taskId), 'ManagerTask', 'input.taskId'),
             state: input.state,
             message: input.message,
@@ -68,7 +68,7 @@ builder.subscriptionField('managerTasks', (t) =>
     type: ManagerTaskRef,
     authScopes: { managerSession: true },
     description: 'MANAGER session only: unfinished tasks first, then each new task, and a task again when it is CANCELLED',
-    subscribe: (_r, _a, ctx) => ctx.services.commands.taskStream(ctx.principal as Session),
+    subscribe: (_r, _a, ctx) => ctx.services.tasks.taskStream(ctx.principal as Session),
     resolve: (task, _a, ctx) => {
       ctx.refreshLoaders();
       return task;

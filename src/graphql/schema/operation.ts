@@ -35,7 +35,7 @@ builder.mutationField('runManagerOperation', (t) =>
       asResult(async () =>
         payload(
           'OperationPayload',
-          await ctx.services.commands.runOperation(ctx.principal!, {
+          await ctx.services.operations.runOperation(ctx.principal!, {
             clusterId: clusterIdOf(input.clusterId),
             operation: input.operation,
             arguments: input.arguments,
