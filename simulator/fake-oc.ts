@@ -25,11 +25,16 @@ import type { StatsSample, WorkerInput } from './worker.js';
 // gives this file the same instance as graphql-ws everywhere.
 const { buildSchema, graphql } = createRequire(import.meta.url)('graphql') as typeof GraphQL;
 
-const SDL = /* GraphQL */ `
+/**
+ * The manager-facing half of schema.graphql, by hand: test/unit/sim-fake-oc-schema.test.ts fails
+ * when the real schema drifts from it (a field, type, argument or union member fake-oc offers that
+ * the OC no longer offers alike), and when a manager-protocol document does not validate against it.
+ */
+export const FAKE_OC_SDL = /* GraphQL */ `
   scalar DateTime
   scalar JSON
   interface Error { message: String! code: String! }
-  type ValidationError implements Error { message: String! code: String! }
+  type ValidationError implements Error { message: String! code: String! field: String }
   type NotFoundError implements Error { message: String! code: String! }
   type ConflictError implements Error { message: String! code: String! }
 
@@ -51,8 +56,9 @@ const SDL = /* GraphQL */ `
   input ReportStatsInput { samples: [StatsSampleInput!]! }
   input ReportTaskInput { taskId: ID! state: TaskState! message: String result: JSON }
 
-  type Manager { id: ID! }
-  type Cluster { id: ID! name: String! }
+  type Manager { id: ID! url: String! connected: Boolean! }
+  type Cluster { id: ID! name: String! kind: String! }
+  type Stats { sampledAt: DateTime! cpuPercent: Float! memoryMb: Float! requestsPerSec: Float! errorsPerSec: Float! }
   type Command { id: ID! }
   type Artifact { name: String! version: String! url: String! sha256: String! }
   type ManagerTask {
@@ -62,12 +68,12 @@ const SDL = /* GraphQL */ `
 
   type RegisterManagerPayload { manager: Manager! cluster: Cluster! sessionToken: String! }
   union RegisterManagerResult = RegisterManagerPayload | ValidationError
-  type ReportMembershipPayload { acceptedThroughSeq: Int! }
+  type ReportMembershipPayload { acceptedThroughSeq: Int! applied: Int! }
   union ReportMembershipResult = ReportMembershipPayload | ValidationError
-  type ReportStatsPayload { accepted: Int! }
+  type ReportStatsPayload { accepted: Int! stats: Stats }
   union ReportStatsResult = ReportStatsPayload | ValidationError
   type ReportTaskPayload { task: ManagerTask! }
-  union ReportTaskResult = ReportTaskPayload | NotFoundError | ConflictError
+  union ReportTaskResult = ReportTaskPayload | NotFoundError | ValidationError
 
   type Query { healthy: Boolean! }
   type Mutation {
@@ -160,7 +166,7 @@ export class FakeOc {
   constructor(opts: FakeOcOptions = {}) {
     this.enrollment = new Set(opts.enrollmentTokens ?? ['enroll']);
     this.gapResponse = opts.gapResponse ?? 'error';
-    this.schema = buildSchema(SDL);
+    this.schema = buildSchema(FAKE_OC_SDL);
     for (const name of ['RegisterManagerResult', 'ReportMembershipResult', 'ReportStatsResult', 'ReportTaskResult']) {
       (this.schema.getType(name) as GraphQLUnionType).resolveType = (v: { __typename: string }) => v.__typename;
     }
@@ -289,13 +295,19 @@ export class FakeOc {
     c.workers = new Map(input.workers.map((w) => [w.memberId, w]));
     this.clusters.set(c.name, c);
     this.sessions.set(token, { cluster: c.name, no: c.registrations, lastSeq: 0, revoked: false });
-    return { __typename: 'RegisterManagerPayload', sessionToken: token, manager: { id: c.managerId }, cluster: { id: c.id, name: c.name } };
+    return {
+      __typename: 'RegisterManagerPayload',
+      sessionToken: token,
+      manager: { id: c.managerId, url: c.url, connected: false },
+      cluster: { id: c.id, name: c.name, kind: c.kind },
+    };
   }
 
   private membership(events: MembershipEventInput[], ctx: Ctx) {
     const s = this.requireSession(ctx);
     const c = this.cluster(s.cluster);
     let last = s.lastSeq;
+    const from = last;
     for (const e of events) {
       if (e.seq <= last) {
         c.duplicatesIgnored++;
@@ -304,7 +316,7 @@ export class FakeOc {
       if (e.seq !== last + 1) {
         c.gapsRefused++;
         s.lastSeq = last;
-        if (this.gapResponse === 'hold') return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last };
+        if (this.gapResponse === 'hold') return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last, applied: last - from };
         return { __typename: 'ValidationError', message: `seq gap: expected ${last + 1}, got ${e.seq}`, code: 'SEQ_GAP' };
       }
       last = e.seq;
@@ -313,7 +325,7 @@ export class FakeOc {
       c.events.push({ ...e, session: s.no });
     }
     s.lastSeq = last;
-    return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last };
+    return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last, applied: last - from };
   }
 
   private stats(samples: StatsSample[], ctx: Ctx) {
@@ -321,7 +333,7 @@ export class FakeOc {
     const c = this.cluster(s.cluster);
     c.statsReports++;
     c.lastStats = samples;
-    return { __typename: 'ReportStatsPayload', accepted: samples.length };
+    return { __typename: 'ReportStatsPayload', accepted: samples.length, stats: null };
   }
 
   private taskReport(input: ReportTaskInput, ctx: Ctx) {
@@ -329,10 +341,8 @@ export class FakeOc {
     const task = this.tasks.get(input.taskId);
     if (!task || task.cluster !== s.cluster) return { __typename: 'NotFoundError', message: `no task ${input.taskId}`, code: 'NOT_FOUND' };
     task.reports.push({ ...input, at: Date.now() });
-    if (task.state === 'CANCELLED' || task.state === 'SUCCEEDED' || task.state === 'FAILED') {
-      if (input.state === task.state) return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
-      return { __typename: 'ConflictError', message: `task ${task.id} is already ${task.state}`, code: 'CONFLICT' };
-    }
+    // As the OC: a late or repeated report of a finished task changes nothing and is not an error.
+    if (task.state === 'CANCELLED' || task.state === 'SUCCEEDED' || task.state === 'FAILED') return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
     task.state = input.state as FakeTask['state'];
     return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
   }
