@@ -15,19 +15,21 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type OcHandle, startOc } from '../src/main.js';
-import { LiveStatus, profileOption, seedOption } from './cli.js';
+import { OptionError, parseOptions, profileOption, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
+import { LiveStatus } from './cli.js';
 import { type Fleet, formatLog, startFleet } from './fleet.js';
 import type { LogLevel } from './manager.js';
 import { PROFILE_NAMES } from './profiles.js';
-import { listScenarios, loadScenario, type Scenario } from './scenario.js';
+import { loadScenario, type Scenario } from './scenario.js';
+
+const shared = sharedUsage(21);
 
 export const LAB_USAGE = `Usage: npm run lab [-- options]
 
-  --scenario NAME|FILE  a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
+${shared.scenario}
   --profile P           worker behaviour for every cluster: ${PROFILE_NAMES.join(', ')}; default: realistic
-  --seed N              replay a run: same seed, same worker timelines (default: random, printed)
+${shared.seed}
   --port N              the OC's port (default: PORT, else 4000; 0 picks a free one)
   --data-dir DIR        PGlite's folder (default ./.oc-data/lab; ignored when DATABASE_URL is set)
   --fresh               start from an empty PGlite folder (deletes --data-dir first)
@@ -51,44 +53,25 @@ export interface LabOptions {
 }
 
 export function parseLabArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): LabOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: 'string', default: 'default' },
-        profile: { type: 'string', default: 'realistic' },
-        seed: { type: 'string' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string', default: './.oc-data/lab' },
-        fresh: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new LabError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseOptions(argv, {
+    ...SHARED_OPTIONS,
+    profile: { type: 'string', default: 'realistic' },
+    port: { type: 'string' },
+    'data-dir': { type: 'string', default: './.oc-data/lab' },
+    fresh: { type: 'boolean', default: false },
+  });
   const seedText = values['seed'] as string | undefined;
-  let profile: string;
-  let seed: number;
-  try {
-    profile = profileOption(values['profile'] as string);
-    seed = seedOption(seedText);
-  } catch (err) {
-    throw new LabError((err as Error).message);
-  }
+  const profile = profileOption(values['profile'] as string);
+  const seed = seedOption(seedText);
   const portText = (values['port'] as string | undefined) ?? env['PORT'] ?? '4000';
   if (!/^\d+$/.test(portText) || Number(portText) > 65_535) {
-    throw new LabError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
+    throw new OptionError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
   }
   const dataDir = values['data-dir'] as string;
-  if (dataDir.trim() === '') throw new LabError('--data-dir must not be empty');
+  if (dataDir.trim() === '') throw new OptionError('--data-dir must not be empty');
   const fresh = values['fresh'] === true;
   if (fresh && env['DATABASE_URL']) {
-    throw new LabError('--fresh empties the PGlite folder only; with DATABASE_URL, point it at an empty database instead');
+    throw new OptionError('--fresh empties the PGlite folder only; with DATABASE_URL, point it at an empty database instead');
   }
   return {
     scenario: values['scenario'] as string,
