@@ -8,19 +8,19 @@
  *   connection dropped / session refused → backoff, register again (new session, seq from 1,
  *   full snapshot); the subscription re-delivers unfinished tasks.
  *
- * This file is the manager's session and lifecycle (register, hold the task stream, back off,
- * crash, cut off) and the WorkerHost its workers talk to; its parts each have a file:
- * membership-reporter.ts, stats-reporter.ts, chaos.ts, task-journal.ts, rollout-figures.ts.
+ * This file is the manager as its users see it: its lifecycle (start, stop, crash, restart), its
+ * faults, its workers (the WorkerHost they report to) and what it shows; its parts each have a file:
+ * manager-connection.ts (register, the session, backoff), membership-reporter.ts, stats-reporter.ts,
+ * chaos.ts, task-journal.ts, rollout-figures.ts; manager-types.ts holds the shapes they share.
  *
  * The task journal (which task ids it has seen and how they ended) is kept across crashes, as a
  * real manager keeps it on disk: a re-delivered task is never executed twice. Workers are
  * separate processes: they keep running (and finish restarts in flight) while their manager is
  * down; the next registration's snapshot tells the OC where they are.
  */
-import { OcClient, OcError, type OcTransport, type RegisterManagerInput, type RegisterManagerPayload, type Result } from './oc-client.js';
 import { Chaos } from './chaos.js';
+import { ManagerConnection } from './manager-connection.js';
 import {
-  errorText,
   iso,
   type LogLevel,
   type ManagerCore,
@@ -34,11 +34,12 @@ import {
   type TaskRecord,
 } from './manager-types.js';
 import { MembershipReporter } from './membership-reporter.js';
+import { type ManagerTask, OcClient, type OcTransport, type RegisterManagerInput, type Result } from './oc-client.js';
 import { type ClusterOperations, operationsFor } from './operations.js';
-import { backoffMs, type KindTraits, kindTraits, type Profile } from './profiles.js';
+import { type KindTraits, kindTraits, type Profile } from './profiles.js';
 import { Rng } from './random.js';
 import { FigureKeeper } from './rollout-figures.js';
-import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskJournal } from './task-journal.js';
 import { type ChangeCause, type StatsSample, VirtualWorker, type WorkerHost, type WorkerSeed, type WorkerState } from './worker.js';
@@ -81,7 +82,6 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   readonly transport: OcTransport;
   readonly hooks: ManagerHooks;
-  private readonly enrollmentToken: string;
   private readonly rng: Rng;
   private readonly traits: KindTraits;
   private readonly ops: ClusterOperations;
@@ -91,11 +91,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
   private readonly chaos: Chaos;
   private readonly journal: TaskJournal;
   private readonly keeper = new FigureKeeper();
-  private session: Session | null = null;
-  private generation = 0;
-  private attempt = 0;
-  private reconnectTimer: TimerHandle | null = null;
-  private cutOffUntil = 0;
+  private readonly connection: ManagerConnection;
   private nextMemberIndex: number;
 
   constructor(spec: ManagerSpec, opts: ManagerOptions) {
@@ -106,7 +102,6 @@ export class VirtualManager implements WorkerHost, ManagerCore {
     this.profile = spec.profile;
     this.scheduler = opts.scheduler ?? realScheduler;
     this.transport = opts.transport ?? new OcClient(opts.ocUrl!);
-    this.enrollmentToken = opts.enrollmentToken;
     this.hooks = opts.hooks ?? {};
     this.rng = Rng.derive(spec.seed, 'manager', spec.clusterName);
     this.traits = kindTraits(spec.kind);
@@ -116,6 +111,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
     this.stats = new StatsReporter(this, this.traits, Rng.derive(spec.seed, 'stats', spec.clusterName), this.rng.next(), this.nominalSize);
     this.chaos = new Chaos(this, Rng.derive(spec.seed, 'chaos', spec.clusterName));
     this.journal = new TaskJournal(this, this.keeper, this.ops, this.rng);
+    this.connection = new ManagerConnection(this, opts.enrollmentToken, this.rng);
     this.tasks = this.journal.tasks;
     this.membership = this.reporter.counters;
     this.figures = this.keeper.figures;
@@ -140,7 +136,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   /** ManagerCore: the session in hand, and the manager as its hooks see it. */
   get currentSession(): Session | null {
-    return this.session;
+    return this.connection.session;
   }
 
   get self(): VirtualManager {
@@ -153,17 +149,14 @@ export class VirtualManager implements WorkerHost, ManagerCore {
   start(): void {
     if (this.status !== 'idle') return;
     this.chaos.start();
-    this.connect();
+    this.connection.connect();
   }
 
   /** Stop for good: the socket closed cleanly, timers cleared, workers stopped being simulated. */
   async stop(): Promise<void> {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
-    this.generation++;
-    this.teardown(false);
-    this.clearTimer(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.connection.drop(false);
     this.chaos.stop();
     for (const w of this.workers.values()) w.dispose();
   }
@@ -172,12 +165,9 @@ export class VirtualManager implements WorkerHost, ManagerCore {
   crash(): void {
     if (this.status === 'stopped' || this.status === 'crashed') return;
     this.log('warn', 'crashed (simulated): socket dropped, session and queued reports forgotten');
-    this.generation++;
-    this.teardown(true);
-    this.clearTimer(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.connection.drop(true);
     this.reporter.forget();
-    this.attempt = 0;
+    this.connection.attempt = 0;
     this.status = 'crashed';
   }
 
@@ -187,22 +177,13 @@ export class VirtualManager implements WorkerHost, ManagerCore {
     this.log('info', 'restarted after a crash: registering again');
     this.status = 'backoff';
     this.chaos.start();
-    this.connect();
+    this.connection.connect();
   }
 
   /** Fault: cut off from the OC for `ms`: the socket drops and nothing is sent until it ends. */
   cutOff(ms: number): void {
     if (this.status === 'stopped') return;
-    const until = this.scheduler.now() + ms;
-    this.cutOffUntil = Math.max(this.cutOffUntil, until);
-    if (this.status === 'crashed' || this.status === 'idle') return; // honoured when it (re)starts
-    this.log('warn', `cut off from the OC for ${ms} ms (simulated)`);
-    this.generation++;
-    this.teardown(true);
-    this.clearTimer(this.reconnectTimer);
-    this.status = 'cut-off';
-    this.attempt = 0;
-    this.reconnectTimer = this.scheduler.setTimeout(() => this.connect(), this.cutOffUntil - this.scheduler.now());
+    this.connection.cutOff(ms);
   }
 
   /** Fault: the next membership flush re-sends the last batch the OC accepted (it must ignore it). */
@@ -259,11 +240,11 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   /** Holding a session whose task stream is acknowledged by the OC. */
   get connected(): boolean {
-    return this.status === 'online' && this.session?.connected === true;
+    return this.status === 'online' && this.currentSession?.connected === true;
   }
 
   get sessionNumber(): number {
-    return this.session?.no ?? 0;
+    return this.currentSession?.no ?? 0;
   }
 
   /** Tasks accepted and not finished. */
@@ -273,7 +254,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   /** Membership events not yet accepted by the OC (queued, or sent and unacknowledged). */
   get unreportedEvents(): number {
-    return this.reporter.pending.length + (this.session?.unacked.length ?? 0);
+    return this.reporter.pending.length + (this.currentSession?.unacked.length ?? 0);
   }
 
   /** Clears the rollout figures (max down, max in flight), e.g. between two rollouts in one test. */
@@ -283,7 +264,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   /** Everything worth seeing when a test fails at 2 a.m. */
   describe(): Record<string, unknown> {
-    const s = this.session;
+    const s = this.currentSession;
     return {
       cluster: this.clusterName,
       kind: this.kind,
@@ -315,125 +296,11 @@ export class VirtualManager implements WorkerHost, ManagerCore {
     this.hooks.workerChanged?.(this, worker, from, cause);
   }
 
-  // ── connection ────────────────────────────────────────────────────────────────────────────
+  // ── what the connection calls ───────────────────────────────────────────────────────────
 
-  private connect(): void {
-    this.reconnectTimer = null;
-    if (this.status === 'stopped' || this.status === 'crashed') return;
-    const wait = this.cutOffUntil - this.scheduler.now();
-    if (wait > 0) {
-      this.status = 'cut-off';
-      this.reconnectTimer = this.scheduler.setTimeout(() => this.connect(), wait);
-      return;
-    }
-    this.status = 'registering';
-    const gen = ++this.generation;
-    // The snapshot sent now covers every change so far; only later changes need events.
+  /** The registration input. Its snapshot covers every change so far: queued events are dropped. */
+  registrationSnapshot(): RegisterManagerInput {
     this.reporter.pending = [];
-    const input = this.registrationInput();
-    this.transport.registerManager(this.enrollmentToken, input).then(
-      (res) => {
-        if (gen !== this.generation) return;
-        if (!res.ok) {
-          const reason = `registerManager refused: ${res.error.code} ${res.error.message}`;
-          this.retryLater(reason);
-          this.hooks.registrationFailed?.(this, reason);
-          return;
-        }
-        this.enrollmentRefused = false;
-        this.openSession(res.value);
-      },
-      (err: unknown) => {
-        if (gen !== this.generation) return;
-        this.enrollmentRefused = err instanceof OcError && err.kind === 'auth';
-        const hint = this.enrollmentRefused ? ' (is the enrollment token a MANAGER token that exists and is not revoked?)' : '';
-        const reason = `registerManager failed: ${errorText(err)}${hint}`;
-        this.retryLater(reason);
-        this.hooks.registrationFailed?.(this, reason);
-      },
-    );
-  }
-
-  private openSession(payload: RegisterManagerPayload): void {
-    this.registrations++;
-    const s: Session = {
-      no: this.registrations,
-      token: payload.sessionToken,
-      managerId: payload.manager.id,
-      clusterId: payload.cluster.id,
-      seq: 0,
-      acked: 0,
-      unacked: [],
-      lastAckedBatch: null,
-      inflight: false,
-      retries: 0,
-      stream: null,
-      connected: false,
-      flushTimer: null,
-      statsTimer: null,
-      statsInflight: false,
-    };
-    this.session = s;
-    this.status = 'online';
-    this.attempt = 0;
-    this.lastError = null;
-    this.clusterId = payload.cluster.id;
-    this.managerId = payload.manager.id;
-    this.log('info', `registered: session #${s.no}, cluster ${payload.cluster.id}, ${this.workers.size} workers`);
-    s.stream = this.transport.subscribeTasks(s.token, {
-      connected: () => {
-        if (this.session === s) s.connected = true;
-      },
-      task: (task) => {
-        if (this.session === s) this.journal.onTask(task, s);
-      },
-      ended: (err) => {
-        if (this.session === s) this.sessionLost(`task stream ended: ${err.message}`);
-      },
-    });
-    s.statsTimer = this.scheduler.setTimeout(() => this.stats.tick(s), this.rng.int(0, this.profile.statsIntervalMs));
-    if (this.reporter.hasWork) this.reporter.armFlush(s);
-    this.hooks.registered?.(this);
-  }
-
-  /** The session is gone (socket closed, token refused): register again after a backoff. */
-  sessionLost(reason: string): void {
-    if (!this.session) return;
-    this.generation++;
-    this.teardown(false);
-    this.retryLater(reason);
-  }
-
-  private retryLater(reason: string): void {
-    if (this.status === 'stopped' || this.status === 'crashed') return;
-    this.attempt++;
-    const delay = backoffMs(this.profile, this.attempt, this.rng);
-    this.lastError = reason;
-    this.status = 'backoff';
-    this.log(this.attempt >= 5 ? 'error' : 'warn', `${reason}; registering again in ${delay} ms (attempt ${this.attempt})`);
-    this.clearTimer(this.reconnectTimer);
-    this.reconnectTimer = this.scheduler.setTimeout(() => this.connect(), delay);
-  }
-
-  private teardown(abrupt: boolean): void {
-    const s = this.session;
-    if (!s) return;
-    this.session = null;
-    this.clearTimer(s.flushTimer);
-    this.clearTimer(s.statsTimer);
-    s.flushTimer = null;
-    s.statsTimer = null;
-    s.stream?.close(abrupt);
-  }
-
-  /** Calls the OC on session `s`, unless the session is gone or the manager is cut off. */
-  call<T>(s: Session, fn: (token: string) => Promise<Result<T>>): Promise<Result<T>> {
-    if (this.session !== s) return Promise.reject(new OcError('network', 'session closed'));
-    if (this.cutOffUntil > this.scheduler.now()) return Promise.reject(new OcError('network', 'cut off from the OC (simulated)'));
-    return fn(s.token);
-  }
-
-  private registrationInput(): RegisterManagerInput {
     return {
       clusterName: this.clusterName,
       kind: this.kind,
@@ -443,6 +310,28 @@ export class VirtualManager implements WorkerHost, ManagerCore {
       workers: [...this.workers.values()].map((w) => w.toInput()),
       operations: this.ops.specs,
     };
+  }
+
+  /** A session opened (its task stream is being set up): start reporting on it. */
+  sessionOpened(s: Session): void {
+    s.statsTimer = this.scheduler.setTimeout(() => this.stats.tick(s), this.rng.int(0, this.profile.statsIntervalMs));
+    if (this.reporter.hasWork) this.reporter.armFlush(s);
+    this.hooks.registered?.(this);
+  }
+
+  /** A task delivered on session `s`. */
+  taskDelivered(task: ManagerTask, s: Session): void {
+    this.journal.onTask(task, s);
+  }
+
+  /** ManagerCore: the session is gone; register again after a backoff. */
+  sessionLost(reason: string): void {
+    this.connection.sessionLost(reason);
+  }
+
+  /** ManagerCore: calls the OC on session `s`, unless the session is gone or the manager is cut off. */
+  call<T>(s: Session, fn: (token: string) => Promise<Result<T>>): Promise<Result<T>> {
+    return this.connection.call(s, fn);
   }
 
   // ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -466,10 +355,6 @@ export class VirtualManager implements WorkerHost, ManagerCore {
       const id = memberName(this.clusterName, this.nextMemberIndex++, this.nominalSize);
       if (!this.workers.has(id)) return id;
     }
-  }
-
-  private clearTimer(handle: TimerHandle | null): void {
-    if (handle !== null) this.scheduler.clearTimeout(handle);
   }
 
   log(level: LogLevel, message: string): void {
