@@ -27,21 +27,21 @@ export function documentText(doc: TypedDocumentNode<any, any>): string {
 }
 
 // ── types (the API's shapes, as the simulator uses them) ─────────────────────────────────────
+// What comes back is typed by the generated documents; what goes out is the simulator's own
+// (narrower: it always sends every field), checked against the generated variables at each call.
 
 export type TaskAction = Protocol.TaskAction;
 export type TaskState = Protocol.TaskState;
 export type MembershipChange = Protocol.MembershipChange;
 
-export interface ManagerTask {
-  id: string;
+/**
+ * A task as managerTasks delivers it (the document's selection, generated). `action` and `state`
+ * stay open strings: an OC newer than this manager may send values it does not know yet.
+ */
+export type ManagerTask = Omit<Protocol.ManagerTasksSubscription['managerTasks'], 'action' | 'state'> & {
   action: TaskAction | string;
-  memberIds: string[];
-  artifact: { name: string; version: string; url: string; sha256: string } | null;
-  operation: string | null;
-  arguments: unknown;
   state: TaskState | string;
-  command: { id: string } | null;
-}
+};
 
 export interface OperationInput {
   name: string;

@@ -4,7 +4,6 @@ import { type Database, openDatabase } from '../../src/db/client.js';
 
 /** Which database the suite runs on: DATABASE_URL's PostgreSQL, or PGlite. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || null;
-export const driverName = TEST_DATABASE_URL ? 'postgres' : 'pglite';
 
 /**
  * A fresh, empty, migrated database for one test file: on PostgreSQL a new database next to
