@@ -6,7 +6,7 @@ import { OcError } from './oc-client.js';
 import type { ManagerCore, Session } from './manager-types.js';
 import type { KindTraits } from './profiles.js';
 import type { Rng } from './random.js';
-import { type StatsSample, sampleWorkerStats, warmth } from './worker.js';
+import { type StatsSample, sampleWorkerStats, warmth } from './worker-stats.js';
 
 /** Cluster traffic swings ±LOAD_SWING around its base over LOAD_PERIOD_MS. */
 const LOAD_SWING = 0.25;
