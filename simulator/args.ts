@@ -1,11 +1,12 @@
 /**
  * The command-line options that the simulator (`npm run sim`, cli.ts) and the lab (`npm run lab`,
- * lab.ts) share: how they are declared, read, checked and described in the usage text.
+ * lab.ts) share: how they are declared, read, checked and described in the usage text, and how a
+ * mistake in them ends the process.
  */
 import { randomInt } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { isProfileName, PROFILE_NAMES } from './profiles.js';
-import { listScenarios, MAX_CLOCK_SKEW_MS } from './scenario.js';
+import { listScenarios, loadScenario, MAX_CLOCK_SKEW_MS, type Scenario } from './scenario.js';
 
 /** An option the user got wrong; the message says which and why (printed above the usage). */
 export class OptionError extends Error {}
@@ -59,4 +60,32 @@ export function clockSkewOption(text: string): number {
     throw new OptionError(`--clock-skew must be a signed duration of at most a day such as 10m, -10m, 90s or 1500ms, got "${text}"`);
   }
   return ms;
+}
+
+/**
+ * The options of this process, read with `parse`, and its `--scenario` loaded; or the exit code:
+ * 2 after printing a mistake (with the usage when it is in the options), 0 after printing the usage for --help.
+ */
+export async function readOptions<T extends { help: boolean; scenario: string }>(
+  program: string,
+  parse: (argv: string[]) => T,
+  usage: string,
+): Promise<{ opts: T; scenario: Scenario } | number> {
+  let opts: T;
+  try {
+    opts = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${program}: ${(err as Error).message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  try {
+    return { opts, scenario: await loadScenario(opts.scenario) };
+  } catch (err) {
+    process.stderr.write(`${program}: ${(err as Error).message}\n`);
+    return 2;
+  }
 }

@@ -9,12 +9,11 @@
  * cleanly (a second Ctrl-C exits at once).
  */
 import cliProgress from 'cli-progress';
-import { clockSkewOption, OptionError, parseOptions, profileOption, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
+import { clockSkewOption, OptionError, parseOptions, profileOption, readOptions, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
 import { type Fleet, type FleetStatus, startFleet } from './fleet.js';
 import type { LogEntry, LogLevel } from './manager.js';
 import { endpoints } from './oc-client.js';
 import { PROFILE_NAMES } from './profiles.js';
-import { loadScenario } from './scenario.js';
 
 const shared = sharedUsage(20);
 
@@ -200,24 +199,9 @@ export class LiveStatus {
 }
 
 async function main(): Promise<number> {
-  let opts: CliOptions;
-  try {
-    opts = parseCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`ocsim: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let scenario: Awaited<ReturnType<typeof loadScenario>>;
-  try {
-    scenario = await loadScenario(opts.scenario);
-  } catch (err) {
-    process.stderr.write(`ocsim: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const read = await readOptions('ocsim', parseCli, USAGE);
+  if (typeof read === 'number') return read;
+  const { opts, scenario } = read;
 
   const startedAt = Date.now();
   const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });

@@ -16,13 +16,12 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type OcHandle, startOc } from '../src/main.js';
-import { OptionError, parseOptions, profileOption, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
+import { OptionError, parseOptions, profileOption, readOptions, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
 import { LiveStatus } from './cli.js';
 import { banner, describeDatabase } from './lab-banner.js';
 import { type Fleet, formatLog, startFleet } from './fleet.js';
 import type { LogLevel } from './manager.js';
 import { PROFILE_NAMES } from './profiles.js';
-import { loadScenario, type Scenario } from './scenario.js';
 
 const shared = sharedUsage(21);
 
@@ -167,24 +166,9 @@ export { consoleLink, curlCommand, labOperations } from './lab-banner.js';
 // ── main ──────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<number> {
-  let opts: LabOptions;
-  try {
-    opts = parseLabArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`lab: ${(err as Error).message}\n\n${LAB_USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${LAB_USAGE}\n`);
-    return 0;
-  }
-  let scenario: Scenario;
-  try {
-    scenario = await loadScenario(opts.scenario);
-  } catch (err) {
-    process.stderr.write(`lab: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const read = await readOptions('lab', parseLabArgs, LAB_USAGE);
+  if (typeof read === 'number') return read;
+  const { opts, scenario } = read;
 
   const startedAt = Date.now();
   const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });
