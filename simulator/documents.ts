@@ -44,6 +44,8 @@ export const ReportTaskMutation = graphql(`
   mutation ReportTask($input: ReportTaskInput!) {
     reportTask(input: $input) {
       __typename
+      ... on ReportTaskPayload { task { id state } }
+      ... on ValidationError { field }
       ... on Error { code message }
     }
   }

@@ -17,14 +17,14 @@ type Documents = {
     "\n  mutation RegisterManager($input: RegisterManagerInput!) {\n    registerManager(input: $input) {\n      __typename\n      ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RegisterManagerDocument,
     "\n  mutation ReportMembership($input: ReportMembershipInput!) {\n    reportMembership(input: $input) {\n      __typename\n      ... on ReportMembershipPayload { acceptedThroughSeq applied }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportMembershipDocument,
     "\n  mutation ReportStats($input: ReportStatsInput!) {\n    reportStats(input: $input) {\n      __typename\n      ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportStatsDocument,
-    "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportTaskDocument,
+    "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportTaskDocument,
     "\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n": typeof types.ManagerTasksDocument,
 };
 const documents: Documents = {
     "\n  mutation RegisterManager($input: RegisterManagerInput!) {\n    registerManager(input: $input) {\n      __typename\n      ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.RegisterManagerDocument,
     "\n  mutation ReportMembership($input: ReportMembershipInput!) {\n    reportMembership(input: $input) {\n      __typename\n      ... on ReportMembershipPayload { acceptedThroughSeq applied }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.ReportMembershipDocument,
     "\n  mutation ReportStats($input: ReportStatsInput!) {\n    reportStats(input: $input) {\n      __typename\n      ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.ReportStatsDocument,
-    "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on Error { code message }\n    }\n  }\n": types.ReportTaskDocument,
+    "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.ReportTaskDocument,
     "\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n": types.ManagerTasksDocument,
 };
 
@@ -57,7 +57,7 @@ export function graphql(source: "\n  mutation ReportStats($input: ReportStatsInp
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on Error { code message }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

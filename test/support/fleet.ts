@@ -1,11 +1,12 @@
 import { documentText } from '../../simulator/oc-client.js';
-import { RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation } from '../../simulator/documents.js';
+import { RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation, ReportTaskMutation } from '../../simulator/documents.js';
 import { gql, gqlOk } from './client.js';
 
 /** The manager protocol's documents (simulator/documents.ts), as text for gql(). */
 export const REGISTER_MANAGER = documentText(RegisterManagerMutation);
 export const REPORT_MEMBERSHIP = documentText(ReportMembershipMutation);
 export const REPORT_STATS = documentText(ReportStatsMutation);
+export const REPORT_TASK = documentText(ReportTaskMutation);
 
 export type WorkerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 

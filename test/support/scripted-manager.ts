@@ -1,8 +1,8 @@
 import type { Client } from 'graphql-ws';
-import { ManagerTasksSubscription, ReportTaskMutation } from '../../simulator/documents.js';
+import { ManagerTasksSubscription } from '../../simulator/documents.js';
 import { documentText } from '../../simulator/oc-client.js';
 import { gqlOk, subscribe, type Subscription, wsClient } from './client.js';
-import { REGISTER_MANAGER, REPORT_MEMBERSHIP } from './fleet.js';
+import { REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_TASK } from './fleet.js';
 
 export type WorkerBehaviour = 'ok' | 'never' | 'fail' | 'stale';
 
@@ -35,7 +35,6 @@ export interface ScriptedTask {
 }
 
 const TASKS = documentText(ManagerTasksSubscription);
-const REPORT_TASK = documentText(ReportTaskMutation);
 
 /**
  * A manager written for tests: registers, holds managerTasks, restarts its (virtual) workers
