@@ -5,7 +5,17 @@
  * test/support/scripted-manager.ts) send the same ones: a contract change is fixed here once.
  * The selections are what any of them reads (the tests read a few fields the simulator does not).
  */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { graphql } from './gql/index.js';
+
+const printed = new WeakMap<object, string>();
+/** The text sent for a document (printed on first use). */
+export function documentText(doc: TypedDocumentNode<any, any>): string {
+  let text = printed.get(doc);
+  if (text === undefined) printed.set(doc, (text = print(doc)));
+  return text;
+}
 
 export const RegisterManagerMutation = graphql(`
   mutation RegisterManager($input: RegisterManagerInput!) {

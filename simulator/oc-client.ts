@@ -5,26 +5,22 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { type Client, createClient } from 'graphql-ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ManagerTasksSubscription, RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation, ReportTaskMutation } from './documents.js';
+import {
+  documentText,
+  ManagerTasksSubscription,
+  RegisterManagerMutation,
+  ReportMembershipMutation,
+  ReportStatsMutation,
+  ReportTaskMutation,
+} from './documents.js';
 import type * as Protocol from './gql/graphql.js';
 import type { StatsSample, WorkerInput } from './worker.js';
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxFreeSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxFreeSockets: 64 });
-
-// ── documents (simulator/documents.ts, printed once) ────────────────────────────────────────
-
-const printed = new WeakMap<object, string>();
-/** The text sent for a document (printed on first use). */
-export function documentText(doc: TypedDocumentNode<any, any>): string {
-  let text = printed.get(doc);
-  if (text === undefined) printed.set(doc, (text = print(doc)));
-  return text;
-}
 
 // ── types (the API's shapes, as the simulator uses them) ─────────────────────────────────────
 // What comes back is typed by the generated documents; what goes out is the simulator's own

@@ -1,5 +1,4 @@
-import { documentText } from '../../simulator/oc-client.js';
-import { RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation, ReportTaskMutation } from '../../simulator/documents.js';
+import { documentText, RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation, ReportTaskMutation } from '../../simulator/documents.js';
 import { gql, gqlOk } from './client.js';
 
 /** The manager protocol's documents (simulator/documents.ts), as text for gql(). */

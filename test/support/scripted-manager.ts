@@ -1,6 +1,5 @@
 import type { Client } from 'graphql-ws';
-import { ManagerTasksSubscription } from '../../simulator/documents.js';
-import { documentText } from '../../simulator/oc-client.js';
+import { documentText, ManagerTasksSubscription } from '../../simulator/documents.js';
 import { gqlOk, subscribe, type Subscription, wsClient } from './client.js';
 import { REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_TASK } from './fleet.js';
 
