@@ -8,52 +8,29 @@
  * progress bar while a large fleet registers, manager warnings as they happen. Ctrl-C stops
  * cleanly (a second Ctrl-C exits at once).
  */
-import { randomInt } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { clockSkewOption, OptionError, parseOptions, profileOption, readOptions, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
 import { type Fleet, type FleetStatus, startFleet } from './fleet.js';
 import type { LogEntry, LogLevel } from './manager.js';
 import { endpoints } from './oc-client.js';
-import { isProfileName, PROFILE_NAMES } from './profiles.js';
-import { listScenarios, loadScenario, MAX_CLOCK_SKEW_MS } from './scenario.js';
+import { PROFILE_NAMES } from './profiles.js';
+
+const shared = sharedUsage(20);
 
 export const USAGE = `Usage: npm run sim -- --url URL --token TOKEN [options]
 
   --url URL            the OC, e.g. http://127.0.0.1:4000
   --token TOKEN        a MANAGER enrollment token (or set OC_ENROLLMENT_TOKEN)
-  --scenario NAME|FILE a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
-  --seed N             replay a run: same seed, same worker timelines (default: random, printed)
+${shared.scenario}
+${shared.seed}
   --profile P          override every cluster's profile: ${PROFILE_NAMES.join(', ')}
   --clock-skew D       every manager's clock this far off the OC's: 10m (fast), --clock-skew=-10m
                        (slow), 90s, 1500ms; overrides the scenarios' clockSkewMs
   --verbose            also print info lines (registrations, tasks); --debug: every state change
   --help`;
 
-export class CliError extends Error {}
-
-/** `--seed`: a whole number that replays a run; a random one when not given. */
-export function seedOption(text: string | undefined): number {
-  if (text === undefined) return randomInt(0, 2 ** 31);
-  if (!/^\d+$/.test(text) || Number(text) > 2 ** 32 - 1) throw new CliError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, got "${text}"`);
-  return Number(text);
-}
-
-/** `--profile`: one of the profiles' names. */
-export function profileOption(text: string): string {
-  if (!isProfileName(text)) throw new CliError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${text}"`);
-  return text;
-}
-
-/** `--clock-skew`: a signed duration (`10m`, `-10m`, `90s`, `1500ms`, `1h`; a bare number is ms), in ms. */
-export function clockSkewOption(text: string): number {
-  const m = /^([+-]?\d+)(ms|s|m|h)?$/.exec(text.trim());
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  const ms = m ? Number(m[1]) * unit : Number.NaN;
-  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_CLOCK_SKEW_MS) {
-    throw new CliError(`--clock-skew must be a signed duration of at most a day such as 10m, -10m, 90s or 1500ms, got "${text}"`);
-  }
-  return ms;
-}
+/** What parseCli throws when an option is wrong (the shared OptionError). */
+export { OptionError as CliError } from './args.js';
 
 export interface CliOptions {
   url: string;
@@ -69,38 +46,25 @@ export interface CliOptions {
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        scenario: { type: 'string', default: 'default' },
-        seed: { type: 'string' },
-        profile: { type: 'string' },
-        'clock-skew': { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        debug: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseOptions(argv, {
+    ...SHARED_OPTIONS,
+    url: { type: 'string' },
+    token: { type: 'string' },
+    profile: { type: 'string' },
+    'clock-skew': { type: 'string' },
+    debug: { type: 'boolean', default: false },
+  });
   const help = values['help'] === true;
   const url = values['url'] as string | undefined;
   const token = (values['token'] as string | undefined) ?? env['OC_ENROLLMENT_TOKEN'];
   if (!help) {
-    if (!url) throw new CliError('--url is required (the OC, e.g. http://127.0.0.1:4000)');
+    if (!url) throw new OptionError('--url is required (the OC, e.g. http://127.0.0.1:4000)');
     try {
       endpoints(url);
     } catch (err) {
-      throw new CliError(`--url: ${(err as Error).message}`);
+      throw new OptionError(`--url: ${(err as Error).message}`);
     }
-    if (!token) throw new CliError('--token is required (a MANAGER enrollment token), or set OC_ENROLLMENT_TOKEN');
+    if (!token) throw new OptionError('--token is required (a MANAGER enrollment token), or set OC_ENROLLMENT_TOKEN');
   }
   const seedText = values['seed'] as string | undefined;
   const seed = seedOption(seedText);
@@ -235,24 +199,9 @@ export class LiveStatus {
 }
 
 async function main(): Promise<number> {
-  let opts: CliOptions;
-  try {
-    opts = parseCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`ocsim: ${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let scenario: Awaited<ReturnType<typeof loadScenario>>;
-  try {
-    scenario = await loadScenario(opts.scenario);
-  } catch (err) {
-    process.stderr.write(`ocsim: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const read = await readOptions('ocsim', parseCli, USAGE);
+  if (typeof read === 'number') return read;
+  const { opts, scenario } = read;
 
   const startedAt = Date.now();
   const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });

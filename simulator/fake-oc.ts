@@ -8,76 +8,15 @@
  *   npx tsx simulator/fake-oc.ts --port 4999 --token enroll   # standalone, for a bench
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import type * as GraphQL from 'graphql';
-import type { GraphQLSchema, GraphQLUnionType } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { buildFakeOcSchema, graphql } from './fake-oc-schema.js';
 import type { ManagerTask, MembershipEventInput, OperationInput, RegisterManagerInput, ReportTaskInput } from './oc-client.js';
 import type { StatsSample, WorkerInput } from './worker.js';
-
-// graphql 16 ships CJS (main) and ESM (module) builds without an exports map: Node loads the
-// CJS one for graphql-ws, while Vite (vitest) would hand this file the ESM one, and a schema from
-// one cannot be executed by the other ("from another module or realm"). Loading it with require
-// gives this file the same instance as graphql-ws everywhere.
-const { buildSchema, graphql } = createRequire(import.meta.url)('graphql') as typeof GraphQL;
-
-const SDL = /* GraphQL */ `
-  scalar DateTime
-  scalar JSON
-  interface Error { message: String! code: String! }
-  type ValidationError implements Error { message: String! code: String! }
-  type NotFoundError implements Error { message: String! code: String! }
-  type ConflictError implements Error { message: String! code: String! }
-
-  enum WorkerState { STARTING RUNNING STOPPING STOPPED FAILED }
-  enum MembershipChange { JOINED LEFT STATE_CHANGED }
-  enum TaskAction { RESTART_WORKERS DEPLOY_ARTIFACT RUN_OPERATION }
-  enum TaskState { PENDING ACCEPTED SUCCEEDED FAILED CANCELLED }
-
-  input DeployedArtifactInput { name: String! version: String! deployedAt: DateTime }
-  input WorkerInput { memberId: String! host: String! port: Int state: WorkerState startedAt: DateTime artifacts: [DeployedArtifactInput!] }
-  input ManagerOperationInput { name: String! description: String inputSchema: JSON }
-  input RegisterManagerInput {
-    clusterName: String! kind: String! host: String! url: String! version: String
-    workers: [WorkerInput!]! operations: [ManagerOperationInput!]
-  }
-  input MembershipEventInput { seq: Int! change: MembershipChange! worker: WorkerInput! }
-  input ReportMembershipInput { events: [MembershipEventInput!]! }
-  input StatsSampleInput { memberId: String! at: DateTime cpuPercent: Float! memoryMb: Float! requestsPerSec: Float! errorsPerSec: Float! }
-  input ReportStatsInput { samples: [StatsSampleInput!]! }
-  input ReportTaskInput { taskId: ID! state: TaskState! message: String result: JSON }
-
-  type Manager { id: ID! }
-  type Cluster { id: ID! name: String! }
-  type Command { id: ID! }
-  type Artifact { name: String! version: String! url: String! sha256: String! }
-  type ManagerTask {
-    id: ID! command: Command! action: TaskAction! memberIds: [String!]! artifact: Artifact
-    operation: String arguments: JSON state: TaskState! createdAt: DateTime!
-  }
-
-  type RegisterManagerPayload { manager: Manager! cluster: Cluster! sessionToken: String! }
-  union RegisterManagerResult = RegisterManagerPayload | ValidationError
-  type ReportMembershipPayload { acceptedThroughSeq: Int! }
-  union ReportMembershipResult = ReportMembershipPayload | ValidationError
-  type ReportStatsPayload { accepted: Int! }
-  union ReportStatsResult = ReportStatsPayload | ValidationError
-  type ReportTaskPayload { task: ManagerTask! }
-  union ReportTaskResult = ReportTaskPayload | NotFoundError | ConflictError
-
-  type Query { healthy: Boolean! }
-  type Mutation {
-    registerManager(input: RegisterManagerInput!): RegisterManagerResult!
-    reportMembership(input: ReportMembershipInput!): ReportMembershipResult!
-    reportStats(input: ReportStatsInput!): ReportStatsResult!
-    reportTask(input: ReportTaskInput!): ReportTaskResult!
-  }
-  type Subscription { managerTasks: ManagerTask! }
-`;
 
 export interface FakeCluster {
   id: string;
@@ -160,10 +99,7 @@ export class FakeOc {
   constructor(opts: FakeOcOptions = {}) {
     this.enrollment = new Set(opts.enrollmentTokens ?? ['enroll']);
     this.gapResponse = opts.gapResponse ?? 'error';
-    this.schema = buildSchema(SDL);
-    for (const name of ['RegisterManagerResult', 'ReportMembershipResult', 'ReportStatsResult', 'ReportTaskResult']) {
-      (this.schema.getType(name) as GraphQLUnionType).resolveType = (v: { __typename: string }) => v.__typename;
-    }
+    this.schema = buildFakeOcSchema();
     this.root = {
       healthy: () => true,
       registerManager: ({ input }: { input: RegisterManagerInput }, ctx) => this.register(input, ctx),
@@ -289,13 +225,19 @@ export class FakeOc {
     c.workers = new Map(input.workers.map((w) => [w.memberId, w]));
     this.clusters.set(c.name, c);
     this.sessions.set(token, { cluster: c.name, no: c.registrations, lastSeq: 0, revoked: false });
-    return { __typename: 'RegisterManagerPayload', sessionToken: token, manager: { id: c.managerId }, cluster: { id: c.id, name: c.name } };
+    return {
+      __typename: 'RegisterManagerPayload',
+      sessionToken: token,
+      manager: { id: c.managerId, url: c.url, connected: false },
+      cluster: { id: c.id, name: c.name, kind: c.kind },
+    };
   }
 
   private membership(events: MembershipEventInput[], ctx: Ctx) {
     const s = this.requireSession(ctx);
     const c = this.cluster(s.cluster);
     let last = s.lastSeq;
+    const from = last;
     for (const e of events) {
       if (e.seq <= last) {
         c.duplicatesIgnored++;
@@ -304,7 +246,7 @@ export class FakeOc {
       if (e.seq !== last + 1) {
         c.gapsRefused++;
         s.lastSeq = last;
-        if (this.gapResponse === 'hold') return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last };
+        if (this.gapResponse === 'hold') return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last, applied: last - from };
         return { __typename: 'ValidationError', message: `seq gap: expected ${last + 1}, got ${e.seq}`, code: 'SEQ_GAP' };
       }
       last = e.seq;
@@ -313,7 +255,7 @@ export class FakeOc {
       c.events.push({ ...e, session: s.no });
     }
     s.lastSeq = last;
-    return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last };
+    return { __typename: 'ReportMembershipPayload', acceptedThroughSeq: last, applied: last - from };
   }
 
   private stats(samples: StatsSample[], ctx: Ctx) {
@@ -321,7 +263,7 @@ export class FakeOc {
     const c = this.cluster(s.cluster);
     c.statsReports++;
     c.lastStats = samples;
-    return { __typename: 'ReportStatsPayload', accepted: samples.length };
+    return { __typename: 'ReportStatsPayload', accepted: samples.length, stats: null };
   }
 
   private taskReport(input: ReportTaskInput, ctx: Ctx) {
@@ -329,10 +271,8 @@ export class FakeOc {
     const task = this.tasks.get(input.taskId);
     if (!task || task.cluster !== s.cluster) return { __typename: 'NotFoundError', message: `no task ${input.taskId}`, code: 'NOT_FOUND' };
     task.reports.push({ ...input, at: Date.now() });
-    if (task.state === 'CANCELLED' || task.state === 'SUCCEEDED' || task.state === 'FAILED') {
-      if (input.state === task.state) return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
-      return { __typename: 'ConflictError', message: `task ${task.id} is already ${task.state}`, code: 'CONFLICT' };
-    }
+    // As the OC: a late or repeated report of a finished task changes nothing and is not an error.
+    if (task.state === 'CANCELLED' || task.state === 'SUCCEEDED' || task.state === 'FAILED') return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
     task.state = input.state as FakeTask['state'];
     return { __typename: 'ReportTaskPayload', task: this.taskView(task) };
   }

@@ -12,9 +12,14 @@
  * The fleet records what an observer of the workers would see, independently of the OC:
  * restarts per worker, the most workers of a cluster down at once while tasks were in hand,
  * every task received and how often each was delivered again.
+ *
+ * This file builds the managers, brings them up and answers for the fleet; fleet-types.ts holds
+ * its shapes, fleet-faults.ts what each fault does, fleet-log.ts the log ring.
  */
-import { kindTraits, getProfile, type Profile } from './profiles.js';
-import type { OcTransport } from './oc-client.js';
+import { applyFault } from './fleet-faults.js';
+import { FleetLog, formatLog } from './fleet-log.js';
+import type { Fleet, FleetInvariants, FleetSpec, FleetStatus, InjectedFault, TaskSummary, WaitOptions } from './fleet-types.js';
+import { kindTraits, getProfile } from './profiles.js';
 import {
   type LogEntry,
   type LogLevel,
@@ -26,110 +31,13 @@ import {
   type WorkerSeed,
 } from './manager.js';
 import { Rng } from './random.js';
-import { realScheduler, type Scheduler, skewedScheduler, type TimerHandle } from './scheduler.js';
+import { realScheduler, skewedScheduler, type TimerHandle } from './scheduler.js';
 import { type Fault, parseFault, parseScenario, type Scenario, type ScenarioFault, type ScenarioSpec } from './scenario.js';
 import { type DeployedArtifact, type VirtualWorker, WORKER_STATES, type WorkerState } from './worker.js';
 
-export interface FleetSpec {
-  /** The OC base URL, e.g. http://127.0.0.1:4000 (…/graphql is accepted too). */
-  url: string;
-  /** A MANAGER token made by an admin; every manager of the fleet registers with it. */
-  enrollmentToken: string;
-  /** A scenario as written (validated here) or one already loaded with loadScenario(). */
-  scenario: ScenarioSpec | Scenario;
-  /** Root seed (default: the scenario's, else 1). The same seed replays the same worker timelines. */
-  seed?: number;
-  /** Overrides every cluster's profile (tests pass 'fast'). */
-  profile?: string;
-  /** Tweaks on top of the profile, e.g. { taskTimeoutMs: 2000 }. */
-  profileOverrides?: Partial<Profile>;
-  /** Overrides every cluster's manager clock skew (ms, positive: fast); else each cluster's own (default 0). */
-  clockSkewMs?: number;
-  /** How many managers register at once while the fleet comes up (default 32). */
-  registerConcurrency?: number;
-  /** Every log line of every manager, as it happens. */
-  log?: (entry: LogEntry) => void;
-  /** Injected time (defaults to the real clock). */
-  scheduler?: Scheduler;
-  /** Injected transport (defaults to HTTP + graphql-ws against `url`). */
-  transport?: (clusterName: string) => OcTransport;
-}
+export type { Fleet, FleetInvariants, FleetSpec, FleetStatus, InjectedFault, TaskSummary, WaitOptions } from './fleet-types.js';
+export { formatLog };
 
-/** A task as the fleet's invariants show it: the manager's record without its bookkeeping, and
- * `deliveries` counted since the fleet started (or since resetInvariants). */
-export type TaskSummary = Pick<TaskRecord, 'id' | 'cluster' | 'action' | 'memberIds' | 'commandId' | 'operation' | 'deliveries' | 'state' | 'message' | 'result'>;
-
-export interface FleetInvariants {
-  /** "cluster/member" → restarts asked of that worker by tasks. */
-  restarts: Record<string, number>;
-  /** "cluster/member" → crashes. */
-  crashes: Record<string, number>;
-  /** cluster → the most workers not RUNNING at once while a RESTART/DEPLOY task was in hand. */
-  maxDownDuringTasks: Record<string, number>;
-  /** cluster → the most task-driven restarts in flight at once. */
-  maxRestartsInFlight: Record<string, number>;
-  /** Every task received, in the order first received. */
-  tasks: TaskSummary[];
-  /** task id → how many times it was delivered again after the first time (only ids delivered more than once). */
-  redeliveries: Record<string, number>;
-  /** cluster → successful registrations (1 = never re-registered). */
-  registrations: Record<string, number>;
-  /** cluster → membership report counters (batches, retries, faults and how the OC answered them). */
-  membership: Record<string, MembershipCounters>;
-}
-
-export interface FleetStatus {
-  clusters: number;
-  /** Clusters whose manager registered at least once. */
-  registered: number;
-  /** Managers online now, and holding an acknowledged task stream. */
-  online: number;
-  connected: number;
-  managers: Record<ManagerStatus, number>;
-  workers: Record<WorkerState, number>;
-  totalWorkers: number;
-  tasksInFlight: number;
-  warnings: number;
-  errors: number;
-}
-
-export interface InjectedFault {
-  fault: Fault;
-  /** The member it hit (chosen by the seeded stream when the fault named none). */
-  member: string | null;
-  at: number;
-}
-
-export interface WaitOptions {
-  timeoutMs?: number;
-  /** Said in the timeout error. */
-  what?: string;
-  intervalMs?: number;
-}
-
-export interface Fleet {
-  readonly seed: number;
-  readonly scenario: Scenario;
-  readonly managers: ReadonlyMap<string, VirtualManager>;
-  /** The cluster's manager, or a clear error naming the clusters there are. */
-  manager(cluster: string): VirtualManager;
-  worker(cluster: string, member: string): VirtualWorker;
-  /** Resolves once every manager has registered; rejects on timeout (default 30 s) or a refused enrollment token. */
-  ready(opts?: { timeoutMs?: number }): Promise<void>;
-  inject(fault: Fault): InjectedFault;
-  invariants(): FleetInvariants;
-  /** Forget recorded restarts, tasks, deliveries and max-down figures (e.g. between two rollouts). */
-  resetInvariants(): void;
-  status(): FleetStatus;
-  /** Polls `predicate` until true; on timeout rejects with `what`, the fleet status and recent log lines. */
-  waitFor(predicate: (fleet: Fleet) => boolean, opts?: WaitOptions): Promise<void>;
-  /** The last `n` log lines of every manager (a ring of 2,000). */
-  recentLog(n?: number, minLevel?: LogLevel): LogEntry[];
-  stop(): Promise<void>;
-}
-
-const LOG_RING = 2_000;
-const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const MANAGER_STATUSES: ManagerStatus[] = ['idle', 'registering', 'online', 'backoff', 'cut-off', 'crashed', 'stopped'];
 
 export function startFleet(spec: FleetSpec): Fleet {
@@ -141,10 +49,8 @@ export function startFleet(spec: FleetSpec): Fleet {
   const fleetStart = scheduler.now();
 
   // ── recording ─────────────────────────────────────────────────────────────────────────────
-  const log: LogEntry[] = [];
-  let logHead = 0;
-  let warnings = 0;
-  let errors = 0;
+  const log = new FleetLog(spec.log);
+  const record = log.record;
   const restarts = new Map<string, number>();
   const taskLog = new Map<string, { record: TaskRecord; deliveries: number }>();
   const registered = new Set<string>();
@@ -152,19 +58,6 @@ export function startFleet(spec: FleetSpec): Fleet {
   const taskTriggers = new Map<string, { n: number; fault: ScenarioFault }[]>();
   const timers = new Set<TimerHandle>();
   let stopped = false;
-
-  const record = (entry: LogEntry) => {
-    if (entry.level === 'warn') warnings++;
-    if (entry.level === 'error') errors++;
-    if (entry.level !== 'debug') {
-      if (log.length < LOG_RING) log.push(entry);
-      else {
-        log[logHead] = entry;
-        logHead = (logHead + 1) % LOG_RING;
-      }
-    }
-    spec.log?.(entry);
-  };
 
   // ── managers ──────────────────────────────────────────────────────────────────────────────
   const managers = new Map<string, VirtualManager>();
@@ -294,54 +187,7 @@ export function startFleet(spec: FleetSpec): Fleet {
   function inject(input: Fault): InjectedFault {
     const fault = parseFault(input);
     const m = fleet.manager(fault.cluster);
-    const pickMember = (): string => {
-      if ('member' in fault && fault.member) return fault.member;
-      const members = [...m.workers.keys()].sort();
-      if (members.length === 0) throw new Error(`cluster ${m.clusterName} has no workers to inject ${fault.type} into`);
-      return faultRng.pick(members);
-    };
-    let member: string | null = null;
-    switch (fault.type) {
-      case 'never-come-back':
-        member = pickMember();
-        m.worker(member).arm({ kind: 'never-come-back', state: fault.state ?? 'STOPPED' });
-        break;
-      case 'slow-boot':
-        member = pickMember();
-        m.worker(member).arm({ kind: 'slow-boot', durationMs: fault.durationMs });
-        break;
-      case 'crash':
-        member = pickMember();
-        m.worker(member).arm({ kind: 'crash' });
-        break;
-      case 'fail-start':
-        member = pickMember();
-        m.worker(member).arm({ kind: 'fail-start' });
-        break;
-      case 'manager-crash':
-        m.crash();
-        if (fault.durationMs !== undefined) later(fault.durationMs, () => m.restart());
-        break;
-      case 'manager-restart':
-        m.restart();
-        break;
-      case 'manager-cutoff':
-        m.cutOff(fault.durationMs);
-        break;
-      case 'duplicate-report':
-        m.duplicateNextReport();
-        break;
-      case 'reorder-reports':
-        m.reorderNextReports();
-        break;
-      case 'worker-join':
-        member = m.addWorker(fault.member).memberId;
-        break;
-      case 'worker-leave':
-        member = pickMember();
-        m.removeWorker(member);
-        break;
-    }
+    const member = applyFault(m, fault, faultRng, later);
     return { fault, member, at: scheduler.now() };
   }
 
@@ -412,14 +258,13 @@ export function startFleet(spec: FleetSpec): Fleet {
       workers,
       totalWorkers,
       tasksInFlight,
-      warnings,
-      errors,
+      warnings: log.warnings,
+      errors: log.errors,
     };
   }
 
   function recentLog(n = 50, minLevel: LogLevel = 'info'): LogEntry[] {
-    const ordered = log.length < LOG_RING ? log : [...log.slice(logHead), ...log.slice(0, logHead)];
-    return ordered.filter((e) => LEVELS[e.level] >= LEVELS[minLevel]).slice(-n);
+    return log.recent(n, minLevel);
   }
 
   function waitUntil(predicate: () => boolean, timeoutMs: number, intervalMs = 10): Promise<void> {
@@ -518,10 +363,6 @@ export function startFleet(spec: FleetSpec): Fleet {
     },
   };
   return fleet;
-}
-
-export function formatLog(entries: LogEntry[]): string {
-  return entries.map((e) => `  ${new Date(e.at).toISOString()} ${e.level.padEnd(5)} [${e.cluster}] ${e.message}`).join('\n');
 }
 
 function isScenario(s: ScenarioSpec | Scenario): s is Scenario {

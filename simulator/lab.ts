@@ -15,19 +15,21 @@
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type OcHandle, startOc } from '../src/main.js';
-import { LiveStatus, profileOption, seedOption } from './cli.js';
+import { OptionError, parseOptions, profileOption, readOptions, SHARED_OPTIONS, seedOption, sharedUsage } from './args.js';
+import { LiveStatus } from './cli.js';
+import { banner, describeDatabase } from './lab-banner.js';
 import { type Fleet, formatLog, startFleet } from './fleet.js';
 import type { LogLevel } from './manager.js';
 import { PROFILE_NAMES } from './profiles.js';
-import { listScenarios, loadScenario, type Scenario } from './scenario.js';
+
+const shared = sharedUsage(21);
 
 export const LAB_USAGE = `Usage: npm run lab [-- options]
 
-  --scenario NAME|FILE  a bundled scenario (${listScenarios().join(', ') || 'default'}) or a JSON file; default: default
+${shared.scenario}
   --profile P           worker behaviour for every cluster: ${PROFILE_NAMES.join(', ')}; default: realistic
-  --seed N              replay a run: same seed, same worker timelines (default: random, printed)
+${shared.seed}
   --port N              the OC's port (default: PORT, else 4000; 0 picks a free one)
   --data-dir DIR        PGlite's folder (default ./.oc-data/lab; ignored when DATABASE_URL is set)
   --fresh               start from an empty PGlite folder (deletes --data-dir first)
@@ -51,44 +53,25 @@ export interface LabOptions {
 }
 
 export function parseLabArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): LabOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: 'string', default: 'default' },
-        profile: { type: 'string', default: 'realistic' },
-        seed: { type: 'string' },
-        port: { type: 'string' },
-        'data-dir': { type: 'string', default: './.oc-data/lab' },
-        fresh: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new LabError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseOptions(argv, {
+    ...SHARED_OPTIONS,
+    profile: { type: 'string', default: 'realistic' },
+    port: { type: 'string' },
+    'data-dir': { type: 'string', default: './.oc-data/lab' },
+    fresh: { type: 'boolean', default: false },
+  });
   const seedText = values['seed'] as string | undefined;
-  let profile: string;
-  let seed: number;
-  try {
-    profile = profileOption(values['profile'] as string);
-    seed = seedOption(seedText);
-  } catch (err) {
-    throw new LabError((err as Error).message);
-  }
+  const profile = profileOption(values['profile'] as string);
+  const seed = seedOption(seedText);
   const portText = (values['port'] as string | undefined) ?? env['PORT'] ?? '4000';
   if (!/^\d+$/.test(portText) || Number(portText) > 65_535) {
-    throw new LabError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
+    throw new OptionError(`--port must be a whole number from 0 to 65535, got "${portText}"`);
   }
   const dataDir = values['data-dir'] as string;
-  if (dataDir.trim() === '') throw new LabError('--data-dir must not be empty');
+  if (dataDir.trim() === '') throw new OptionError('--data-dir must not be empty');
   const fresh = values['fresh'] === true;
   if (fresh && env['DATABASE_URL']) {
-    throw new LabError('--fresh empties the PGlite folder only; with DATABASE_URL, point it at an empty database instead');
+    throw new OptionError('--fresh empties the PGlite folder only; with DATABASE_URL, point it at an empty database instead');
   }
   return {
     scenario: values['scenario'] as string,
@@ -165,7 +148,7 @@ async function releaseEarlierClusters(url: string, adminToken: string, names: Se
 
 const CLUSTER_IDS = /* GraphQL */ `query LabClusters { clusters(first: 100) { edges { node { id name kind health workerCount } } } }`;
 
-interface ClusterRow {
+export interface ClusterRow {
   id: string;
   name: string;
   kind: string;
@@ -178,149 +161,14 @@ async function listClusters(url: string, token: string): Promise<ClusterRow[]> {
   return d.clusters.edges.map((e) => e.node);
 }
 
-/** The three operations the lab prints: GraphQL to paste into GraphiQL. */
-export function labOperations(clusterId: string) {
-  const topology = `query Topology {
-  system { clusterCount workerCount stats { cpuPercent memoryMb requestsPerSec errorsPerSec } }
-  clusters(first: 20) {
-    edges { node {
-      id name kind health workerCount
-      manager { host url connected lastSeenAt operations { name description } }
-      artifacts { name version workerCount }
-      workers(first: 10) { edges { node { memberId state startedAt stats { cpuPercent requestsPerSec } } } }
-    } }
-  }
-}`;
-  const restart = `mutation RollingRestart {
-  restartCluster(input: { clusterId: "${clusterId}", strategy: { batchSize: 1, healthTimeoutMs: 60000 } }) {
-    __typename
-    ... on CommandPayload { command { id state progress { total succeeded } steps { memberId state } } }
-    ... on Error { code message }
-  }
-}`;
-  const subscription = `subscription WatchRollout {
-  commandUpdated(clusterId: "${clusterId}") {
-    id kind state message
-    progress { total pending running succeeded failed skipped }
-    steps { memberId state message }
-  }
-}`;
-  return { topology, restart, subscription };
-}
-
-/** One line of curl for a GraphQL document (no single quotes in it: they would end the shell string). */
-export function curlCommand(graphqlUrl: string, token: string, document: string, opts: { stream?: boolean } = {}): string {
-  const oneLine = document.replace(/\s+/g, ' ').trim();
-  if (oneLine.includes("'")) throw new Error('a document with a single quote cannot be pasted into a single-quoted shell string');
-  const body = JSON.stringify({ query: oneLine });
-  const accept = opts.stream ? ` -H 'accept: text/event-stream'` : '';
-  return `curl -s${opts.stream ? 'N' : ''} ${graphqlUrl} -H 'authorization: Bearer ${token}' -H 'content-type: application/json'${accept} -d '${body}'`;
-}
-
-/** The console, signed in: the token rides in the fragment, which never leaves the browser. */
-export function consoleLink(url: string, token: string): string {
-  return `${url}/#token=${encodeURIComponent(token)}`;
-}
-
-function describeDatabase(opts: LabOptions): string {
-  const url = process.env['DATABASE_URL'];
-  if (url) {
-    try {
-      const u = new URL(url);
-      if (u.password) u.password = '***';
-      return `PostgreSQL ${u.toString()}`;
-    } catch {
-      return 'PostgreSQL (DATABASE_URL)';
-    }
-  }
-  return `PGlite in ${opts.dataDir}`;
-}
-
-function indent(text: string, by = '    '): string {
-  return text
-    .split('\n')
-    .map((l) => by + l)
-    .join('\n');
-}
-
-function banner(o: {
-  url: string;
-  opts: LabOptions;
-  scenario: Scenario;
-  operatorToken: string;
-  adminToken: string;
-  target: ClusterRow;
-  clusters: ClusterRow[];
-  ocUpInMs: number;
-  registeredInMs: number;
-}): string {
-  const graphqlUrl = `${o.url}/graphql`;
-  const ops = labOperations(o.target.id);
-  const shown = o.clusters.slice(0, 6).map((c) => `${c.name} (${c.kind}, ${c.workerCount} workers, ${c.health})`);
-  const clusterList = shown.join(', ') + (o.scenario.clusters.length > shown.length ? `, … (${o.scenario.clusters.length} in all)` : '');
-  const rule = '─'.repeat(78);
-  return [
-    '',
-    rule,
-    ` Operations Center lab: OC up in ${(o.ocUpInMs / 1000).toFixed(1)} s, every cluster registered ${(o.registeredInMs / 1000).toFixed(1)} s later`,
-    rule,
-    // First: one click and the operator is signed in (the console takes the token out of the address bar).
-    `  Console         ${consoleLink(o.url, o.operatorToken)}`,
-    `  GraphiQL        ${graphqlUrl}   (the token goes in its Headers pane, below)`,
-    `  database        ${describeDatabase(o.opts)}`,
-    `  fleet           scenario ${o.scenario.name}, profile ${o.opts.profile}, seed ${o.opts.seed}` +
-      (o.opts.seedGiven ? '' : ` (replay: npm run lab -- --seed ${o.opts.seed})`),
-    `  clusters        ${clusterList}`,
-    '',
-    `  operator token  ${o.operatorToken}`,
-    `  admin token     ${process.env['OC_ADMIN_TOKEN'] ? '$OC_ADMIN_TOKEN' : o.adminToken}   (createApiToken, revokeApiToken, removeCluster)`,
-    '',
-    '  GraphiQL → Headers pane:',
-    `    {"Authorization": "Bearer ${o.operatorToken}"}`,
-    '',
-    '  1. The topology: clusters, managers, workers, artifacts, stats',
-    indent(ops.topology),
-    '',
-    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.topology)}`,
-    '',
-    `  2. A rolling restart of ${o.target.name}, one worker at a time (watch it with 3)`,
-    indent(ops.restart),
-    '',
-    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.restart)}`,
-    '',
-    `  3. Watch ${o.target.name}'s commands (run it in a second GraphiQL tab, then 2; also membershipChanged, topologyChanged)`,
-    indent(ops.subscription),
-    '',
-    '    over HTTP (server-sent events; GraphiQL and managers use the WebSocket):',
-    `    ${curlCommand(graphqlUrl, o.operatorToken, ops.subscription, { stream: true })}`,
-    '',
-    '  Ctrl-C stops the fleet, then the OC.',
-    rule,
-    '',
-  ].join('\n');
-}
+export { consoleLink, curlCommand, labOperations } from './lab-banner.js';
 
 // ── main ──────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<number> {
-  let opts: LabOptions;
-  try {
-    opts = parseLabArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`lab: ${(err as Error).message}\n\n${LAB_USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${LAB_USAGE}\n`);
-    return 0;
-  }
-  let scenario: Scenario;
-  try {
-    scenario = await loadScenario(opts.scenario);
-  } catch (err) {
-    process.stderr.write(`lab: ${(err as Error).message}\n`);
-    return 2;
-  }
+  const read = await readOptions('lab', parseLabArgs, LAB_USAGE);
+  if (typeof read === 'number') return read;
+  const { opts, scenario } = read;
 
   const startedAt = Date.now();
   const live = new LiveStatus({ logLevel: opts.logLevel, startedAt });

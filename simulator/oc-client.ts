@@ -1,75 +1,43 @@
 /**
  * The simulator's only contact with the OC: the manager-side half of the public GraphQL API
- * (docs/api.md), over HTTP POST /graphql (node:http, keep-alive) and graphql-ws at /graphql. Every document the
- * simulator sends is in this file, so a contract change is fixed here and nowhere else.
+ * (docs/api.md), over HTTP POST /graphql (node:http, keep-alive) and graphql-ws at /graphql. The
+ * documents it sends are the manager protocol's, in documents.ts (typed from schema.graphql).
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import {
+  documentText,
+  ManagerTasksSubscription,
+  RegisterManagerMutation,
+  ReportMembershipMutation,
+  ReportStatsMutation,
+  ReportTaskMutation,
+} from './documents.js';
+import type * as Protocol from './gql/graphql.js';
 import type { StatsSample, WorkerInput } from './worker.js';
 
 const httpAgent = new HttpAgent({ keepAlive: true, maxFreeSockets: 64 });
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxFreeSockets: 64 });
 
-// ── documents ───────────────────────────────────────────────────────────────────────────────
-
-const ERROR_FIELDS = '... on Error { message code }';
-
-export const REGISTER_MANAGER = /* GraphQL */ `
-  mutation SimRegisterManager($input: RegisterManagerInput!) {
-    registerManager(input: $input) {
-      __typename
-      ... on RegisterManagerPayload { sessionToken manager { id } cluster { id name } }
-      ${ERROR_FIELDS}
-    }
-  }`;
-
-export const REPORT_MEMBERSHIP = /* GraphQL */ `
-  mutation SimReportMembership($input: ReportMembershipInput!) {
-    reportMembership(input: $input) {
-      __typename
-      ... on ReportMembershipPayload { acceptedThroughSeq }
-      ${ERROR_FIELDS}
-    }
-  }`;
-
-export const REPORT_STATS = /* GraphQL */ `
-  mutation SimReportStats($input: ReportStatsInput!) {
-    reportStats(input: $input) { __typename ${ERROR_FIELDS} }
-  }`;
-
-export const REPORT_TASK = /* GraphQL */ `
-  mutation SimReportTask($input: ReportTaskInput!) {
-    reportTask(input: $input) { __typename ${ERROR_FIELDS} }
-  }`;
-
-export const MANAGER_TASKS = /* GraphQL */ `
-  subscription SimManagerTasks {
-    managerTasks {
-      id action memberIds
-      artifact { name version url sha256 }
-      operation arguments state
-      command { id }
-    }
-  }`;
-
 // ── types (the API's shapes, as the simulator uses them) ─────────────────────────────────────
+// What comes back is typed by the generated documents; what goes out is the simulator's own
+// (narrower: it always sends every field), checked against the generated variables at each call.
 
-export type TaskAction = 'RESTART_WORKERS' | 'DEPLOY_ARTIFACT' | 'RUN_OPERATION';
-export type TaskState = 'PENDING' | 'ACCEPTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-export type MembershipChange = 'JOINED' | 'LEFT' | 'STATE_CHANGED';
+export type TaskAction = Protocol.TaskAction;
+export type TaskState = Protocol.TaskState;
+export type MembershipChange = Protocol.MembershipChange;
 
-export interface ManagerTask {
-  id: string;
+/**
+ * A task as managerTasks delivers it (the document's selection, generated). `action` and `state`
+ * stay open strings: an OC newer than this manager may send values it does not know yet.
+ */
+export type ManagerTask = Omit<Protocol.ManagerTasksSubscription['managerTasks'], 'action' | 'state'> & {
   action: TaskAction | string;
-  memberIds: string[];
-  artifact: { name: string; version: string; url: string; sha256: string } | null;
-  operation: string | null;
-  arguments: unknown;
   state: TaskState | string;
-  command: { id: string } | null;
-}
+};
 
 export interface OperationInput {
   name: string;
@@ -201,27 +169,27 @@ export class OcClient implements OcTransport {
   }
 
   async registerManager(enrollmentToken: string, input: RegisterManagerInput): Promise<Result<RegisterManagerPayload>> {
-    const data = await this.request('registerManager', REGISTER_MANAGER, { input }, enrollmentToken);
-    return unionResult(data, 'registerManager', (v) => ({
-      sessionToken: String(v['sessionToken']),
-      manager: v['manager'] as { id: string },
-      cluster: v['cluster'] as { id: string; name: string },
+    const data = await this.request('registerManager', RegisterManagerMutation, { input }, enrollmentToken);
+    return unionResult(data.registerManager, (v) => ({
+      sessionToken: v.sessionToken,
+      manager: { id: v.manager.id },
+      cluster: { id: v.cluster.id, name: v.cluster.name },
     }));
   }
 
   async reportMembership(sessionToken: string, events: MembershipEventInput[]): Promise<Result<{ acceptedThroughSeq: number }>> {
-    const data = await this.request('reportMembership', REPORT_MEMBERSHIP, { input: { events } }, sessionToken);
-    return unionResult(data, 'reportMembership', (v) => ({ acceptedThroughSeq: Number(v['acceptedThroughSeq']) }));
+    const data = await this.request('reportMembership', ReportMembershipMutation, { input: { events } }, sessionToken);
+    return unionResult(data.reportMembership, (v) => ({ acceptedThroughSeq: v.acceptedThroughSeq }));
   }
 
   async reportStats(sessionToken: string, samples: StatsSample[]): Promise<Result<null>> {
-    const data = await this.request('reportStats', REPORT_STATS, { input: { samples } }, sessionToken);
-    return unionResult(data, 'reportStats', () => null);
+    const data = await this.request('reportStats', ReportStatsMutation, { input: { samples } }, sessionToken);
+    return unionResult(data.reportStats, () => null);
   }
 
   async reportTask(sessionToken: string, input: ReportTaskInput): Promise<Result<null>> {
-    const data = await this.request('reportTask', REPORT_TASK, { input }, sessionToken);
-    return unionResult(data, 'reportTask', () => null);
+    const data = await this.request('reportTask', ReportTaskMutation, { input }, sessionToken);
+    return unionResult(data.reportTask, () => null);
   }
 
   subscribeTasks(sessionToken: string, handlers: TaskStreamHandlers): TaskStream {
@@ -269,7 +237,7 @@ export class OcClient implements OcTransport {
       },
     });
     client.subscribe<{ managerTasks: ManagerTask }>(
-      { query: MANAGER_TASKS },
+      { query: documentText(ManagerTasksSubscription) },
       {
         next: (result) => {
           if (done) return;
@@ -295,15 +263,15 @@ export class OcClient implements OcTransport {
     };
   }
 
-  private async request(
-    field: string,
-    query: string,
-    variables: Record<string, unknown>,
+  private async request<R extends Record<string, unknown>, V>(
+    field: keyof R & string,
+    doc: TypedDocumentNode<R, V>,
+    variables: V,
     token: string,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<R> {
     let res: { status: number; text: string };
     try {
-      res = await this.post(JSON.stringify({ query, variables }), token);
+      res = await this.post(JSON.stringify({ query: documentText(doc), variables }), token);
     } catch (err) {
       throw new OcError('network', `${field}: ${describeRequestError(err)}`);
     }
@@ -321,7 +289,7 @@ export class OcClient implements OcTransport {
     if (!body.data || body.data[field] == null) {
       throw new OcError(res.status >= 500 ? 'network' : 'protocol', `${field}: HTTP ${res.status}, no data`, res.status);
     }
-    return body.data;
+    return body.data as R;
   }
 
   /** POST over node:http(s) with a keep-alive agent: no lazy fetch start-up, cheap per call. */
@@ -360,19 +328,16 @@ function disposeQuietly(client: Client): void {
   Promise.resolve(client.dispose()).catch(() => {});
 }
 
-function unionResult<T>(
-  data: Record<string, unknown>,
-  field: string,
-  read: (value: Record<string, unknown>) => T,
+/** A mutation's result union: its payload read by `read`, or the business error it is. */
+function unionResult<U extends { __typename: string }, T>(
+  value: U,
+  read: (payload: Exclude<U, { code: string }>) => T,
 ): Result<T> {
-  const value = data[field] as Record<string, unknown>;
-  if (typeof value['code'] === 'string' || typeof value['message'] === 'string') {
-    return {
-      ok: false,
-      error: { typename: String(value['__typename'] ?? 'Error'), message: String(value['message'] ?? ''), code: String(value['code'] ?? '') },
-    };
+  const e = value as { __typename?: string; code?: unknown; message?: unknown };
+  if (typeof e.code === 'string' || typeof e.message === 'string') {
+    return { ok: false, error: { typename: String(e.__typename ?? 'Error'), message: String(e.message ?? ''), code: String(e.code ?? '') } };
   }
-  return { ok: true, value: read(value) };
+  return { ok: true, value: read(value as Exclude<U, { code: string }>) };
 }
 
 function graphqlError(field: string, errors: GraphQLResponse['errors'] = [], status?: number): OcError {

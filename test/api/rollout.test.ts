@@ -3,6 +3,7 @@ import { gqlOk, subscribeReady, wsClient } from '../support/client.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { ScriptedManager, type ScriptedManagerOptions } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
+import { commandFinished } from '../support/command-wait.js';
 
 let oc: TestOc;
 let enroll: string;
@@ -25,10 +26,7 @@ async function command(id: string) {
 }
 
 async function finished(id: string, timeoutMs = 20_000) {
-  return waitFor(async () => {
-    const c = await command(id);
-    return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) ? c : null;
-  }, `command ${id} to finish`, timeoutMs);
+  return commandFinished(oc.url, ADMIN_TOKEN, COMMAND, id, { timeoutMs });
 }
 
 async function restart(clusterId: string, strategy: Record<string, unknown> = {}) {

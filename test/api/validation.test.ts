@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, subscribe, wsClient } from '../support/client.js';
-import { REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_STATS, register, workerInputs } from '../support/fleet.js';
+import { REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_STATS, REPORT_TASK, register, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
@@ -17,7 +17,6 @@ let operator: string;
 const managers: ScriptedManager[] = [];
 
 const RUN = `mutation($i: RunManagerOperationInput!) { runManagerOperation(input: $i) { __typename ... on OperationPayload { result } ... on ValidationError { field } ... on Error { code message } } }`;
-const REPORT_TASK = `mutation($i: ReportTaskInput!) { reportTask(input: $i) { __typename ... on ReportTaskPayload { task { id state } } ... on ValidationError { field } ... on Error { code message } } }`;
 const NUL = '\u0000';
 const LONE = '\uD800';
 const FAR_PAST = '-200000-01-01T00:00:00Z';
@@ -94,10 +93,10 @@ describe('JSON values', () => {
     try {
       const pending = gql(oc.url, operator, RUN, { i: { clusterId: r.clusterId, operation: 'answer', timeoutMs: 20_000 } });
       const task = (await tasks.next()).managerTasks;
-      const bad = await gql(oc.url, r.sessionToken, REPORT_TASK, { i: { taskId: task.id, state: 'SUCCEEDED', result: { out: `x${NUL}y` } } });
+      const bad = await gql(oc.url, r.sessionToken, REPORT_TASK, { input: { taskId: task.id, state: 'SUCCEEDED', result: { out: `x${NUL}y` } } });
       noInternal(bad);
       expect(bad.data.reportTask).toMatchObject({ __typename: 'ValidationError', field: 'input.result' });
-      const good = await gqlOk(oc.url, r.sessionToken, REPORT_TASK, { i: { taskId: task.id, state: 'SUCCEEDED', result: { out: 'xy' } } });
+      const good = await gqlOk(oc.url, r.sessionToken, REPORT_TASK, { input: { taskId: task.id, state: 'SUCCEEDED', result: { out: 'xy' } } });
       expect(good.reportTask).toMatchObject({ __typename: 'ReportTaskPayload', task: { state: 'SUCCEEDED' } });
       expect((await pending).data.runManagerOperation).toEqual({ __typename: 'OperationPayload', result: { out: 'xy' } });
     } finally {

@@ -10,6 +10,7 @@ import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { browserMissing, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { gqlOk } from '../support/client.js';
+import { TERMINAL_COMMAND_STATES } from '../support/command-wait.js';
 import { type ConsoleServer, ensureConsoleBuilt, serveConsole } from '../support/console.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
@@ -71,7 +72,7 @@ async function idle() {
   await waitFor(
     async () => {
       const d = await gqlOk(oc.url, viewer, `{ clusters(first: 10) { edges { node { name health workerCount } } } commands(first: 5) { edges { node { state } } } }`);
-      const busy = d.commands.edges.some((e: any) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.node.state));
+      const busy = d.commands.edges.some((e: any) => !TERMINAL_COMMAND_STATES.includes(e.node.state));
       return !busy && d.clusters.edges.every((e: any) => e.node.health === 'HEALTHY');
     },
     'an idle, healthy fleet',

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { loadScenario } from '../../simulator/scenario.js';
 import { gqlOk } from '../support/client.js';
+import { TERMINAL_COMMAND_STATES } from '../support/command-wait.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
@@ -89,7 +90,7 @@ beforeEach(async () => {
   await waitFor(async () => {
     const d = await gqlOk(url, operator, `{ clusters { edges { node { health } } } commands(first: 50) { edges { node { state } } } }`);
     return (
-      d.clusters.edges.every((e: any) => e.node.health === 'HEALTHY') && d.commands.edges.every((e: any) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.node.state))
+      d.clusters.edges.every((e: any) => e.node.health === 'HEALTHY') && d.commands.edges.every((e: any) => TERMINAL_COMMAND_STATES.includes(e.node.state))
     );
   }, 'every cluster HEALTHY and no command active');
 });

@@ -7,6 +7,7 @@ import { createTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { type OcProcess, spawnOc } from '../support/oc-process.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
+import { commandFinished } from '../support/command-wait.js';
 
 const ADMIN = 'durability-admin-token-0123456789';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -48,10 +49,7 @@ async function restart(url: string, clusterId: string, strategy: Record<string, 
 }
 
 async function finished(url: () => string, id: string, timeoutMs = 60_000) {
-  return waitFor(async () => {
-    const c = (await gqlOk(url(), ADMIN, COMMAND, { id })).command;
-    return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) ? c : null;
-  }, `command ${id} to finish`, timeoutMs, 100);
+  return commandFinished(url, ADMIN, COMMAND, id, { timeoutMs, intervalMs: 100 });
 }
 
 describe('durability', () => {

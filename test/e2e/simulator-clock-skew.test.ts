@@ -10,7 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Fleet, startFleet } from '../../simulator/fleet.js';
 import { gqlOk } from '../support/client.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
-import { settledFleet, waitFor } from '../support/wait.js';
+import { settledFleet } from '../support/wait.js';
+import { commandFinished } from '../support/command-wait.js';
 
 const TEN_MINUTES = 600_000;
 const FAST = 'skew-fast';
@@ -36,15 +37,7 @@ async function command(mutation: 'restartCluster' | 'deployArtifact', input: Rec
 }
 
 async function finished(id: string) {
-  return waitFor(
-    async () => {
-      const c = (await gqlOk(oc.url, viewer, COMMAND, { id })).command;
-      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) ? c : null;
-    },
-    `command ${id} to finish`,
-    30_000,
-    50,
-  );
+  return commandFinished(oc.url, viewer, COMMAND, id, { timeoutMs: 30_000, intervalMs: 50 });
 }
 
 beforeAll(async () => {

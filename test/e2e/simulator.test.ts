@@ -10,6 +10,7 @@ import { loadScenario } from '../../simulator/scenario.js';
 import { gqlOk, subscribeReady, wsClient } from '../support/client.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { settledFleet, waitFor } from '../support/wait.js';
+import { commandFinished } from '../support/command-wait.js';
 
 const SEED = 42;
 const LEASE_MS = 1000;
@@ -75,15 +76,7 @@ async function command(mutation: string, input: Record<string, unknown>): Promis
 }
 
 async function finished(id: string, timeoutMs = 20_000): Promise<Command> {
-  return waitFor(
-    async () => {
-      const c = (await gqlOk(oc.url, viewer, COMMAND, { id })).command as Command;
-      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state) ? c : null;
-    },
-    `command ${id} to finish`,
-    timeoutMs,
-    50,
-  );
+  return commandFinished<Command>(oc.url, viewer, COMMAND, id, { timeoutMs, intervalMs: 50 });
 }
 
 async function runOperation(clusterId: string, operation: string, args?: unknown) {

@@ -5,7 +5,6 @@ import { queryRows } from '../../src/db/query.js';
 
 /** Which database the suite runs on: DATABASE_URL's PostgreSQL, or PGlite. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL || null;
-export const driverName = TEST_DATABASE_URL ? 'postgres' : 'pglite';
 
 /**
  * A fresh, empty, migrated database for one test file: on PostgreSQL a new database next to

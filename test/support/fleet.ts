@@ -1,32 +1,11 @@
+import { documentText, RegisterManagerMutation, ReportMembershipMutation, ReportStatsMutation, ReportTaskMutation } from '../../simulator/documents.js';
 import { gql, gqlOk } from './client.js';
 
-/** Manager-side documents, as a manager would send them (the one place tests spell them). */
-export const REGISTER_MANAGER = `mutation RegisterManager($input: RegisterManagerInput!) {
-  registerManager(input: $input) {
-    __typename
-    ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }
-    ... on ValidationError { field }
-    ... on Error { code message }
-  }
-}`;
-
-export const REPORT_MEMBERSHIP = `mutation ReportMembership($input: ReportMembershipInput!) {
-  reportMembership(input: $input) {
-    __typename
-    ... on ReportMembershipPayload { acceptedThroughSeq applied }
-    ... on ValidationError { field }
-    ... on Error { code message }
-  }
-}`;
-
-export const REPORT_STATS = `mutation ReportStats($input: ReportStatsInput!) {
-  reportStats(input: $input) {
-    __typename
-    ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }
-    ... on ValidationError { field }
-    ... on Error { code message }
-  }
-}`;
+/** The manager protocol's documents (simulator/documents.ts), as text for gql(). */
+export const REGISTER_MANAGER = documentText(RegisterManagerMutation);
+export const REPORT_MEMBERSHIP = documentText(ReportMembershipMutation);
+export const REPORT_STATS = documentText(ReportStatsMutation);
+export const REPORT_TASK = documentText(ReportTaskMutation);
 
 export type WorkerState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 

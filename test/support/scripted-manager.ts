@@ -1,5 +1,7 @@
 import type { Client } from 'graphql-ws';
+import { documentText, ManagerTasksSubscription } from '../../simulator/documents.js';
 import { gqlOk, subscribe, type Subscription, wsClient } from './client.js';
+import { REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_TASK } from './fleet.js';
 
 export type WorkerBehaviour = 'ok' | 'never' | 'fail' | 'stale';
 
@@ -31,7 +33,7 @@ export interface ScriptedTask {
   state: string;
 }
 
-const TASKS = `subscription { managerTasks { id action memberIds artifact { name version url sha256 } operation arguments state } }`;
+const TASKS = documentText(ManagerTasksSubscription);
 
 /**
  * A manager written for tests: registers, holds managerTasks, restarts its (virtual) workers
@@ -83,9 +85,9 @@ export class ScriptedManager {
     const d = await gqlOk(
       this.url,
       this.enrollmentToken,
-      `mutation($i: RegisterManagerInput!) { registerManager(input: $i) { __typename ... on RegisterManagerPayload { sessionToken cluster { id } } ... on Error { message } } }`,
+      REGISTER_MANAGER,
       {
-        i: {
+        input: {
           clusterName: this.clusterName,
           kind: this.kind,
           host: `${this.clusterName}-mgr`,
@@ -192,8 +194,8 @@ export class ScriptedManager {
           const d = await gqlOk(
             this.url,
             this.session,
-            `mutation($i: ReportMembershipInput!) { reportMembership(input: $i) { __typename ... on ReportMembershipPayload { acceptedThroughSeq } ... on Error { message } } }`,
-            { i: { events: [{ seq, change, worker: snapshot }] } },
+            REPORT_MEMBERSHIP,
+            { input: { events: [{ seq, change, worker: snapshot }] } },
           );
           if (d.reportMembership.__typename !== 'ReportMembershipPayload') throw new Error(d.reportMembership.message);
           return;
@@ -210,8 +212,8 @@ export class ScriptedManager {
 
   async reportTask(taskId: string, state: string, message: string | null = null, result: unknown = null) {
     if (this.stopped) return;
-    await gqlOk(this.url, this.session, `mutation($i: ReportTaskInput!) { reportTask(input: $i) { __typename ... on Error { message } } }`, {
-      i: { taskId, state, message, result },
+    await gqlOk(this.url, this.session, REPORT_TASK, {
+      input: { taskId, state, message, result },
     }).catch(() => {});
   }
 
