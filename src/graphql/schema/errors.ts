@@ -1,3 +1,11 @@
+/**
+ * The Error interface, its types, and the one helper that builds the API's result unions
+ * (`resultUnion`, `asResult`, `payload`). Why not Pothos' errors plugin: it makes one union per
+ * field (`union: { name }`), while the contract shares a union between fields (CommandResult is
+ * the answer of six mutations), and it wraps a success in a `…Success` object unless each field
+ * sets `directResult`; keeping the contract's names would mean a union per field under the same
+ * name, which a schema cannot hold.
+ */
 import { type ConflictError, DomainError, type NotFoundError, type OperationFailedError, type TimeoutError, type UnreachableError, type ValidationError } from '../../domain/errors.js';
 import type { UnionRef } from '@pothos/core';
 import { builder } from '../builder.js';
