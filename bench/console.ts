@@ -15,6 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { documentText, ReportMembershipMutation } from '../simulator/documents.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { CONSOLE_DIST } from '../src/server/static.js';
 import { ensureConsoleBuilt, serveConsole } from '../test/support/console.js';
@@ -35,7 +36,8 @@ const shape = { clusters: envInt('BENCH_CLUSTERS', 200), workersPerCluster: envI
 const eventRate = envInt('BENCH_EVENT_RATE', 100);
 const eventSeconds = envInt('BENCH_EVENT_SECONDS', 30);
 
-const REPORT = `mutation($i: ReportMembershipInput!) { reportMembership(input: $i) { __typename ... on ReportMembershipPayload { acceptedThroughSeq } ... on Error { message } } }`;
+/** The manager protocol's own document (simulator/documents.ts). */
+const REPORT = documentText(ReportMembershipMutation);
 
 async function main() {
   ensureConsoleBuilt();
@@ -101,7 +103,7 @@ async function main() {
           url: oc.ready.url,
           token: sessions[c]!,
           query: REPORT,
-          variables: { i: { events: [{ seq: seq[c], change: 'STATE_CHANGED', worker: { memberId: memberId(w), host: `${name}-${memberId(w)}.local`, port: 8080, state } }] } },
+          variables: { input: { events: [{ seq: seq[c], change: 'STATE_CHANGED', worker: { memberId: memberId(w), host: `${name}-${memberId(w)}.local`, port: 8080, state } }] } },
         }),
       );
       sent++;

@@ -1,3 +1,4 @@
+import { documentText, RegisterManagerMutation, ReportStatsMutation } from '../../simulator/documents.js';
 import { type GraphQLTarget, post } from './load.js';
 
 export interface SeedShape {
@@ -10,10 +11,9 @@ export interface SeedShape {
 export const clusterName = (i: number) => `bench-${String(i).padStart(4, '0')}`;
 export const memberId = (i: number) => `w-${String(i).padStart(3, '0')}`;
 
-const REGISTER = `mutation($i: RegisterManagerInput!) { registerManager(input: $i) {
-  __typename ... on RegisterManagerPayload { sessionToken cluster { id } } ... on Error { message } } }`;
-const REPORT_STATS = `mutation($i: ReportStatsInput!) { reportStats(input: $i) {
-  __typename ... on ReportStatsPayload { accepted } ... on Error { message } } }`;
+/** The manager protocol's own documents (simulator/documents.ts), as a real manager sends them. */
+const REGISTER = documentText(RegisterManagerMutation);
+const REPORT_STATS = documentText(ReportStatsMutation);
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -40,7 +40,7 @@ export async function seedTopology(url: string, enrollmentToken: string, shape: 
       token: enrollmentToken,
       query: REGISTER,
       variables: {
-        i: {
+        input: {
           clusterName: name,
           kind: kinds[i % kinds.length],
           host: `${name}-mgr`,
@@ -70,7 +70,7 @@ export async function seedTopology(url: string, enrollmentToken: string, shape: 
       requestsPerSec: 100 + w,
       errorsPerSec: w % 3,
     }));
-    const d = await post({ url, token: sessions[i]!, query: REPORT_STATS, variables: { i: { samples } } });
+    const d = await post({ url, token: sessions[i]!, query: REPORT_STATS, variables: { input: { samples } } });
     if (d.reportStats.__typename !== 'ReportStatsPayload') throw new Error(`reportStats ${clusterName(i)}: ${d.reportStats.message}`);
     if (d.reportStats.accepted !== shape.workersPerCluster) throw new Error(`reportStats ${clusterName(i)}: accepted ${d.reportStats.accepted}`);
   });
