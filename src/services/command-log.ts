@@ -46,6 +46,19 @@ export function recordCommand(deps: Pick<ServiceDeps, 'logger' | 'clock' | 'tele
   }
 }
 
+/**
+ * The lifecycle events of a change the rollout driver made, in order, with the state each names.
+ * A command started and moved on in one pass (paused before its first batch, or with no worker
+ * left to restart) was still started: both lines are told.
+ */
+export function transitionEvents(from: CommandState, change: { state?: CommandState; startedAt?: Date | null }): { event: CommandLogLine['event']; state: CommandState }[] {
+  const out: { event: CommandLogLine['event']; state: CommandState }[] = [];
+  if (change.startedAt && change.state !== undefined && change.state !== 'RUNNING') out.push({ event: 'command started', state: 'RUNNING' });
+  const last = transitionEvent(from, change.state);
+  if (last && change.state !== undefined) out.push({ event: last, state: change.state });
+  return out;
+}
+
 /** The lifecycle event of a state change the rollout driver made, if it is one. */
 export function transitionEvent(from: CommandState, to: CommandState | undefined): CommandLogLine['event'] | null {
   if (to === undefined || to === from) return null;

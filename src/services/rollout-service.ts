@@ -7,7 +7,7 @@ import { planRollout } from '../domain/rollout/plan.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
 import type { Command, CommandKind, StepState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
-import { type CommandLogLine, recordCommand, transitionEvent } from './command-log.js';
+import { type CommandLogLine, recordCommand, transitionEvents } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 
 interface FinishedSteps {
@@ -98,11 +98,11 @@ export class RolloutService {
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
     if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
-    const event = transitionEvent(command.state, d.command.state);
-    if (event) {
+    const told = transitionEvents(command.state, d.command);
+    if (told.length > 0) {
       const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
       const message = d.command.message !== undefined ? d.command.message : (d.events.at(-1)?.message ?? null);
-      lines.push({ event, command, cluster: cluster?.name ?? null, state: d.command.state, message });
+      for (const { event, state } of told) lines.push({ event, command, cluster: cluster?.name ?? null, state, message: told.length > 1 && event === 'command started' ? null : message });
     }
     return changed;
   }
@@ -150,8 +150,10 @@ export class RolloutService {
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
     if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
-    const event = transitionEvent(parent.state, d.command.state);
-    if (event) lines.push({ event, command: parent, cluster: null, state: d.command.state, message: d.command.message ?? d.events.at(-1)?.message ?? null });
+    const told = transitionEvents(parent.state, d.command);
+    for (const { event, state } of told) {
+      lines.push({ event, command: parent, cluster: null, state, message: told.length > 1 && event === 'command started' ? null : (d.command.message ?? d.events.at(-1)?.message ?? null) });
+    }
     return changed;
   }
 
