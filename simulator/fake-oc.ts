@@ -15,65 +15,11 @@ import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { buildFakeOcSchema, graphql } from './fake-oc-schema.js';
-import type { ManagerTask, MembershipEventInput, OperationInput, RegisterManagerInput, ReportTaskInput } from './oc-client.js';
-import type { StatsSample, WorkerInput } from './worker.js';
+import type { Ctx, FakeCluster, FakeOcOptions, FakeTask, SessionInfo } from './fake-oc-types.js';
+import type { ManagerTask, MembershipEventInput, RegisterManagerInput, ReportTaskInput } from './oc-client.js';
+import type { StatsSample } from './worker.js';
 
-export interface FakeCluster {
-  id: string;
-  name: string;
-  kind: string;
-  managerId: string;
-  host: string;
-  url: string;
-  operations: OperationInput[];
-  /** The current session token (a re-registration replaces it). */
-  session: string;
-  registrations: number;
-  workers: Map<string, WorkerInput>;
-  /** Every event applied, in order, with the session it came in. */
-  events: (MembershipEventInput & { session: number })[];
-  /** Responses to reportMembership: what it refused (gaps) and ignored (duplicates). */
-  gapsRefused: number;
-  duplicatesIgnored: number;
-  statsReports: number;
-  lastStats: StatsSample[];
-  /** Open managerTasks subscriptions of this cluster. */
-  subscribers: number;
-}
-
-export interface FakeTask {
-  id: string;
-  cluster: string;
-  commandId: string;
-  action: 'RESTART_WORKERS' | 'DEPLOY_ARTIFACT' | 'RUN_OPERATION';
-  memberIds: string[];
-  artifact: { name: string; version: string; url: string; sha256: string } | null;
-  operation: string | null;
-  arguments: unknown;
-  state: 'PENDING' | 'ACCEPTED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-  createdAt: string;
-  reports: (ReportTaskInput & { at: number })[];
-}
-
-interface SessionInfo {
-  cluster: string;
-  no: number;
-  lastSeq: number;
-  revoked: boolean;
-}
-
-interface Ctx {
-  session: SessionInfo | null;
-  token: string;
-}
-
-export interface FakeOcOptions {
-  port?: number;
-  host?: string;
-  enrollmentTokens?: string[];
-  /** How a gap in seqs is refused: a ValidationError (default) or a payload holding at the last accepted seq. */
-  gapResponse?: 'error' | 'hold';
-}
+export type { FakeCluster, FakeOcOptions, FakeTask } from './fake-oc-types.js';
 
 export class FakeOc {
   readonly clusters = new Map<string, FakeCluster>();
