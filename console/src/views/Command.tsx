@@ -2,14 +2,13 @@
 import { useCallback, useState } from 'react';
 import { useMutation, useSubscription } from 'urql';
 import { label } from '../components/CommandTable';
-import { ResultView } from '../components/ManagerOperations';
 import { Counts, Dialog, ErrorNote, Link, Loading, ProgressBar, StateBadge } from '../components/ui';
 import { graphql, readFragment } from '../gql';
 import type { CommandDetailFragment } from '../gql/graphql';
 import { fmtDateTime, fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../lib/format';
-import { planBatches } from '../lib/plan';
 import { paths } from '../lib/router';
 import { canOperate, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
+import { Batches, OperationDetail, PatchChildren } from '../components/CommandSections';
 
 const CommandDetail = graphql(`
   fragment CommandDetail on Command {
@@ -339,149 +338,4 @@ function whyWaiting(cmd: Cmd): { title: string; detail: string; tone: 'warn' | '
   }
   if (cmd.message && /wait|hold|unreachable/i.test(cmd.message)) return { title: 'Waiting:', detail: cmd.message, tone: 'warn' };
   return null;
-}
-
-/** The batches as they were handed to the manager, then the ones still to come (by batchSize). */
-function Batches({ cmd }: { cmd: Cmd }) {
-  const byMember = new Map(cmd.steps.map((s) => [s.memberId, s]));
-  const handed = new Set<string>();
-  const ran = cmd.tasks
-    .filter((t) => t.memberIds.length > 0)
-    .map((t) => {
-      for (const m of t.memberIds) handed.add(m);
-      return { task: t, steps: t.memberIds.map((m) => byMember.get(m)).filter((s) => s !== undefined) };
-    });
-  const rest = cmd.steps.filter((s) => !handed.has(s.memberId));
-  const toCome = planBatches(
-    rest.filter((s) => s.state === 'PENDING'),
-    cmd.strategy.batchSize,
-  );
-  const settled = rest.filter((s) => s.state !== 'PENDING');
-  return (
-    <section className="card" aria-label="Batches">
-      <h2>
-        Batches <span className="muted small">{cmd.strategy.batchSize} worker{cmd.strategy.batchSize === 1 ? '' : 's'} at a time, in member order</span>
-      </h2>
-      <ol className="batches">
-        {ran.map((b, i) => (
-          <li key={b.task.id} className="batch" data-batch={i + 1}>
-            <div className="batch-head">
-              <span className="plan-n">{i + 1}</span>
-              <span className="muted small">
-                task {b.task.state.toLowerCase()} · {fmtTime(b.task.createdAt)}
-                {b.task.deliveries > 1 && ` · delivered ${b.task.deliveries}×`}
-                {b.task.message && ` · ${b.task.message}`}
-              </span>
-            </div>
-            <StepChips steps={b.steps} />
-          </li>
-        ))}
-        {toCome.map((b, i) => (
-          <li key={b[0]!.memberId} className="batch pending" data-batch={ran.length + i + 1}>
-            <div className="batch-head">
-              <span className="plan-n">{ran.length + i + 1}</span>
-              <span className="muted small">not started</span>
-            </div>
-            <StepChips steps={b} />
-          </li>
-        ))}
-        {settled.length > 0 && (
-          <li className="batch">
-            <div className="batch-head">
-              <span className="plan-n">–</span>
-              <span className="muted small">never handed to the manager</span>
-            </div>
-            <StepChips steps={settled} />
-          </li>
-        )}
-      </ol>
-    </section>
-  );
-}
-
-function StepChips({ steps }: { steps: Cmd['steps'] }) {
-  return (
-    <div className="steps">
-      {steps.map((s) => (
-        <div key={s.memberId} className={`step st-${s.state}`} data-member={s.memberId} data-state={s.state}>
-          <div className="step-top">
-            <StateBadge state={s.state} label="" />
-            <span className="mono strong">{s.memberId}</span>
-          </div>
-          <div className="step-msg small">
-            {s.message ?? (s.state === 'RUNNING' ? 'restarting…' : s.state === 'PENDING' ? 'waiting its turn' : s.state.toLowerCase())}
-          </div>
-          {s.startedAt && (
-            <div className="muted tiny">
-              {fmtTime(s.startedAt)}
-              {s.finishedAt && ` → ${fmtTime(s.finishedAt)} (${fmtDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt))})`}
-            </div>
-          )}
-        </div>
-      ))}
-    </div>
-  );
-}
-
-function PatchChildren({ cmd, now }: { cmd: Cmd; now: number }) {
-  const groups = [
-    { title: 'Rolling now', items: cmd.children.filter((c) => c.state === 'RUNNING' || c.state === 'PAUSED') },
-    { title: 'Waiting their turn', items: cmd.children.filter((c) => c.state === 'PENDING') },
-    { title: 'Done', items: cmd.children.filter((c) => TERMINAL.has(c.state)) },
-  ];
-  return (
-    <section className="card" aria-label="Clusters">
-      <h2>
-        Clusters <span className="count">{cmd.children.length}</span>
-      </h2>
-      {groups
-        .filter((g) => g.items.length > 0)
-        .map((g) => (
-          <div key={g.title} className="wave">
-            <h3 className="sub">
-              {g.title} <span className="count">{g.items.length}</span>
-            </h3>
-            <table className="grid">
-              <tbody>
-                {g.items.map((c) => (
-                  <tr key={c.id} data-child={c.cluster?.name}>
-                    <td className="strong">
-                      <Link to={paths.command(c.id)}>{c.cluster?.name ?? shortId(c.id)}</Link>
-                    </td>
-                    <td>
-                      <StateBadge state={c.state} />
-                    </td>
-                    <td className="w-progress">
-                      <ProgressBar p={c.progress} compact />
-                    </td>
-                    <td>
-                      <Counts p={c.progress} />
-                    </td>
-                    <td className="muted small">
-                      {c.startedAt ? fmtDuration((c.finishedAt ? Date.parse(c.finishedAt) : now) - Date.parse(c.startedAt)) : ''} {c.message ?? ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
-      {cmd.children.length === 0 && <p className="muted">No cluster matched.</p>}
-    </section>
-  );
-}
-
-function OperationDetail({ cmd }: { cmd: Cmd }) {
-  return (
-    <div className="cols-2">
-      <section className="card">
-        <h2>Arguments</h2>
-        <pre className="json">{JSON.stringify(cmd.arguments ?? {}, null, 2)}</pre>
-      </section>
-      <section className="card">
-        <h2>Answer</h2>
-        {cmd.result == null ? <p className="muted">{TERMINAL.has(cmd.state) ? 'No answer.' : 'Waiting for the manager…'}</p> : <ResultView value={cmd.result} />}
-      </section>
-    </div>
-  );
 }
