@@ -160,7 +160,7 @@ export interface ChildChange {
   command: CommandChange;
   /** The child's history line. */
   event: { state: CommandState; message: string };
-  /** Steps of the child that change (only a child cancelled before it started has any: its steps, all PENDING, end SKIPPED). */
+  /** Steps of the child that change (only a child cancelled before it started has some: its steps, all PENDING, end SKIPPED). */
   steps: StepUpdate[];
 }
 
