@@ -2,13 +2,13 @@
  * The console's files over real HTTP, from a fixture build (a temp folder shaped like Vite's
  * console/dist): caching, types, the SPA fallback, the policy, compression, and no way out of the folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
+import { fixtureDist } from '../support/console.js';
 import { ADMIN_TOKEN, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
@@ -20,13 +20,13 @@ const CSS = 'body { font-family: system-ui, sans-serif; }\n';
 let oc: TestOc;
 let dist: string;
 beforeAll(async () => {
-  dist = mkdtempSync(join(tmpdir(), 'oc-console-dist-'));
-  mkdirSync(join(dist, 'assets'));
-  writeFileSync(join(dist, 'index.html'), INDEX);
-  writeFileSync(join(dist, 'assets', 'app-abc123.js'), APP);
-  writeFileSync(join(dist, 'assets', 'app-abc123.css'), CSS);
-  writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-  writeFileSync(join(dist, '.secret'), 'a dotfile');
+  dist = fixtureDist({
+    'index.html': INDEX,
+    'assets/app-abc123.js': APP,
+    'assets/app-abc123.css': CSS,
+    'favicon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    '.secret': 'a dotfile',
+  });
   oc = await startTestOc({}, { consoleDir: dist });
 });
 afterAll(async () => {

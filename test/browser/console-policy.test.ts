@@ -4,11 +4,10 @@
  * files, and its WebSocket to the OC, are allowed; inline <style>, style attributes and inline scripts, and any other host, are not; styles set
  * through the DOM (element.style, as React's style prop does) are.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { fixtureDist } from '../support/console.js';
 import { createToken, startTestOc, type TestOc } from '../support/oc.js';
 
 const INDEX = `<!doctype html>
@@ -41,11 +40,7 @@ describe.skipIf(browserMissing)(`the console's policy in a browser${browserMissi
   let browser: TestBrowser;
   let dist: string;
   beforeAll(async () => {
-    dist = mkdtempSync(join(tmpdir(), 'oc-console-dist-'));
-    mkdirSync(join(dist, 'assets'));
-    writeFileSync(join(dist, 'index.html'), INDEX);
-    writeFileSync(join(dist, 'assets', 'app-abc123.js'), APP);
-    writeFileSync(join(dist, 'assets', 'app-abc123.css'), '#root { font-family: system-ui; min-height: 10px; }\n');
+    dist = fixtureDist({ 'index.html': INDEX, 'assets/app-abc123.js': APP, 'assets/app-abc123.css': '#root { font-family: system-ui; min-height: 10px; }\n' });
     [oc, browser] = await Promise.all([startTestOc({}, { consoleDir: dist }), launchBrowser()]);
   });
   afterAll(async () => {

@@ -4,9 +4,22 @@
  * and an OC, which serves the console itself: every request and WebSocket is relayed byte for
  * byte, Host header included (the OC's Content-Security-Policy names the page's own host).
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { ensureConsole, ROOT } from '../../scripts/ensure-console.js';
+
+/** A fixture build shaped like Vite's console/dist, in a new temp folder: path → content. Returns the folder. */
+export function fixtureDist(files: Record<string, string>): string {
+  const dist = mkdtempSync(join(tmpdir(), 'oc-console-dist-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dist, path)), { recursive: true });
+    writeFileSync(join(dist, path), content);
+  }
+  return dist;
+}
 
 /** Builds the console (`npm run build:console`) unless console/dist was built from these sources. */
 export function ensureConsoleBuilt(): void {
