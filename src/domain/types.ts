@@ -76,6 +76,16 @@ export interface RolloutStrategy {
   pauseBetweenBatchesMs: number;
   maxFailures: number;
   onFailure: FailureAction;
+  /** The first `canary` workers (in step order) form the first batch; the command then holds (CANARY) until promoted. Null: no canary. */
+  canary: number | null;
+  /** With `canary`: promote by itself once the canary has been healthy this long. */
+  autoPromoteAfterMs: number | null;
+  /** A restarted worker must stay RUNNING this long before its step SUCCEEDS (0: at once). */
+  minHealthyMs: number;
+  /** FAIL the command when no step has succeeded for this long (not counted while PAUSED or while the manager is unreachable). Null: never. */
+  progressDeadlineMs: number | null;
+  /** DEPLOY and PATCH: when the command FAILS, start a rollback of the workers it changed. */
+  autoRevert: boolean;
 }
 
 export interface StatsValues {

@@ -46,9 +46,9 @@ export class CommandService {
     }
   }
 
-  private strategy(s: StrategyInput, workerCount: number | null): RolloutStrategy {
+  private strategy(s: StrategyInput, workerCount: number | null, kind: CommandKind): RolloutStrategy {
     try {
-      return resolveStrategy(s, { workerCount });
+      return resolveStrategy(s, { workerCount, kind });
     } catch (e) {
       if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
       throw e;
@@ -67,7 +67,7 @@ export class CommandService {
         if (busy) throw new ConflictError(`cluster ${cluster.name} already has an active rollout (${busy.kind} ${busy.state})`, busy.id);
         const workers = await topo.listWorkersByCluster(tx, clusterId);
         if (workers.length === 0) throw new ValidationError(`cluster ${cluster.name} has no workers to roll`, 'input.clusterId');
-        const strategy = this.strategy(strategyInput, workers.length);
+        const strategy = this.strategy(strategyInput, workers.length, kind);
         const command = await cmds.insertCommand(tx, { kind, state: 'PENDING', clusterId, strategy, artifact, requestedBy: principal.name, createdAt: now });
         await cmds.insertSteps(tx, command.id, workers.map((w) => w.memberId)); // listed by memberId: the rollout order
         await this.history(tx, command, now, `${kindSpec(kind).describe(artifact)} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
@@ -87,7 +87,7 @@ export class CommandService {
     const artifact = this.artifact(input.artifact);
     const kinds = input.kinds?.length ? [...new Set(list(input.kinds, 'input.kinds', 50).map((k, i) => text(k, `input.kinds[${i}]`, { max: 50 }).toUpperCase()))] : null;
     const maxParallelClusters = input.maxParallelClusters == null ? 1 : int(input.maxParallelClusters, 'input.maxParallelClusters', 1, 1000);
-    const strategy = this.strategy(input.strategy, null);
+    const strategy = this.strategy(input.strategy, null, 'PATCH');
     const now = this.deps.clock.now();
     try {
       const { parent, clusterNames } = await inTransaction(this.deps, async (tx, emit) => {

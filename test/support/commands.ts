@@ -1,10 +1,11 @@
 import type { Command, RolloutStrategy } from '../../src/domain/types.js';
+import { DEFAULT_STRATEGY } from '../../src/domain/rollout/strategy.js';
 
 /** Virtual time for planner tests: T0, and `at(ms)` after it. */
 export const T0 = new Date('2030-01-01T00:00:00.000Z');
 export const at = (ms: number) => new Date(T0.getTime() + ms);
 
-export const DEFAULT_TEST_STRATEGY: RolloutStrategy = { batchSize: 1, healthTimeoutMs: 60_000, pauseBetweenBatchesMs: 0, maxFailures: 0, onFailure: 'ABORT' };
+export const DEFAULT_TEST_STRATEGY: RolloutStrategy = { ...DEFAULT_STRATEGY };
 
 /** A persisted command as the planners see it: a PENDING RESTART of cluster-1 unless overridden. */
 export function makeCommand(over: Partial<Command> = {}): Command {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/domain/errors.js';
-import { DEFAULT_STRATEGY, resolveStrategy, validateArtifact } from '../../src/domain/rollout/strategy.js';
+import { batchLimit, DEFAULT_STRATEGY, plannedBatches, resolveStrategy, storedStrategy, validateArtifact } from '../../src/domain/rollout/strategy.js';
 import type { ArtifactSpec, RolloutStrategy } from '../../src/domain/types.js';
 
 /** The ValidationError `fn` throws (failing the test if it throws nothing or something else). */
@@ -22,6 +22,11 @@ describe('resolveStrategy', () => {
       pauseBetweenBatchesMs: 0,
       maxFailures: 0,
       onFailure: 'ABORT',
+      canary: null,
+      autoPromoteAfterMs: null,
+      minHealthyMs: 0,
+      progressDeadlineMs: null,
+      autoRevert: false,
     };
     expect(resolveStrategy(undefined, { workerCount: 3 })).toEqual(expected);
     expect(resolveStrategy(null, { workerCount: 3 })).toEqual(expected);
@@ -41,8 +46,37 @@ describe('resolveStrategy', () => {
       pauseBetweenBatchesMs: 3_600_000,
       maxFailures: 10_000,
       onFailure: 'PAUSE',
+      canary: 2,
+      autoPromoteAfterMs: 30_000,
+      minHealthyMs: 5_000,
+      progressDeadlineMs: 600_000,
+      autoRevert: true,
     };
     expect(resolveStrategy(given, { workerCount: 3 })).toEqual(given);
+  });
+
+  it('refuses a canary that is the whole cluster, an autoPromoteAfterMs without a canary, and autoRevert on a RESTART', () => {
+    expect(validationError(() => resolveStrategy({ canary: 3 }, { workerCount: 3 })).field).toBe('strategy.canary');
+    expect(validationError(() => resolveStrategy({ canary: 0 }, { workerCount: 3 })).field).toBe('strategy.canary');
+    expect(validationError(() => resolveStrategy({ autoPromoteAfterMs: 1000 }, { workerCount: 3 })).field).toBe('strategy.autoPromoteAfterMs');
+    expect(validationError(() => resolveStrategy({ progressDeadlineMs: 10 }, { workerCount: 3 })).field).toBe('strategy.progressDeadlineMs');
+    expect(validationError(() => resolveStrategy({ minHealthyMs: -1 }, { workerCount: 3 })).field).toBe('strategy.minHealthyMs');
+    expect(validationError(() => resolveStrategy({ autoRevert: true }, { workerCount: 3, kind: 'RESTART' })).field).toBe('strategy.autoRevert');
+    expect(resolveStrategy({ autoRevert: true }, { workerCount: 3, kind: 'DEPLOY' }).autoRevert).toBe(true);
+    expect(resolveStrategy({ canary: 50 }, { workerCount: null }).canary).toBe(50);
+  });
+
+  it('reads a strategy stored before the later fields existed with their defaults', () => {
+    expect(storedStrategy({ batchSize: 2, healthTimeoutMs: 100, pauseBetweenBatchesMs: 0, maxFailures: 0, onFailure: 'ABORT' })).toEqual({ ...DEFAULT_STRATEGY, batchSize: 2, healthTimeoutMs: 100 });
+  });
+
+  it('plans the canary batch first, then batchSize at a time', () => {
+    const ids = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    expect(plannedBatches(ids, { batchSize: 2, canary: null })).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5', 'w6']]);
+    expect(plannedBatches(ids, { batchSize: 4, canary: 1 })).toEqual([['w1'], ['w2', 'w3', 'w4', 'w5'], ['w6']]);
+    expect(batchLimit({ batchSize: 4, canary: 1 }, 1)).toBe(1);
+    expect(batchLimit({ batchSize: 4, canary: 1 }, 2)).toBe(4);
+    expect(plannedBatches([], { batchSize: 2, canary: 1 })).toEqual([]);
   });
 
   it('accepts any batchSize >= 1 when the worker count is unknown or zero', () => {

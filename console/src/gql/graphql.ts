@@ -79,16 +79,26 @@ export type Role =
   | 'VIEWER';
 
 export type RolloutStrategyInput = {
+  /** with canary: promote by itself once the canary has been healthy this long */
+  autoPromoteAfterMs?: number | null | undefined;
+  /** DEPLOY and PATCH: when the command FAILS, start a rollback of the workers it changed, at once */
+  autoRevert?: boolean | null | undefined;
   /** workers taken out at a time; default 1 (round-robin) */
   batchSize?: number | null | undefined;
+  /** the first `canary` workers (in step order) form the first batch; when it has SUCCEEDED the command holds PAUSED (hold CANARY) until promoteCommand */
+  canary?: number | null | undefined;
   /** a worker must be RUNNING again within this; default 60000 */
   healthTimeoutMs?: number | null | undefined;
   /** failed workers tolerated before the rollout stops; default 0 */
   maxFailures?: number | null | undefined;
+  /** a restarted worker must stay RUNNING this long before its step SUCCEEDS; default 0 */
+  minHealthyMs?: number | null | undefined;
   /** what exceeding maxFailures does; default ABORT */
   onFailure?: FailureAction | null | undefined;
   /** default 0 */
   pauseBetweenBatchesMs?: number | null | undefined;
+  /** FAIL the command when no step has succeeded for this long (not counted while PAUSED or while the manager is unreachable) */
+  progressDeadlineMs?: number | null | undefined;
 };
 
 export type RunManagerOperationInput = {

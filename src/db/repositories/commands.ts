@@ -1,12 +1,20 @@
 import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
+import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
 const toHold = (h: StoredCommandHold | null): CommandHold | null => (h ? { reason: h.reason, since: new Date(h.since), by: h.by } : null);
 const fromHold = (h: CommandHold | null): StoredCommandHold | null => (h ? { reason: h.reason, since: h.since.toISOString(), by: h.by } : null);
-const toCommand = (r: typeof commands.$inferSelect): Command => ({ ...r, kind: r.kind as CommandKind, state: r.state as CommandState, hold: toHold(r.hold) });
+const toCommand = (r: typeof commands.$inferSelect): Command => ({
+  ...r,
+  kind: r.kind as CommandKind,
+  state: r.state as CommandState,
+  hold: toHold(r.hold),
+  // Commands stored before a strategy field existed read with its default.
+  strategy: storedStrategy(r.strategy),
+});
 const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
   b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
 const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>

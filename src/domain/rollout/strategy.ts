@@ -4,7 +4,7 @@
  * offending input field, e.g. "strategy.batchSize".
  */
 import { ValidationError } from '../errors.js';
-import type { ArtifactSpec, FailureAction, RolloutStrategy } from '../types.js';
+import type { ArtifactSpec, CommandKind, FailureAction, RolloutStrategy } from '../types.js';
 import { FAILURE_ACTIONS } from '../types.js';
 
 export const DEFAULT_STRATEGY: Readonly<RolloutStrategy> = Object.freeze({
@@ -13,12 +13,21 @@ export const DEFAULT_STRATEGY: Readonly<RolloutStrategy> = Object.freeze({
   pauseBetweenBatchesMs: 0,
   maxFailures: 0,
   onFailure: 'ABORT',
+  canary: null,
+  autoPromoteAfterMs: null,
+  minHealthyMs: 0,
+  progressDeadlineMs: null,
+  autoRevert: false,
 });
 
 export const STRATEGY_LIMITS = Object.freeze({
   healthTimeoutMs: { min: 100, max: 3_600_000 },
   pauseBetweenBatchesMs: { min: 0, max: 3_600_000 },
   maxFailures: { min: 0, max: 10_000 },
+  canary: { min: 1, max: 100_000 },
+  autoPromoteAfterMs: { min: 0, max: 7 * 24 * 3_600_000 },
+  minHealthyMs: { min: 0, max: 3_600_000 },
+  progressDeadlineMs: { min: 1_000, max: 7 * 24 * 3_600_000 },
 });
 
 /** A strategy field as it may arrive from GraphQL: omitted and explicit null both mean "default". */
@@ -26,11 +35,12 @@ type StrategyInput = { [K in keyof RolloutStrategy]?: RolloutStrategy[K] | null 
 
 /**
  * Fills in API.md's defaults and checks every field. `workerCount`, when given and > 0,
- * bounds batchSize (pass null where the cluster is not known, e.g. a PATCH across clusters).
+ * bounds batchSize and canary (pass null where the cluster is not known, e.g. a PATCH across
+ * clusters). `kind`, when given, refuses what that kind cannot do (autoRevert on a RESTART).
  */
 export function resolveStrategy(
   input: Partial<RolloutStrategy> | StrategyInput | null | undefined,
-  opts: { workerCount: number | null },
+  opts: { workerCount: number | null; kind?: CommandKind },
 ): RolloutStrategy {
   const given = input ?? {};
   const pick = <K extends keyof RolloutStrategy>(key: K): RolloutStrategy[K] => given[key] ?? DEFAULT_STRATEGY[key];
@@ -59,7 +69,62 @@ export function resolveStrategy(
     );
   }
 
-  return { batchSize, healthTimeoutMs, pauseBetweenBatchesMs, maxFailures, onFailure: onFailure as FailureAction };
+  const canary = given.canary == null ? null : checkInteger('canary', given.canary);
+  if (canary !== null && workerCount !== null && workerCount > 0 && canary >= workerCount) {
+    throw new ValidationError(
+      `strategy.canary must be smaller than the cluster's ${workerCount} workers (got ${canary}): a canary is a part of the cluster`,
+      'strategy.canary',
+    );
+  }
+  const autoPromoteAfterMs = given.autoPromoteAfterMs == null ? null : checkInteger('autoPromoteAfterMs', given.autoPromoteAfterMs);
+  if (autoPromoteAfterMs !== null && canary === null) {
+    throw new ValidationError('strategy.autoPromoteAfterMs needs strategy.canary', 'strategy.autoPromoteAfterMs');
+  }
+  const minHealthyMs = checkInteger('minHealthyMs', pick('minHealthyMs'));
+  const progressDeadlineMs = given.progressDeadlineMs == null ? null : checkInteger('progressDeadlineMs', given.progressDeadlineMs);
+  const autoRevert = pick('autoRevert');
+  if (typeof autoRevert !== 'boolean') throw new ValidationError('strategy.autoRevert must be true or false', 'strategy.autoRevert');
+  if (autoRevert && opts.kind !== undefined && opts.kind !== 'DEPLOY' && opts.kind !== 'PATCH') {
+    throw new ValidationError(`strategy.autoRevert applies to DEPLOY and PATCH only (this is a ${opts.kind})`, 'strategy.autoRevert');
+  }
+
+  return {
+    batchSize,
+    healthTimeoutMs,
+    pauseBetweenBatchesMs,
+    maxFailures,
+    onFailure: onFailure as FailureAction,
+    canary,
+    autoPromoteAfterMs,
+    minHealthyMs,
+    progressDeadlineMs,
+    autoRevert,
+  };
+}
+
+/** A strategy as stored by an older OC (without the later fields) with their defaults filled in. */
+export function storedStrategy(s: Partial<RolloutStrategy> & Pick<RolloutStrategy, 'batchSize'>): RolloutStrategy {
+  return { ...DEFAULT_STRATEGY, ...s };
+}
+
+/**
+ * How many workers the `batchNumber`-th batch (1-based) takes: the canary first when there is
+ * one, then batchSize. The planner and the previews use this one rule.
+ */
+export function batchLimit(strategy: Pick<RolloutStrategy, 'batchSize' | 'canary'>, batchNumber: number): number {
+  return batchNumber === 1 && strategy.canary !== null ? strategy.canary : strategy.batchSize;
+}
+
+/** The batches a rollout over `memberIds` (in step order) runs when every worker stays: what a preview shows. */
+export function plannedBatches(memberIds: readonly string[], strategy: Pick<RolloutStrategy, 'batchSize' | 'canary'>): string[][] {
+  const out: string[][] = [];
+  let i = 0;
+  while (i < memberIds.length) {
+    const n = Math.max(1, batchLimit(strategy, out.length + 1));
+    out.push(memberIds.slice(i, i + n));
+    i += n;
+  }
+  return out;
 }
 
 function checkInteger(key: keyof typeof STRATEGY_LIMITS, value: number): number {

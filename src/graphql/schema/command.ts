@@ -22,6 +22,11 @@ const RolloutStrategyRef = builder.objectRef<RolloutStrategy>('RolloutStrategy')
     pauseBetweenBatchesMs: t.exposeInt('pauseBetweenBatchesMs'),
     maxFailures: t.exposeInt('maxFailures'),
     onFailure: t.field({ type: FailureActionEnum, resolve: (s) => s.onFailure }),
+    canary: t.exposeInt('canary', { nullable: true }),
+    autoPromoteAfterMs: t.exposeInt('autoPromoteAfterMs', { nullable: true }),
+    minHealthyMs: t.exposeInt('minHealthyMs'),
+    progressDeadlineMs: t.exposeInt('progressDeadlineMs', { nullable: true }),
+    autoRevert: t.exposeBoolean('autoRevert'),
   }),
 });
 
@@ -174,6 +179,11 @@ const RolloutStrategyInput = builder.inputType('RolloutStrategyInput', {
     pauseBetweenBatchesMs: t.int({ description: 'default 0' }),
     maxFailures: t.int({ description: 'failed workers tolerated before the rollout stops; default 0' }),
     onFailure: t.field({ type: FailureActionEnum, description: 'what exceeding maxFailures does; default ABORT' }),
+    canary: t.int({ description: 'the first `canary` workers (in step order) form the first batch; when it has SUCCEEDED the command holds PAUSED (hold CANARY) until promoteCommand' }),
+    autoPromoteAfterMs: t.int({ description: 'with canary: promote by itself once the canary has been healthy this long' }),
+    minHealthyMs: t.int({ description: 'a restarted worker must stay RUNNING this long before its step SUCCEEDS; default 0' }),
+    progressDeadlineMs: t.int({ description: 'FAIL the command when no step has succeeded for this long (not counted while PAUSED or while the manager is unreachable)' }),
+    autoRevert: t.boolean({ description: 'DEPLOY and PATCH: when the command FAILS, start a rollback of the workers it changed, at once' }),
   }),
 });
 export const ArtifactInput = builder.inputType('ArtifactInput', {
