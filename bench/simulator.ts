@@ -33,8 +33,17 @@ import { createTestDatabase } from '../test/support/db.js';
 import { type OcProcess, onLines, spawnOc } from '../test/support/oc-process.js';
 import { backgroundLoad } from './lib/machine.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
+import { CLUSTERS_PAGE_QUERY, cpuWindow, type ProbeResult, probeReads, SYSTEM_QUERY } from './lib/read-probe.js';
+import { benchArgs, emitFigures, quickMode } from './lib/report.js';
 
 const TARGET_P99_MS = 50;
+/** Issue 12, target 4 (the `huge` shape, on PostgreSQL). */
+const TARGET_REGISTER_MS = 60_000;
+const TARGET_OC_CORES = 0.5;
+const TARGET_PAGE_P99_MS = 150;
+const TARGET_SYSTEM_P99_MS = 50;
+/** The `huge` scenario (simulator/scenarios/huge.json): 2,000 managers x 50 workers. */
+const HUGE = { clusters: 2000, workers: 50 };
 const ADMIN_TOKEN = 'bench-simulator-admin-token-0123456789';
 const FAKE_ENROLLMENT = 'bench-enroll';
 
@@ -42,8 +51,11 @@ const USAGE = `Usage: npm run bench:simulator [-- options]
 
   --clusters N              managers (one cluster each, each its own WebSocket); default 500
   --workers N               workers per cluster; default 40 (500 x 40 = 20,000)
+  --huge                    the huge scenario's shape: 2,000 managers x 50 workers = 100,000 (issue 12, target 4)
   --steady S                seconds of steady state measured after registration; default 20
   --baseline S              seconds of the idle baseline before the fleet starts; default 5
+  --json                    end with one line of JSON: the figures (bench/lib/report.ts)
+  --quick                   a short profile: 100 x 20, 5 s steady, 2 s baseline (unless given)
   --profile P               ${PROFILE_NAMES.join(', ')}; default realistic (stats every 5 s, membership every 0.5 s)
   --stats-interval MS       override the profile's reportStats interval per manager (e.g. 3600000: registration alone)
   --seed N                  default 1
@@ -53,13 +65,14 @@ const USAGE = `Usage: npm run bench:simulator [-- options]
 
 function options() {
   const { values } = parseArgs({
-    args: process.argv.slice(2),
+    args: benchArgs(),
     strict: true,
     options: {
-      clusters: { type: 'string', default: '500' },
-      workers: { type: 'string', default: '40' },
-      steady: { type: 'string', default: '20' },
-      baseline: { type: 'string', default: '5' },
+      clusters: { type: 'string' },
+      workers: { type: 'string' },
+      huge: { type: 'boolean', default: false },
+      steady: { type: 'string' },
+      baseline: { type: 'string' },
       profile: { type: 'string', default: 'realistic' },
       seed: { type: 'string', default: '1' },
       'stats-interval': { type: 'string' },
@@ -69,8 +82,13 @@ function options() {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  const defaults: Record<string, string> = values.huge
+    ? { clusters: String(HUGE.clusters), workers: String(HUGE.workers), steady: quickMode ? '10' : '30', baseline: quickMode ? '2' : '5' }
+    : quickMode
+      ? { clusters: '100', workers: '20', steady: '5', baseline: '2' }
+      : { clusters: '500', workers: '40', steady: '20', baseline: '5' };
   const int = (name: string, min: number) => {
-    const raw = values[name as keyof typeof values] as string;
+    const raw = (values[name as keyof typeof values] as string | undefined) ?? defaults[name]!;
     if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number >= ${min}, got "${raw}"`);
     return Number(raw);
   };
@@ -85,6 +103,7 @@ function options() {
     statsIntervalMs: values['stats-interval'] === undefined ? getProfile(values.profile).statsIntervalMs : int('stats-interval', 1),
     registerConcurrency: int('register-concurrency', 1),
     fake: values.fake,
+    huge: values.huge,
     strict: values.strict,
     help: values.help,
   };
@@ -99,6 +118,10 @@ interface Target {
   label: string;
   url: string;
   pid: number;
+  /** The OC's own database (PostgreSQL only), for its backends' CPU. */
+  databaseUrl: string | null;
+  /** A token that may read the fleet (null: the fake OC answers no operator query). */
+  readToken: string | null;
   enrollmentToken: string;
   /** The OC's own view: managers connected, WebSockets open, workers known (null when it cannot say). */
   view(): Promise<{ managers: number | null; sockets: number | null; workers: number | null }>;
@@ -138,6 +161,8 @@ async function realOc(): Promise<Target> {
     label: `the real OC (src/main.ts, pid ${oc.proc.pid}, ${where})`,
     url: oc.url,
     pid: oc.proc.pid!,
+    databaseUrl: env.DATABASE_URL ?? null,
+    readToken: ADMIN_TOKEN,
     enrollmentToken: token,
     async view() {
       try {
@@ -188,6 +213,8 @@ async function fakeOc(): Promise<Target> {
     label: `simulator/fake-oc.ts (NOT the OC: manager API only, no database; pid ${proc.pid})`,
     url,
     pid: proc.pid!,
+    databaseUrl: null,
+    readToken: null,
     enrollmentToken: FAKE_ENROLLMENT,
     view: async () => last,
   };
@@ -431,7 +458,15 @@ async function main(): Promise<number> {
   const statusBefore = fleet.status();
   const steadyH = loopDelay();
   const tSteady = performance.now();
+  const cpuSteady = cpuWindow(target.pid, target.databaseUrl);
+  await cpuSteady.start();
+  // An operator's reads at that size, one at a time, as a console polling would.
+  const probes = target.readToken
+    ? { page: probeReads(target.url, target.readToken, CLUSTERS_PAGE_QUERY, 500), system: probeReads(target.url, target.readToken, SYSTEM_QUERY, 250) }
+    : null;
   await sleep(o.steadySeconds * 1000);
+  const [page, system] = probes ? await Promise.all([probes.page.stop(), probes.system.stop()]) : [null, null];
+  const cpu0 = await cpuSteady.stop();
   steadyH.disable();
   phase = 'other';
   const steadyWallS = (performance.now() - tSteady) / 1000;
@@ -474,6 +509,16 @@ async function main(): Promise<number> {
       `, ${statsErrors - statsErrorsBefore} refused or failed (${statsErrors} since the start); manager warnings ${statusAfter.warnings - statusBefore.warnings}, errors ${statusAfter.errors - statusBefore.errors} during it`,
   );
   console.log(`  simulator CPU           ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s in total`);
+  const cores = (n: number | null) => (n === null ? '-' : `${(n * 100).toFixed(0)}% of one core`);
+  console.log(
+    `  steady-state CPU        the OC ${cores(cpu0.ocCores)}` +
+      (cpu0.pgCores !== null ? `, its PostgreSQL backends ${cores(cpu0.pgCores)}` : '') +
+      `; the whole machine ${cores(cpu0.machineCores)} (other helpers' load included)`,
+  );
+  const probeLine = (label: string, r: ProbeResult | null, target: number) =>
+    r && console.log(`  ${label.padEnd(24)}n ${r.n} (${r.failures} failed)   p50 ${fmtMs(r.p50)} ms   p99 ${fmtMs(r.p99)} ms   max ${fmtMs(r.max)} ms   (target p99 <= ${target} ms)`);
+  probeLine('clusters(first: 50)', page, TARGET_PAGE_P99_MS);
+  probeLine('system', system, TARGET_SYSTEM_P99_MS);
   console.log(`  event-loop delay of this process (monitorEventLoopDelay, sampled every ${RESOLUTION_MS} ms, the interval subtracted):`);
   console.log(`    baseline, idle          ${delayLine(baseline)}`);
   console.log(`    registration burst      ${delayLine(burst)}   over ${secs(connectedMs)}`);
@@ -485,6 +530,39 @@ async function main(): Promise<number> {
     for (const [reason, n] of [...failures.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`    ${String(n).padStart(5)}  ${reason}`);
   }
   console.log(`  target: steady-state p99 < ${TARGET_P99_MS} ms: ${met ? 'MET' : 'MISSED'} (${fmtMs(steady.p99)} ms)`);
+  if (o.huge && !o.fake) {
+    const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+    console.log(`  targets of the huge scenario (issue 12, target 4; on PostgreSQL, on a quiet machine):`);
+    console.log(`    registered in <= ${TARGET_REGISTER_MS / 1000} s: ${verdict(registeredMs !== null && registeredMs <= TARGET_REGISTER_MS)} (${registeredMs === null ? '-' : secs(registeredMs)})`);
+    console.log(`    the OC in steady state <= ${TARGET_OC_CORES * 100}% of one core: ${verdict(cpu0.ocCores !== null && cpu0.ocCores <= TARGET_OC_CORES)} (${cores(cpu0.ocCores)})`);
+    if (page) console.log(`    clusters page p99 <= ${TARGET_PAGE_P99_MS} ms: ${verdict(page.p99 <= TARGET_PAGE_P99_MS)} (${fmtMs(page.p99)} ms)`);
+    if (system) console.log(`    system p99 <= ${TARGET_SYSTEM_P99_MS} ms: ${verdict(system.p99 <= TARGET_SYSTEM_P99_MS)} (${fmtMs(system.p99)} ms)`);
+  }
+  const round = (n: number | null, d = 1) => (n === null || !Number.isFinite(n) ? null : Number(n.toFixed(d)));
+  emitFigures('simulator', {
+    target: o.fake ? 'fake-oc' : process.env.DATABASE_URL ? 'oc-postgres' : 'oc-pglite',
+    clusters: o.clusters,
+    workersPerCluster: o.workers,
+    workers: statusAfter.totalWorkers,
+    registered: statusAfter.registered,
+    registerSeconds: registeredMs === null ? null : round(registeredMs / 1000),
+    connectedSeconds: round(connectedMs / 1000),
+    baselineLoopP99Ms: round(baseline.p99, 2),
+    burstLoopP99Ms: round(burst.p99, 2),
+    steadyLoopP99Ms: round(steady.p99, 2),
+    steadyLoopP99Met: met,
+    reportStatsPerSec: round((statsAfter - statsBefore) / steadyWallS),
+    ocSteadyCores: round(cpu0.ocCores, 3),
+    pgSteadyCores: round(cpu0.pgCores, 3),
+    machineCores: round(cpu0.machineCores, 2),
+    pageP50Ms: page ? round(page.p50, 2) : null,
+    pageP99Ms: page ? round(page.p99, 2) : null,
+    systemP50Ms: system ? round(system.p50, 2) : null,
+    systemP99Ms: system ? round(system.p99, 2) : null,
+    simRssMb: Math.round(mem1.rss / 1048576),
+    ocRssMb: ocRss === null ? null : Math.round(ocRss / 1048576),
+    machineLoadBefore: background,
+  });
   return o.strict && !met ? 1 : 0;
 }
 

@@ -45,7 +45,7 @@ export async function backgroundLoad(ms = 1000): Promise<number | null> {
 }
 
 /** CPU seconds used so far by a process (Linux /proc/<pid>/stat: utime + stime); null when unreadable. */
-function processCpuSeconds(pid: number): number | null {
+export function processCpuSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

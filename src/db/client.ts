@@ -2,7 +2,10 @@
  * Opens the database (PGlite in-process, or a PostgreSQL pool), applies the migrations, and gives
  * the rest of the OC one surface over either: drizzle, named hot reads, LISTEN and NOTIFY.
  */
-import { dirname, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -73,6 +76,55 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Where lost connections and reconnections are reported. */
   logger?: Logger;
+  /** PGlite's shared_buffers in MB (default PGLITE_SHARED_BUFFERS_MB). */
+  pgliteSharedBuffersMb?: number;
+  /**
+   * Where PGlite creates a new folder's cluster: 'child' (default, see initPgliteDir), or
+   * 'in-process' as before issue 12 (bench/memory.ts measures both).
+   */
+  pgliteInitdb?: 'child' | 'in-process';
+}
+
+/**
+ * PGlite's memory is one WebAssembly heap that grows and never shrinks: whatever PostgreSQL
+ * touches once (shared buffers, a big sort, a vacuum) stays resident for the life of the
+ * process. PostgreSQL's server defaults (shared_buffers 128 MB, maintenance_work_mem 64 MB,
+ * temp_buffers 8 MB) size a shared server; an embedded database of a few thousand rows does not
+ * need them. docs/scaling.md says where the memory goes.
+ */
+export const PGLITE_SHARED_BUFFERS_MB = 16;
+
+/** The `-c` settings PGlite starts with (on top of its own start parameters), per shared_buffers. */
+export function pgliteSettings(sharedBuffersMb = PGLITE_SHARED_BUFFERS_MB): string[] {
+  return [
+    `shared_buffers=${sharedBuffersMb}MB`,
+    // The WAL buffers follow shared_buffers (1/32) by default; said explicitly for the record.
+    `wal_buffers=${Math.max(64, Math.floor((sharedBuffersMb * 1024) / 32))}kB`,
+    'temp_buffers=1MB',
+    'maintenance_work_mem=16MB',
+    'work_mem=4MB',
+  ];
+}
+
+/**
+ * Creates PGlite's cluster in `dataDir` in a throw-away process when it has none yet. PGlite's
+ * initdb runs a second, whole PGlite instance (its own WebAssembly heap, about 430 MB more RSS
+ * measured here) whose memory the process never gets back after it closes; in a child process
+ * it goes away with the child. Only a new folder pays this (about 2 s more on its first start).
+ */
+async function initPgliteDir(dataDir: string, settings: string[]): Promise<void> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = require(${JSON.stringify(entry)});
+(async () => { const db = await PGlite.create(process.argv[1], { startParams: [...PGlite.defaultStartParams, ...JSON.parse(process.argv[2])] }); await db.close(); })()
+  .catch((err) => { console.error(err && err.message ? err.message : String(err)); process.exit(1); });`;
+  const args = JSON.stringify(settings.flatMap((s) => ['-c', s]));
+  await new Promise<void>((done, fail) => {
+    execFile(process.execPath, ['-e', script, dataDir, args], { timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) fail(new Error(`PGlite could not create its database in ${dataDir}: ${stderr.trim() || err.message}`));
+      else done();
+    });
+  });
 }
 
 /** The one-line reason a connection to PostgreSQL could not be opened, or null for any other error. */
@@ -110,7 +162,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts);
   const lock = opts.dataDir ? lockDataDir(opts.dataDir) : null;
   try {
-    return await openPglite(opts.dataDir, () => lock?.release());
+    const settings = pgliteSettings(opts.pgliteSharedBuffersMb);
+    if (opts.dataDir && opts.pgliteInitdb !== 'in-process') await initPgliteDir(opts.dataDir, settings);
+    return await openPglite(opts.dataDir, settings, () => lock?.release());
   } catch (err) {
     lock?.release();
     throw err;
@@ -173,8 +227,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function openPglite(dataDir: string | null, unlock: () => void): Promise<Database> {
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+async function openPglite(dataDir: string | null, settings: string[], unlock: () => void): Promise<Database> {
+  const startParams = [...PGlite.defaultStartParams, ...settings.flatMap((s) => ['-c', s])];
+  const client = dataDir ? new PGlite(dataDir, { startParams }) : new PGlite({ startParams });
   await client.waitReady;
   const count = counter();
   const pgliteDb = drizzlePglite({ client, logger: count.logger });

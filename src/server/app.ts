@@ -43,7 +43,7 @@ export interface StartOptions {
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, {}, { secrets: [config.adminToken] });
   const clock = opts.clock ?? systemClock;
-  const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb }));
   const bus = new EventBus();
   // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
