@@ -2,6 +2,7 @@ import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import { touchManagers } from '../db/repositories/leases.js';
 import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -40,6 +41,9 @@ export interface StatsSample {
 
 /** Manager-side use cases: registration, membership and stats reports, leases. */
 export class ManagerService {
+  /** Clusters whose managerTasks stream this instance holds (streams per cluster): renewHeldLeases renews them together. */
+  private readonly held = new Map<string, number>();
+
   constructor(private deps: ServiceDeps) {}
 
   async register(enrollment: Enrollment, input: RegisterInput) {
@@ -250,6 +254,41 @@ export class ManagerService {
   async renewLease(clusterId: string): Promise<void> {
     const now = this.deps.clock.now();
     await inTransaction(this.deps, (tx, emit) => this.touch(tx, emit, clusterId, now));
+  }
+
+  /**
+   * A held managerTasks stream keeps its cluster's lease: counted here until the returned
+   * function is called, and renewed with every other held lease by renewHeldLeases.
+   */
+  holdLease(clusterId: string): () => void {
+    this.held.set(clusterId, (this.held.get(clusterId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(clusterId) ?? 1) - 1;
+      if (n > 0) this.held.set(clusterId, n);
+      else this.held.delete(clusterId);
+    };
+  }
+
+  /**
+   * Renews the lease of every cluster whose stream this instance holds, in one statement (the
+   * lease controller calls it every third of a lease); a manager that was not connected is
+   * announced as by touch. Returns how many leases it renewed.
+   */
+  async renewHeldLeases(): Promise<number> {
+    const ids = [...this.held.keys()];
+    if (ids.length === 0) return 0;
+    const now = this.deps.clock.now();
+    await inTransaction(this.deps, async (tx, emit) => {
+      const back = await touchManagers(tx, ids, now);
+      for (const c of await topo.findClustersByIds(tx, back)) {
+        emit({ topic: 'topology', payload: { clusterId: c.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+        emit({ topic: 'health', payload: { clusterId: c.id } });
+      }
+    });
+    return ids.length;
   }
 
   /** Expires leases that ran out; returns the clusters that became UNREACHABLE. */

@@ -84,10 +84,10 @@ export class TaskService {
   }
 
   private async *tasks(session: Session, events: AsyncIterableIterator<{ taskId: string }>): AsyncGenerator<ManagerTask> {
-    const { db, config } = this.deps;
-    const renew = () => void this.managers.renewLease(session.clusterId).catch((err) => this.deps.logger.warn('lease renewal failed', { err }));
-    renew();
-    const timer = setInterval(renew, Math.max(50, Math.floor(config.managerLeaseMs / 3)));
+    const { db } = this.deps;
+    // Renewed at once (a manager coming back is announced now), then with every other held lease (renewHeldLeases).
+    void this.managers.renewLease(session.clusterId).catch((err) => this.deps.logger.warn('lease renewal failed', { err }));
+    const release = this.managers.holdLease(session.clusterId);
     const sent = new Map<string, TaskState>();
     const deliver = async (tasks: ManagerTask[]) => {
       const out = tasks.filter((t) => {
@@ -108,7 +108,7 @@ export class TaskService {
         for (const t of await deliver(await cmds.findTasksByIds(db, [e.taskId]))) yield t;
       }
     } finally {
-      clearInterval(timer);
+      release();
     }
   }
 }

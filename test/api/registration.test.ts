@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, type Subscription, subscribeReady, wsClient } from '../support/client.js';
 import { type MembershipEventInput, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
+import { sqlRows } from '../support/db.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
 
@@ -372,6 +373,57 @@ describe('manager lease', () => {
     expect((await topo.next(5_000)).topologyChanged.change).toBe('MANAGER_DISCONNECTED');
     await waitFor(async () => (await cluster(leased, 'quiet')).health === 'UNREACHABLE', 'the cluster to stay UNREACHABLE');
     expect(topo.events.map((e) => e.topologyChanged.change)).toEqual(['CLUSTER_ADDED', 'MANAGER_CONNECTED', 'MANAGER_DISCONNECTED', 'MANAGER_CONNECTED', 'MANAGER_DISCONNECTED']);
+    await watch.dispose();
+  });
+});
+
+describe('held leases', () => {
+  let quiet: TestOc;
+  beforeAll(async () => {
+    // No background loops: the test renews by hand, and nothing expires meanwhile.
+    quiet = await startTestOc({ managerLeaseMs: 60_000 }, { background: false });
+  });
+  afterAll(async () => {
+    await quiet?.stop();
+  });
+
+  it('renews together every lease whose managerTasks stream the instance holds, announcing the managers that come back, and no more once a stream ends', async () => {
+    const token = (await createToken(quiet.url, 'MANAGER', 'held')).token;
+    const rs = await Promise.all(['held-1', 'held-2', 'held-3'].map((clusterName) => register(quiet.url, token, { clusterName, workers: workerInputs(1) })));
+    // Streams held for the first two clusters only.
+    const seen = async () => (await sqlRows<{ at: string }>(quiet.database, "select last_seen_at::text as at from managers order by cluster_id")).map((r) => r.at);
+    const registeredAt = await seen();
+    const streams = rs.slice(0, 2).map((r) => wsClient(quiet.url, r.sessionToken));
+    for (const c of streams) await subscribeReady(quiet.url, c, 'subscription { managerTasks { id } }');
+    // Each stream renews its lease once as it starts: settled before the test moves the leases back.
+    await waitFor(async () => (await seen()).filter((at, i) => at !== registeredAt[i]).length === 2, 'the streams to renew their leases as they start');
+    const disconnectAll = async () => {
+      await sqlRows(quiet.database, "update managers set connected = false, last_seen_at = now() - interval '1 hour'");
+    };
+    const connected = async () =>
+      (await sqlRows<{ name: string }>(quiet.database, 'select c.name from managers m join clusters c on c.id = m.cluster_id where m.connected order by c.name')).map((r) => r.name);
+    await disconnectAll();
+    const watch = wsClient(quiet.url, ADMIN_TOKEN);
+    const topo = await subscribeReady(quiet.url, watch, TOPOLOGY);
+
+    expect(await quiet.app.services.managers.renewHeldLeases()).toBe(2);
+    expect(await connected()).toEqual(['held-1', 'held-2']);
+    const back = [(await topo.next()).topologyChanged, (await topo.next()).topologyChanged];
+    expect(back.map((e) => e.change)).toEqual(['MANAGER_CONNECTED', 'MANAGER_CONNECTED']);
+    expect(back.map((e) => e.cluster.name).sort()).toEqual(['held-1', 'held-2']);
+
+    // Renewing leases that are held and connected announces nothing.
+    expect(await quiet.app.services.managers.renewHeldLeases()).toBe(2);
+
+    // A stream that ends no longer holds its lease.
+    await streams[0]!.dispose();
+    await waitFor(async () => (await quiet.app.services.managers.renewHeldLeases()) === 1, 'the ended stream to release its lease');
+    await disconnectAll();
+    expect(await quiet.app.services.managers.renewHeldLeases()).toBe(1);
+    expect(await connected()).toEqual(['held-2']);
+    expect((await topo.next()).topologyChanged).toMatchObject({ change: 'MANAGER_CONNECTED', cluster: { name: 'held-2' } });
+    expect(topo.events).toHaveLength(3);
+    await streams[1]!.dispose();
     await watch.dispose();
   });
 });

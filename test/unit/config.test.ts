@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       statsBucketSeconds: 10,
       statsRetentionHours: 24,
       metricsAllow: ['127.0.0.0/8', '::1/128'],
+      pgliteSharedBuffersMb: 16,
     });
   });
 
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
       OC_ADMIN_TOKEN: 'a-long-enough-admin-token',
       OC_MANAGER_LEASE_MS: '3000',
       LOG_LEVEL: 'debug',
+      OC_PGLITE_SHARED_BUFFERS_MB: '64',
     });
     expect(c).toMatchObject({
       port: 8080,
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       adminToken: 'a-long-enough-admin-token',
       managerLeaseMs: 3000,
       logLevel: 'debug',
+      pgliteSharedBuffersMb: 64,
     });
   });
 
@@ -67,6 +70,8 @@ describe('loadConfig', () => {
     ['OC_METRICS_ALLOW', '10.0.0.1/8/1'],
     ['OC_METRICS_ALLOW', '::1/129'],
     ['OC_METRICS_ALLOW', '10.0.0.0/x'],
+    ['OC_PGLITE_SHARED_BUFFERS_MB', '0'],
+    ['OC_PGLITE_SHARED_BUFFERS_MB', '16MB'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const { problems, message } = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
