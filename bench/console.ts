@@ -24,6 +24,7 @@ import { type ChildServer, startChild } from './lib/child.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
 import { post } from './lib/load.js';
 import type { OcReady } from './lib/oc-server.js';
+import { emitFigures, quickMode } from './lib/report.js';
 import { clusterName, memberId, seedTopology } from './lib/seed.js';
 
 const envInt = (name: string, def: number) => {
@@ -32,9 +33,10 @@ const envInt = (name: string, def: number) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (got "${raw}")`);
   return n;
 };
-const shape = { clusters: envInt('BENCH_CLUSTERS', 200), workersPerCluster: envInt('BENCH_WORKERS', 50), concurrency: 8 };
+// --quick (npm run bench): 50 clusters and 10 s of events, unless the environment says otherwise.
+const shape = { clusters: envInt('BENCH_CLUSTERS', quickMode ? 50 : 200), workersPerCluster: envInt('BENCH_WORKERS', 50), concurrency: 8 };
 const eventRate = envInt('BENCH_EVENT_RATE', 100);
-const eventSeconds = envInt('BENCH_EVENT_SECONDS', 30);
+const eventSeconds = envInt('BENCH_EVENT_SECONDS', quickMode ? 10 : 30);
 
 /** The manager protocol's own document (simulator/documents.ts). */
 const REPORT = documentText(ReportMembershipMutation);
@@ -127,11 +129,27 @@ async function main() {
   console.log(
     `| ${shape.clusters} x ${shape.workersPerCluster} | ${oc.ready.driver === 'pg' ? 'PostgreSQL' : 'PGlite'} | ${(jsGzip / 1024).toFixed(1)} KB | ${(readyMs / 1000).toFixed(2)} s | ${loadLong.toFixed(0)} ms | ${sent} in ${eventSeconds} s | ${Math.max(0, ...long).toFixed(0)} ms | ${long.length} |`,
   );
-  console.log(`\npage agrees with the managers at the end: ${figure?.includes(`${starting} starting`) ? 'yes' : `no (expected ${starting} starting)`}`);
+  const agrees = figure?.includes(`${starting} starting`) ?? false;
+  console.log(`\npage agrees with the managers at the end: ${agrees ? 'yes' : `no (expected ${starting} starting)`}`);
+  return {
+    database: oc.ready.driver,
+    clusters: shape.clusters,
+    workersPerCluster: shape.workersPerCluster,
+    jsGzipKb: Number((jsGzip / 1024).toFixed(1)),
+    readySeconds: Number((readyMs / 1000).toFixed(2)),
+    longestTaskLoadingMs: Math.round(loadLong),
+    eventsSent: sent,
+    eventSeconds,
+    longestTaskUnderEventsMs: Math.round(Math.max(0, ...long)),
+    tasksOver50Ms: long.length,
+    pageAgrees: agrees,
+  };
 }
 
+let figures: Awaited<ReturnType<typeof main>> | null = null;
 try {
-  await main();
+  figures = await main();
 } finally {
   await cleanup();
 }
+if (figures) emitFigures('console', figures);
