@@ -141,7 +141,9 @@ async function realOc(): Promise<Target> {
     env = { OC_DATA_DIR: dir };
     where = `PGlite, fresh folder ${dir}`;
   }
-  const oc: OcProcess = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000);
+  // BENCH_OC_NODE_OPTIONS: node options for the OC only (e.g. "--cpu-prof --cpu-prof-dir=.prof").
+  const nodeOptions: Record<string, string> = process.env.BENCH_OC_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_OC_NODE_OPTIONS } : {};
+  const oc: OcProcess = await spawnOc({ ...env, ...nodeOptions, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000);
   onCleanup(async () => {
     const t = setTimeout(() => void oc.kill('SIGKILL'), 20_000);
     await oc.kill('SIGTERM');
@@ -392,6 +394,8 @@ async function main(): Promise<number> {
   // The registration burst: from the first registerManager until every manager's socket is acknowledged.
   console.log(`  starting the fleet (${o.registerConcurrency} managers registering at once) …`);
   const burstH = loopDelay();
+  const cpuBurst = cpuWindow(target.pid, target.databaseUrl);
+  await cpuBurst.start();
   const t0 = performance.now();
   const fleet: Fleet = startFleet({
     url: target.url,
@@ -430,6 +434,7 @@ async function main(): Promise<number> {
     timeoutMs,
   );
   const connectedMs = performance.now() - t0;
+  const cpuB = await cpuBurst.stop();
   burstH.disable();
   const burst = delayOf(burstH);
   if (!allConnected) {
@@ -515,8 +520,24 @@ async function main(): Promise<number> {
       (cpu0.pgCores !== null ? `, its PostgreSQL backends ${cores(cpu0.pgCores)}` : '') +
       `; the whole machine ${cores(cpu0.machineCores)} (other helpers' load included)`,
   );
+  // CPU seconds per registration hold whatever else loads the machine (wall-clock times do not).
+  const perRegistration = (cores: number | null) => (cores === null ? null : (cores * cpuB.seconds * 1000) / o.clusters);
+  const msPer = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)} ms`);
+  console.log(
+    `  registration burst CPU  the OC ${cores(cpuB.ocCores)} over ${secs(connectedMs)}: ${msPer(perRegistration(cpuB.ocCores))} of OC CPU per registration` +
+      (cpuB.pgCores !== null ? `, ${msPer(perRegistration(cpuB.pgCores))} of PostgreSQL CPU` : '') +
+      `; the whole machine ${cores(cpuB.machineCores)}`,
+  );
   const probeLine = (label: string, r: ProbeResult | null, target: number) =>
     r && console.log(`  ${label.padEnd(24)}n ${r.n} (${r.failures} failed)   p50 ${fmtMs(r.p50)} ms   p99 ${fmtMs(r.p99)} ms   max ${fmtMs(r.max)} ms   (target p99 <= ${target} ms)`);
+  if (statsAfter > statsBefore && cpu0.ocCores !== null) {
+    const n = (statsAfter - statsBefore) / steadyWallS;
+    console.log(
+      `  per reportStats         ${msPer((cpu0.ocCores * 1000) / n)} of OC CPU` +
+        (cpu0.pgCores !== null ? `, ${msPer((cpu0.pgCores * 1000) / n)} of PostgreSQL CPU` : '') +
+        ` (all steady-state CPU over the reports: the leases, the operator's reads and the gauges included)`,
+    );
+  }
   probeLine('clusters(first: 50)', page, TARGET_PAGE_P99_MS);
   probeLine('system', system, TARGET_SYSTEM_P99_MS);
   console.log(`  event-loop delay of this process (monitorEventLoopDelay, sampled every ${RESOLUTION_MS} ms, the interval subtracted):`);
@@ -552,7 +573,12 @@ async function main(): Promise<number> {
     steadyLoopP99Ms: round(steady.p99, 2),
     steadyLoopP99Met: met,
     reportStatsPerSec: round((statsAfter - statsBefore) / steadyWallS),
+    ocCpuMsPerRegistration: round(perRegistration(cpuB.ocCores), 2),
+    pgCpuMsPerRegistration: round(perRegistration(cpuB.pgCores), 2),
     ocSteadyCores: round(cpu0.ocCores, 3),
+    ocCpuMsPerManagerSecond: round(cpu0.ocCores === null ? null : (cpu0.ocCores * 1000) / o.clusters, 3),
+    ocCpuMsPerStatsReport: round(cpu0.ocCores === null || statsAfter === statsBefore ? null : (cpu0.ocCores * 1000 * steadyWallS) / (statsAfter - statsBefore), 2),
+    pgCpuMsPerStatsReport: round(cpu0.pgCores === null || statsAfter === statsBefore ? null : (cpu0.pgCores * 1000 * steadyWallS) / (statsAfter - statsBefore), 2),
     pgSteadyCores: round(cpu0.pgCores, 3),
     machineCores: round(cpu0.machineCores, 2),
     pageP50Ms: page ? round(page.p50, 2) : null,
