@@ -141,9 +141,10 @@ async function realOc(): Promise<Target> {
     env = { OC_DATA_DIR: dir };
     where = `PGlite, fresh folder ${dir}`;
   }
-  // BENCH_OC_NODE_OPTIONS: node options for the OC only (e.g. "--cpu-prof --cpu-prof-dir=.prof").
-  const nodeOptions: Record<string, string> = process.env.BENCH_OC_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_OC_NODE_OPTIONS } : {};
-  const oc: OcProcess = await spawnOc({ ...env, ...nodeOptions, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000);
+  // BENCH_OC_NODE_FLAGS: node flags for the OC only (e.g. "--cpu-prof --cpu-prof-dir=.prof").
+  const flags = (process.env.BENCH_OC_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const command = [process.execPath, ...flags, '--import', 'tsx', 'src/main.ts'];
+  const oc: OcProcess = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000, command);
   onCleanup(async () => {
     const t = setTimeout(() => void oc.kill('SIGKILL'), 20_000);
     await oc.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import { type Cluster, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, type Worker, type WorkerReport } from '../domain/types.js';
 import { touchManagers } from '../db/repositories/leases.js';
 import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
@@ -9,8 +9,8 @@ import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { hashToken, newSecret } from './token-service.js';
-import { compileInputSchema } from './operation-args.js';
-import { boundedJson, finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
+import { differs, toWrite, validateOperations, validateWorker } from './manager-input.js';
+import { finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
 
 export const MAX_WORKERS_PER_CALL = 10_000;
 export const MAX_EVENTS_PER_CALL = 5_000;
@@ -64,12 +64,12 @@ export class ManagerService {
     const host = text(input.host, 'input.host', { max: 255 });
     const url = httpUrl(input.url, 'input.url');
     const version = optionalText(input.version, 'input.version', { max: 100 });
-    const operations = this.validateOperations(input.operations ?? []);
+    const operations = validateOperations(input.operations ?? []);
     list(input.workers, 'input.workers', MAX_WORKERS_PER_CALL);
     const now = this.deps.clock.now();
     const snapshot = new Map<string, WorkerReport>();
     input.workers.forEach((w, i) => {
-      const v = this.validateWorker(w, `input.workers[${i}]`);
+      const v = validateWorker(w, `input.workers[${i}]`);
       if (snapshot.has(v.memberId)) throw new ValidationError(`input.workers[${i}].memberId "${v.memberId}" appears twice`, `input.workers[${i}].memberId`);
       snapshot.set(v.memberId, v);
     });
@@ -108,7 +108,7 @@ export class ManagerService {
         tokenName: enrollment.name,
         tokenHash: hashToken(sessionToken),
       });
-      await this.replaceMembership(tx, emit, cluster.id, snapshot, now);
+      await this.replaceMembership(tx, emit, cluster.id, snapshot, now, created);
       const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
       if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
       if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
@@ -120,9 +120,10 @@ export class ManagerService {
   }
 
   /** The snapshot replaces what the OC had: workers gone are LEFT, new ones JOINED, changed ones STATE_CHANGED. */
-  private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date) {
-    const existing = new Map((await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
-    const left = await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
+  private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date, created: boolean) {
+    // A cluster created in this transaction has no workers yet: nothing to read, nothing to remove.
+    const existing = new Map(created ? [] : (await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
+    const left = created ? [] : await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
     for (const w of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker: w, at: now } });
     const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
     const changed = writes.filter((w) => {
@@ -141,7 +142,7 @@ export class ManagerService {
       const field = `input.events[${i}]`;
       int(e.seq, `${field}.seq`, 1, 2_147_483_647);
       if (!MEMBERSHIP_CHANGES.includes(e.change)) throw new ValidationError(`${field}.change must be one of ${MEMBERSHIP_CHANGES.join(', ')}`, `${field}.change`);
-      return { seq: e.seq, change: e.change, worker: this.validateWorker(e.worker, `${field}.worker`) };
+      return { seq: e.seq, change: e.change, worker: validateWorker(e.worker, `${field}.worker`) };
     });
     for (let i = 1; i < valid.length; i++) {
       if (valid[i]!.seq <= valid[i - 1]!.seq) {
@@ -241,8 +242,17 @@ export class ManagerService {
     });
   }
 
-  /** Any call of a manager renews its lease; a manager coming back is announced. */
+  /**
+   * Any call of a manager renews its lease; a manager coming back is announced. A cluster whose
+   * managerTasks stream this instance holds is skipped: renewHeldLeases keeps its lease (one
+   * statement and a row lock less in every report of a manager that holds its stream).
+   */
   async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
+    if (this.held.has(clusterId)) return;
+    await this.touchNow(tx, emit, clusterId, now);
+  }
+
+  private async touchNow(tx: Db, emit: Emit, clusterId: string, now: Date) {
     if (await topo.touchManager(tx, clusterId, now)) {
       const [c] = await topo.findClustersByIds(tx, [clusterId]);
       if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
@@ -253,7 +263,7 @@ export class ManagerService {
   /** Renews the lease outside any other work (held subscriptions call this periodically). */
   async renewLease(clusterId: string): Promise<void> {
     const now = this.deps.clock.now();
-    await inTransaction(this.deps, (tx, emit) => this.touch(tx, emit, clusterId, now));
+    await inTransaction(this.deps, (tx, emit) => this.touchNow(tx, emit, clusterId, now));
   }
 
   /**
@@ -336,79 +346,4 @@ export class ManagerService {
       return c;
     });
   }
-
-  private validateWorker(w: WorkerReport, field: string): WorkerReport {
-    const memberId = text(w.memberId, `${field}.memberId`, { max: 200 });
-    const host = text(w.host, `${field}.host`, { max: 255 });
-    if (w.port != null) int(w.port, `${field}.port`, 0, 65535);
-    if (w.state != null && !WORKER_STATES.includes(w.state)) throw new ValidationError(`${field}.state must be one of ${WORKER_STATES.join(', ')}`, `${field}.state`);
-    if (w.startedAt != null && (!(w.startedAt instanceof Date) || Number.isNaN(w.startedAt.getTime()))) {
-      throw new ValidationError(`${field}.startedAt must be a valid date-time`, `${field}.startedAt`);
-    }
-    if (w.artifacts) {
-      list(w.artifacts, `${field}.artifacts`, 100);
-      w.artifacts.forEach((a, j) => {
-        text(a.name, `${field}.artifacts[${j}].name`, { max: 200 });
-        text(a.version, `${field}.artifacts[${j}].version`, { max: 100 });
-      });
-    }
-    return { ...w, memberId, host };
-  }
-
-  private validateOperations(ops: NonNullable<RegisterInput['operations']>): ManagerOperationSpec[] {
-    list(ops, 'input.operations', 200);
-    const seen = new Set<string>();
-    return ops.map((o, i) => {
-      const name = text(o.name, `input.operations[${i}].name`, { max: 100, pattern: /^[A-Za-z_][A-Za-z0-9_.-]*$/, patternHint: 'must be an identifier' });
-      if (seen.has(name)) throw new ValidationError(`input.operations[${i}].name "${name}" appears twice`, `input.operations[${i}].name`);
-      seen.add(name);
-      return {
-        name,
-        description: optionalText(o.description, `input.operations[${i}].description`, { max: 2000, multiline: true }),
-        inputSchema: inputSchema(o.inputSchema, `input.operations[${i}].inputSchema`),
-      };
-    });
-  }
-}
-
-/** An operation's inputSchema: storable JSON that compiles as a JSON Schema (refused here, not when an operator runs it). */
-function inputSchema(value: unknown, field: string): unknown {
-  const schema = boundedJson(value ?? null, field, 16 * 1024);
-  if (schema !== null) compileInputSchema(schema, field);
-  return schema;
-}
-
-/**
- * What a report makes of a worker. `stateChangedAt` is the OC's receive time and `stateChanges`
- * counts a change of state the OC sees (1 or 0): the health gate's evidence is the OC's own, never
- * a time read off a manager's clock.
- */
-function toWrite(r: WorkerReport, prev: Worker | null, now: Date): topo.WorkerWrite {
-  const state: WorkerState = r.state ?? prev?.state ?? 'RUNNING';
-  const artifacts: DeployedArtifact[] = r.artifacts
-    ? r.artifacts.map((a) => {
-        const kept = prev?.artifacts.find((p) => p.name === a.name && p.version === a.version);
-        return { name: a.name, version: a.version, deployedAt: (a.deployedAt ?? (kept ? new Date(kept.deployedAt) : now)).toISOString() };
-      })
-    : (prev?.artifacts ?? []);
-  return {
-    memberId: r.memberId,
-    host: r.host,
-    port: r.port ?? null,
-    state,
-    startedAt: r.startedAt !== undefined ? (r.startedAt ?? null) : (prev?.startedAt ?? null),
-    stateChangedAt: prev && prev.state === state ? prev.stateChangedAt : now,
-    stateChanges: prev && prev.state !== state ? 1 : 0,
-    artifacts,
-  };
-}
-
-function differs(prev: Worker, w: topo.WorkerWrite): boolean {
-  return (
-    prev.host !== w.host ||
-    prev.port !== w.port ||
-    prev.state !== w.state ||
-    (prev.startedAt?.getTime() ?? null) !== (w.startedAt?.getTime() ?? null) ||
-    JSON.stringify(prev.artifacts) !== JSON.stringify(w.artifacts)
-  );
 }
