@@ -17,14 +17,14 @@
  * the JavaScript heap, and the rest (code, compiled WebAssembly, buffers). Target: the lab
  * ≤ 300 MB RSS (issue 12, target 7).
  *
- *   npm run bench:memory [-- --settle 20 --json --quick]
+ *   npm run bench:memory [-- --settle 20 --json --quick]   (--quick: 5 s settle; bare node and the two labs only)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchArgs, emitFigures, jsonMode, quickMode } from './lib/report.js';
+import { benchArgs, emitFigures, quickMode } from './lib/report.js';
 import { backgroundLoad } from './lib/machine.js';
 
 const TARGET_MB = 300;
@@ -155,7 +155,9 @@ async function main(): Promise<void> {
   console.log(`PGlite at rest: RSS after ${settleMs / 1000} s settled and two GCs, each in a fresh process`);
   if (load !== null) console.log(`  machine busy before the run (other processes): ${(load * 100).toFixed(0)}% of all cores`);
   const results = new Map<Mode, Usage>();
-  for (const mode of MODES) {
+  // --quick: the lab against the lab as before and a bare node (PGlite alone only in the full run).
+  const modes = quickMode ? MODES.filter((m) => m === 'bare' || m.startsWith('lab')) : MODES;
+  for (const mode of modes) {
     try {
       results.set(mode, await runChild(mode, settleMs));
     } catch (err) {
@@ -192,7 +194,6 @@ async function main(): Promise<void> {
     targetMb: TARGET_MB,
     met: lab ? lab.rss <= TARGET_MB * 1048576 : false,
   });
-  if (!jsonMode) return;
 }
 
 await main();
