@@ -31,6 +31,7 @@ import { getProfile, isProfileName, PROFILE_NAMES } from '../simulator/profiles.
 import { metricValue } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { type OcProcess, onLines, spawnOc } from '../test/support/oc-process.js';
+import { SERVER_NODE_FLAGS } from './lib/child.js';
 import { backgroundLoad } from './lib/machine.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
 import { CLUSTERS_PAGE_QUERY, cpuWindow, type ProbeResult, probeReads, SYSTEM_QUERY } from './lib/read-probe.js';
@@ -143,7 +144,8 @@ async function realOc(): Promise<Target> {
   }
   // BENCH_OC_NODE_FLAGS: node flags for the OC only (e.g. "--cpu-prof --cpu-prof-dir=.prof").
   const flags = (process.env.BENCH_OC_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const command = [process.execPath, ...flags, '--import', 'tsx', 'src/main.ts'];
+  // As `npm start` runs it (its node flags: bench/lib/child.ts).
+  const command = [process.execPath, ...SERVER_NODE_FLAGS, ...flags, '--import', 'tsx', 'src/main.ts'];
   const oc: OcProcess = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', NODE_ENV: 'production' }, 120_000, command);
   onCleanup(async () => {
     const t = setTimeout(() => void oc.kill('SIGKILL'), 20_000);
