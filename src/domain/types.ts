@@ -35,7 +35,7 @@ export type TaskAction = (typeof TASK_ACTIONS)[number];
  * read and write, never read back from `Command.message` (which is for people).
  * OPERATOR: an operator (or the command's PATCH parent) asked for a pause; FAILURE_BUDGET: more
  * steps failed than the strategy allows and it is set to PAUSE; CANARY: a canary batch waits to
- * be promoted (not used yet); MANAGER_UNREACHABLE: its cluster's manager is not connected.
+ * be promoted (promoteCommand, or autoPromoteAfterMs); MANAGER_UNREACHABLE: its cluster's manager is not connected.
  */
 export const HOLD_REASONS = ['OPERATOR', 'FAILURE_BUDGET', 'CANARY', 'MANAGER_UNREACHABLE'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
@@ -181,6 +181,10 @@ export interface Command {
   acceptedFailures: number;
   /** Why the command waits, or null when it does not. */
   hold: CommandHold | null;
+  /** When its canary was promoted (by an operator or by itself); null while it has none or it waits. */
+  promotedAt: Date | null;
+  /** When it last continued after a hold (resumed, or its canary promoted): a progress deadline counts from then. */
+  resumedAt: Date | null;
   wakeAt: Date | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -210,6 +214,21 @@ export interface StepBaseline {
   /** The worker's row: a worker that left and joined again since is another row. */
   workerId: string;
   state: WorkerState;
+  startedAt: Date | null;
+  stateChanges: number;
+  /**
+   * The worker as the OC saw it when it first saw the step's proof, and when (the OC's clock):
+   * what a soak (`minHealthyMs`) and a canary waiting to be promoted are watched against.
+   * Absent until then, and when nothing watches the worker after its proof.
+   */
+  proven?: ProvenHealth | null;
+}
+
+/** A step's worker when its proof was first seen (see `StepBaseline.proven`). */
+export interface ProvenHealth {
+  /** When the OC saw the worker RUNNING as the proven process (its own clock). */
+  at: Date;
+  workerId: string;
   startedAt: Date | null;
   stateChanges: number;
 }

@@ -29,6 +29,8 @@ export function makeCommand(over: Partial<Command> = {}): Command {
     cancelRequested: false,
     acceptedFailures: 0,
     hold: null,
+    promotedAt: null,
+    resumedAt: null,
     wakeAt: null,
     createdAt: T0,
     startedAt: null,

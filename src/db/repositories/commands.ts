@@ -15,10 +15,27 @@ const toCommand = (r: typeof commands.$inferSelect): Command => ({
   // Commands stored before a strategy field existed read with its default.
   strategy: storedStrategy(r.strategy),
 });
+const toDate = (d: string | null) => (d === null ? null : new Date(d));
 const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: toDate(b.startedAt),
+        stateChanges: b.stateChanges,
+        ...(b.proven ? { proven: { at: new Date(b.proven.at), workerId: b.proven.workerId, startedAt: toDate(b.proven.startedAt), stateChanges: b.proven.stateChanges } } : {}),
+      }
+    : null;
 const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt ? b.startedAt.toISOString() : null, stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: b.startedAt ? b.startedAt.toISOString() : null,
+        stateChanges: b.stateChanges,
+        ...(b.proven ? { proven: { at: b.proven.at.toISOString(), workerId: b.proven.workerId, startedAt: b.proven.startedAt?.toISOString() ?? null, stateChanges: b.proven.stateChanges } } : {}),
+      }
+    : null;
 const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState, baseline: toBaseline(r.baseline) });
 const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
 
@@ -105,7 +122,7 @@ export async function findActiveRolloutClusterIds(db: Db, clusterIds: readonly s
 }
 
 export type CommandPatch = Partial<
-  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold'>
+  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold' | 'promotedAt' | 'resumedAt'>
 >;
 
 export async function updateCommand(db: Db, id: string, patch: CommandPatch, now: Date): Promise<Command> {

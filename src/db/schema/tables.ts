@@ -23,6 +23,8 @@ export interface StoredStepBaseline {
   state: WorkerState;
   startedAt: string | null;
   stateChanges: number;
+  /** StepBaseline.proven (its dates as ISO-8601 text); absent until the step's proof was seen. */
+  proven?: { at: string; workerId: string; startedAt: string | null; stateChanges: number } | null;
 }
 
 /** A CommandHold as stored in commands.hold (JSON: its date as ISO-8601 text). */
@@ -200,6 +202,10 @@ export const commands = snakeCase.table(
     acceptedFailures: integer().notNull().default(0),
     /** Why the command waits (StoredCommandHold), or null: data the planners read, never the message. */
     hold: jsonb().$type<StoredCommandHold>(),
+    /** When its canary was promoted (by an operator or by itself). */
+    promotedAt: ts(),
+    /** When it last continued after a hold (resumed or promoted): the progress deadline counts from then. */
+    resumedAt: ts(),
     /** When the driver should look at this command again (timeouts, pauses between batches). */
     wakeAt: ts(),
     createdAt: ts().notNull().defaultNow(),
