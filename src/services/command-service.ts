@@ -5,6 +5,7 @@
  */
 import type { Principal } from '../domain/auth.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { patchChildStrategy, promotedBy } from '../domain/rollout/canary.js';
 import { isPausableKind, isRolloutKind, kindSpec } from '../domain/rollout/kinds.js';
 import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandKind, RolloutStrategy } from '../domain/types.js';
@@ -12,7 +13,7 @@ import { isTerminalCommand, isTerminalTask } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
-import { inTransaction, type ServiceDeps } from './deps.js';
+import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
 import { clusterCursor } from './topology-service.js';
 import { int, list, text } from './validate.js';
@@ -107,7 +108,7 @@ export class CommandService {
             state: 'PENDING',
             clusterId: c.id,
             parentId: parent.id,
-            strategy,
+            strategy: patchChildStrategy(strategy, i, maxParallelClusters), // the canary in the first wave only
             artifact,
             requestedBy: principal.name,
             createdAt: new Date(now.getTime() + i),
@@ -155,23 +156,51 @@ export class CommandService {
 
   resume(principal: Principal, id: string) {
     return this.intent(principal, id, async (tx, c, now) => {
+      if (c.hold?.reason === 'CANARY') throw new ConflictError('the command waits for its canary to be promoted: promote it (promoteCommand) or cancel it', c.id);
       if (c.state === 'PAUSED') {
         // Resuming after a failure pause accepts the failures so far.
         const counts = (await cmds.countSteps(tx, [c.id])).get(c.id);
         const msg = `resumed by ${principal.name}`;
         if (kindSpec(c.kind).driver === 'patch') {
           for (const child of await cmds.listChildren(tx, [c.id])) {
-            if (child.state === 'PAUSED' || child.pauseRequested) {
+            // A child waiting for its canary stays held: only a promotion moves it on.
+            if ((child.state === 'PAUSED' && child.hold?.reason !== 'CANARY') || child.pauseRequested) {
               const cc = (await cmds.countSteps(tx, [child.id])).get(child.id);
-              await cmds.updateCommand(tx, child.id, { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
+              const resumed = child.state === 'PAUSED' ? { state: 'RUNNING' as const, resumedAt: now } : {};
+              await cmds.updateCommand(tx, child.id, { ...resumed, pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
               await cmds.insertEvents(tx, [{ commandId: child.id, at: now, state: 'RUNNING', message: `resumed with its patch by ${principal.name}` }]);
             }
           }
         }
-        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg, event: 'command resumed' };
+        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null, resumedAt: now }, message: msg, event: 'command resumed' };
       }
       if (c.pauseRequested) return { patch: { pauseRequested: false, pauseRequestedBy: null }, message: `pause withdrawn by ${principal.name}`, event: 'command resumed' };
       return null; // already running: nothing to do
+    });
+  }
+
+  /**
+   * Promotes a command held for its canary (hold CANARY): it continues with the workers after
+   * the canary. A PATCH promotes every child held for its canary. Anything else: ConflictError.
+   */
+  promote(principal: Principal, id: string) {
+    return this.intent(principal, id, async (tx, c, now, emit) => {
+      const promoted = { state: 'RUNNING' as const, message: null, hold: null, wakeAt: null, promotedAt: now, resumedAt: now };
+      if (kindSpec(c.kind).driver === 'patch') {
+        const held = (await cmds.listChildren(tx, [c.id])).filter((ch) => ch.state === 'PAUSED' && ch.hold?.reason === 'CANARY');
+        if (held.length === 0) throw new ConflictError('no cluster of this patch waits for its canary to be promoted', c.id);
+        for (const child of held) {
+          await cmds.updateCommand(tx, child.id, promoted, now);
+          await cmds.insertEvents(tx, [{ commandId: child.id, at: now, state: 'RUNNING', message: `${promotedBy(principal.name)} (with its patch)` }]);
+          emit({ topic: 'command', payload: { commandId: child.id, clusterId: child.clusterId, parentId: c.id, at: now } });
+        }
+        const patch: cmds.CommandPatch = c.hold?.reason === 'CANARY' ? { hold: null, message: null } : {};
+        return { patch, message: `${promotedBy(principal.name)}: ${held.length} cluster${held.length === 1 ? '' : 's'}`, event: 'command promoted' };
+      }
+      if (c.state !== 'PAUSED' || c.hold?.reason !== 'CANARY') {
+        throw new ConflictError(`the command is not waiting for its canary to be promoted (it is ${c.state}${c.hold ? `, held for ${c.hold.reason}` : ''})`, c.id);
+      }
+      return { patch: promoted, message: promotedBy(principal.name), event: 'command promoted' };
     });
   }
 
@@ -193,14 +222,14 @@ export class CommandService {
   private async intent(
     principal: Principal,
     id: string,
-    decide: (tx: Db, c: Command, now: Date) => Promise<{ patch: cmds.CommandPatch; message: string; event: CommandLogLine['event'] } | null>,
+    decide: (tx: Db, c: Command, now: Date, emit: Emit) => Promise<{ patch: cmds.CommandPatch; message: string; event: CommandLogLine['event'] } | null>,
   ): Promise<Command> {
     const now = this.deps.clock.now();
     const { command, line } = await inTransaction(this.deps, async (tx, emit) => {
       const c = await cmds.lockCommand(tx, id, { skipLocked: false });
       if (!c) throw new NotFoundError(`no command with id ${id}`, id);
       if (isTerminalCommand(c.state)) throw new ConflictError(`the command is already ${c.state}`, c.id);
-      const d = await decide(tx, c, now);
+      const d = await decide(tx, c, now, emit);
       if (!d) return { command: c, line: null };
       const updated = await cmds.updateCommand(tx, c.id, d.patch, now);
       await cmds.insertEvents(tx, [{ commandId: c.id, at: now, state: updated.state, message: d.message }]);

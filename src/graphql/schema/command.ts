@@ -252,6 +252,13 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.commands.resume(ctx.principal!, parseId(String(id), 'Command', 'id')))),
   }),
+  promoteCommand: t.field({
+    type: CommandResult,
+    authScopes: { operator: true },
+    description: 'a command held for its canary (hold CANARY) continues; a PATCH promotes every cluster held for its canary; anything else: ConflictError',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.commands.promote(ctx.principal!, parseId(String(id), 'Command', 'id')))),
+  }),
   cancelCommand: t.field({
     type: CommandResult,
     authScopes: { operator: true },
