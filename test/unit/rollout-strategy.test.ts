@@ -66,6 +66,13 @@ describe('resolveStrategy', () => {
     expect(resolveStrategy({ canary: 50 }, { workerCount: null }).canary).toBe(50);
   });
 
+  it('refuses a progressDeadlineMs no rollout of two batches could meet: not above minHealthyMs + pauseBetweenBatchesMs', () => {
+    const e = validationError(() => resolveStrategy({ progressDeadlineMs: 30_000, minHealthyMs: 20_000, pauseBetweenBatchesMs: 10_000 }, { workerCount: 3 }));
+    expect(e.field).toBe('strategy.progressDeadlineMs');
+    expect(e.message).toContain('greater than minHealthyMs + pauseBetweenBatchesMs (30000 ms; got 30000)');
+    expect(resolveStrategy({ progressDeadlineMs: 30_001, minHealthyMs: 20_000, pauseBetweenBatchesMs: 10_000 }, { workerCount: 3 }).progressDeadlineMs).toBe(30_001);
+  });
+
   it('reads a strategy stored before the later fields existed with their defaults', () => {
     expect(storedStrategy({ batchSize: 2, healthTimeoutMs: 100, pauseBetweenBatchesMs: 0, maxFailures: 0, onFailure: 'ABORT' })).toEqual({ ...DEFAULT_STRATEGY, batchSize: 2, healthTimeoutMs: 100 });
   });
