@@ -66,11 +66,11 @@ describe('resolveStrategy', () => {
     expect(resolveStrategy({ canary: 50 }, { workerCount: null }).canary).toBe(50);
   });
 
-  it('refuses a progressDeadlineMs no rollout of two batches could meet: not above minHealthyMs + pauseBetweenBatchesMs', () => {
-    const e = validationError(() => resolveStrategy({ progressDeadlineMs: 30_000, minHealthyMs: 20_000, pauseBetweenBatchesMs: 10_000 }, { workerCount: 3 }));
+  it('refuses a progressDeadlineMs no step could meet: not above minHealthyMs (as Nomad)', () => {
+    const e = validationError(() => resolveStrategy({ progressDeadlineMs: 20_000, minHealthyMs: 20_000 }, { workerCount: 3 }));
     expect(e.field).toBe('strategy.progressDeadlineMs');
-    expect(e.message).toContain('greater than minHealthyMs + pauseBetweenBatchesMs (30000 ms; got 30000)');
-    expect(resolveStrategy({ progressDeadlineMs: 30_001, minHealthyMs: 20_000, pauseBetweenBatchesMs: 10_000 }, { workerCount: 3 }).progressDeadlineMs).toBe(30_001);
+    expect(e.message).toContain('greater than minHealthyMs (20000 ms; got 20000)');
+    expect(resolveStrategy({ progressDeadlineMs: 20_001, minHealthyMs: 20_000 }, { workerCount: 3 }).progressDeadlineMs).toBe(20_001);
   });
 
   it('reads a strategy stored before the later fields existed with their defaults', () => {

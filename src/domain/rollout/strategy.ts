@@ -82,13 +82,9 @@ export function resolveStrategy(
   }
   const minHealthyMs = checkInteger('minHealthyMs', pick('minHealthyMs'));
   const progressDeadlineMs = given.progressDeadlineMs == null ? null : checkInteger('progressDeadlineMs', given.progressDeadlineMs);
-  if (progressDeadlineMs !== null && progressDeadlineMs <= minHealthyMs + pauseBetweenBatchesMs) {
-    // As Nomad's progress_deadline must exceed min_healthy_time: a step cannot succeed sooner
-    // than its soak, nor the next batch start sooner than the pause between batches.
-    throw new ValidationError(
-      `strategy.progressDeadlineMs must be greater than minHealthyMs + pauseBetweenBatchesMs (${minHealthyMs + pauseBetweenBatchesMs} ms; got ${progressDeadlineMs})`,
-      'strategy.progressDeadlineMs',
-    );
+  if (progressDeadlineMs !== null && progressDeadlineMs <= minHealthyMs) {
+    // As Nomad's progress_deadline must exceed min_healthy_time: no step succeeds sooner than its soak.
+    throw new ValidationError(`strategy.progressDeadlineMs must be greater than minHealthyMs (${minHealthyMs} ms; got ${progressDeadlineMs})`, 'strategy.progressDeadlineMs');
   }
   const autoRevert = pick('autoRevert');
   if (typeof autoRevert !== 'boolean') throw new ValidationError('strategy.autoRevert must be true or false', 'strategy.autoRevert');
