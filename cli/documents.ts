@@ -13,9 +13,10 @@ export const CommandFields = graphql(`
   fragment CommandFields on Command {
     id kind state message operation arguments result requestedBy createdAt startedAt finishedAt
     pauseRequested cancelRequested
+    hold { reason by message }
     cluster { id name kind }
     parent { id }
-    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }
+    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }
     artifact { name version }
     progress { total pending running succeeded failed skipped }
     steps { index memberId state message startedAt finishedAt }
@@ -112,6 +113,12 @@ export const PauseMutation = graphql(`
 export const ResumeMutation = graphql(`
   mutation OcResume($id: ID!) {
     resumeCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
+  }
+`);
+
+export const PromoteMutation = graphql(`
+  mutation OcPromote($id: ID!) {
+    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
   }
 `);
 

@@ -49,6 +49,10 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .option('--on-failure <action>', 'abort or pause once more have failed')
       .option('--health-timeout <duration>', 'a worker must be RUNNING again within this (e.g. 60s)')
       .option('--pause-between <duration>', 'wait between batches (e.g. 0s, 30s)')
+      .option('--canary <n>', 'restart these first workers, then hold until `oc promote`')
+      .option('--auto-promote <duration>', 'with --canary: promote by itself once the canary has been healthy this long')
+      .option('--min-healthy <duration>', 'a restarted worker must stay RUNNING this long before it counts (e.g. 30s)')
+      .option('--progress-deadline <duration>', 'fail the rollout when no worker has succeeded for this long (e.g. 10m)')
       .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures');
 
   program
@@ -112,8 +116,13 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
     .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures')
     .action(run((id, o) => cmd.status(id, o, g())));
 
-  for (const verb of ['pause', 'resume', 'cancel'] as const) {
-    const what = { pause: 'hold a rollout after its batch in flight', resume: 'continue a paused rollout', cancel: 'stop a command after its batch in flight' }[verb];
+  for (const verb of ['pause', 'resume', 'promote', 'cancel'] as const) {
+    const what = {
+      pause: 'hold a rollout after its batch in flight',
+      resume: 'continue a paused rollout',
+      promote: 'continue a rollout held for its canary (a patch: every cluster held for its canary)',
+      cancel: 'stop a command after its batch in flight',
+    }[verb];
     program
       .command(verb)
       .description(what)

@@ -173,6 +173,29 @@ describe('oc, the operator command line', () => {
     await fleet.worker(AS, 'as-1-w01').restart();
   });
 
+  it('oc promote continues a rollout held for its canary: the watcher says how, waits, and exits 0', async () => {
+    const watcher = start(['restart', AS, '--canary', '1', '--batch', '3', '--health-timeout', '10s', '--watch']);
+    await waitFor(() => watcher.run.stdout.includes('waiting for its canary to be promoted'), 'the watcher to show the canary hold', 15_000);
+    const id = commandId(watcher.run.stdout)!;
+    expect(watcher.run.stdout).toContain(`oc promote ${id}`);
+    expect(watcher.run.stdout).toContain('batch 1/2: as-1-w01');
+    const status = await oc_(['status', id]);
+    expect(status.stdout).toMatch(/Held:\s+CANARY: waiting: canary to be promoted/);
+    expect(status.stdout).toContain('canary 1');
+    const promote = await oc_(['promote', id]);
+    expect(promote.stderr).toBe('');
+    expect(promote.code).toBe(0);
+    expect(promote.stdout).toMatch(/restart of as-1 RUNNING/);
+    const r = await watcher.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('batch 2/2: as-1-w02, as-1-w03, as-1-w04');
+    expect(r.stdout).toMatch(/✓ restart of as-1 SUCCEEDED/);
+    // Promoting it again is refused, in one line, with a non-zero exit.
+    const again = await oc_(['promote', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^oc: CONFLICT: the command is already SUCCEEDED/);
+  });
+
   it('exits 2 when another shell cancels the watched command', async () => {
     fleet.inject({ type: 'slow-boot', cluster: AS, member: 'as-1-w01', durationMs: 1_500 });
     const watcher = start(['restart', AS, '--health-timeout', '20s', '--watch']);
