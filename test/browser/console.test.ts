@@ -231,6 +231,28 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('shows a rollout held for its canary, and promotes it after asking for confirmation', async () => {
+    await idle();
+    const asId = (await gqlOk(oc.url, viewer, `{ cluster(name: "as-1") { id } }`)).cluster.id;
+    const started = await gqlOk(oc.url, operator, `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } } }`, {
+      i: { clusterId: asId, strategy: { canary: 1, batchSize: 3 } },
+    });
+    const page = await signedInPage(operator, `/commands/${encodeURIComponent(started.restartCluster.command.id)}`);
+    await commandReaches(page, 'PAUSED');
+    await page.locator('[data-testid=waiting]').waitFor();
+    expect(await page.locator('[data-testid=waiting]').textContent()).toContain('Waiting for the canary to be promoted');
+    expect(await page.getByRole('button', { name: /Resume/ }).count()).toBe(0);
+    await page.getByRole('button', { name: /Promote/ }).click();
+    const confirm = page.locator('dialog[open]');
+    await confirm.getByRole('button', { name: 'Promote the canary' }).waitFor();
+    await browser.screenshot(page, '09-promote-confirm');
+    await confirm.getByRole('button', { name: 'Promote the canary' }).click();
+    await commandReaches(page, 'SUCCEEDED', 40_000);
+    expect(await tally(page, 'SUCCEEDED')).toBe(4);
+    await page.getByText('canary promoted by alice').waitFor();
+    await page.close();
+  });
+
   it('cancels a rollout after asking for confirmation', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/as-1');
