@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
 import { commandFinished } from '../support/command-wait.js';
-import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
+import { ADMIN_TOKEN, createToken, memoryLogger, startTestOc, type TestOc } from '../support/oc.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
 
@@ -9,6 +9,12 @@ import { waitFor } from '../support/wait.js';
 // a scripted manager on the other side.
 
 let oc: TestOc;
+const log = memoryLogger();
+/** The JSON log's lines `msg` about a command (the log names it by its database id). */
+const logged = (msg: string, globalId: string) => {
+  const id = Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];
+  return log.lines.filter((l) => l.msg === msg && l.fields.commandId === id).map((l) => l.fields);
+};
 let enroll: string;
 let operator: string;
 const managers: ScriptedManager[] = [];
@@ -43,7 +49,7 @@ async function restart(clusterId: string, strategy: Record<string, unknown>) {
 const promote = async (id: string, token = operator) => (await gqlOk(oc.url, token, PROMOTE, { id })).promoteCommand;
 
 beforeAll(async () => {
-  oc = await startTestOc({ managerLeaseMs: 600 });
+  oc = await startTestOc({ managerLeaseMs: 600 }, { logger: log });
   enroll = (await createToken(oc.url, 'MANAGER')).token;
   operator = (await createToken(oc.url, 'OPERATOR', 'ops-carol')).token;
 });
@@ -76,6 +82,10 @@ describe('canary and promote', () => {
     const history = done.history.map((h: any) => h.message);
     expect(history).toContain('canary SUCCEEDED (w1): waiting to be promoted (promoteCommand)');
     expect(history).toContain('canary promoted by ops-carol');
+    // The JSON log tells the hold and who promoted it.
+    expect(logged('command paused', id)).toEqual([expect.objectContaining({ cluster: 'can-promote', state: 'PAUSED', message: 'waiting: canary to be promoted' })]);
+    expect(logged('command promoted', id)).toEqual([expect.objectContaining({ cluster: 'can-promote', by: 'ops-carol', state: 'RUNNING' })]);
+    expect(logged('command resumed', id)).toEqual([]);
     // Promoting it again: it is not held for its canary any more.
     expect(await promote(id)).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
   });
@@ -109,6 +119,10 @@ describe('canary and promote', () => {
     expect(history).toContain('canary promoted by the OC: healthy for 400 ms (autoPromoteAfterMs)');
     expect(history.indexOf('canary promoted by the OC: healthy for 400 ms (autoPromoteAfterMs)')).toBeGreaterThan(history.findIndex((h: string) => h.startsWith('canary SUCCEEDED')));
     expect(m.restartOrder).toEqual(['w1', 'w2', 'w3']);
+    // Told as a promotion by nobody: the OC did it.
+    const promoted = logged('command promoted', id);
+    expect(promoted).toEqual([expect.objectContaining({ cluster: 'can-auto', state: 'RUNNING' })]);
+    expect(promoted[0]).not.toHaveProperty('by');
   });
 
   it('a failed canary fails the command and never touches a non-canary worker', async () => {
