@@ -1102,6 +1102,17 @@ describe('planRollout: canary and promote', () => {
     expect(sim.handedOut).toEqual([['w1', 'w2']]);
   });
 
+  it('a canary worker that crashed while the rest of the canary batch ran fails the canary when the batch is through, before any hold', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2 }, delayMs: { w1: 5_000, w2: 20_000 } });
+    sim.run(10_000);
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    report(sim, 'w1', { state: 'FAILED' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'FAILED', hold: null, message: 'aborted: canary failed: 1 of 2 canary workers crashed; 1 succeeded, 1 failed, 3 skipped' });
+    expect(sim.history.some((h) => h.startsWith('canary SUCCEEDED'))).toBe(false);
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+  });
+
   it('a canary worker that crashed and came back (a new process) while waiting is a canary failure too (PAUSE)', () => {
     const sim = new Sim({ members: W5, strategy: { canary: 1, onFailure: 'PAUSE' } }).run();
     sim.now = at(60_000);

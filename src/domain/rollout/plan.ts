@@ -20,8 +20,6 @@ import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } fr
 export { WAITING_FOR_MANAGER } from './holds.js';
 export { baselineOf, sinceBaseline } from './judge.js';
 
-
-
 export function planRollout(input: RolloutInput): RolloutDecision {
   const { command, workers, tasks, managerConnectedSince, now } = input;
   const strategy = command.strategy;
@@ -151,6 +149,15 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   };
 
+  /** Canary workers that crashed since their proof (canary.ts): their steps FAIL, and the canary with them. */
+  const failCrashedCanary = (): boolean => {
+    const crashes = canaryCrashes(steps, workers);
+    if (crashes.length === 0) return false;
+    for (const c of crashes) moveStep(steps.find((s) => s.index === c.index)!, 'FAILED', `canary crashed while waiting to be promoted: ${c.why}`, { finishedAt: now });
+    stopForFailures(`canary failed: ${crashes.length} of ${steps.filter((s) => s.taskId !== null).length} canary workers crashed`);
+    return true;
+  };
+
   const finalize = (): RolloutDecision => {
     decision.stepUpdates = [...updates.values()].sort((a, b) => a.index - b.index);
     // A RUNNING rollout is also woken at its progress deadline.
@@ -163,12 +170,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   // canary waiting to be promoted is watched, and may promote itself (canary.ts) ----
   if (state === 'PAUSED' && !command.cancelRequested) {
     if (hold?.reason !== 'CANARY') return decision;
-    const crashes = canaryCrashes(steps, workers);
-    if (crashes.length > 0) {
-      for (const c of crashes) moveStep(steps.find((s) => s.index === c.index)!, 'FAILED', `canary crashed while waiting to be promoted: ${c.why}`, { finishedAt: now });
-      stopForFailures(`canary failed: ${crashes.length} of ${steps.filter((s) => s.taskId !== null).length} canary workers crashed`);
-      return finalize();
-    }
+    if (failCrashedCanary()) return finalize();
     const promoteAt = autoPromoteAt(strategy, hold, managerConnectedSince);
     if (promoteAt === null || now < promoteAt) {
       decision.wakeAt = promoteAt;
@@ -302,7 +304,8 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   if (canarySteps.length > 0) {
-    // Held until promoted; asked to be woken when it would promote itself.
+    // Held until promoted (unless a canary worker already crashed); woken when it would promote itself.
+    if (failCrashedCanary()) return finalize();
     setCommand({ state: 'PAUSED', message: HOLD_MESSAGES.CANARY });
     setHold(holdOf('CANARY', now));
     emit(canaryWaiting(canarySteps.map((s) => s.memberId), strategy));
