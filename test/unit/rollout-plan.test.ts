@@ -1212,11 +1212,12 @@ describe('planRollout: soak (minHealthyMs)', () => {
     expect(sim.step('w1').baseline?.proven).toEqual({ at: at(5_000), workerId: 'worker-w1', startedAt: at(5_000), stateChanges: 0 });
     expect(sim.command.wakeAt).toEqual(at(35_000));
     expect(sim.history).toContain('step w1 RUNNING again: must stay RUNNING 30000 ms (minHealthyMs)');
+    expect(sim.step('w1').message).toBe('RUNNING again: must stay RUNNING 30000 ms (minHealthyMs)');
     sim.now = at(34_999);
     expect(sim.plan()).toEqual(settled(at(35_000)));
     sim.now = at(35_000);
     const d = sim.tick();
-    expect(sim.step('w1')).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(35_000) });
+    expect(sim.step('w1')).toMatchObject({ state: 'SUCCEEDED', message: null, finishedAt: at(35_000) });
     expect(d.newTask).toEqual({ memberIds: ['w2'], stepIndexes: [1] });
     sim.run();
     expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(105_000) });

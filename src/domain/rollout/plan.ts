@@ -225,8 +225,10 @@ export function planRollout(input: RolloutInput): RolloutDecision {
       watch,
     );
     if (verdict.proven) {
-      moveStep(step, step.state, step.message, { baseline: { ...(step.baseline ?? baselineOf(worker!)), proven: verdict.proven } }, true);
-      if (verdict.state === 'RUNNING') emit(`step ${step.memberId} RUNNING again: must stay RUNNING ${strategy.minHealthyMs} ms (minHealthyMs)`);
+      // Its proof, seen now: recorded, and said while the step soaks.
+      const soaking = verdict.state === 'RUNNING' ? `RUNNING again: must stay RUNNING ${strategy.minHealthyMs} ms (minHealthyMs)` : step.message;
+      moveStep(step, step.state, soaking, { baseline: { ...(step.baseline ?? baselineOf(worker!)), proven: verdict.proven } }, true);
+      if (verdict.state === 'RUNNING') emit(`step ${step.memberId} ${soaking}`);
     }
     if (verdict.state === 'RUNNING') {
       if (verdict.deadline && (earliestDeadline === null || verdict.deadline < earliestDeadline)) {
