@@ -1223,6 +1223,25 @@ describe('planRollout: soak (minHealthyMs)', () => {
     expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(105_000) });
   });
 
+  it('starts the window when the OC saw the worker RUNNING (its receive time), even if it judged the step later', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 }, behaviour: { w1: 'hang' } });
+    sim.tick();
+    // The OC received w1's RUNNING at 6 s; the driver looks at it at 8 s.
+    Object.assign(sim.worker('w1')!, { state: 'RUNNING', startedAt: at(5_500), stateChangedAt: at(6_000), stateChanges: 2 });
+    sim.now = at(8_000);
+    expect(sim.tick().wakeAt).toEqual(at(36_000));
+    expect(sim.step('w1').baseline?.proven?.at).toEqual(at(6_000));
+  });
+
+  it('a restart reported without a change of state (a new startedAt only) starts the window when the OC first saw it', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 }, behaviour: { w1: 'hang' } });
+    sim.tick();
+    Object.assign(sim.worker('w1')!, { startedAt: at(5_500) }); // still RUNNING: its stateChangedAt is from long before the step
+    sim.now = at(8_000);
+    expect(sim.tick().wakeAt).toEqual(at(38_000));
+    expect(sim.step('w1').baseline?.proven).toEqual({ at: at(8_000), workerId: 'worker-w1', startedAt: at(5_500), stateChanges: 0 });
+  });
+
   it('a crash inside the window FAILS the step', () => {
     const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { minHealthyMs: 30_000 } });
     sim.run(5_000);
