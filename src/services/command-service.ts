@@ -164,7 +164,7 @@ export class CommandService {
         if (kindSpec(c.kind).driver === 'patch') {
           for (const child of await cmds.listChildren(tx, [c.id])) {
             // A child waiting for its canary stays held: only a promotion moves it on.
-            if ((child.state === 'PAUSED' && child.hold?.reason !== 'CANARY') || child.pauseRequested) {
+            if (child.hold?.reason !== 'CANARY' && (child.state === 'PAUSED' || child.pauseRequested)) {
               const cc = (await cmds.countSteps(tx, [child.id])).get(child.id);
               const resumed = child.state === 'PAUSED' ? { state: 'RUNNING' as const, resumedAt: now } : {};
               await cmds.updateCommand(tx, child.id, { ...resumed, pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
