@@ -178,6 +178,34 @@ describe('canary and promote', () => {
   });
 });
 
+describe('canary and promote in a PATCH, with pause and resume', () => {
+  it('a paused and resumed PATCH leaves its clusters held for their canary; promoting the PATCH promotes both', async () => {
+    const a = await cluster('can-pr-a', 2, 'CANR');
+    const b = await cluster('can-pr-b', 2, 'CANR');
+    const d = await gqlOk(oc.url, operator, `mutation($i: DeployPatchInput!) { deployPatch(input: $i) { ${RESULT} } }`, {
+      i: { artifact: { name: 'app', version: '5.0.0', url: 'https://repo.example/app-5.0.0.war', sha256: 'e'.repeat(64) }, kinds: ['CANR'], maxParallelClusters: 2, strategy: { canary: 1 } },
+    });
+    const id = d.deployPatch.command.id;
+    await waitFor(async () => (await command(id)).children.every((ch: any) => ch.hold?.reason === 'CANARY'), 'both clusters held for their canary');
+    await gqlOk(oc.url, operator, `mutation($id: ID!) { pauseCommand(id: $id) { __typename } }`, { id });
+    await held(id, 'OPERATOR');
+    const resumed = (await gqlOk(oc.url, operator, `mutation($id: ID!) { resumeCommand(id: $id) { ${RESULT} } }`, { id })).resumeCommand;
+    expect(resumed.__typename).toBe('CommandPayload');
+    const parent = await held(id, 'CANARY');
+    expect(parent.children.map((ch: any) => [ch.state, ch.hold?.reason])).toEqual([
+      ['PAUSED', 'CANARY'],
+      ['PAUSED', 'CANARY'],
+    ]);
+    expect([a.restartOrder, b.restartOrder]).toEqual([['w1'], ['w1']]);
+    expect(await promote(id)).toMatchObject({ __typename: 'CommandPayload' });
+    expect((await finished(id)).state).toBe('SUCCEEDED');
+    expect([a.restartOrder, b.restartOrder]).toEqual([
+      ['w1', 'w2'],
+      ['w1', 'w2'],
+    ]);
+  });
+});
+
 describe('soak (minHealthyMs)', () => {
   it('fails a step whose worker crashes inside the window, and touches no further worker', async () => {
     const m = await cluster('soak-crash', 3);
