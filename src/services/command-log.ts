@@ -1,4 +1,4 @@
-import type { Command, CommandState } from '../domain/types.js';
+import type { Command, CommandHold, CommandState } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -63,6 +63,8 @@ export function recordCommand(deps: Pick<ServiceDeps, 'logger' | 'clock' | 'tele
 export function transitionEvents(
   from: CommandState,
   change: { state?: CommandState; startedAt?: Date | null; promotedAt?: Date | null },
+  /** The command's new hold, when it changes. */
+  hold?: CommandHold | null,
 ): { event: CommandLogLine['event']; state: CommandState }[] {
   const out: { event: CommandLogLine['event']; state: CommandState }[] = [];
   if (change.startedAt && change.state !== undefined && change.state !== 'RUNNING') out.push({ event: 'command started', state: 'RUNNING' });
@@ -71,6 +73,8 @@ export function transitionEvents(
     out.push({ event: 'command promoted', state: 'RUNNING' });
     return out;
   }
+  // A paused command that now holds for another reason (its canary crashed while it waited) is told paused again.
+  if (from === 'PAUSED' && change.state === 'PAUSED' && hold) out.push({ event: 'command paused', state: 'PAUSED' });
   const last = transitionEvent(from, change.state);
   if (last && change.state !== undefined) out.push({ event: last, state: change.state });
   return out;

@@ -98,7 +98,7 @@ export class RolloutService {
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
     if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
-    const told = transitionEvents(command.state, d.command);
+    const told = transitionEvents(command.state, d.command, d.hold);
     if (told.length > 0) {
       const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
       const message = d.command.message !== undefined ? d.command.message : (d.events.at(-1)?.message ?? null);

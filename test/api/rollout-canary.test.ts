@@ -146,6 +146,7 @@ describe('canary and promote', () => {
     const c = await held(id, 'FAILURE_BUDGET');
     expect(c.state).toBe('PAUSED');
     expect(c.steps[0]).toMatchObject({ state: 'FAILED', message: 'canary crashed while waiting to be promoted: worker reported FAILED' });
+    expect(logged('command paused', id).map((f) => f.message)).toEqual(['waiting: canary to be promoted', 'paused: canary failed: 1 of 1 canary workers crashed']);
     expect(await promote(id)).toMatchObject({ __typename: 'ConflictError' });
     expect(m.restartOrder).toEqual(['w1']);
     await gqlOk(oc.url, operator, `mutation($id: ID!) { cancelCommand(id: $id) { __typename } }`, { id });
