@@ -3,6 +3,7 @@ import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
 import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
+import { queryRows } from '../query.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
 const toHold = (h: StoredCommandHold | null): CommandHold | null => (h ? { reason: h.reason, since: new Date(h.since), by: h.by } : null);
@@ -16,9 +17,25 @@ const toCommand = (r: typeof commands.$inferSelect): Command => ({
   strategy: storedStrategy(r.strategy),
 });
 const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: b.startedAt === null ? null : new Date(b.startedAt),
+        stateChanges: b.stateChanges,
+        ...(b.previousVersion !== undefined ? { previousVersion: b.previousVersion } : {}),
+      }
+    : null;
 const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt ? b.startedAt.toISOString() : null, stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: b.startedAt ? b.startedAt.toISOString() : null,
+        stateChanges: b.stateChanges,
+        ...(b.previousVersion !== undefined ? { previousVersion: b.previousVersion } : {}),
+      }
+    : null;
 const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState, baseline: toBaseline(r.baseline) });
 const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
 
@@ -40,6 +57,7 @@ export interface NewCommand {
   maxParallelClusters?: number | null;
   operation?: string | null;
   arguments?: unknown;
+  rollbackOf?: string | null;
   requestedBy: string;
   message?: string | null;
   startedAt?: Date | null;
@@ -55,6 +73,62 @@ export async function insertSteps(db: Db, commandId: string, memberIds: readonly
   for (let i = 0; i < memberIds.length; i += 1000) {
     await db.insert(commandSteps).values(memberIds.slice(i, i + 1000).map((memberId, j) => ({ commandId, index: i + j, memberId, state: 'PENDING' })));
   }
+}
+
+/** Steps planned with what each deploys and the state each starts in (a rollback's: PENDING, or SKIPPED with why). */
+export async function insertTargetedSteps(
+  db: Db,
+  commandId: string,
+  steps: readonly { memberId: string; artifact: ArtifactSpec | null; state: StepState; message: string | null; finishedAt: Date | null }[],
+): Promise<void> {
+  for (let i = 0; i < steps.length; i += 1000) {
+    await db.insert(commandSteps).values(steps.slice(i, i + 1000).map((s, j) => ({ commandId, index: i + j, ...s })));
+  }
+}
+
+/** The newest rollback of each of these commands (rollbackOf = id). */
+export async function findRollbacksOf(db: Db, ids: readonly string[]): Promise<Command[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(commands)
+    .where(inArray(commands.rollbackOf, [...ids]))
+    .orderBy(desc(commands.createdAt), desc(commands.id));
+  const seen = new Set<string>();
+  return rows.map(toCommand).filter((c) => !seen.has(c.rollbackOf!) && seen.add(c.rollbackOf!));
+}
+
+/** An artifact the OC handed to a manager before, and to which worker. */
+export interface KnownArtifact extends ArtifactSpec {
+  memberId: string;
+}
+
+/**
+ * Where the OC deployed `name` at these versions before: for each member of `memberIds` on
+ * `clusterId`, its own latest deploy of each version (a step whose task was handed over, the
+ * SUCCEEDED ones first); and for each version, the latest deploy of it anywhere (memberId '').
+ */
+export async function findDeployedArtifacts(db: Db, clusterId: string, memberIds: readonly string[], name: string, versions: readonly string[]): Promise<KnownArtifact[]> {
+  if (versions.length === 0) return [];
+  type Row = { member_id: string; a: ArtifactSpec | string };
+  const target = sql`coalesce(s.artifact, c.artifact)`;
+  const base = sql`from command_steps s join commands c on c.id = s.command_id
+    where s.task_id is not null and ${target}->>'name' = ${name} and ${target}->>'version' = any(${sql.param([...versions])}::text[])`;
+  const own = await queryRows<Row>(
+    db,
+    sql`select distinct on (s.member_id, ${target}->>'version') s.member_id, ${target} as a ${base}
+      and c.cluster_id = ${clusterId} and s.member_id = any(${sql.param([...memberIds])}::text[])
+      order by s.member_id, ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
+  );
+  const anywhere = await queryRows<Row>(
+    db,
+    sql`select distinct on (${target}->>'version') '' as member_id, ${target} as a ${base}
+      order by ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
+  );
+  return [...own, ...anywhere].map((r) => {
+    const a = (typeof r.a === 'string' ? JSON.parse(r.a) : r.a) as ArtifactSpec;
+    return { name: a.name, version: a.version, url: a.url, sha256: a.sha256, memberId: r.member_id };
+  });
 }
 
 export async function findCommandsByIds(db: Db, ids: readonly string[]): Promise<Command[]> {

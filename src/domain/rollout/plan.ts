@@ -8,10 +8,11 @@
  * same `wakeAt`, nothing else): the driver can crash and restart at any point and pick up
  * where the database says it was, without restarting a worker twice.
  */
-import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
+import type { ArtifactSpec, Command, CommandHold, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
 import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
 import { holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
 import { kindSpec } from './kinds.js';
+import { sameArtifact, stepArtifact } from './rollback.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
 export { WAITING_FOR_MANAGER } from './holds.js';
@@ -22,7 +23,7 @@ type StepVerdict =
   | { state: 'RUNNING'; deadline: Date | null };
 
 /** A working copy of a step; the planner mutates these and records what changed. */
-type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline'>;
+type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline' | 'artifact'>;
 
 export function planRollout(input: RolloutInput): RolloutDecision {
   const { command, workers, tasks, managerConnectedSince, now } = input;
@@ -268,7 +269,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   }
 
-  // ---- next batch: up to batchSize PENDING steps in index order (memberId order) ----
+  // ---- next batch: up to batchSize PENDING steps in index order (memberId order), one target artifact (a rollback's steps differ) ----
   const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
   const batch: WorkStep[] = [];
   for (const s of steps) {
@@ -278,6 +279,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
       moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
       continue;
     }
+    if (batch.length > 0 && !sameArtifact(stepArtifact(batch[0]!, command), stepArtifact(s, command))) break;
     batch.push(s);
   }
 
@@ -288,7 +290,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   settleRunningHold();
-  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!) }, true);
+  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!, stepArtifact(s, command)) }, true);
   decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
   emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
   // The new steps' deadline: the manager is connected, so max(now, connectedSince) = now.
@@ -318,7 +320,7 @@ function judgeStep(
 
   const seen = sinceBaseline(step.baseline ?? baselineOf(worker), worker);
   const succeeded = kindSpec(command.kind).stepSucceeded;
-  if (succeeded?.(seen, command, worker)) return { state: 'SUCCEEDED', message: null };
+  if (succeeded?.(seen, { artifact: stepArtifact(step, command) }, worker)) return { state: 'SUCCEEDED', message: null };
 
   if (seen.failed) return { state: 'FAILED', message: 'worker reported FAILED' };
 
@@ -339,9 +341,11 @@ function judgeStep(
   return { state: 'RUNNING', deadline };
 }
 
-/** What a step records of its worker when it begins. */
-export function baselineOf(worker: ObservedWorker): StepBaseline {
-  return { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
+/** What a step records of its worker when it begins; with the artifact it deploys, the version of it the worker had (what a rollback restores). */
+export function baselineOf(worker: ObservedWorker, deploys: ArtifactSpec | null = null): StepBaseline {
+  const b: StepBaseline = { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
+  if (deploys) b.previousVersion = worker.artifacts.find((a) => a.name === deploys.name)?.version ?? null;
+  return b;
 }
 
 /**

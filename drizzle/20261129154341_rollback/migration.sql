@@ -1,0 +1,4 @@
+ALTER TABLE "command_steps" ADD COLUMN "artifact" jsonb;--> statement-breakpoint
+ALTER TABLE "commands" ADD COLUMN "rollback_of" uuid;--> statement-breakpoint
+CREATE INDEX "commands_rollback_of_idx" ON "commands" ("rollback_of");--> statement-breakpoint
+ALTER TABLE "commands" ADD CONSTRAINT "commands_rollback_of_commands_id_fkey" FOREIGN KEY ("rollback_of") REFERENCES "commands"("id") ON DELETE SET NULL;
