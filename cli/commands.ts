@@ -11,6 +11,7 @@ import {
   PauseMutation,
   RestartMutation,
   ResumeMutation,
+  RollbackMutation,
   ViewerQuery,
 } from './documents.js';
 import type { ClusterHealth, CommandKind, CommandState, FailureAction, RolloutStrategyInput } from './gql/graphql.js';
@@ -168,6 +169,8 @@ export interface StrategyFlags {
   onFailure?: string;
   healthTimeout?: string;
   pauseBetween?: string;
+  /** deploy and patch: roll back by itself if it fails. */
+  autoRevert?: boolean;
   watch?: boolean;
 }
 
@@ -178,6 +181,7 @@ function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
   if (o.onFailure !== undefined) s.onFailure = oneOf<FailureAction>(o.onFailure, ['ABORT', 'PAUSE'], '--on-failure');
   if (o.healthTimeout !== undefined) s.healthTimeoutMs = parseDuration(o.healthTimeout, '--health-timeout');
   if (o.pauseBetween !== undefined) s.pauseBetweenBatchesMs = parseDuration(o.pauseBetween, '--pause-between');
+  if (o.autoRevert) s.autoRevert = true;
   return Object.keys(s).length ? s : undefined;
 }
 
@@ -288,6 +292,8 @@ export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
     pairs.push(['Strategy', `batch ${st.batchSize}, health timeout ${duration(st.healthTimeoutMs)}, pause between ${duration(st.pauseBetweenBatchesMs)}, max failures ${st.maxFailures} then ${st.onFailure.toLowerCase()}`]);
   if (c.operation) pairs.push(['Operation', `${c.operation} ${JSON.stringify(c.arguments ?? {})}`]);
   pairs.push(['Requested', `by ${c.requestedBy}, ${age(c.createdAt)} ago`]);
+  if (c.rollbackOf) pairs.push(['Rolls back', shortId(c.rollbackOf.id)]);
+  if (c.rolledBackBy) pairs.push(['Rolled back by', shortId(c.rolledBackBy.id)]);
   if (c.startedAt) pairs.push(['Took', duration(Date.parse(c.finishedAt ?? new Date().toISOString()) - Date.parse(c.startedAt)) + (c.finishedAt ? '' : ' so far')]);
   print(fields(pairs));
   if (c.steps.length) {
@@ -322,6 +328,14 @@ export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
     );
   }
   return EXIT.OK;
+}
+
+/** `oc rollback ID`: a finished DEPLOY or PATCH back to what its changed workers ran before. */
+export async function rollback(arg: string, o: { watch?: boolean }, g: Globals) {
+  const a = await connect();
+  const id = await resolveCommandId(a, arg);
+  const r = ok((await a.request(RollbackMutation, { id })).rollbackCommand, 'CommandPayload');
+  return started(a, r.command, o.watch, g);
 }
 
 export async function control(verb: 'pause' | 'resume' | 'cancel', arg: string, g: Globals) {

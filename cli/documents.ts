@@ -15,6 +15,7 @@ export const CommandFields = graphql(`
     pauseRequested cancelRequested
     cluster { id name kind }
     parent { id }
+    rollbackOf { id } rolledBackBy { id }
     strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }
     artifact { name version }
     progress { total pending running succeeded failed skipped }
@@ -112,6 +113,12 @@ export const PauseMutation = graphql(`
 export const ResumeMutation = graphql(`
   mutation OcResume($id: ID!) {
     resumeCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
+  }
+`);
+
+export const RollbackMutation = graphql(`
+  mutation OcRollback($id: ID!) {
+    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
   }
 `);
 
