@@ -87,9 +87,8 @@ async function planFor(tx: Db, c: Command): Promise<RollbackPlan> {
   const known: cmds.KnownArtifact[] = [];
   const names = new Set(changed.map((w) => w.deployed?.name).filter((n): n is string => n !== undefined));
   for (const name of names) {
-    const mine = changed.filter((w) => w.deployed?.name === name);
-    const versions = [...new Set(mine.map((w) => w.previous).filter((v): v is string => typeof v === 'string'))];
-    known.push(...(await cmds.findDeployedArtifacts(tx, c.clusterId!, mine.map((w) => w.memberId), name, versions)));
+    const wanted = changed.flatMap((w) => (w.deployed?.name === name && typeof w.previous === 'string' ? [{ memberId: w.memberId, version: w.previous }] : []));
+    known.push(...(await cmds.findDeployedArtifacts(tx, c.clusterId!, name, wanted)));
   }
   // The artifact this very worker was deployed from, else the latest deploy of that version anywhere.
   const resolve: ArtifactResolver = (memberId, name, version) => {

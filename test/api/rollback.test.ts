@@ -95,6 +95,19 @@ describe('rollbackCommand', () => {
     expect((await finished(rb.id)).rolledBackBy).toEqual({ id: rb2.id });
   });
 
+  it('takes a version the OC never deployed to this cluster from its deploy to another one (same name and version)', async () => {
+    // rb-anywhere's workers came with app 1.0.0; the OC deployed 1.0.0 only to rb-mixed (above).
+    const m = await cluster('rb-anywhere', 2);
+    const d = await deploy(m.clusterId, '2.2.0', { batchSize: 2 });
+    await finished(d);
+    const r = await rollback(d);
+    expect(r.__typename).toBe('CommandPayload');
+    const rb = await finished(r.command.id);
+    expect(rb.state).toBe('SUCCEEDED');
+    expect(rb.steps.map((s: any) => `${s.memberId}:${s.artifact.version}:${s.artifact.url}`)).toEqual([`w1:1.0.0:${artifact('1.0.0').url}`, `w2:1.0.0:${artifact('1.0.0').url}`]);
+    expect(versions(m)).toEqual({ w1: 'RUNNING:1.0.0', w2: 'RUNNING:1.0.0' });
+  });
+
   it('is a ConflictError while the command runs, and while another rollout runs on the cluster', async () => {
     const m = await cluster('rb-conflict', 2);
     m.restartMs = 400;

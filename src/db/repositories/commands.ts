@@ -104,31 +104,37 @@ export interface KnownArtifact extends ArtifactSpec {
 }
 
 /**
- * Where the OC deployed `name` at these versions before: for each member of `memberIds` on
- * `clusterId`, its own latest deploy of each version (a step whose task was handed over, the
- * SUCCEEDED ones first); and for each version, the latest deploy of it anywhere (memberId '').
+ * Where the OC deployed `name` before, for each wanted (member of `clusterId`, version): that
+ * member's own latest deploy of it (a step whose task was handed over, the SUCCEEDED ones first);
+ * and for a version some member has none of its own of, the latest deploy of it anywhere (memberId '').
  */
-export async function findDeployedArtifacts(db: Db, clusterId: string, memberIds: readonly string[], name: string, versions: readonly string[]): Promise<KnownArtifact[]> {
-  if (versions.length === 0) return [];
+export async function findDeployedArtifacts(db: Db, clusterId: string, name: string, wanted: readonly { memberId: string; version: string }[]): Promise<KnownArtifact[]> {
+  if (wanted.length === 0) return [];
   type Row = { member_id: string; a: ArtifactSpec | string };
   const target = sql`coalesce(s.artifact, c.artifact)`;
-  const base = sql`from command_steps s join commands c on c.id = s.command_id
-    where s.task_id is not null and ${target}->>'name' = ${name} and ${target}->>'version' = any(${sql.param([...versions])}::text[])`;
+  const deploysOf = (versions: readonly string[]) => sql`from command_steps s join commands c on c.id = s.command_id
+    where s.task_id is not null and ${target}->>'name' = ${name} and ${target}->>'version' = any(${sql.param([...new Set(versions)])}::text[])`;
   const own = await queryRows<Row>(
     db,
-    sql`select distinct on (s.member_id, ${target}->>'version') s.member_id, ${target} as a ${base}
-      and c.cluster_id = ${clusterId} and s.member_id = any(${sql.param([...memberIds])}::text[])
+    sql`select distinct on (s.member_id, ${target}->>'version') s.member_id, ${target} as a ${deploysOf(wanted.map((w) => w.version))}
+      and c.cluster_id = ${clusterId} and s.member_id = any(${sql.param([...new Set(wanted.map((w) => w.memberId))])}::text[])
       order by s.member_id, ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
   );
+  const found = own.map((r) => ({ memberId: r.member_id, ...artifactOf(r.a) }));
+  const missing = wanted.filter((w) => !found.some((f) => f.memberId === w.memberId && f.version === w.version)).map((w) => w.version);
+  if (missing.length === 0) return found;
   const anywhere = await queryRows<Row>(
     db,
-    sql`select distinct on (${target}->>'version') '' as member_id, ${target} as a ${base}
+    sql`select distinct on (${target}->>'version') '' as member_id, ${target} as a ${deploysOf(missing)}
       order by ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
   );
-  return [...own, ...anywhere].map((r) => {
-    const a = (typeof r.a === 'string' ? JSON.parse(r.a) : r.a) as ArtifactSpec;
-    return { name: a.name, version: a.version, url: a.url, sha256: a.sha256, memberId: r.member_id };
-  });
+  return [...found, ...anywhere.map((r) => ({ memberId: r.member_id, ...artifactOf(r.a) }))];
+}
+
+/** An artifact read back from jsonb (a parsed object, or its text on drivers that leave it so). */
+function artifactOf(a: ArtifactSpec | string): ArtifactSpec {
+  const v = (typeof a === 'string' ? JSON.parse(a) : a) as ArtifactSpec;
+  return { name: v.name, version: v.version, url: v.url, sha256: v.sha256 };
 }
 
 export async function findCommandsByIds(db: Db, ids: readonly string[]): Promise<Command[]> {
