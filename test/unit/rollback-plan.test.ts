@@ -220,6 +220,20 @@ describe('rollback and auto-revert', () => {
     expect(back.handedOut).toEqual([{ memberIds: ['w2'], version: '1.0.0' }]);
   });
 
+  it('restores nothing, and says why for each, when no changed worker can be restored', () => {
+    const plan = planRollbackSteps(
+      [
+        { memberId: 'w1', deployed: art('2.0.0'), previous: '0.1.0' },
+        { memberId: 'w2', deployed: art('2.0.0'), previous: undefined },
+      ],
+      resolveKnown,
+    );
+    expect(plan.restored).toBe(0);
+    expect(plan.summary).toBe(
+      'none of the 2 workers it changed can be restored: w1 (the OC never deployed app 0.1.0, so its url and sha256 are unknown (deploy it by hand)); w2 (what it ran before was not recorded)',
+    );
+  });
+
   it('counts as changed only steps whose task was handed over and that ended SUCCEEDED or FAILED', () => {
     const steps = pendingSteps('c', ['a', 'b', 'c', 'd', 'e']);
     const began = { taskId: 't', startedAt: T0, baseline: { workerId: 'x', state: 'RUNNING' as const, startedAt: null, stateChanges: 0, previousVersion: '1.0.0' } };

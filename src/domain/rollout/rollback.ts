@@ -114,8 +114,9 @@ export function planRollbackSteps(changed: readonly ChangedWorker[], resolve: Ar
   const restored = steps.length;
   steps.push(...skipped);
   const parts = [...groups.values()].map((g) => `${g.artifact.name} ${g.artifact.version} to ${listOf(g.memberIds)}`);
-  let summary = restored > 0 ? `restoring ${restored} workers: ${parts.join('; ')}` : 'restoring no worker';
-  if (skipped.length > 0) summary += `; ${skipped.length} cannot be restored: ${skipped.slice(0, 10).map((s) => `${s.memberId} (${s.message!.replace('cannot be restored: ', '')})`).join('; ')}${skipped.length > 10 ? '; ...' : ''}`;
+  const why = `${skipped.slice(0, 10).map((s) => `${s.memberId} (${s.message!.replace('cannot be restored: ', '')})`).join('; ')}${skipped.length > 10 ? '; ...' : ''}`;
+  let summary = restored > 0 ? `restoring ${restored} workers: ${parts.join('; ')}` : `none of the ${skipped.length} workers it changed can be restored: ${why}`;
+  if (restored > 0 && skipped.length > 0) summary += `; ${skipped.length} cannot be restored: ${why}`;
   return { steps, restored, summary };
 }
 
