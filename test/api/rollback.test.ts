@@ -162,6 +162,21 @@ describe('strategy.autoRevert', () => {
     expect(versions(m)).toEqual({ w1: 'RUNNING:1.0.0', w2: 'RUNNING:1.0.0', w3: 'RUNNING:1.0.0', w4: 'RUNNING:1.0.0' });
   });
 
+  it('says on the failed command why no rollback started when none of its changed workers can be restored', async () => {
+    const m = await cluster('rb-auto-none', 2);
+    m.failingDeploys.add('w1@1.0.0');
+    // Its workers never had a "plugin" before: there is nothing to go back to.
+    const d = await gqlOk(oc.url, operator, `mutation($i: DeployArtifactInput!) { deployArtifact(input: $i) { ${RESULT} } }`, {
+      i: { clusterId: m.clusterId, artifact: { ...artifact('1.0.0'), name: 'plugin' }, strategy: { autoRevert: true } },
+    });
+    const failed = await finished(d.deployArtifact.command.id);
+    expect(failed.state).toBe('FAILED');
+    expect(failed.rolledBackBy).toBeNull();
+    expect(failed.history.at(-1).message).toBe(
+      'auto-revert: not started: nothing to roll back: none of the 1 workers it changed can be restored: w1 (it had no plugin before: there is nothing to go back to)',
+    );
+  });
+
   it('a PATCH that FAILS is rolled back as a PATCH of per-cluster rollbacks of the clusters it changed', async () => {
     const a = await cluster('rb-patch-a', 2, 'RBP');
     const b = await cluster('rb-patch-b', 2, 'RBP');
