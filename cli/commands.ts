@@ -12,6 +12,7 @@ import {
   PromoteMutation,
   RestartMutation,
   ResumeMutation,
+  RollbackMutation,
   ViewerQuery,
 } from './documents.js';
 import type { ClusterHealth, CommandKind, CommandState, FailureAction, RolloutStrategyInput } from './gql/graphql.js';
@@ -173,6 +174,8 @@ export interface StrategyFlags {
   autoPromote?: string;
   minHealthy?: string;
   progressDeadline?: string;
+  /** deploy and patch: roll back by itself if it fails. */
+  autoRevert?: boolean;
   watch?: boolean;
 }
 
@@ -187,6 +190,7 @@ function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
   if (o.autoPromote !== undefined) s.autoPromoteAfterMs = parseDuration(o.autoPromote, '--auto-promote');
   if (o.minHealthy !== undefined) s.minHealthyMs = parseDuration(o.minHealthy, '--min-healthy');
   if (o.progressDeadline !== undefined) s.progressDeadlineMs = parseDuration(o.progressDeadline, '--progress-deadline');
+  if (o.autoRevert) s.autoRevert = true;
   return Object.keys(s).length ? s : undefined;
 }
 
@@ -298,6 +302,8 @@ export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
   if (c.hold) pairs.push(['Held', `${c.hold.reason}${c.hold.by ? ` by ${c.hold.by}` : ''}: ${c.hold.message}${c.hold.reason === 'CANARY' ? ` (oc promote ${shortId(c.id)})` : ''}`]);
   if (c.operation) pairs.push(['Operation', `${c.operation} ${JSON.stringify(c.arguments ?? {})}`]);
   pairs.push(['Requested', `by ${c.requestedBy}, ${age(c.createdAt)} ago`]);
+  if (c.rollbackOf) pairs.push(['Rolls back', shortId(c.rollbackOf.id)]);
+  if (c.rolledBackBy) pairs.push(['Rolled back by', shortId(c.rolledBackBy.id)]);
   if (c.startedAt) pairs.push(['Took', duration(Date.parse(c.finishedAt ?? new Date().toISOString()) - Date.parse(c.startedAt)) + (c.finishedAt ? '' : ' so far')]);
   print(fields(pairs));
   if (c.steps.length) {
@@ -341,6 +347,14 @@ function strategyExtras(st: Command['strategy']): string {
   if (st.minHealthyMs > 0) out.push(`min healthy ${duration(st.minHealthyMs)}`);
   if (st.progressDeadlineMs != null) out.push(`progress deadline ${duration(st.progressDeadlineMs)}`);
   return out.map((x) => `, ${x}`).join('');
+}
+
+/** `oc rollback ID`: a finished DEPLOY or PATCH back to what its changed workers ran before. */
+export async function rollback(arg: string, o: { watch?: boolean }, g: Globals) {
+  const a = await connect();
+  const id = await resolveCommandId(a, arg);
+  const r = ok((await a.request(RollbackMutation, { id })).rollbackCommand, 'CommandPayload');
+  return started(a, r.command, o.watch, g);
 }
 
 export async function control(verb: 'pause' | 'resume' | 'promote' | 'cancel', arg: string, g: Globals) {

@@ -16,6 +16,7 @@ export const CommandFields = graphql(`
     hold { reason by message }
     cluster { id name kind }
     parent { id }
+    rollbackOf { id } rolledBackBy { id }
     strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }
     artifact { name version }
     progress { total pending running succeeded failed skipped }
@@ -119,6 +120,12 @@ export const ResumeMutation = graphql(`
 export const PromoteMutation = graphql(`
   mutation OcPromote($id: ID!) {
     promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
+  }
+`);
+
+export const RollbackMutation = graphql(`
+  mutation OcRollback($id: ID!) {
+    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
   }
 `);
 

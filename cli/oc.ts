@@ -86,7 +86,8 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .argument('<cluster>', 'cluster name (or id)')
       .requiredOption('--artifact <name@version>', 'what to deploy, e.g. storefront.war@2.0.0')
       .requiredOption('--url <url>', 'where the manager downloads it')
-      .requiredOption('--sha256 <hex>', 'its SHA-256'),
+      .requiredOption('--sha256 <hex>', 'its SHA-256')
+      .option('--auto-revert', 'if it fails, roll the workers it changed back at once'),
   ).action(run((name, o) => cmd.deploy(name, o, g())));
 
   strategyOptions(
@@ -97,7 +98,8 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .requiredOption('--artifact <name@version>', 'what to deploy')
       .requiredOption('--url <url>', 'where managers download it')
       .requiredOption('--sha256 <hex>', 'its SHA-256')
-      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)'),
+      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)')
+      .option('--auto-revert', 'if it fails, roll the clusters it changed back at once'),
   ).action(run((o) => cmd.patch(o, g())));
 
   program
@@ -129,6 +131,13 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
       .action(run((id) => cmd.control(verb, id, g())));
   }
+
+  program
+    .command('rollback')
+    .description('deploy back, to each worker a finished deploy or patch changed, the version it ran before')
+    .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
+    .option('-w, --watch', 'follow the rollback until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures')
+    .action(run((id, o) => cmd.rollback(id, o, g())));
 
   program
     .command('op')

@@ -54,6 +54,8 @@ export function describeCommand(c: Command): string {
   const target = c.cluster?.name ?? (c.kind === 'PATCH' ? `${c.children.length} cluster${c.children.length === 1 ? '' : 's'}` : '-');
   if (c.kind === 'OPERATION') return `${c.operation ?? 'operation'} on ${target}`;
   const artifact = c.artifact ? ` ${c.artifact.name}@${c.artifact.version}` : '';
+  // A rollback's workers may go back to different versions: then it names none.
+  if (c.rollbackOf) return `rollback of ${shortId(c.rollbackOf.id)} on ${target}${c.artifact ? ` (back to${artifact})` : ''}`;
   return `${what}${artifact} of ${target}`;
 }
 

@@ -179,6 +179,8 @@ export interface Command {
   pauseRequestedBy: string | null;
   cancelRequested: boolean;
   acceptedFailures: number;
+  /** The command this one rolls back (it deploys to each worker that one changed the version it had before); null otherwise. */
+  rollbackOf: string | null;
   /** Why the command waits, or null when it does not. */
   hold: CommandHold | null;
   /** When its canary was promoted (by an operator or by itself); null while it has none or it waits. */
@@ -203,6 +205,8 @@ export interface CommandStep {
   finishedAt: Date | null;
   /** The worker as the OC saw it when the step began (null until then). */
   baseline: StepBaseline | null;
+  /** What this step deploys when it differs from worker to worker (a rollback's steps); null: the command's artifact. */
+  artifact: ArtifactSpec | null;
 }
 
 /**
@@ -222,6 +226,12 @@ export interface StepBaseline {
    * Absent until then, and when nothing watches the worker after its proof.
    */
   proven?: ProvenHealth | null;
+  /**
+   * A step that deploys an artifact: the version of that artifact's name the worker carried when
+   * the step began (null: none), what a rollback restores. Absent for a restart, or when not
+   * recorded (a step begun by an older OC).
+   */
+  previousVersion?: string | null;
 }
 
 /** A step's worker when its proof was first seen (see `StepBaseline.proven`). */

@@ -30,6 +30,11 @@ export function createCommandLoaders(deps: Pick<ServiceDeps, 'db'>) {
       return ids.map((id) => m.get(id) ?? null);
     }, opts),
     children: new DataLoader<string, Command[]>(async (ids) => group(ids, await cmds.listChildren(db, ids), (c) => c.parentId!), opts),
+    /** The newest command whose rollbackOf is the key. */
+    rolledBackBy: new DataLoader<string, Command | null>(async (ids) => {
+      const m = new Map((await cmds.findRollbacksOf(db, ids)).map((c) => [c.rollbackOf!, c]));
+      return ids.map((id) => m.get(id) ?? null);
+    }, opts),
     history: new DataLoader<string, CommandEvent[]>(async (ids) => group(ids, await cmds.listEvents(db, ids), (e) => e.commandId), opts),
     stepCounts: new DataLoader<string, Record<StepState, number>>(async (ids) => {
       const m = await cmds.countSteps(db, ids);

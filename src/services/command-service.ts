@@ -20,7 +20,8 @@ import { int, list, text } from './validate.js';
 
 type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
 
-const isUniqueViolation = (e: unknown): boolean => {
+/** A write that met a unique index (the one-active-rollout index, for a command). */
+export const isUniqueViolation = (e: unknown): boolean => {
   const err = e as { code?: string; cause?: { code?: string } };
   return err?.code === '23505' || err?.cause?.code === '23505';
 };

@@ -5,6 +5,7 @@ import { EventService } from './event-service.js';
 import { ManagerService } from './manager-service.js';
 import { OperationService } from './operation-service.js';
 import { TokenService } from './token-service.js';
+import { RollbackService } from './rollback-service.js';
 import { RolloutService } from './rollout-service.js';
 import { TaskService } from './task-service.js';
 import { TopologyService } from './topology-service.js';
@@ -20,6 +21,7 @@ export function createServices(deps: ServiceDeps) {
     tasks: new TaskService(deps, managers),
     operations: new OperationService(deps),
     rollouts: new RolloutService(deps),
+    rollbacks: new RollbackService(deps),
     audit: new AuditService(deps),
     events: new EventService(deps),
   };

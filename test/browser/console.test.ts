@@ -317,6 +317,36 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('rolls a finished deploy back from the command view after asking, and links the two commands', async () => {
+    await idle();
+    const clusterId = (await gqlOk(oc.url, viewer, `{ cluster(name: "esb-1") { id } }`)).cluster.id;
+    const deploy = async (version: string) => {
+      const d = await gqlOk(oc.url, operator, `mutation($i: DeployArtifactInput!) { deployArtifact(input: $i) { ... on CommandPayload { command { id } } } }`, {
+        i: { clusterId, artifact: { name: 'console-rollback.jar', version, url: `https://repo.example/crb-${version}.jar`, sha256: 'ef'.repeat(32) }, strategy: { batchSize: 3 } },
+      });
+      const id = d.deployArtifact.command.id as string;
+      await waitFor(async () => (await gqlOk(oc.url, viewer, `query($id: ID!) { command(id: $id) { state } }`, { id })).command.state === 'SUCCEEDED', `deploy ${version}`, 30_000);
+      return id;
+    };
+    await deploy('1.0.0');
+    const second = await deploy('2.0.0');
+    const page = await signedInPage(operator, `/commands/${encodeURIComponent(second)}`);
+    await commandReaches(page, 'SUCCEEDED');
+    await page.getByRole('button', { name: /Rollback/ }).click();
+    const confirm = page.locator('dialog[open]');
+    await confirm.getByRole('button', { name: 'Roll back' }).waitFor();
+    await browser.screenshot(page, '19b-rollback-confirm');
+    await confirm.getByRole('button', { name: 'Roll back' }).click();
+    // The new command's view: it says what it rolls back, and ends with every worker on 1.0.0 again.
+    await page.locator('[data-testid=rollback-links]', { hasText: 'rolls back' }).waitFor({ timeout: UI_TIMEOUT });
+    await commandReaches(page, 'SUCCEEDED');
+    expect(await tally(page, 'SUCCEEDED')).toBe(3);
+    await page.locator('[data-testid=rollback-links] a').click();
+    await page.locator('[data-testid=rollback-links]', { hasText: 'rolled back by' }).waitFor({ timeout: UI_TIMEOUT });
+    for (const m of fleet.manager('esb-1').workers.values()) expect(m.artifacts.find((x) => x.name === 'console-rollback.jar')?.version).toBe('1.0.0');
+    await page.close();
+  });
+
   it('shows a VIEWER no action', async () => {
     await idle();
     const page = await signedInPage(viewer, '/clusters/as-1');

@@ -248,6 +248,27 @@ describe('oc, the operator command line', () => {
     expect(r.stdout).toMatch(/✓ patch security-fix\.jar@1\.0\.1 of 2 clusters SUCCEEDED/);
   });
 
+  it('rolls a deploy back with oc rollback --watch, and says in one line why a restart cannot be', async () => {
+    const deploy = (v: string) =>
+      oc_(['deploy', AS, '--artifact', `rollback-demo.jar@${v}`, '--url', `https://artifacts.example/demo-${v}.jar`, '--sha256', SHA, '--batch', '4', '--health-timeout', '10s', '--watch']);
+    expect((await deploy('1.0.0')).code).toBe(0);
+    const d2 = await deploy('2.0.0');
+    expect(d2.code).toBe(0);
+    const id = commandId(d2.stdout)!;
+    const r = await oc_(['rollback', id, '--watch']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`✓ rollback of ${id} on as-1 \\(back to rollback-demo\\.jar@1\\.0\\.0\\) SUCCEEDED`));
+    for (const m of ['as-1-w01', 'as-1-w02', 'as-1-w03', 'as-1-w04']) expect(fleet.worker(AS, m).artifacts.find((a) => a.name === 'rollback-demo.jar')?.version).toBe('1.0.0');
+    expect((await oc_(['status', id])).stdout).toMatch(/Rolled back by:\s+[0-9a-f]{8}/);
+
+    const restart = await oc_(['restart', AS, '--batch', '4', '--health-timeout', '10s', '--watch']);
+    expect(restart.code).toBe(0);
+    const refused = await oc_(['rollback', commandId(restart.stdout)!]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/a RESTART changes no version: only a DEPLOY or a PATCH can be rolled back/);
+  });
+
   it('follows a cluster’s events with oc events --follow (one JSON object a line with -o json)', async () => {
     const events = start(['events', '--cluster', AS, '--follow', '-o', 'json']);
     await waitFor(() => events.run.stderr.includes('following events of as-1'), 'oc events to connect', 15_000);

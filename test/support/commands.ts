@@ -28,6 +28,7 @@ export function makeCommand(over: Partial<Command> = {}): Command {
     pauseRequestedBy: null,
     cancelRequested: false,
     acceptedFailures: 0,
+    rollbackOf: null,
     hold: null,
     promotedAt: null,
     resumedAt: null,

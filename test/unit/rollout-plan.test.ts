@@ -62,6 +62,7 @@ function makeSteps(memberIds: string[]): CommandStep[] {
     startedAt: null,
     finishedAt: null,
     baseline: null,
+    artifact: null,
   }));
 }
 

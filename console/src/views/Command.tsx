@@ -9,6 +9,7 @@ import { fmtDateTime, fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../
 import { paths } from '../lib/router';
 import { canOperate, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
 import { Batches, canaryWaiting, OperationDetail, PatchChildren, PromoteDialog, strategyExtras } from '../components/CommandSections';
+import { canRollback, RollbackButton, RollbackLinks } from '../components/RollbackAction';
 
 const CommandDetail = graphql(`
   fragment CommandDetail on Command {
@@ -28,6 +29,8 @@ const CommandDetail = graphql(`
     result
     cluster { id name manager { id connected } }
     parent { id kind artifact { name version } }
+    rollbackOf { id state }
+    rolledBackBy { id state }
     strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }
     artifact { name version url sha256 }
     progress { total pending running succeeded failed skipped }
@@ -182,8 +185,14 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
               requested by <b>{cmd.requestedBy}</b> at {fmtDateTime(cmd.createdAt)}
               {took != null && ` · ${terminal ? 'took' : 'started'} ${fmtDuration(took)}${terminal ? '' : ' ago'}`}
             </span>
+            <RollbackLinks cmd={cmd} />
           </div>
         </div>
+        {canOperate(role) && canRollback(cmd) && (
+          <div className="actions">
+            <RollbackButton cmd={cmd} />
+          </div>
+        )}
         {operate && (
           <div className="actions">
             {canary && (

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   check,
@@ -25,6 +26,8 @@ export interface StoredStepBaseline {
   stateChanges: number;
   /** StepBaseline.proven (its dates as ISO-8601 text); absent until the step's proof was seen. */
   proven?: { at: string; workerId: string; startedAt: string | null; stateChanges: number } | null;
+  /** The version of the step's artifact the worker had (null: none); absent for a restart or when not recorded. */
+  previousVersion?: string | null;
 }
 
 /** A CommandHold as stored in commands.hold (JSON: its date as ISO-8601 text). */
@@ -200,6 +203,8 @@ export const commands = snakeCase.table(
     cancelRequested: boolean().notNull().default(false),
     /** Failed steps an operator accepted by resuming after a failure pause. */
     acceptedFailures: integer().notNull().default(0),
+    /** The command this one rolls back (rollbackCommand, or an auto-revert); null otherwise. */
+    rollbackOf: uuid().references((): AnyPgColumn => commands.id, { onDelete: 'set null' }),
     /** Why the command waits (StoredCommandHold), or null: data the planners read, never the message. */
     hold: jsonb().$type<StoredCommandHold>(),
     /** When its canary was promoted (by an operator or by itself). */
@@ -216,6 +221,7 @@ export const commands = snakeCase.table(
   (t) => [
     index('commands_cluster_idx').on(t.clusterId, t.createdAt),
     index('commands_parent_idx').on(t.parentId),
+    index('commands_rollback_of_idx').on(t.rollbackOf),
     index('commands_state_idx').on(t.state),
     index('commands_created_idx').on(t.createdAt),
     // One active rollout per cluster, enforced by the database too.
@@ -240,6 +246,8 @@ export const commandSteps = snakeCase.table(
     finishedAt: ts(),
     /** The worker as the OC saw it when the step began (StepBaseline, startedAt as ISO text). */
     baseline: jsonb().$type<StoredStepBaseline>(),
+    /** What this step deploys when it differs per worker (a rollback's steps); null: the command's artifact. */
+    artifact: jsonb().$type<ArtifactSpec>(),
   },
   (t) => [primaryKey({ columns: [t.commandId, t.index] })],
 );

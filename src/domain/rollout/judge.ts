@@ -2,12 +2,13 @@
  * How the rollout planner judges one RUNNING step (plan.ts): from what the OC itself saw of its
  * worker since the step began (its baseline), then, with a soak or a canary, since its proof.
  */
-import type { Command, CommandStep, ManagerTask, ObservedWorker, ProvenHealth, StepBaseline } from '../types.js';
+import type { ArtifactSpec, Command, CommandStep, ManagerTask, ObservedWorker, ProvenHealth, StepBaseline } from '../types.js';
 import { kindSpec } from './kinds.js';
+import { stepArtifact } from './rollback.js';
 import { judgeSoak, provenOf } from './soak.js';
 
 /** A working copy of a step; the planner mutates these and records what changed. */
-export type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline'>;
+export type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline' | 'artifact'>;
 
 /** A step that is judged while it is RUNNING: what became of it, or when it times out; `proven` when its proof was first seen now. */
 export type StepVerdict = ({ state: 'SUCCEEDED' | 'FAILED' | 'SKIPPED'; message: string | null } | { state: 'RUNNING'; deadline: Date | null }) & { proven?: ProvenHealth };
@@ -39,7 +40,7 @@ export function judgeStep(
 
   const seen = sinceBaseline(step.baseline ?? baselineOf(worker), worker);
   const succeeded = kindSpec(command.kind).stepSucceeded;
-  if (succeeded?.(seen, command, worker)) {
+  if (succeeded?.(seen, { artifact: stepArtifact(step, command) }, worker)) {
     if (!watch) return { state: 'SUCCEEDED', message: null };
     const proven = provenOf(worker, stepStart, now);
     // Its soak begins: judged at once (a window already through succeeds now).
@@ -65,9 +66,11 @@ export function judgeStep(
   return { state: 'RUNNING', deadline };
 }
 
-/** What a step records of its worker when it begins. */
-export function baselineOf(worker: ObservedWorker): StepBaseline {
-  return { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
+/** What a step records of its worker when it begins; with the artifact it deploys, the version of it the worker had (what a rollback restores). */
+export function baselineOf(worker: ObservedWorker, deploys: ArtifactSpec | null = null): StepBaseline {
+  const b: StepBaseline = { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
+  if (deploys) b.previousVersion = worker.artifacts.find((a) => a.name === deploys.name)?.version ?? null;
+  return b;
 }
 
 /**

@@ -14,6 +14,7 @@ import { autoPromoteAt, autoPromoted, canaryCrashes, canaryWaiting, inCanaryPhas
 import { HOLD_MESSAGES, holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
 import { baselineOf, judgeStep, stepDeadline, type WorkStep } from './judge.js';
 import { progressDeadline, progressDeadlineExceeded } from './progress.js';
+import { sameArtifact, stepArtifact } from './rollback.js';
 import { batchLimit } from './strategy.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
@@ -337,7 +338,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   }
 
-  // ---- next batch: up to batchSize (the canary first) PENDING steps in index order (memberId order) ----
+  // ---- next batch: up to batchSize (the canary first) PENDING steps in index order (memberId order), one target artifact (a rollback's steps differ) ----
   const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
   const batch: WorkStep[] = [];
   for (const s of steps) {
@@ -347,6 +348,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
       moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
       continue;
     }
+    if (batch.length > 0 && !sameArtifact(stepArtifact(batch[0]!, command), stepArtifact(s, command))) break;
     batch.push(s);
   }
 
@@ -357,7 +359,7 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   settleRunningHold();
-  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!) }, true);
+  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!, stepArtifact(s, command)) }, true);
   decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
   emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
   // The new steps' deadline: the manager is connected, so max(now, connectedSince) = now.

@@ -30,7 +30,7 @@ const RolloutStrategyRef = builder.objectRef<RolloutStrategy>('RolloutStrategy')
   }),
 });
 
-type StepWithCluster = CommandStep & { clusterId: string | null };
+type StepWithCluster = CommandStep & { clusterId: string | null; commandArtifact: ArtifactSpec | null };
 const CommandStepRef = builder.objectRef<StepWithCluster>('CommandStep').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
@@ -45,6 +45,12 @@ const CommandStepRef = builder.objectRef<StepWithCluster>('CommandStep').impleme
     message: t.exposeString('message', { nullable: true }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.startedAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.finishedAt }),
+    artifact: t.field({
+      type: ArtifactRef,
+      nullable: true,
+      description: "what this step deploys: its command's artifact, or its own in a rollback (whose workers go back to different versions); null for a restart",
+      resolve: (s) => s.artifact ?? s.commandArtifact,
+    }),
   }),
 });
 
@@ -98,6 +104,13 @@ builder.node(CommandRef, {
     cluster: t.field({ type: ClusterRef, nullable: true, description: 'null on a system-wide PATCH parent', resolve: (c, _a, ctx) => (c.clusterId ? ctx.loaders.cluster.load(c.clusterId) : null) }),
     parent: t.field({ type: CommandRef, nullable: true, resolve: (c, _a, ctx) => (c.parentId ? ctx.loaders.command.load(c.parentId) : null) }),
     children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (kindSpec(c.kind).driver === 'patch' ? ctx.loaders.children.load(c.id) : []) }),
+    rollbackOf: t.field({
+      type: CommandRef,
+      nullable: true,
+      description: 'the command this one rolls back (rollbackCommand, or an auto-revert)',
+      resolve: (c, _a, ctx) => (c.rollbackOf ? ctx.loaders.command.load(c.rollbackOf) : null),
+    }),
+    rolledBackBy: t.field({ type: CommandRef, nullable: true, description: 'the latest rollback of this command', resolve: (c, _a, ctx) => ctx.loaders.rolledBackBy.load(c.id) }),
     strategy: t.field({ type: RolloutStrategyRef, resolve: (c) => c.strategy }),
     artifact: t.field({ type: ArtifactRef, nullable: true, resolve: (c) => c.artifact }),
     operation: t.exposeString('operation', { nullable: true }),
@@ -106,7 +119,7 @@ builder.node(CommandRef, {
     steps: t.field({
       type: [CommandStepRef],
       description: 'one per worker, in rollout order',
-      resolve: async (c, _a, ctx) => (await ctx.loaders.steps.load(c.id)).map((s) => ({ ...s, clusterId: c.clusterId })),
+      resolve: async (c, _a, ctx) => (await ctx.loaders.steps.load(c.id)).map((s) => ({ ...s, clusterId: c.clusterId, commandArtifact: c.artifact })),
     }),
     tasks: t.field({ type: [ManagerTaskRef], description: 'what was handed to the manager, batch by batch', resolve: (c, _a, ctx) => ctx.loaders.tasks.load(c.id) }),
     progress: t.field({ type: ProgressRef, resolve: (c, _a, ctx) => progressOf(c, ctx) }),
@@ -258,6 +271,13 @@ builder.mutationFields((t) => ({
     description: 'a command held for its canary (hold CANARY) continues; a PATCH promotes every cluster held for its canary; anything else: ConflictError',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.commands.promote(ctx.principal!, parseId(String(id), 'Command', 'id')))),
+  }),
+  rollbackCommand: t.field({
+    type: CommandResult,
+    authScopes: { operator: true },
+    description: 'a finished (or failed, or cancelled) DEPLOY or PATCH: deploys to each worker it changed the version that worker had before, in the same strategy; a new command with rollbackOf set',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.rollbacks.rollback(ctx.principal!, parseId(String(id), 'Command', 'id')))),
   }),
   cancelCommand: t.field({
     type: CommandResult,
