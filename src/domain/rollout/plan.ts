@@ -12,6 +12,7 @@ import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, Obse
 import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
 import { holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
 import { kindSpec } from './kinds.js';
+import { batchLimit } from './strategy.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
 export { WAITING_FOR_MANAGER } from './holds.js';
@@ -268,11 +269,11 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   }
 
-  // ---- next batch: up to batchSize PENDING steps in index order (memberId order) ----
+  // ---- next batch: up to batchLimit (the canary, then batchSize) PENDING steps in index order (memberId order) ----
   const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
   const batch: WorkStep[] = [];
   for (const s of steps) {
-    if (batch.length >= strategy.batchSize) break;
+    if (batch.length >= batchLimit(strategy, batchNumber)) break;
     if (s.state !== 'PENDING') continue;
     if (!workerById.has(s.memberId)) {
       moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
