@@ -82,6 +82,8 @@ export interface RehearsalReport {
   sameBatchesAsPreview: boolean;
   /** The most workers not RUNNING at once while a task was in hand, as the simulated workers lived it. */
   maxDown: number;
+  /** How many times the copy's manager registered (more than 1: it was lost and came back). */
+  managerRegistrations: number;
   failedSteps: { memberId: string; message: string | null }[];
   skippedSteps: number;
   faults: Record<string, unknown>[];
@@ -255,6 +257,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalReport> {
       batches,
       sameBatchesAsPreview: expected !== null && JSON.stringify(expected) === JSON.stringify(batches),
       maxDown: inv.maxDownDuringTasks[live.cluster.name] ?? 0,
+      managerRegistrations: inv.registrations[live.cluster.name] ?? 0,
       failedSteps: c.steps.filter((s) => s.state === 'FAILED').map((s) => ({ memberId: s.memberId, message: s.message ?? null })),
       skippedSteps: c.steps.filter((s) => s.state === 'SKIPPED').length,
       faults,

@@ -96,6 +96,7 @@ export function formatReport(r: RehearsalReport, o: Pick<RehearsalOptions, 'url'
   lines.push(`  result          ${r.state}${r.message ? `: ${r.message}` : ''}`);
   lines.push(`  duration        ${ms(r.durationMs)}${'estimatedDurationMs' in r.livePreview ? ` (the live preview estimated ${ms(r.livePreview.estimatedDurationMs)})` : ''}`);
   lines.push(`  most down       ${r.maxDown} workers at once`);
+  if (r.managerRegistrations > 1) lines.push(`  manager         lost and back ${r.managerRegistrations - 1} times`);
   lines.push(`  failed steps    ${r.failedSteps.length === 0 ? 'none' : r.failedSteps.map((s) => `${s.memberId}: ${s.message ?? 'failed'}`).join('; ')}`);
   if (r.skippedSteps) lines.push(`  skipped steps   ${r.skippedSteps}`);
   lines.push(`  timings used    ${r.timings.medianMs === null ? 'none observed yet: the realistic profile' : `median ${r.timings.medianMs} ms, p90 ${r.timings.p90Ms} ms (${r.timings.samples} restarts)`}`);

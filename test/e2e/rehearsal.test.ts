@@ -69,6 +69,7 @@ describe('npm run rehearse', () => {
     expect(report.maxDown).toBeLessThanOrEqual(2);
     expect(report.failedSteps).toEqual([]);
     expect(report.seed).toBe(5);
+    expect(report.managerRegistrations).toBe(1);
     // Nothing happened to the live cluster: no command, no task, no restart.
     expect(await liveCommandCount()).toBe(before);
     expect(fleet.invariants().tasks).toEqual([]);
@@ -82,7 +83,7 @@ describe('npm run rehearse', () => {
   it('with a faults file (a worker that never comes back), as a process: reports the failed step and why, and exits 3', async () => {
     const faults = join(dir, 'faults.json');
     writeFileSync(faults, JSON.stringify({ faults: [{ type: 'never-come-back', member: 'as-1-w02' }] }));
-    const args = ['--url', oc.url, '--token', viewer, '--cluster', 'as-1', '--strategy', JSON.stringify({ ...STRATEGY, healthTimeoutMs: 1500 }), '--faults', faults, '--seed', '9', '--json'];
+    const args = ['--url', oc.url, '--token', viewer, '--cluster', 'as-1', '--strategy', JSON.stringify({ ...STRATEGY, healthTimeoutMs: 8000 }), '--faults', faults, '--seed', '9', '--json'];
     const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/rehearse.ts', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const io = { out: '', err: '' };
     child.stdout.on('data', (c: Buffer) => (io.out += c.toString()));
@@ -92,7 +93,7 @@ describe('npm run rehearse', () => {
     const report = JSON.parse(io.out.trim().split('\n').at(-1)!);
     expect(report.state).toBe('FAILED');
     expect(report.seed).toBe(9);
-    expect(report.failedSteps).toEqual([{ memberId: 'as-1-w02', message: 'not RUNNING within 1500 ms' }]);
+    expect(report.failedSteps).toEqual([{ memberId: 'as-1-w02', message: 'not RUNNING within 8000 ms' }]);
     expect(report.batches).toEqual([['as-1-w01'], ['as-1-w02', 'as-1-w03']]);
     expect(report.sameBatchesAsPreview).toBe(false);
     expect(report.skippedSteps).toBe(1);
@@ -112,5 +113,7 @@ describe('npm run rehearse', () => {
     expect(report.state).toBe('SUCCEEDED');
     expect(report.batches).toEqual([['as-1-w01'], ['as-1-w02'], ['as-1-w03'], ['as-1-w04']]);
     expect(report.faults).toEqual([{ cluster: 'as-1', type: 'manager-crash', onTask: 2, durationMs: 1500 }]);
+    expect(report.managerRegistrations).toBe(2); // lost once, back once
+    expect(report.failedSteps).toEqual([]);
   }, 180_000);
 });
