@@ -117,3 +117,42 @@ describe('npm run rehearse', () => {
     expect(report.failedSteps).toEqual([]);
   }, 180_000);
 });
+
+describe('oc preview', () => {
+  /** `oc ARGS…` as a process, reading the live OC with the VIEWER token. */
+  async function oc_(args: string[]) {
+    const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), OC_URL: oc.url, OC_TOKEN: viewer, NO_COLOR: '1' };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/oc.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const io = { out: '', err: '' };
+    child.stdout.on('data', (c: Buffer) => (io.out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (io.err += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    return { code, ...io };
+  }
+
+  it('prints the batches, the estimate and the warnings of a restart, and starts nothing', async () => {
+    const before = await liveCommandCount();
+    const r = await oc_(['preview', 'restart', 'as-1', '--batch', '3']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^restart of as-1: 2 batches, about \S+/);
+    expect(r.out).toContain('batch 1   as-1-w01, as-1-w02, as-1-w03');
+    expect(r.out).toContain('batch 2   as-1-w04');
+    expect(r.out).toContain('! cluster as-1: batch 1 would have 3 of 4 workers down at once (more than half the cluster)');
+    expect(r.out).toContain('Nothing was started');
+    expect(await liveCommandCount()).toBe(before);
+  }, 60_000);
+
+  it('prints a patch’s waves as JSON, and the mutation’s error for a bad strategy', async () => {
+    const r = await oc_(['preview', 'patch', '--artifact', 'storefront.war@1.0.0', '--url', 'https://a.example/sf.war', '--sha256', 'ab'.repeat(32), '--max-parallel', '2', '-o', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const p = JSON.parse(r.out);
+    expect(p.clusters.map((c: any) => [c.cluster.name, c.wave, c.batches.length])).toEqual([
+      ['as-1', 1, 4],
+      ['esb-1', 1, 3],
+    ]);
+    expect(p.warnings).toContain('cluster as-1: every worker already runs storefront.war 1.0.0');
+    const bad = await oc_(['preview', 'restart', 'as-1', '--batch', '5']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^oc: VALIDATION: strategy\.batchSize must not exceed the cluster's 4 workers/);
+  }, 60_000);
+});
