@@ -21,7 +21,7 @@ export function formatPreview(what: string, p: Preview, patch: boolean): string 
   lines.push(`${what}: ${p.clusters.length === 1 ? '' : `${p.clusters.length} clusters in ${p.waves} waves, `}${batches} batches, ${estimate}`);
   for (const c of p.clusters) {
     if (patch) lines.push(`${paint(`wave ${c.wave}`, 'gray')} ${c.cluster.name} (${c.cluster.workerCount} workers)`);
-    c.batches.forEach((b, i) => lines.push(`  batch ${String(i + 1).padEnd(3)} ${b.join(', ')}`));
+    for (const [i, b] of c.batches.entries()) lines.push(`  batch ${String(i + 1).padEnd(3)} ${b.join(', ')}`);
   }
   if (p.warnings.length) {
     lines.push('Warnings:');
