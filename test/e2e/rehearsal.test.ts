@@ -98,20 +98,23 @@ describe('npm run rehearse', () => {
     expect(report.sameBatchesAsPreview).toBe(false);
     expect(report.skippedSteps).toBe(1);
     expect(fleet.invariants().tasks).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
-  it('with the manager lost mid-rollout: the rollout holds, then finishes once the manager is back', async () => {
+  it('a deploy with the manager lost mid-rollout: the rollout holds, then finishes once the manager is back', async () => {
     const report = await rehearse({
       url: oc.url,
       token: viewer,
       cluster: 'as-1',
+      deploy: { name: 'storefront.war', version: '2.0.0' },
       faults: [{ type: 'manager-crash', onTask: 2, durationMs: 1500 }],
       seed: 3,
       timeoutMs: 60_000,
       managerLeaseMs: 500,
     });
     expect(report.state).toBe('SUCCEEDED');
+    expect(report.kind).toBe('DEPLOY');
     expect(report.batches).toEqual([['as-1-w01'], ['as-1-w02'], ['as-1-w03'], ['as-1-w04']]);
+    expect(report.sameBatchesAsPreview).toBe(true);
     expect(report.faults).toEqual([{ cluster: 'as-1', type: 'manager-crash', onTask: 2, durationMs: 1500 }]);
     expect(report.managerRegistrations).toBe(2); // lost once, back once
     expect(report.failedSteps).toEqual([]);
