@@ -4,7 +4,7 @@
  * the mutation's own errors, and nothing written; its warnings and its estimate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gqlOk } from '../support/client.js';
+import { gql, gqlOk } from '../support/client.js';
 import { commandFinished } from '../support/command-wait.js';
 import { sqlRows } from '../support/db.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
@@ -163,6 +163,15 @@ describe('a preview answers with the mutation’s own errors', () => {
       expect(errorOf(p)).toEqual(errorOf(await mutate(op, input)));
     }
     await finished(first.command.id);
+  });
+});
+
+describe('who may preview', () => {
+  it('any VIEWER (it only reads); not a manager token', async () => {
+    const m = await cluster('pv-auth', 1);
+    expect((await preview('restart', { clusterId: m.clusterId }, viewer)).__typename).toBe('RolloutPreview');
+    const r = await gql(oc.url, enroll, `query($i: RestartClusterInput!) { previewRestart(input: $i) { __typename } }`, { i: { clusterId: m.clusterId } });
+    expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
 
