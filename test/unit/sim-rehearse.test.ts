@@ -50,3 +50,38 @@ describe('npm run rehearse options', () => {
     expect(() => parseRehearseArgs([...base, '--faults', '/no/such/file.json'])).toThrow(/--faults/);
   });
 });
+
+describe('the rehearsal report', () => {
+  it('says the result, duration against the estimate, most down, failed steps, batches and how to replay', async () => {
+    const { formatReport } = await import('../../simulator/rehearse.js');
+    const text = formatReport(
+      {
+        cluster: 'as-1',
+        kind: 'RESTART',
+        seed: 9,
+        workers: 3,
+        timings: { samples: 6, medianMs: 9800, p90Ms: 12000 },
+        livePreview: { batches: [['a'], ['b', 'c']], estimatedDurationMs: 21000, warnings: ['cluster as-1: batch 2 would have 2 of 3 workers down at once (more than half the cluster)'] },
+        labPreview: { batches: [['a'], ['b', 'c']], estimatedDurationMs: 21000, warnings: [] },
+        state: 'FAILED',
+        message: 'aborted: 1 failed workers exceed maxFailures 0',
+        durationMs: 24_500,
+        batches: [['a'], ['b', 'c']],
+        sameBatchesAsPreview: true,
+        maxDown: 2,
+        managerRegistrations: 1,
+        failedSteps: [{ memberId: 'b', message: 'not RUNNING within 8000 ms' }],
+        skippedSteps: 0,
+        faults: [],
+      },
+      { url: 'http://oc:4000', cluster: 'as-1', strategy: { batchSize: 2, canary: 1 }, deploy: null, faultsFile: 'f.json' },
+    );
+    expect(text).toContain('result          FAILED: aborted: 1 failed workers exceed maxFailures 0');
+    expect(text).toContain('duration        24.5 s (the live preview estimated 21.0 s)');
+    expect(text).toContain('most down       2 workers at once');
+    expect(text).toContain('failed steps    b: not RUNNING within 8000 ms');
+    expect(text).toContain('batches run     2 (the same as the preview)');
+    expect(text).toContain('warning         cluster as-1: batch 2 would have 2 of 3 workers down');
+    expect(text).toContain(`replay          npm run rehearse -- --url http://oc:4000 --token … --cluster as-1 --restart --strategy '{"batchSize":2,"canary":1}' --faults f.json --seed 9`);
+  });
+});
