@@ -29,6 +29,26 @@ const PreviewDeployQuery = graphql(`
   }
 `);
 
+const PreviewPatchQuery = graphql(`
+  query ConsolePreviewPatch($input: DeployPatchInput!) {
+    previewPatch(input: $input) {
+      __typename
+      ... on RolloutPreview { estimatedDurationMs warnings clusters { batches } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+/** `key` once it has stayed the same for a moment (a query per pause in typing, not per keystroke). */
+function useSettled(key: string): string {
+  const [settled, setSettled] = useState(key);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(key), 250);
+    return () => clearTimeout(t);
+  }, [key]);
+  return settled;
+}
+
 export interface ServerPreview {
   /** The input it answers for (the dialog uses its batches only while they are the current input's). */
   key: string;
@@ -48,11 +68,7 @@ export function useServerPreview(
   ready: boolean,
 ): { preview: ServerPreview | null; error: string | null } {
   const key = JSON.stringify([kind, clusterId, strategy, artifact]);
-  const [asked, setAsked] = useState(key);
-  useEffect(() => {
-    const t = setTimeout(() => setAsked(key), 250);
-    return () => clearTimeout(t);
-  }, [key]);
+  const asked = useSettled(key);
   const input = { clusterId, strategy };
   const [restart] = useQuery({ query: PreviewRestartQuery, variables: { input }, pause: !ready || kind !== 'RESTART' || asked !== key, requestPolicy: 'network-only' });
   const [deploy] = useQuery({
@@ -63,9 +79,24 @@ export function useServerPreview(
   });
   const r = kind === 'RESTART' ? restart : deploy;
   const answer = (r.data && ('previewRestart' in r.data ? r.data.previewRestart : r.data.previewDeploy)) as Answer | undefined;
-  if (!ready || asked !== key || r.fetching || !answer) return { preview: null, error: null };
+  return settle(key, ready && asked === key && !r.fetching ? answer : undefined);
+}
+
+function settle(key: string, answer: Answer | undefined): { preview: ServerPreview | null; error: string | null } {
+  if (!answer) return { preview: null, error: null };
   if (answer.__typename !== 'RolloutPreview') return { preview: null, error: answer.message ?? answer.__typename };
   return { preview: { key, batches: answer.clusters?.[0]?.batches ?? [], estimatedDurationMs: answer.estimatedDurationMs ?? null, warnings: answer.warnings ?? [] }, error: null };
+}
+
+/** The OC's preview of a system patch (its estimate and warnings; the waves are the page's own). */
+export function usePatchPreview(
+  input: { artifact: { name: string; version: string; url: string; sha256: string }; kinds: string[] | null; maxParallelClusters: number; strategy: Strategy },
+  ready: boolean,
+): { preview: ServerPreview | null; error: string | null } {
+  const key = JSON.stringify(input);
+  const asked = useSettled(key);
+  const [r] = useQuery({ query: PreviewPatchQuery, variables: { input }, pause: !ready || asked !== key, requestPolicy: 'network-only' });
+  return settle(key, ready && asked === key && !r.fetching ? (r.data?.previewPatch as Answer | undefined) : undefined);
 }
 
 /** The estimate and the warnings of the OC's preview, under the plan. */
