@@ -179,7 +179,7 @@ export interface StrategyFlags {
   watch?: boolean;
 }
 
-function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
+export function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
   const s: RolloutStrategyInput = {};
   if (o.batch !== undefined) s.batchSize = parseInteger(o.batch, '--batch', 1);
   if (o.maxFailures !== undefined) s.maxFailures = parseInteger(o.maxFailures, '--max-failures');
@@ -194,7 +194,7 @@ function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
   return Object.keys(s).length ? s : undefined;
 }
 
-function parseArtifact(o: { artifact?: string; url?: string; sha256?: string }) {
+export function parseArtifact(o: { artifact?: string; url?: string; sha256?: string }) {
   const m = /^(.+)@([^@]+)$/.exec(o.artifact ?? '');
   if (!m) throw usage(`--artifact must be NAME@VERSION, not "${o.artifact}"`);
   if (!o.url) throw usage('--url is required with --artifact');

@@ -184,3 +184,28 @@ export const CommandEventsSubscription = graphql(`
     }
   }
 `);
+
+export const PreviewFields = graphql(`
+  fragment PreviewFields on RolloutPreview {
+    waves estimatedDurationMs warnings
+    clusters { wave batches cluster { name workerCount } }
+  }
+`);
+
+export const PreviewRestartQuery = graphql(`
+  query OcPreviewRestart($input: RestartClusterInput!) {
+    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }
+  }
+`);
+
+export const PreviewDeployQuery = graphql(`
+  query OcPreviewDeploy($input: DeployArtifactInput!) {
+    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }
+  }
+`);
+
+export const PreviewPatchQuery = graphql(`
+  query OcPreviewPatch($input: DeployPatchInput!) {
+    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }
+  }
+`);

@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import * as cmd from './commands.js';
+import * as previews from './preview-commands.js';
 import { errorLine, EXIT } from './lib/errors.js';
 import { parseOutput } from './lib/format.js';
 
@@ -42,7 +43,7 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       const code = await fn(...args);
       if (typeof code === 'number') setExit(code);
     };
-  const strategyOptions = (c: Command) =>
+  const rolloutOptions = (c: Command) =>
     c
       .option('--batch <n>', 'workers taken out at a time', undefined)
       .option('--max-failures <n>', 'failed workers tolerated before the rollout stops')
@@ -52,8 +53,8 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .option('--canary <n>', 'restart these first workers, then hold until `oc promote`')
       .option('--auto-promote <duration>', 'with --canary: promote by itself once the canary has been healthy this long')
       .option('--min-healthy <duration>', 'a restarted worker must stay RUNNING this long before it counts (e.g. 30s)')
-      .option('--progress-deadline <duration>', 'fail the rollout when no worker has succeeded for this long (e.g. 10m)')
-      .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures');
+      .option('--progress-deadline <duration>', 'fail the rollout when no worker has succeeded for this long (e.g. 10m)');
+  const strategyOptions = (c: Command) => rolloutOptions(c).option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures');
 
   program
     .command('login')
@@ -101,6 +102,30 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .option('--max-parallel <n>', 'clusters rolling at a time (default 1)')
       .option('--auto-revert', 'if it fails, roll the clusters it changed back at once'),
   ).action(run((o) => cmd.patch(o, g())));
+
+  const preview = program.command('preview').description('what restart, deploy or patch would run now (batches, estimate, warnings); starts nothing');
+  rolloutOptions(preview.command('restart').description('the batches of a rolling restart').argument('<cluster>', 'cluster name (or id)')).action(
+    run((name, o) => previews.previewRestart(name, o, g())),
+  );
+  rolloutOptions(
+    preview
+      .command('deploy')
+      .description('the batches of a deploy')
+      .argument('<cluster>', 'cluster name (or id)')
+      .requiredOption('--artifact <name@version>', 'what to deploy, e.g. storefront.war@2.0.0')
+      .requiredOption('--url <url>', 'where the manager downloads it')
+      .requiredOption('--sha256 <hex>', 'its SHA-256'),
+  ).action(run((name, o) => previews.previewDeploy(name, o, g())));
+  rolloutOptions(
+    preview
+      .command('patch')
+      .description('the clusters, waves and batches of a patch')
+      .option('--kinds <kinds>', 'comma-separated kinds, e.g. AS,ESB (default: every cluster)')
+      .requiredOption('--artifact <name@version>', 'what to deploy')
+      .requiredOption('--url <url>', 'where managers download it')
+      .requiredOption('--sha256 <hex>', 'its SHA-256')
+      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)'),
+  ).action(run((o) => previews.previewPatch(o, g())));
 
   program
     .command('commands')

@@ -38,6 +38,10 @@ type Documents = {
     "\n  subscription OcMembership($clusterId: ID) {\n    membershipChanged(clusterId: $clusterId) { change at cluster { id name } worker { memberId state host } }\n  }\n": typeof types.OcMembershipDocument,
     "\n  subscription OcTopology { topologyChanged { change at cluster { id name health } } }\n": typeof types.OcTopologyDocument,
     "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n": typeof types.OcCommandEventsDocument,
+    "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n": typeof types.PreviewFieldsFragmentDoc,
+    "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewRestartDocument,
+    "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewDeployDocument,
+    "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewPatchDocument,
 };
 const documents: Documents = {
     "\n  fragment ErrorFields on Error { code message }\n": types.ErrorFieldsFragmentDoc,
@@ -64,6 +68,10 @@ const documents: Documents = {
     "\n  subscription OcMembership($clusterId: ID) {\n    membershipChanged(clusterId: $clusterId) { change at cluster { id name } worker { memberId state host } }\n  }\n": types.OcMembershipDocument,
     "\n  subscription OcTopology { topologyChanged { change at cluster { id name health } } }\n": types.OcTopologyDocument,
     "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n": types.OcCommandEventsDocument,
+    "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n": types.PreviewFieldsFragmentDoc,
+    "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewRestartDocument,
+    "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewDeployDocument,
+    "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewPatchDocument,
 };
 
 /**
@@ -176,6 +184,22 @@ export function graphql(source: "\n  subscription OcTopology { topologyChanged {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n"): (typeof documents)["\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n"): (typeof documents)["\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

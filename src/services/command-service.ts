@@ -4,21 +4,17 @@
  * operations relayed to a manager are operation-service.ts.
  */
 import type { Principal } from '../domain/auth.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { patchChildStrategy, promotedBy } from '../domain/rollout/canary.js';
-import { isPausableKind, isRolloutKind, kindSpec } from '../domain/rollout/kinds.js';
-import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
-import type { ArtifactSpec, Command, CommandKind, RolloutStrategy } from '../domain/types.js';
+import { isPausableKind, kindSpec } from '../domain/rollout/kinds.js';
+import type { ArtifactSpec, Command, CommandKind } from '../domain/types.js';
 import { isTerminalCommand, isTerminalTask } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
-import { clusterCursor } from './topology-service.js';
-import { int, list, text } from './validate.js';
-
-type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
+import { checkedArtifact, type PatchRequestInput, patchRequest, patchTargets, rolloutRequest, type StrategyInput } from './rollout-request.js';
 
 /** A write that met a unique index (the one-active-rollout index, for a command). */
 export const isUniqueViolation = (e: unknown): boolean => {
@@ -35,41 +31,16 @@ export class CommandService {
   }
 
   deployArtifact(principal: Principal, input: { clusterId: string; artifact: ArtifactSpec; strategy?: StrategyInput }) {
-    const artifact = this.artifact(input.artifact);
+    const artifact = checkedArtifact(input.artifact);
     return this.startRollout(principal, 'DEPLOY', input.clusterId, input.strategy, artifact);
   }
 
-  private artifact(a: ArtifactSpec): ArtifactSpec {
-    try {
-      return validateArtifact(a);
-    } catch (e) {
-      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
-      throw e;
-    }
-  }
-
-  private strategy(s: StrategyInput, workerCount: number | null, kind: CommandKind): RolloutStrategy {
-    try {
-      return resolveStrategy(s, { workerCount, kind });
-    } catch (e) {
-      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
-      throw e;
-    }
-  }
-
-  /** Starts a command of a rollout kind (kinds.ts) on one cluster: one step per worker. */
+  /** Starts a command of a rollout kind (kinds.ts) on one cluster: one step per worker (checked as its preview is: rollout-request.ts). */
   private async startRollout(principal: Principal, kind: CommandKind, clusterId: string, strategyInput: StrategyInput, artifact: ArtifactSpec | null): Promise<Command> {
-    if (!isRolloutKind(kind)) throw new Error(`${kind} is not a rollout kind`);
     const now = this.deps.clock.now();
     try {
       const { command, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
-        const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
-        if (!cluster) throw new NotFoundError(`no cluster with id ${clusterId}`, clusterId);
-        const busy = await cmds.findActiveRollout(tx, clusterId);
-        if (busy) throw new ConflictError(`cluster ${cluster.name} already has an active rollout (${busy.kind} ${busy.state})`, busy.id);
-        const workers = await topo.listWorkersByCluster(tx, clusterId);
-        if (workers.length === 0) throw new ValidationError(`cluster ${cluster.name} has no workers to roll`, 'input.clusterId');
-        const strategy = this.strategy(strategyInput, workers.length, kind);
+        const { cluster, workers, strategy } = await rolloutRequest(tx, kind, clusterId, strategyInput);
         const command = await cmds.insertCommand(tx, { kind, state: 'PENDING', clusterId, strategy, artifact, requestedBy: principal.name, createdAt: now });
         await cmds.insertSteps(tx, command.id, workers.map((w) => w.memberId)); // listed by memberId: the rollout order
         await this.history(tx, command, now, `${kindSpec(kind).describe(artifact)} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
@@ -85,19 +56,12 @@ export class CommandService {
     }
   }
 
-  async deployPatch(principal: Principal, input: { artifact: ArtifactSpec; kinds?: string[] | null; maxParallelClusters?: number | null; strategy?: StrategyInput }): Promise<Command> {
-    const artifact = this.artifact(input.artifact);
-    const kinds = input.kinds?.length ? [...new Set(list(input.kinds, 'input.kinds', 50).map((k, i) => text(k, `input.kinds[${i}]`, { max: 50 }).toUpperCase()))] : null;
-    const maxParallelClusters = input.maxParallelClusters == null ? 1 : int(input.maxParallelClusters, 'input.maxParallelClusters', 1, 1000);
-    const strategy = this.strategy(input.strategy, null, 'PATCH');
+  async deployPatch(principal: Principal, input: PatchRequestInput): Promise<Command> {
+    const { artifact, kinds, maxParallelClusters, strategy } = patchRequest(input);
     const now = this.deps.clock.now();
     try {
       const { parent, clusterNames } = await inTransaction(this.deps, async (tx, emit) => {
-        const all = await this.clustersOfKinds(tx, kinds);
-        if (all.length === 0) throw new ValidationError(kinds ? `no cluster of kind ${kinds.join(', ')}` : 'there is no cluster to patch', 'input.kinds');
-        const rolling = new Set(await cmds.findActiveRolloutClusterIds(tx, all.map((c) => c.id)));
-        const busy = all.filter((c) => rolling.has(c.id)).map((c) => c.name);
-        if (busy.length) throw new ConflictError(`these clusters already have an active rollout: ${busy.join(', ')}`);
+        const all = await patchTargets(tx, kinds);
         const parent = await cmds.insertCommand(tx, { kind: 'PATCH', state: 'PENDING', clusterId: null, strategy, artifact, kinds, maxParallelClusters, requestedBy: principal.name, createdAt: now });
         await this.history(tx, parent, now, `${kindSpec('PATCH').describe(artifact)} of ${all.length} clusters${kinds ? ` (${kinds.join(', ')})` : ''}, ${maxParallelClusters} at a time, requested by ${principal.name}`);
         const childKind = kindSpec('PATCH').childKind!;
@@ -131,18 +95,6 @@ export class CommandService {
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError('a cluster of this patch already has an active rollout');
       throw e;
-    }
-  }
-
-  private async clustersOfKinds(tx: Db, kinds: string[] | null) {
-    const out = [];
-    let after: string | null = null;
-    for (;;) {
-      // In natural order: a patch goes through its clusters as every list shows them.
-      const page = await topo.listClusters(tx, {}, { first: 500, after: clusterCursor(after) });
-      out.push(...page.clusters.filter((c) => !kinds || kinds.includes(c.kind)));
-      if (!page.hasNextPage) return out;
-      after = page.clusters.at(-1)!.name;
     }
   }
 

@@ -202,13 +202,13 @@ const RolloutStrategyInput = builder.inputType('RolloutStrategyInput', {
 export const ArtifactInput = builder.inputType('ArtifactInput', {
   fields: (t) => ({ name: t.string({ required: true }), version: t.string({ required: true }), url: t.string({ required: true }), sha256: t.string({ required: true }) }),
 });
-const RestartClusterInput = builder.inputType('RestartClusterInput', {
+export const RestartClusterInput = builder.inputType('RestartClusterInput', {
   fields: (t) => ({ clusterId: t.id({ required: true }), strategy: t.field({ type: RolloutStrategyInput }) }),
 });
-const DeployArtifactInput = builder.inputType('DeployArtifactInput', {
+export const DeployArtifactInput = builder.inputType('DeployArtifactInput', {
   fields: (t) => ({ clusterId: t.id({ required: true }), artifact: t.field({ type: ArtifactInput, required: true }), strategy: t.field({ type: RolloutStrategyInput }) }),
 });
-const DeployPatchInput = builder.inputType('DeployPatchInput', {
+export const DeployPatchInput = builder.inputType('DeployPatchInput', {
   fields: (t) => ({
     artifact: t.field({ type: ArtifactInput, required: true }),
     kinds: t.stringList({ description: 'cluster kinds to patch; every cluster when omitted' }),
