@@ -15,3 +15,4 @@ import './manager-task.js';
 import './command.js';
 import './operation.js';
 import './audit-entry.js';
+import './event-log.js';
