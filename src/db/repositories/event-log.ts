@@ -66,7 +66,7 @@ function where(after: bigint, upTo: bigint | null, f: LogFilter): SQL {
 export async function readEvents(db: Db, after: bigint, upTo: bigint | null, filter: LogFilter, limit: number): Promise<LogRow[]> {
   const rows = await queryRows<{ position: string; topic: string; payload: string }>(
     db,
-    sql`select position::text as position, topic, payload::text as payload from event_log where ${where(after, upTo, filter)} order by position limit ${limit}`,
+    sql`select position::text as position, topic, payload::text as payload from event_log where ${where(after, upTo, filter)} order by event_log.position limit ${limit}`,
   );
   return rows.map((r) => ({ position: BigInt(r.position), topic: r.topic, payload: r.payload }));
 }
