@@ -27,10 +27,14 @@ export interface LogRow {
   payload: string;
 }
 
-/** Appends events in order; returns the position of the first (the others follow it, one by one). */
+/**
+ * Appends events in order; returns the position of the first (the others follow it, one by one).
+ * One statement: the head's upsert (the lock) and the rows, as a VALUES list (cheaper than
+ * unpacking one JSON array in the database: about a third less time on PGlite).
+ */
 export async function appendEvents(tx: Db, events: LogAppend[]): Promise<bigint> {
   const n = events.length;
-  const json = JSON.stringify(events.map((e) => ({ t: e.topic, c: e.clusterId, p: e.payload })));
+  const values = events.map((e, i) => sql`(${i + 1}::int, ${e.topic}::text, ${e.clusterId}::uuid, ${JSON.stringify(e.payload)}::jsonb)`);
   const rows = await queryRows<{ head: string | bigint }>(
     tx,
     sql`with h as (
@@ -39,8 +43,8 @@ export async function appendEvents(tx: Db, events: LogAppend[]): Promise<bigint>
       returning position
     ), i as (
       insert into event_log (position, topic, cluster_id, payload)
-      select h.position - ${n}::bigint + e.ord, e.x->>'t', (e.x->>'c')::uuid, e.x->'p'
-      from h, jsonb_array_elements(${json}::jsonb) with ordinality as e(x, ord)
+      select h.position - ${n}::bigint + v.ord, v.topic, v.cluster_id, v.payload
+      from h, (values ${sql.join(values, sql`, `)}) as v(ord, topic, cluster_id, payload)
     )
     select position::text as head from h`,
   );
