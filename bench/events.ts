@@ -11,6 +11,9 @@
  *    `events(after:, first: 1000)` paged over HTTP, and of `membershipChanged(after:)` over
  *    graphql-ws replaying them all (then going live).
  *
+ * CPU per call (the OC process, plus its database's PostgreSQL backends on PostgreSQL) is printed
+ * too: on a machine shared with other work it moves far less than throughput does.
+ *
  * Each OC runs in its own child process (bench/lib/child.ts) on a fresh database (DATABASE_URL's
  * PostgreSQL, else in-memory PGlite); the load generator in this one.
  *
@@ -23,10 +26,11 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { documentText, ReportMembershipMutation } from '../simulator/documents.js';
 import { ADMIN_TOKEN, createToken } from '../test/support/oc.js';
-import { startChild } from './lib/child.js';
+import pg from 'pg';
+import { type ChildServer, type ProcessUsage, startChild } from './lib/child.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
 import { post } from './lib/load.js';
-import { backgroundLoad, waitForQuiet } from './lib/machine.js';
+import { backgroundLoad, pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import type { OcReady } from './lib/oc-server.js';
 import { emitFigures, quickMode } from './lib/report.js';
 import { memberId, seedTopology } from './lib/seed.js';
@@ -56,6 +60,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface Oc {
   label: string;
   url: string;
+  child: ChildServer<OcReady>;
+  /** CPU seconds of its database's PostgreSQL backends so far (null on PGlite). */
+  pgCpu: () => Promise<Map<number, number> | null>;
   sessions: string[];
   /** Next seq and each worker's state, per manager. */
   seq: number[];
@@ -65,10 +72,18 @@ interface Oc {
 async function startOc(label: string, eventLog: boolean): Promise<Oc> {
   const child = await startChild<OcReady>(new URL('./lib/oc-server.ts', import.meta.url).href, { BENCH_OC_CONFIG: JSON.stringify({ eventLog }) });
   onCleanup(() => child.stop());
-  const { url } = child.ready;
+  const { url, databaseUrl } = child.ready;
+  let pgCpu: Oc['pgCpu'] = async () => null;
+  if (databaseUrl) {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    onCleanup(() => admin.end());
+    const name = new URL(databaseUrl).pathname.slice(1);
+    pgCpu = () => pgBackendCpu((q, p) => admin.query(q, p), name);
+  }
   const enrollment = (await createToken(url, 'MANAGER', 'bench-events')).token;
   const { sessions } = await seedTopology(url, enrollment, { clusters: MANAGERS, workersPerCluster: WORKERS, concurrency: 8 });
-  return { label, url, sessions, seq: sessions.map(() => 1), running: sessions.map(() => Array(WORKERS).fill(true)) };
+  return { label, url, child, pgCpu, sessions, seq: sessions.map(() => 1), running: sessions.map(() => Array(WORKERS).fill(true)) };
 }
 
 /** One manager's next report of `n` events: STATE_CHANGED, each worker in turn flipping between RUNNING and STOPPED. */
@@ -93,9 +108,11 @@ async function report(oc: Oc, m: number, n: number) {
   if (d.reportMembership.__typename !== 'ReportMembershipPayload' || d.reportMembership.applied !== n) throw new Error(`reportMembership: ${JSON.stringify(d.reportMembership)}`);
 }
 
-/** Every manager reports, one call in flight each, for `seconds`: calls per second and latencies. */
+/** Every manager reports, one call in flight each, for `seconds`: calls per second, latencies, and CPU per call of the OC and of its PostgreSQL backends. */
 async function drive(oc: Oc, seconds: number, n = EVENTS_PER_REPORT) {
   const latencies: number[] = [];
+  const cpu0 = await oc.child.call<ProcessUsage>('usage');
+  const pg0 = await oc.pgCpu();
   const end = performance.now() + seconds * 1000;
   await Promise.all(
     oc.sessions.map(async (_s, m) => {
@@ -106,8 +123,17 @@ async function drive(oc: Oc, seconds: number, n = EVENTS_PER_REPORT) {
       }
     }),
   );
+  const cpu1 = await oc.child.call<ProcessUsage>('usage');
+  const pgSeconds = pgCpuDelta(pg0, await oc.pgCpu());
+  const calls = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
-  return { callsPerSecond: latencies.length / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99) };
+  return {
+    callsPerSecond: latencies.length / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    ocCpuMsPerCall: (cpu1.cpuMicros - cpu0.cpuMicros) / 1000 / calls,
+    pgCpuMsPerCall: pgSeconds === null ? null : (pgSeconds * 1000) / calls,
+  };
 }
 
 /** The newest position: positions are dense from 1 and nothing is pruned here, so it is the number of events. */
@@ -123,7 +149,7 @@ async function main() {
   const admin = ADMIN_TOKEN;
 
   // ---- 1. the hot path, alternating ----
-  const runs: Record<string, { callsPerSecond: number; p50: number; p99: number }[]> = { on: [], off: [] };
+  const runs: Record<string, Awaited<ReturnType<typeof drive>>[]> = { on: [], off: [] };
   const loads: number[] = [];
   for (const oc of [withLog, without]) await drive(oc, 2); // warm-up
   for (let r = 0; r < ROUNDS; r++) {
@@ -132,13 +158,21 @@ async function main() {
       if (quiet !== null) loads.push(quiet);
       const res = await drive(oc, DURATION);
       runs[key]!.push(res);
-      console.log(`  round ${r + 1} ${oc.label.padEnd(28)} ${fmt(res.callsPerSecond)} calls/s (${fmt(res.callsPerSecond * EVENTS_PER_REPORT)} events/s), p50 ${res.p50.toFixed(1)} ms, p99 ${res.p99.toFixed(1)} ms`);
+      const pgText = res.pgCpuMsPerCall === null ? '' : `, PostgreSQL CPU ${res.pgCpuMsPerCall.toFixed(2)} ms/call`;
+      console.log(
+        `  round ${r + 1} ${oc.label.padEnd(28)} ${fmt(res.callsPerSecond)} calls/s (${fmt(res.callsPerSecond * EVENTS_PER_REPORT)} events/s), p50 ${res.p50.toFixed(1)} ms, p99 ${res.p99.toFixed(1)} ms, OC CPU ${res.ocCpuMsPerCall.toFixed(2)} ms/call${pgText}`,
+      );
     }
   }
   const on = median(runs.on!.map((x) => x.callsPerSecond));
   const off = median(runs.off!.map((x) => x.callsPerSecond));
   const slowdown = off / on;
   console.log(`  median: with ${fmt(on)} calls/s, without ${fmt(off)} calls/s: the log costs ${((1 - on / off) * 100).toFixed(1)}% (without/with = ${slowdown.toFixed(3)}; target <= ${TARGET})`);
+  // CPU per call moves much less than throughput when other work shares the machine.
+  const cpuOf = (xs: typeof runs.on) => median(xs!.map((x) => x.ocCpuMsPerCall + (x.pgCpuMsPerCall ?? 0)));
+  const cpuOn = cpuOf(runs.on);
+  const cpuOff = cpuOf(runs.off);
+  console.log(`  CPU per call (OC${process.env.DATABASE_URL ? ' + PostgreSQL' : ''}): with ${cpuOn.toFixed(2)} ms, without ${cpuOff.toFixed(2)} ms: x${(cpuOn / cpuOff).toFixed(3)}`);
 
   // ---- 2. replay ----
   let head = await lastPosition(withLog.url, admin);
@@ -213,6 +247,9 @@ async function main() {
     withoutOverWith: Number(slowdown.toFixed(3)),
     logCostPercent: Number(((1 - on / off) * 100).toFixed(1)),
     targetMet: slowdown <= TARGET,
+    cpuMsPerCallWithLog: Number(cpuOn.toFixed(2)),
+    cpuMsPerCallWithoutLog: Number(cpuOff.toFixed(2)),
+    cpuWithOverWithout: Number((cpuOn / cpuOff).toFixed(3)),
     p99WithLogMs: Number(median(runs.on!.map((x) => x.p99)).toFixed(1)),
     p99WithoutLogMs: Number(median(runs.off!.map((x) => x.p99)).toFixed(1)),
     replayEvents: count,
