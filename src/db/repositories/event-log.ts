@@ -34,7 +34,7 @@ export interface LogRow {
  */
 export async function appendEvents(tx: Db, events: LogAppend[]): Promise<bigint> {
   const n = events.length;
-  const values = events.map((e, i) => sql`(${i + 1}::int, ${e.topic}::text, ${e.clusterId}::uuid, ${JSON.stringify(e.payload)}::jsonb)`);
+  const values = events.map((e, i) => sql`(${i + 1}::int, ${e.topic}::text, ${e.clusterId}::uuid, ${JSON.stringify(e.payload)}::json)`);
   const rows = await queryRows<{ head: string | bigint }>(
     tx,
     sql`with h as (

@@ -7,6 +7,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   primaryKey,
   snakeCase,
@@ -325,8 +326,12 @@ export const eventLog = snakeCase.table(
     topic: text().notNull(),
     /** The cluster it concerns (null for a system-wide PATCH parent). No foreign key: history outlives a removed cluster. */
     clusterId: uuid(),
-    /** The bus payload as JSON (dates as ISO-8601 text), whatever fields it has. */
-    payload: jsonb().notNull(),
+    /**
+     * The bus payload as JSON (dates as ISO-8601 text), whatever fields it has. `json`, not
+     * `jsonb`: stored and read back as the text it is (no binary conversion either way, on the
+     * hot path and on replay), and still queryable with the JSON operators.
+     */
+    payload: json().notNull(),
     at: ts().notNull().defaultNow(),
   },
   (t) => [index('event_log_cluster_idx').on(t.clusterId, t.position)],

@@ -2,7 +2,7 @@ CREATE TABLE "event_log" (
 	"position" bigint PRIMARY KEY,
 	"topic" text NOT NULL,
 	"cluster_id" uuid,
-	"payload" jsonb NOT NULL,
+	"payload" json NOT NULL,
 	"at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
