@@ -2,8 +2,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { EventBus, type EventMap } from '../../src/events/bus.js';
+import { systemClock } from '../../src/domain/clock.js';
+import { type BusEvent, EventBus, type EventMap, positionOf } from '../../src/events/bus.js';
+import { Sequencer } from '../../src/events/sequencer.js';
 import { inTransaction } from '../../src/services/deps.js';
+import { EventService } from '../../src/services/event-service.js';
+import { memoryLogger } from '../support/oc.js';
+import { waitFor } from '../support/wait.js';
 import { createTestDatabase, sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 
 /** The event log's append, under the services' transactions, on the real database (PGlite and PostgreSQL). */
@@ -77,6 +82,36 @@ describe('the event log append', () => {
     await inTransaction({ db: db.db, bus: new EventBus(), config }, async (_tx, emit) => emit({ topic: 'membership', payload }));
     const rows = await sqlRows<{ payload: unknown }>(db, `select payload from event_log where position = ${payload.position}`);
     expect(rows[0]?.payload).toMatchObject({ clusterId: CLUSTER, change: 'STATE_CHANGED', snapshot: { anything: 'new', count: 3 }, worker: { memberId: 'w-4' } });
+  });
+
+  it('delivers events that reach it out of order in position order, once each, reading from the log those that never arrived', async () => {
+    const db = opened[0]!;
+    const bus = new EventBus();
+    const sent: BusEvent[] = [];
+    for (let i = 0; i < 5; i++) {
+      await inTransaction({ db: db.db, bus, config }, async (_tx, emit) => {
+        const e: BusEvent = { topic: 'membership', payload: membership(10 + i) };
+        sent.push(e);
+        emit(e);
+      });
+    }
+    const position = (e: BusEvent) => positionOf(e)!;
+    const events = new EventService({ db: db.db, bus, clock: systemClock, config, logger: memoryLogger() });
+    const out: BusEvent[] = [];
+    const sequencer = new Sequencer(position(sent[0]!) - 1n, (e) => out.push(e), events.readLog, memoryLogger(), 10);
+    // The third and the first arrive; the second and the fourth never do (a lost NOTIFY); the fifth arrives twice.
+    sequencer.push(sent[2]!, position(sent[2]!));
+    sequencer.push(sent[0]!, position(sent[0]!));
+    expect(out.map(position)).toEqual([position(sent[0]!)]);
+    sequencer.push(sent[4]!, position(sent[4]!));
+    sequencer.push(sent[4]!, position(sent[4]!));
+    await waitFor(() => out.length === 5, 'the gaps to be filled from the log');
+    expect(out.map(position)).toEqual(sent.map(position));
+    expect(out.map((e) => (e.topic === 'membership' ? e.payload.worker.memberId : null))).toEqual(['w-10', 'w-11', 'w-12', 'w-13', 'w-14']);
+    sequencer.push(sent[1]!, position(sent[1]!)); // late: delivered already
+    await new Promise((r) => setTimeout(r, 50));
+    expect(out).toHaveLength(5);
+    sequencer.stop();
   });
 
   it.skipIf(!TEST_DATABASE_URL)('assigns positions in commit order under concurrent writers on two pools: a reader never sees a position before a smaller one', async () => {
