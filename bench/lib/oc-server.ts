@@ -3,6 +3,7 @@
  * DATABASE_URL's, dropped on stop; else in-memory PGlite), on a free port.
  */
 import { sql } from 'drizzle-orm';
+import type { Config } from '../../src/config.js';
 import { ADMIN_TOKEN, startTestOc } from '../../test/support/oc.js';
 import { fatal, processUsage, serveRpc } from './child.js';
 
@@ -19,6 +20,8 @@ try {
     logLevel: 'warn',
     // The data set stays as seeded while it is measured: no lease expires mid-run.
     managerLeaseMs: 86_400_000,
+    // A bench's own settings for this OC (JSON of Config fields), e.g. {"eventLog": false}.
+    ...(process.env.BENCH_OC_CONFIG ? (JSON.parse(process.env.BENCH_OC_CONFIG) as Partial<Config>) : {}),
   });
   const ready: OcReady = { url: oc.url, adminToken: ADMIN_TOKEN, driver: oc.database.driver, databaseUrl: oc.config.databaseUrl };
   serveRpc(

@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   check,
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   primaryKey,
   snakeCase,
@@ -323,3 +325,34 @@ export const auditLog = snakeCase.table(
     index('audit_log_action_idx').on(t.action, t.id),
   ],
 );
+
+/**
+ * The event log: every membership, topology and command event, in commit order, so a client
+ * can resume from a position (API.md, "The event log"). Positions are dense and assigned under
+ * the row lock of `event_log_head`, held to commit: a position is visible only once every
+ * smaller one is. Pruned from the oldest end (OC_EVENT_RETENTION_HOURS).
+ */
+export const eventLog = snakeCase.table(
+  'event_log',
+  {
+    position: bigint({ mode: 'bigint' }).primaryKey(),
+    /** The bus topic: 'membership', 'topology' or 'command'. */
+    topic: text().notNull(),
+    /** The cluster it concerns (null for a system-wide PATCH parent). No foreign key: history outlives a removed cluster. */
+    clusterId: uuid(),
+    /**
+     * The bus payload as JSON (dates as ISO-8601 text), whatever fields it has. `json`, not
+     * `jsonb`: stored and read back as the text it is (no binary conversion either way, on the
+     * hot path and on replay), and still queryable with the JSON operators.
+     */
+    payload: json().notNull(),
+    at: ts().notNull().defaultNow(),
+  },
+  (t) => [index('event_log_cluster_idx').on(t.clusterId, t.position)],
+);
+
+/** One row: the last position handed out. Its row lock orders appends by commit. */
+export const eventLogHead = snakeCase.table('event_log_head', {
+  id: integer().primaryKey(),
+  position: bigint({ mode: 'bigint' }).notNull(),
+});

@@ -8,6 +8,7 @@ import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensi
 import { ClusterRef } from './cluster.js';
 import { CommandKindEnum, CommandStateEnum, FailureActionEnum, HoldReasonEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { AFTER_ARG, AFTER_DOC, type DeliveredCommand } from './event-log.js';
 import { ManagerTaskRef } from './manager-task.js';
 import { WorkerRef } from './worker.js';
 
@@ -292,19 +293,23 @@ builder.subscriptionField('commandUpdated', (t) =>
   t.field({
     type: CommandRef,
     authScopes: { viewer: true },
-    description: "every change of a command's state, of a step, or of its progress (of a PATCH: of its children too)",
-    args: { id: t.arg.id(), clusterId: t.arg.id() },
+    description: `every change of a command's state, of a step, or of its progress (of a PATCH: of its children too). ${AFTER_DOC} Each Command delivered carries that update's \`position\``,
+    args: { id: t.arg.id(), clusterId: t.arg.id(), after: t.arg.string({ description: AFTER_ARG }) },
     subscribe: (_r, args, ctx) => {
       const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.events.watch('command', {
+      return ctx.services.events.resume('command', {
+        after: args.after ?? null,
+        clusterId,
         filter: (e) => (id === null || e.commandId === id || e.parentId === id) && (clusterId === null || e.clusterId === clusterId),
-        map: (e) => (id !== null && e.parentId === id ? id : e.commandId),
       });
     },
-    resolve: async (commandId, _a, ctx) => {
+    resolve: async (e, args, ctx): Promise<DeliveredCommand> => {
       ctx.refreshLoaders();
-      return (await ctx.loaders.command.load(commandId))!;
+      // Watching a PATCH: a child's change is delivered as the parent (its progress changed).
+      const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
+      const command = (await ctx.loaders.command.load(id !== null && e.parentId === id ? id : e.commandId))!;
+      return { ...command, position: e.position };
     },
   }),
 );

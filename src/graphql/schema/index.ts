@@ -16,3 +16,4 @@ import './command.js';
 import './operation.js';
 import './audit-entry.js';
 import './preview.js';
+import './event-log.js';

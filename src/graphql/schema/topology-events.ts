@@ -4,13 +4,16 @@ import { parseId } from '../ids.js';
 import { ClusterRef } from './cluster.js';
 import { MembershipChangeEnum, TopologyChangeEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { AFTER_ARG, AFTER_DOC, EventRef } from './event-log.js';
 import { StatsRef } from './stats.js';
 import { WorkerRef } from './worker.js';
 
 type Membership = EventMap['membership'];
+
 type Topology = EventMap['topology'];
 
 const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').implement({
+  interfaces: [EventRef],
   fields: (t) => ({
     change: t.field({ type: MembershipChangeEnum, resolve: (e) => e.change }),
     cluster: t.field({ type: ClusterRef, resolve: async (e, _a, ctx) => (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at } }),
@@ -20,6 +23,7 @@ const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').impl
 });
 
 const TopologyEventRef = builder.objectRef<Topology>('TopologyEvent').implement({
+  interfaces: [EventRef],
   fields: (t) => ({
     change: t.field({ type: TopologyChangeEnum, resolve: (e) => e.change }),
     // A removed cluster is gone from the database: the event carries what it was.
@@ -32,11 +36,11 @@ builder.subscriptionFields((t) => ({
   membershipChanged: t.field({
     type: MembershipEventRef,
     authScopes: { viewer: true },
-    description: 'all clusters when clusterId is omitted',
-    args: { clusterId: t.arg.id() },
+    description: `all clusters when clusterId is omitted. ${AFTER_DOC}`,
+    args: { clusterId: t.arg.id(), after: t.arg.string({ description: AFTER_ARG }) },
     subscribe: (_r, args, ctx) => {
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.events.watch('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
+      return ctx.services.events.resume('membership', { after: args.after ?? null, clusterId, filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
     // A subscription's context lives as long as it does: each event is resolved against fresh reads.
     resolve: (e, _a, ctx) => {
@@ -47,7 +51,9 @@ builder.subscriptionFields((t) => ({
   topologyChanged: t.field({
     type: TopologyEventRef,
     authScopes: { viewer: true },
-    subscribe: (_r, _a, ctx) => ctx.services.events.watch('topology'),
+    description: AFTER_DOC,
+    args: { after: t.arg.string({ description: AFTER_ARG }) },
+    subscribe: (_r, args, ctx) => ctx.services.events.resume('topology', { after: args.after ?? null, clusterId: null }),
     resolve: (e, _a, ctx) => {
       ctx.refreshLoaders();
       return e;
