@@ -1,8 +1,13 @@
-import type { ClusterHealth, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
+import type { ClusterHealth, ClusterSnapshot, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
 
 /** Every event the OC publishes, by topic. Payloads are small and JSON-serialisable (ISO dates are revived by the bridge). */
 export interface EventMap {
-  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date };
+  /**
+   * `worker`: the row as written. `cluster`: the cluster as the event's transaction left it (name,
+   * health, counts), so that a subscriber's usual selection needs no read; absent from events of
+   * older instances.
+   */
+  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date; cluster?: ClusterSnapshot };
   topology: { clusterId: string; change: TopologyChange; at: Date; cluster: { id: string; name: string; kind: string; createdAt: Date } };
   clusterStats: { clusterId: string; stats: Stats };
   command: { commandId: string; clusterId: string | null; parentId: string | null; at: Date };

@@ -1,7 +1,7 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
 import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -36,6 +36,17 @@ export interface StatsSample {
   memoryMb: number;
   requestsPerSec: number;
   errorsPerSec: number;
+}
+
+/**
+ * Emits a transaction's membership events, in order, each with the cluster as the transaction
+ * leaves it (one statement for them all): a subscriber's usual selection (cluster name, health)
+ * then needs no read at all (server/subscription-events.ts).
+ */
+async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, events: { change: MembershipChange; worker: Worker }[]) {
+  if (events.length === 0) return;
+  const [cluster] = await topo.snapshotClusters(tx, [clusterId]);
+  for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
 }
 
 /** Manager-side use cases: registration, membership and stats reports, leases. */
@@ -119,16 +130,16 @@ export class ManagerService {
   private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date) {
     const existing = new Map((await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
     const left = await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
-    for (const w of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker: w, at: now } });
     const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
     const changed = writes.filter((w) => {
       const prev = existing.get(w.memberId);
       return !prev || differs(prev, w);
     });
     const stored = await topo.upsertWorkers(tx, clusterId, changed, now);
-    for (const w of stored) {
-      emit({ topic: 'membership', payload: { clusterId, change: existing.has(w.memberId) ? 'STATE_CHANGED' : 'JOINED', worker: w, at: now } });
-    }
+    await emitMembership(tx, emit, clusterId, now, [
+      ...left.map((worker) => ({ change: 'LEFT' as const, worker })),
+      ...stored.map((worker) => ({ change: existing.has(worker.memberId) ? ('STATE_CHANGED' as const) : ('JOINED' as const), worker })),
+    ]);
   }
 
   async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {
@@ -199,10 +210,16 @@ export class ManagerService {
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
     const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
     const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
-    for (const e of emitted) {
-      const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
-      if (worker) emit({ topic: 'membership', payload: { clusterId, change: e.change, worker, at: now } });
-    }
+    await emitMembership(
+      tx,
+      emit,
+      clusterId,
+      now,
+      emitted.flatMap((e) => {
+        const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
+        return worker ? [{ change: e.change, worker }] : [];
+      }),
+    );
     emit({ topic: 'health', payload: { clusterId } });
   }
 

@@ -275,9 +275,6 @@ builder.subscriptionField('commandUpdated', (t) =>
         map: (e) => (id !== null && e.parentId === id ? id : e.commandId),
       });
     },
-    resolve: async (commandId, _a, ctx) => {
-      ctx.refreshLoaders();
-      return (await ctx.loaders.command.load(commandId))!;
-    },
+    resolve: async (commandId, _a, ctx) => (await ctx.loaders.command.load(commandId))!,
   }),
 );

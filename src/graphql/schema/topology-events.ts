@@ -13,7 +13,17 @@ type Topology = EventMap['topology'];
 const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').implement({
   fields: (t) => ({
     change: t.field({ type: MembershipChangeEnum, resolve: (e) => e.change }),
-    cluster: t.field({ type: ClusterRef, resolve: async (e, _a, ctx) => (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at } }),
+    // The cluster as the event left it; its health and counts are primed for the event's loaders, so
+    // the usual selection reads nothing. Anything more is read once for the event (subscription-events.ts).
+    cluster: t.field({
+      type: ClusterRef,
+      resolve: async (e, _a, ctx) => {
+        if (!e.cluster) return (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at };
+        const { health, workerCount, runningCount, ...cluster } = e.cluster;
+        ctx.loaders.summary.prime(cluster.id, { clusterId: cluster.id, health, workerCount, runningCount });
+        return cluster;
+      },
+    }),
     worker: t.field({ type: WorkerRef, resolve: (e) => e.worker }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),
@@ -38,20 +48,14 @@ builder.subscriptionFields((t) => ({
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
       return ctx.services.events.watch('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
-    // A subscription's context lives as long as it does: each event is resolved against fresh reads.
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    // Each event is resolved with loaders of its own, shared by every subscriber (server/subscription-events.ts).
+    resolve: (e) => e,
   }),
   topologyChanged: t.field({
     type: TopologyEventRef,
     authScopes: { viewer: true },
     subscribe: (_r, _a, ctx) => ctx.services.events.watch('topology'),
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    resolve: (e) => e,
   }),
   clusterStats: t.field({
     type: StatsRef,
