@@ -206,7 +206,11 @@ async function main() {
   console.log(`  manager alone: report p50 ${fmt(quantile(alone.latencies, 0.5))} ms, p99 ${fmt(quantile(alone.latencies, 0.99))} ms`);
 
   // 2. The OC's subscribers: memory when idle, then the run.
-  const ocIdle0 = await oc.call<ProcessUsage>('gc');
+  const settledGc = async (c: ChildServer<unknown>) => {
+    for (let i = 0; i < 3; i++) await c.call('gc');
+    return c.call<ProcessUsage>('gc');
+  };
+  const ocIdle0 = await settledGc(oc);
   const live0 = (await metricValue(url, 'oc_graphql_requests_total', { type: 'subscription', outcome: 'ok' })) ?? 0;
   for (const c of children) await c.call('expect', expected);
   await openAll(children, [
@@ -219,9 +223,9 @@ async function main() {
     if (Date.now() > deadline) throw new Error(`only ${live} of ${n} subscriptions live after 60 s`);
   }
   await sleep(1000);
-  const ocIdle1 = await oc.call<ProcessUsage>('gc');
-  const ocPerSub = (ocIdle1.rss - ocIdle0.rss) / n;
-  console.log(`  ${n} graphql-ws subscribers live; OC RSS +${kb(ocIdle1.rss - ocIdle0.rss)} = ${kb(ocPerSub)} per idle subscriber`);
+  const ocIdle1 = await settledGc(oc);
+  const ocPerSub = (ocIdle1.heap - ocIdle0.heap) / n;
+  console.log(`  ${n} graphql-ws subscribers live; OC heap +${kb(ocIdle1.heap - ocIdle0.heap)} = ${kb(ocPerSub)} per idle subscriber (RSS +${kb(ocIdle1.rss - ocIdle0.rss)})`);
 
   const loadOc = await load('the OC run');
   const m0 = machineBusySeconds();
@@ -240,16 +244,16 @@ async function main() {
   for (const c of children) await c.call('close');
 
   // 3. The raw ws baseline: memory per connection, then the same messages at the same rate.
-  const rawIdle0 = await raw.call<ProcessUsage>('gc');
+  const rawIdle0 = await settledGc(raw);
   for (const c of children) await c.call('expect', expected);
   await openAll(children, [{ url: raw.ready.url, protocol: 'raw' }, { url: raw.ready.url, protocol: 'raw' }]);
   for (const deadline = Date.now() + 60_000; (await raw.call<number>('clients')) < n; await sleep(100)) {
     if (Date.now() > deadline) throw new Error('raw clients did not connect');
   }
   await sleep(1000);
-  const rawIdle1 = await raw.call<ProcessUsage>('gc');
-  const rawPerConn = (rawIdle1.rss - rawIdle0.rss) / n;
-  console.log(`  ${n} raw ws clients connected; raw server RSS +${kb(rawIdle1.rss - rawIdle0.rss)} = ${kb(rawPerConn)} per connection`);
+  const rawIdle1 = await settledGc(raw);
+  const rawPerConn = (rawIdle1.heap - rawIdle0.heap) / n;
+  console.log(`  ${n} raw ws clients connected; raw server heap +${kb(rawIdle1.heap - rawIdle0.heap)} = ${kb(rawPerConn)} per connection (RSS +${kb(rawIdle1.rss - rawIdle0.rss)})`);
   const loadRaw = await load('the raw run');
   const rawCpu0 = await cpuOf(raw);
   const r0 = now();
@@ -292,8 +296,10 @@ async function main() {
     reportLatencyChange: reportWith / reportAlone - 1,
     ocCpuPercent: (ocCpu / ocWall) * 100,
     rawCpuPercent: (rawCpu / rawWall) * 100,
-    ocBytesPerIdleSubscriber: Math.round(ocPerSub),
-    rawBytesPerConnection: Math.round(rawPerConn),
+    ocHeapBytesPerIdleSubscriber: Math.round(ocPerSub),
+    ocRssBytesPerIdleSubscriber: Math.round((ocIdle1.rss - ocIdle0.rss) / n),
+    rawHeapBytesPerConnection: Math.round(rawPerConn),
+    rawRssBytesPerConnection: Math.round((rawIdle1.rss - rawIdle0.rss) / n),
     memoryVsRaw: ocPerSub / rawPerConn,
     machineLoadBefore: { alone: loadAlone, oc: loadOc, raw: loadRaw },
     machineBusyDuringOcRun: ocMachine / (ocWall * cpus().length),
@@ -303,7 +309,7 @@ async function main() {
   console.log(`| out of order | ${ocRun.outOfOrder} | ${rawRun.outOfOrder} |`);
   console.log(`| report→receipt p50 / p99 / max ms | ${fmt(ocRun.p50)} / ${fmt(ocRun.p99)} / ${fmt(ocRun.max)} | ${fmt(rawRun.p50)} / ${fmt(rawRun.p99)} / ${fmt(rawRun.max)} |`);
   console.log(`| server CPU (of one core) | ${Math.round(figures.ocCpuPercent)}% | ${Math.round(figures.rawCpuPercent)}% |`);
-  console.log(`| memory per idle subscriber | ${kb(ocPerSub)} | ${kb(rawPerConn)} |`);
+  console.log(`| memory per idle subscriber (heap) | ${kb(ocPerSub)} | ${kb(rawPerConn)} |`);
   console.log(
     `\nmanager's report latency p50: ${fmt(reportAlone)} ms alone, ${fmt(reportWith)} ms with the subscribers (${(figures.reportLatencyChange * 100).toFixed(0)}%); p99 ${fmt(figures.reportAloneP99Ms)} → ${fmt(figures.reportWithSubscribersP99Ms)} ms`,
   );
