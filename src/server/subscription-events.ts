@@ -13,6 +13,8 @@
  * - the event's executions read through loaders of their own, made for that event and shared by
  *   every execution of it (other documents too): anything a selection asks beyond the event's own
  *   snapshot is read once per event, never once per subscriber, and always fresh for the event.
+ * - an event's first execution waits for a turn of the event loop (setImmediate), so that the
+ *   request that published it is answered first, not after its thousand subscribers.
  * Both live as long as the payload object (WeakMaps): nothing to expire.
  *
  * An event that is not an object (a command id) cannot be told from the next event with the same
@@ -88,7 +90,10 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders): Plugin 
       if (!results) resultsOf.set(event, (results = new Map()));
       let r = results.get(asked);
       if (r === undefined) {
-        r = run(event);
+        // After what is pending now: the publisher (a manager's report) answers before its
+        // subscribers are served, whatever their number (Nomad's event broker: publishing never
+        // waits on subscribers).
+        r = new Promise<void>((resolve) => setImmediate(resolve)).then(() => run(event));
         results.set(asked, r);
       }
       return r;
