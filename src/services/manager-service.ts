@@ -183,7 +183,8 @@ export class ManagerService {
     const members = [...new Set(events.map((e) => e.worker.memberId))];
     const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
-    const emitted: { change: MembershipEvent['change']; memberId: string }[] = [];
+    // Each event with the worker as that event left it (a member may change more than once in a batch).
+    const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
     const view = new Map<string, Worker | null>(members.map((m) => [m, current.get(m) ?? null]));
     // State changes seen in this batch per member, every event counted (the health gate's evidence).
     const changes = new Map<string, number>();
@@ -192,7 +193,7 @@ export class ManagerService {
       const memberId = e.worker.memberId;
       const prev = view.get(memberId) ?? null;
       if (e.change === 'LEFT') {
-        if (prev) emitted.push({ change: 'LEFT', memberId });
+        if (prev) emitted.push({ change: 'LEFT', memberId, write: null });
         finalState.set(memberId, { write: null });
         view.set(memberId, null);
         left.add(memberId);
@@ -204,7 +205,7 @@ export class ManagerService {
       changes.set(memberId, seen);
       finalState.set(memberId, { write: { ...write, stateChanges: seen } });
       view.set(memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
-      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId });
+      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId, write });
     }
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
@@ -215,9 +216,12 @@ export class ManagerService {
       emit,
       clusterId,
       now,
-      emitted.flatMap((e) => {
-        const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
-        return worker ? [{ change: e.change, worker }] : [];
+      emitted.flatMap(({ change, memberId, write }) => {
+        const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+        if (!row) return [];
+        if (!write) return [{ change, worker: row }];
+        const { host, port, state, startedAt, stateChangedAt, artifacts } = write;
+        return [{ change, worker: { ...row, host, port, state, startedAt, stateChangedAt, artifacts } }];
       }),
     );
     emit({ topic: 'health', payload: { clusterId } });

@@ -111,6 +111,28 @@ describe('membershipChanged with many subscribers', () => {
     for (const s of [...all, ...onlyA]) s.close();
   });
 
+  it('shows each event with the worker as that event left it, when one report changes a worker more than once', async () => {
+    const m = new Manager('subs-twice');
+    await m.register(workerInputs(2));
+    const subs = await subscribers(3, FILTERED, { c: m.reg.clusterId });
+    await m.report([
+      ['w-000', 'STATE_CHANGED', 'STOPPED'],
+      ['w-000', 'STATE_CHANGED', 'STARTING'],
+      ['w-001', 'STATE_CHANGED', 'FAILED'],
+      ['w-000', 'STATE_CHANGED', 'RUNNING'],
+    ]);
+    await waitFor(() => subs.every((s) => s.events.length >= 4), 'the four events');
+    for (const s of subs) {
+      expect(s.events.map((e) => [e.membershipChanged.worker.memberId, e.membershipChanged.worker.state])).toEqual([
+        ['w-000', 'STOPPED'],
+        ['w-000', 'STARTING'],
+        ['w-001', 'FAILED'],
+        ['w-000', 'RUNNING'],
+      ]);
+      s.close();
+    }
+  });
+
   it('reads the same SQL for an event whatever the number of its subscribers (what a selection asks beyond the event is read once per event)', async () => {
     const m = new Manager('subs-count');
     await m.register(workerInputs(3));
