@@ -20,6 +20,7 @@ const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').impl
       resolve: async (e, _a, ctx) => {
         if (!e.cluster) return (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at };
         const { health, workerCount, runningCount, ...cluster } = e.cluster;
+        ctx.loaders.cluster.prime(cluster.id, cluster);
         ctx.loaders.summary.prime(cluster.id, { clusterId: cluster.id, health, workerCount, runningCount });
         return cluster;
       },
