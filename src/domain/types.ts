@@ -106,6 +106,13 @@ export interface Cluster {
   createdAt: Date;
 }
 
+/** A cluster with its health and worker counts at one moment (what a membership event carries). */
+export interface ClusterSnapshot extends Cluster {
+  health: ClusterHealth;
+  workerCount: number;
+  runningCount: number;
+}
+
 export interface Manager {
   id: string;
   clusterId: string;

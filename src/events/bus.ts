@@ -1,4 +1,4 @@
-import type { ClusterHealth, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
+import type { ClusterHealth, ClusterSnapshot, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
 
 /**
  * An event's place in the event log (LOGGED_TOPICS): set when its transaction appends it, just
@@ -11,7 +11,12 @@ export interface Positioned {
 
 /** Every event the OC publishes, by topic. Payloads are small and JSON-serialisable (ISO dates are revived by the bridge). */
 export interface EventMap {
-  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date } & Positioned;
+  /**
+   * `worker`: the row as written. `cluster`: the cluster as the event's transaction left it (name,
+   * health, counts), so that a subscriber's usual selection needs no read; absent from events of
+   * older instances.
+   */
+  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date; cluster?: ClusterSnapshot } & Positioned;
   topology: { clusterId: string; change: TopologyChange; at: Date; cluster: { id: string; name: string; kind: string; createdAt: Date } } & Positioned;
   clusterStats: { clusterId: string; stats: Stats };
   command: { commandId: string; clusterId: string | null; parentId: string | null; at: Date } & Positioned;

@@ -1,7 +1,7 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
+import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
 import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -36,6 +36,17 @@ export interface StatsSample {
   memoryMb: number;
   requestsPerSec: number;
   errorsPerSec: number;
+}
+
+/**
+ * Emits a transaction's membership events, in order, each with the cluster as the transaction
+ * leaves it (one statement for them all): a subscriber's usual selection (cluster name, health)
+ * then needs no read at all (server/subscription-events.ts).
+ */
+async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, events: { change: MembershipChange; worker: Worker }[]) {
+  if (events.length === 0) return;
+  const [cluster] = await topo.snapshotClusters(tx, [clusterId]);
+  for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
 }
 
 /** Manager-side use cases: registration, membership and stats reports, leases. */
@@ -119,16 +130,16 @@ export class ManagerService {
   private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date) {
     const existing = new Map((await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
     const left = await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
-    for (const w of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker: w, at: now } });
     const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
     const changed = writes.filter((w) => {
       const prev = existing.get(w.memberId);
       return !prev || differs(prev, w);
     });
     const stored = await topo.upsertWorkers(tx, clusterId, changed, now);
-    for (const w of stored) {
-      emit({ topic: 'membership', payload: { clusterId, change: existing.has(w.memberId) ? 'STATE_CHANGED' : 'JOINED', worker: w, at: now } });
-    }
+    await emitMembership(tx, emit, clusterId, now, [
+      ...left.map((worker) => ({ change: 'LEFT' as const, worker })),
+      ...stored.map((worker) => ({ change: existing.has(worker.memberId) ? ('STATE_CHANGED' as const) : ('JOINED' as const), worker })),
+    ]);
   }
 
   async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {
@@ -172,7 +183,8 @@ export class ManagerService {
     const members = [...new Set(events.map((e) => e.worker.memberId))];
     const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
-    const emitted: { change: MembershipEvent['change']; memberId: string }[] = [];
+    // Each event with the worker as that event left it (a member may change more than once in a batch).
+    const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
     const view = new Map<string, Worker | null>(members.map((m) => [m, current.get(m) ?? null]));
     // State changes seen in this batch per member, every event counted (the health gate's evidence).
     const changes = new Map<string, number>();
@@ -181,7 +193,7 @@ export class ManagerService {
       const memberId = e.worker.memberId;
       const prev = view.get(memberId) ?? null;
       if (e.change === 'LEFT') {
-        if (prev) emitted.push({ change: 'LEFT', memberId });
+        if (prev) emitted.push({ change: 'LEFT', memberId, write: null });
         finalState.set(memberId, { write: null });
         view.set(memberId, null);
         left.add(memberId);
@@ -193,16 +205,25 @@ export class ManagerService {
       changes.set(memberId, seen);
       finalState.set(memberId, { write: { ...write, stateChanges: seen } });
       view.set(memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
-      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId });
+      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId, write });
     }
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
     const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
     const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
-    for (const e of emitted) {
-      const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
-      if (worker) emit({ topic: 'membership', payload: { clusterId, change: e.change, worker, at: now } });
-    }
+    await emitMembership(
+      tx,
+      emit,
+      clusterId,
+      now,
+      emitted.flatMap(({ change, memberId, write }) => {
+        const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+        if (!row) return [];
+        if (!write) return [{ change, worker: row }];
+        const { host, port, state, startedAt, stateChangedAt, artifacts } = write;
+        return [{ change, worker: { ...row, host, port, state, startedAt, stateChangedAt, artifacts } }];
+      }),
+    );
     emit({ topic: 'health', payload: { clusterId } });
   }
 

@@ -305,7 +305,6 @@ builder.subscriptionField('commandUpdated', (t) =>
       });
     },
     resolve: async (e, args, ctx): Promise<DeliveredCommand> => {
-      ctx.refreshLoaders();
       // Watching a PATCH: a child's change is delivered as the parent (its progress changed).
       const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
       const command = (await ctx.loaders.command.load(id !== null && e.parentId === id ? id : e.commandId))!;

@@ -16,7 +16,18 @@ const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').impl
   interfaces: [EventRef],
   fields: (t) => ({
     change: t.field({ type: MembershipChangeEnum, resolve: (e) => e.change }),
-    cluster: t.field({ type: ClusterRef, resolve: async (e, _a, ctx) => (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at } }),
+    // The cluster as the event left it; its health and counts are primed for the event's loaders, so
+    // the usual selection reads nothing. Anything more is read once for the event (subscription-events.ts).
+    cluster: t.field({
+      type: ClusterRef,
+      resolve: async (e, _a, ctx) => {
+        if (!e.cluster) return (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at };
+        const { health, workerCount, runningCount, ...cluster } = e.cluster;
+        ctx.loaders.cluster.prime(cluster.id, cluster);
+        ctx.loaders.summary.prime(cluster.id, { clusterId: cluster.id, health, workerCount, runningCount });
+        return cluster;
+      },
+    }),
     worker: t.field({ type: WorkerRef, resolve: (e) => e.worker }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),
@@ -42,11 +53,8 @@ builder.subscriptionFields((t) => ({
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
       return ctx.services.events.resume('membership', { after: args.after ?? null, clusterId, filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
-    // A subscription's context lives as long as it does: each event is resolved against fresh reads.
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    // Each event is resolved with loaders of its own, shared by every subscriber (server/subscription-events.ts).
+    resolve: (e) => e,
   }),
   topologyChanged: t.field({
     type: TopologyEventRef,
@@ -54,10 +62,7 @@ builder.subscriptionFields((t) => ({
     description: AFTER_DOC,
     args: { after: t.arg.string({ description: AFTER_ARG }) },
     subscribe: (_r, args, ctx) => ctx.services.events.resume('topology', { after: args.after ?? null, clusterId: null }),
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    resolve: (e) => e,
   }),
   clusterStats: t.field({
     type: StatsRef,
