@@ -105,6 +105,8 @@ export class ManagerService {
         tokenHash: hashToken(sessionToken),
       });
       await this.replaceMembership(tx, emit, cluster.id, snapshot, now);
+      // Serialized with the cluster's reports: this transaction holds the cluster row and has revoked (locked) every session.
+      await topo.refreshClusterAggregates(tx, cluster.id, now);
       const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
       if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
       if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
@@ -160,6 +162,8 @@ export class ManagerService {
       }
       if (fresh.length > 0) {
         await this.applyEvents(tx, emit, s.clusterId, fresh, now);
+        // Serialized with the cluster's other writers by the session row locked above.
+        await topo.refreshClusterAggregates(tx, s.clusterId, now);
         await tokens.setSessionSeq(tx, s.id, fresh[fresh.length - 1]!.seq);
       }
       await this.touch(tx, emit, s.clusterId, now);
@@ -227,7 +231,8 @@ export class ManagerService {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
       const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      const agg = (await stats.aggregateClusterStats(tx, [s.clusterId], now)).get(s.clusterId) ?? null;
+      // Serialized with the cluster's other writers by the session row locked above.
+      const agg = await topo.refreshClusterAggregates(tx, s.clusterId, now);
       if (agg && accepted > 0) {
         await stats.recordClusterStats(tx, s.clusterId, agg, this.deps.config.statsBucketSeconds);
         emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: agg } });

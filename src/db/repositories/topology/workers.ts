@@ -88,11 +88,6 @@ function fromRecord(r: WorkerRecord): ObservedWorker {
   };
 }
 
-export async function countWorkers(db: Db): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(workers);
-  return r?.n ?? 0;
-}
-
 export async function countWorkersByState(db: Db): Promise<{ state: string; n: number }[]> {
   return db.select({ state: workers.state, n: sql<number>`count(*)::int` }).from(workers).groupBy(workers.state);
 }
