@@ -2,7 +2,6 @@ import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
-import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
@@ -162,11 +161,12 @@ export class ManagerService {
       }
       if (fresh.length > 0) {
         await this.applyEvents(tx, emit, s.clusterId, fresh, now);
-        // Serialized with the cluster's other writers by the session row locked above.
-        await topo.refreshClusterAggregates(tx, s.clusterId, now);
-        await tokens.setSessionSeq(tx, s.id, fresh[fresh.length - 1]!.seq);
+        // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
+        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq }, historyBucketSeconds: null });
+        if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      } else {
+        await this.touch(tx, emit, s.clusterId, now);
       }
-      await this.touch(tx, emit, s.clusterId, now);
       return { acceptedThroughSeq: fresh.length > 0 ? fresh[fresh.length - 1]!.seq : s.lastSeq, applied: fresh.length };
     });
   }
@@ -231,24 +231,24 @@ export class ManagerService {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
       const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      // Serialized with the cluster's other writers by the session row locked above.
-      const agg = await topo.refreshClusterAggregates(tx, s.clusterId, now);
-      if (agg && accepted > 0) {
-        await stats.recordClusterStats(tx, s.clusterId, agg, this.deps.config.statsBucketSeconds);
-        emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: agg } });
-      }
-      await this.touch(tx, emit, s.clusterId, now);
-      return { accepted, stats: agg };
+      // The aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
+      const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: null, historyBucketSeconds: accepted > 0 ? this.deps.config.statsBucketSeconds : null });
+      if (end.stats && accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+      if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      return { accepted, stats: end.stats };
     });
   }
 
   /** Any call of a manager renews its lease; a manager coming back is announced. */
   async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
-    if (await topo.touchManager(tx, clusterId, now)) {
-      const [c] = await topo.findClustersByIds(tx, [clusterId]);
-      if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
-      emit({ topic: 'health', payload: { clusterId } });
-    }
+    if (await topo.touchManager(tx, clusterId, now)) await this.announceReturn(tx, emit, clusterId, now);
+  }
+
+  /** A manager whose lease had run out is back. */
+  private async announceReturn(tx: Db, emit: Emit, clusterId: string, now: Date) {
+    const [c] = await topo.findClustersByIds(tx, [clusterId]);
+    if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+    emit({ topic: 'health', payload: { clusterId } });
   }
 
   /** Renews the lease outside any other work (held subscriptions call this periodically). */

@@ -1,5 +1,6 @@
 /**
- * Each cluster's stats history in time buckets (recorded, read by step, pruned). Clusters' and
+ * Each cluster's stats history in time buckets (read by step, pruned; recorded by endReport of
+ * ./topology/aggregates.ts). Clusters' and
  * the system's current stats are kept in cluster_aggregates (./topology/aggregates.ts).
  */
 import { sql } from 'drizzle-orm';
@@ -16,18 +17,6 @@ interface AggregateRow {
   mem: Figure;
   rps: Figure;
   eps: Figure;
-}
-
-/** Adds a snapshot of a cluster's aggregate to its history bucket. */
-export async function recordClusterStats(db: Db, clusterId: string, stats: Stats, bucketSeconds: number): Promise<void> {
-  const at = stats.sampledAt.toISOString();
-  await db.execute(sql`insert into cluster_stats as cs (cluster_id, bucket, snapshots, cpu_percent, memory_mb, requests_per_sec, errors_per_sec, last_at)
-    values (${clusterId}, to_timestamp(floor(extract(epoch from ${at}::timestamptz) / ${bucketSeconds}) * ${bucketSeconds}), 1,
-            ${stats.cpuPercent}, ${stats.memoryMb}, ${stats.requestsPerSec}, ${stats.errorsPerSec}, ${at}::timestamptz)
-    on conflict (cluster_id, bucket) do update set snapshots = cs.snapshots + 1,
-      cpu_percent = cs.cpu_percent + excluded.cpu_percent, memory_mb = cs.memory_mb + excluded.memory_mb,
-      requests_per_sec = cs.requests_per_sec + excluded.requests_per_sec, errors_per_sec = cs.errors_per_sec + excluded.errors_per_sec,
-      last_at = greatest(cs.last_at, excluded.last_at)`);
 }
 
 /**
