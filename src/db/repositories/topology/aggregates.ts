@@ -20,7 +20,7 @@
  * one cluster in between (a cluster whose manager stopped reporting for some workers).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { Stats } from '../../../domain/types.js';
+import { type Stats, WORKER_STATES } from '../../../domain/types.js';
 import type { Db, ReadRows } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { keyedStatement, rawDate, rawNumber } from '../../raw.js';
@@ -175,4 +175,13 @@ export async function systemAggregates(db: Db, now: Date): Promise<{ workerCount
   );
   const n = r?.n == null ? 0 : rawNumber(r.n);
   return { workerCount: r?.total == null ? 0 : rawNumber(r.total), stats: n > 0 ? toStats(n, r!.cpu, r!.mem, r!.rps, r!.eps, r!.at) : null };
+}
+
+/** Workers by state across the fleet (states with none left out), from the clusters' aggregates. */
+export async function countWorkersByState(db: Db): Promise<{ state: string; n: number }[]> {
+  const [r] = await queryRows<Record<string, Figure>>(
+    db,
+    sql`select sum(starting) as "STARTING", sum(running) as "RUNNING", sum(stopping) as "STOPPING", sum(stopped) as "STOPPED", sum(failed) as "FAILED" from cluster_aggregates`,
+  );
+  return WORKER_STATES.map((state) => ({ state, n: r?.[state] == null ? 0 : rawNumber(r[state]) })).filter((x) => x.n > 0);
 }

@@ -88,9 +88,6 @@ function fromRecord(r: WorkerRecord): ObservedWorker {
   };
 }
 
-export async function countWorkersByState(db: Db): Promise<{ state: string; n: number }[]> {
-  return db.select({ state: workers.state, n: sql<number>`count(*)::int` }).from(workers).groupBy(workers.state);
-}
 
 export interface WorkerWrite {
   memberId: string;
