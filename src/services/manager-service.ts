@@ -160,9 +160,10 @@ export class ManagerService {
         }
       }
       if (fresh.length > 0) {
-        await this.applyEvents(tx, emit, s.clusterId, fresh, now);
+        const countDeltas = await this.applyEvents(tx, emit, s.clusterId, fresh, now);
         // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
-        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq }, historyBucketSeconds: null });
+        const session = { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq };
+        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session, historyBucketSeconds: null, countDeltas });
         if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
       } else {
         await this.touch(tx, emit, s.clusterId, now);
@@ -171,7 +172,8 @@ export class ManagerService {
     });
   }
 
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date) {
+  /** Applies a batch of events; returns how the cluster's worker counts moved (null: its stats changed too, recount). */
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date): Promise<topo.WorkerCountDeltas | null> {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
     const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
@@ -208,6 +210,17 @@ export class ManagerService {
       if (worker) emit({ topic: 'membership', payload: { clusterId, change: e.change, worker, at: now } });
     }
     emit({ topic: 'health', payload: { clusterId } });
+    // How the cluster's counts moved; a worker that left with a sample changes its stats too: recount then.
+    if ([...deleted.values()].some((w) => w.stats !== null)) return null;
+    const deltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
+    for (const m of members) {
+      const before = current.get(m)?.state;
+      const after = stored.get(m)?.state;
+      deltas.total += (after ? 1 : 0) - (before ? 1 : 0);
+      if (before) deltas[before]--;
+      if (after) deltas[after]++;
+    }
+    return deltas;
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {

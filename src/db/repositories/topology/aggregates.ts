@@ -20,7 +20,7 @@
  * one cluster in between (a cluster whose manager stopped reporting for some workers).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { type Stats, WORKER_STATES } from '../../../domain/types.js';
+import { type Stats, WORKER_STATES, type WorkerState } from '../../../domain/types.js';
 import type { Db, ReadRows } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { keyedStatement, rawDate, rawNumber } from '../../raw.js';
@@ -67,18 +67,31 @@ export async function refreshClusterAggregates(db: Db, clusterId: string, now: D
 }
 
 /**
+ * Changes of a cluster's worker counts (by state, and the total) that a membership report made:
+ * added to its row instead of a recount (the cost of a recount grows with the cluster, that of
+ * this does not). Only when no worker with a sample left: the stats are then as they were.
+ */
+export type WorkerCountDeltas = { total: number } & Record<WorkerState, number>;
+
+/**
  * What ends a manager's report, in one statement (each round trip to the database costs about
  * as much as the rest of a small report): the cluster's aggregates recomputed, its manager's
- * lease renewed (as touchManager), and as asked, the session's seq set and the current stats
+ * lease renewed (as touchManager) (or, given countDeltas, its counts changed by them), and as asked, the session's seq set and the current stats
  * added to the cluster's history bucket (cluster_stats: the sum of the snapshots of a bucket and
  * their count). Returns the current stats and whether the
  * manager was disconnected before (it just came back).
  */
 export async function endReport(
   db: Db,
-  v: { clusterId: string; now: Date; session: { id: string; lastSeq: number } | null; historyBucketSeconds: number | null },
+  v: { clusterId: string; now: Date; session: { id: string; lastSeq: number } | null; historyBucketSeconds: number | null; countDeltas?: WorkerCountDeltas | null },
 ): Promise<{ stats: Stats | null; cameBack: boolean }> {
   const c = sql`${v.clusterId}::uuid`;
+  const d = v.countDeltas;
+  const agg = d
+    ? sql`update cluster_aggregates set total = total + ${d.total}, starting = starting + ${d.STARTING}, running = running + ${d.RUNNING},
+        stopping = stopping + ${d.STOPPING}, stopped = stopped + ${d.STOPPED}, failed = failed + ${d.FAILED} where cluster_id = ${c}
+      returning sampled, cpu_percent_sum as cpu, memory_mb as mem, requests_per_sec as rps, errors_per_sec as eps, stats_max_at as at`
+    : RECOUNT(c, v.now);
   const now = sql`${v.now.toISOString()}::timestamptz`;
   const bucket = v.historyBucketSeconds;
   const history =
@@ -93,11 +106,11 @@ export async function endReport(
   const seq = v.session === null ? sql`` : sql`, seq as (update manager_sessions set last_seq = ${v.session.lastSeq} where id = ${v.session.id}::uuid)`;
   const [r] = await queryRows<AggregateRow & { was_connected: boolean | null }>(
     db,
-    sql`with agg as (${RECOUNT(c, v.now)}),
+    sql`with agg as (${agg}),
     prev as (select id, connected from managers where cluster_id = ${c} for update),
     touched as (update managers m set last_seen_at = ${now}, connected = true, connected_at = case when prev.connected then m.connected_at else ${now} end
       from prev where m.id = prev.id returning prev.connected as was_connected)${seq}${history}
-    select agg.*, (select was_connected from touched) as was_connected from agg`,
+    select agg.*, (select was_connected from touched) as was_connected from (select 1) one left join agg on true`,
   );
   return { stats: statsOfRow(r), cameBack: r?.was_connected === false };
 }
