@@ -2,7 +2,6 @@ import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Cluster, type DeployedArtifact, type ManagerOperationSpec, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, WORKER_STATES, type Worker, type WorkerReport, type WorkerState } from '../domain/types.js';
-import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
@@ -116,6 +115,8 @@ export class ManagerService {
         tokenHash: hashToken(sessionToken),
       });
       await this.replaceMembership(tx, emit, cluster.id, snapshot, now);
+      // Serialized with the cluster's reports: this transaction holds the cluster row and has revoked (locked) every session.
+      await topo.refreshClusterAggregates(tx, cluster.id, now);
       const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
       if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
       if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
@@ -170,15 +171,20 @@ export class ManagerService {
         }
       }
       if (fresh.length > 0) {
-        await this.applyEvents(tx, emit, s.clusterId, fresh, now);
-        await tokens.setSessionSeq(tx, s.id, fresh[fresh.length - 1]!.seq);
+        const countDeltas = await this.applyEvents(tx, emit, s.clusterId, fresh, now);
+        // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
+        const session = { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq };
+        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session, historyBucketSeconds: null, countDeltas });
+        if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      } else {
+        await this.touch(tx, emit, s.clusterId, now);
       }
-      await this.touch(tx, emit, s.clusterId, now);
       return { acceptedThroughSeq: fresh.length > 0 ? fresh[fresh.length - 1]!.seq : s.lastSeq, applied: fresh.length };
     });
   }
 
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date) {
+  /** Applies a batch of events; returns how the cluster's worker counts moved (null: its stats changed too, recount). */
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date): Promise<topo.WorkerCountDeltas | null> {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
     const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
@@ -225,6 +231,17 @@ export class ManagerService {
       }),
     );
     emit({ topic: 'health', payload: { clusterId } });
+    // How the cluster's counts moved; a worker that left with a sample changes its stats too: recount then.
+    if ([...deleted.values()].some((w) => w.stats !== null)) return null;
+    const deltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
+    for (const m of members) {
+      const before = current.get(m)?.state;
+      const after = stored.get(m)?.state;
+      deltas.total += (after ? 1 : 0) - (before ? 1 : 0);
+      if (before) deltas[before]--;
+      if (after) deltas[after]++;
+    }
+    return deltas;
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
@@ -248,23 +265,24 @@ export class ManagerService {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
       const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      const agg = (await stats.aggregateClusterStats(tx, [s.clusterId], now)).get(s.clusterId) ?? null;
-      if (agg && accepted > 0) {
-        await stats.recordClusterStats(tx, s.clusterId, agg, this.deps.config.statsBucketSeconds);
-        emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: agg } });
-      }
-      await this.touch(tx, emit, s.clusterId, now);
-      return { accepted, stats: agg };
+      // The aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
+      const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: null, historyBucketSeconds: accepted > 0 ? this.deps.config.statsBucketSeconds : null });
+      if (end.stats && accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+      if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      return { accepted, stats: end.stats };
     });
   }
 
   /** Any call of a manager renews its lease; a manager coming back is announced. */
   async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
-    if (await topo.touchManager(tx, clusterId, now)) {
-      const [c] = await topo.findClustersByIds(tx, [clusterId]);
-      if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
-      emit({ topic: 'health', payload: { clusterId } });
-    }
+    if (await topo.touchManager(tx, clusterId, now)) await this.announceReturn(tx, emit, clusterId, now);
+  }
+
+  /** A manager whose lease had run out is back. */
+  private async announceReturn(tx: Db, emit: Emit, clusterId: string, now: Date) {
+    const [c] = await topo.findClustersByIds(tx, [clusterId]);
+    if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+    emit({ topic: 'health', payload: { clusterId } });
   }
 
   /** Renews the lease outside any other work (held subscriptions call this periodically). */

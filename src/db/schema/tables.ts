@@ -160,6 +160,34 @@ export const workers = snakeCase.table(
 );
 
 /**
+ * Each cluster's aggregates, kept current by every transaction that changes its workers (recomputed
+ * from the workers in that transaction, see repositories/topology/aggregates.ts), so that reads of
+ * health, counts and stats never sum every worker. Workers by state, and the stats of the workers
+ * whose latest sample was fresh when the row was computed: their count, sums,
+ * and the oldest and newest sample time (a read whose freshness window excludes the oldest one
+ * recounts that cluster instead).
+ */
+export const clusterAggregates = snakeCase.table('cluster_aggregates', {
+  clusterId: uuid()
+    .primaryKey()
+    .references(() => clusters.id, { onDelete: 'cascade' }),
+  total: integer().notNull().default(0),
+  starting: integer().notNull().default(0),
+  running: integer().notNull().default(0),
+  stopping: integer().notNull().default(0),
+  stopped: integer().notNull().default(0),
+  failed: integer().notNull().default(0),
+  /** Workers whose latest sample was fresh when the row was computed; the sums below are over them. */
+  sampled: integer().notNull().default(0),
+  cpuPercentSum: doublePrecision().notNull().default(0),
+  memoryMb: doublePrecision().notNull().default(0),
+  requestsPerSec: doublePrecision().notNull().default(0),
+  errorsPerSec: doublePrecision().notNull().default(0),
+  statsMinAt: ts(),
+  statsMaxAt: ts(),
+});
+
+/**
  * Cluster statistics history, one row per cluster and time bucket. Each row holds the sum of
  * the cluster's aggregate snapshots taken in that bucket and how many there were, so a bucket's
  * value is their mean. Bounded resolution (bucket width) and retention are set by config.
