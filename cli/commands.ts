@@ -9,8 +9,10 @@ import {
   DeployMutation,
   PatchMutation,
   PauseMutation,
+  PromoteMutation,
   RestartMutation,
   ResumeMutation,
+  RollbackMutation,
   ViewerQuery,
 } from './documents.js';
 import type { ClusterHealth, CommandKind, CommandState, FailureAction, RolloutStrategyInput } from './gql/graphql.js';
@@ -168,20 +170,31 @@ export interface StrategyFlags {
   onFailure?: string;
   healthTimeout?: string;
   pauseBetween?: string;
+  canary?: string;
+  autoPromote?: string;
+  minHealthy?: string;
+  progressDeadline?: string;
+  /** deploy and patch: roll back by itself if it fails. */
+  autoRevert?: boolean;
   watch?: boolean;
 }
 
-function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
+export function strategy(o: StrategyFlags): RolloutStrategyInput | undefined {
   const s: RolloutStrategyInput = {};
   if (o.batch !== undefined) s.batchSize = parseInteger(o.batch, '--batch', 1);
   if (o.maxFailures !== undefined) s.maxFailures = parseInteger(o.maxFailures, '--max-failures');
   if (o.onFailure !== undefined) s.onFailure = oneOf<FailureAction>(o.onFailure, ['ABORT', 'PAUSE'], '--on-failure');
   if (o.healthTimeout !== undefined) s.healthTimeoutMs = parseDuration(o.healthTimeout, '--health-timeout');
   if (o.pauseBetween !== undefined) s.pauseBetweenBatchesMs = parseDuration(o.pauseBetween, '--pause-between');
+  if (o.canary !== undefined) s.canary = parseInteger(o.canary, '--canary', 1);
+  if (o.autoPromote !== undefined) s.autoPromoteAfterMs = parseDuration(o.autoPromote, '--auto-promote');
+  if (o.minHealthy !== undefined) s.minHealthyMs = parseDuration(o.minHealthy, '--min-healthy');
+  if (o.progressDeadline !== undefined) s.progressDeadlineMs = parseDuration(o.progressDeadline, '--progress-deadline');
+  if (o.autoRevert) s.autoRevert = true;
   return Object.keys(s).length ? s : undefined;
 }
 
-function parseArtifact(o: { artifact?: string; url?: string; sha256?: string }) {
+export function parseArtifact(o: { artifact?: string; url?: string; sha256?: string }) {
   const m = /^(.+)@([^@]+)$/.exec(o.artifact ?? '');
   if (!m) throw usage(`--artifact must be NAME@VERSION, not "${o.artifact}"`);
   if (!o.url) throw usage('--url is required with --artifact');
@@ -285,9 +298,12 @@ export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
     ['Progress', `${p.succeeded} succeeded, ${p.failed} failed, ${p.skipped} skipped, ${p.running} running, ${p.pending} pending (of ${p.total})`],
   ];
   if (c.kind !== 'OPERATION')
-    pairs.push(['Strategy', `batch ${st.batchSize}, health timeout ${duration(st.healthTimeoutMs)}, pause between ${duration(st.pauseBetweenBatchesMs)}, max failures ${st.maxFailures} then ${st.onFailure.toLowerCase()}`]);
+    pairs.push(['Strategy', `batch ${st.batchSize}, health timeout ${duration(st.healthTimeoutMs)}, pause between ${duration(st.pauseBetweenBatchesMs)}, max failures ${st.maxFailures} then ${st.onFailure.toLowerCase()}${strategyExtras(st)}`]);
+  if (c.hold) pairs.push(['Held', `${c.hold.reason}${c.hold.by ? ` by ${c.hold.by}` : ''}: ${c.hold.message}${c.hold.reason === 'CANARY' ? ` (oc promote ${shortId(c.id)})` : ''}`]);
   if (c.operation) pairs.push(['Operation', `${c.operation} ${JSON.stringify(c.arguments ?? {})}`]);
   pairs.push(['Requested', `by ${c.requestedBy}, ${age(c.createdAt)} ago`]);
+  if (c.rollbackOf) pairs.push(['Rolls back', shortId(c.rollbackOf.id)]);
+  if (c.rolledBackBy) pairs.push(['Rolled back by', shortId(c.rolledBackBy.id)]);
   if (c.startedAt) pairs.push(['Took', duration(Date.parse(c.finishedAt ?? new Date().toISOString()) - Date.parse(c.startedAt)) + (c.finishedAt ? '' : ' so far')]);
   print(fields(pairs));
   if (c.steps.length) {
@@ -324,10 +340,27 @@ export async function status(arg: string, o: { watch?: boolean }, g: Globals) {
   return EXIT.OK;
 }
 
-export async function control(verb: 'pause' | 'resume' | 'cancel', arg: string, g: Globals) {
+/** The strategy's canary, soak and progress deadline, when set: ", canary 1 (auto-promote 5m), min healthy 30s". */
+function strategyExtras(st: Command['strategy']): string {
+  const out: string[] = [];
+  if (st.canary != null) out.push(`canary ${st.canary}${st.autoPromoteAfterMs != null ? ` (auto-promote ${duration(st.autoPromoteAfterMs)})` : ''}`);
+  if (st.minHealthyMs > 0) out.push(`min healthy ${duration(st.minHealthyMs)}`);
+  if (st.progressDeadlineMs != null) out.push(`progress deadline ${duration(st.progressDeadlineMs)}`);
+  return out.map((x) => `, ${x}`).join('');
+}
+
+/** `oc rollback ID`: a finished DEPLOY or PATCH back to what its changed workers ran before. */
+export async function rollback(arg: string, o: { watch?: boolean }, g: Globals) {
   const a = await connect();
   const id = await resolveCommandId(a, arg);
-  const doc = verb === 'pause' ? PauseMutation : verb === 'resume' ? ResumeMutation : CancelMutation;
+  const r = ok((await a.request(RollbackMutation, { id })).rollbackCommand, 'CommandPayload');
+  return started(a, r.command, o.watch, g);
+}
+
+export async function control(verb: 'pause' | 'resume' | 'promote' | 'cancel', arg: string, g: Globals) {
+  const a = await connect();
+  const id = await resolveCommandId(a, arg);
+  const doc = { pause: PauseMutation, resume: ResumeMutation, promote: PromoteMutation, cancel: CancelMutation }[verb];
   const d: any = await a.request(doc as typeof PauseMutation, { id });
   const r = ok(d[`${verb}Command`] as (typeof d)['pauseCommand'], 'CommandPayload');
   const c = r.command;

@@ -13,9 +13,11 @@ export const CommandFields = graphql(`
   fragment CommandFields on Command {
     id kind state message operation arguments result requestedBy createdAt startedAt finishedAt
     pauseRequested cancelRequested
+    hold { reason by message }
     cluster { id name kind }
     parent { id }
-    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }
+    rollbackOf { id } rolledBackBy { id }
+    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }
     artifact { name version }
     progress { total pending running succeeded failed skipped }
     steps { index memberId state message startedAt finishedAt }
@@ -115,6 +117,18 @@ export const ResumeMutation = graphql(`
   }
 `);
 
+export const PromoteMutation = graphql(`
+  mutation OcPromote($id: ID!) {
+    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
+  }
+`);
+
+export const RollbackMutation = graphql(`
+  mutation OcRollback($id: ID!) {
+    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
+  }
+`);
+
 export const CancelMutation = graphql(`
   mutation OcCancel($id: ID!) {
     cancelCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }
@@ -168,5 +182,30 @@ export const CommandEventsSubscription = graphql(`
     commandUpdated(clusterId: $clusterId) {
       id kind state message cluster { name } progress { total pending running succeeded failed skipped }
     }
+  }
+`);
+
+export const PreviewFields = graphql(`
+  fragment PreviewFields on RolloutPreview {
+    waves estimatedDurationMs warnings
+    clusters { wave batches cluster { name workerCount } }
+  }
+`);
+
+export const PreviewRestartQuery = graphql(`
+  query OcPreviewRestart($input: RestartClusterInput!) {
+    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }
+  }
+`);
+
+export const PreviewDeployQuery = graphql(`
+  query OcPreviewDeploy($input: DeployArtifactInput!) {
+    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }
+  }
+`);
+
+export const PreviewPatchQuery = graphql(`
+  query OcPreviewPatch($input: DeployPatchInput!) {
+    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }
   }
 `);

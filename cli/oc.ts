@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import * as cmd from './commands.js';
+import * as previews from './preview-commands.js';
 import { errorLine, EXIT } from './lib/errors.js';
 import { parseOutput } from './lib/format.js';
 
@@ -42,14 +43,18 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       const code = await fn(...args);
       if (typeof code === 'number') setExit(code);
     };
-  const strategyOptions = (c: Command) =>
+  const rolloutOptions = (c: Command) =>
     c
       .option('--batch <n>', 'workers taken out at a time', undefined)
       .option('--max-failures <n>', 'failed workers tolerated before the rollout stops')
       .option('--on-failure <action>', 'abort or pause once more have failed')
       .option('--health-timeout <duration>', 'a worker must be RUNNING again within this (e.g. 60s)')
       .option('--pause-between <duration>', 'wait between batches (e.g. 0s, 30s)')
-      .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures');
+      .option('--canary <n>', 'restart these first workers, then hold until `oc promote`')
+      .option('--auto-promote <duration>', 'with --canary: promote by itself once the canary has been healthy this long')
+      .option('--min-healthy <duration>', 'a restarted worker must stay RUNNING this long before it counts (e.g. 30s)')
+      .option('--progress-deadline <duration>', 'fail the rollout when no worker has succeeded for this long (e.g. 10m)');
+  const strategyOptions = (c: Command) => rolloutOptions(c).option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures');
 
   program
     .command('login')
@@ -82,7 +87,8 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .argument('<cluster>', 'cluster name (or id)')
       .requiredOption('--artifact <name@version>', 'what to deploy, e.g. storefront.war@2.0.0')
       .requiredOption('--url <url>', 'where the manager downloads it')
-      .requiredOption('--sha256 <hex>', 'its SHA-256'),
+      .requiredOption('--sha256 <hex>', 'its SHA-256')
+      .option('--auto-revert', 'if it fails, roll the workers it changed back at once'),
   ).action(run((name, o) => cmd.deploy(name, o, g())));
 
   strategyOptions(
@@ -93,8 +99,33 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
       .requiredOption('--artifact <name@version>', 'what to deploy')
       .requiredOption('--url <url>', 'where managers download it')
       .requiredOption('--sha256 <hex>', 'its SHA-256')
-      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)'),
+      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)')
+      .option('--auto-revert', 'if it fails, roll the clusters it changed back at once'),
   ).action(run((o) => cmd.patch(o, g())));
+
+  const preview = program.command('preview').description('what restart, deploy or patch would run now (batches, estimate, warnings); starts nothing');
+  rolloutOptions(preview.command('restart').description('the batches of a rolling restart').argument('<cluster>', 'cluster name (or id)')).action(
+    run((name, o) => previews.previewRestart(name, o, g())),
+  );
+  rolloutOptions(
+    preview
+      .command('deploy')
+      .description('the batches of a deploy')
+      .argument('<cluster>', 'cluster name (or id)')
+      .requiredOption('--artifact <name@version>', 'what to deploy, e.g. storefront.war@2.0.0')
+      .requiredOption('--url <url>', 'where the manager downloads it')
+      .requiredOption('--sha256 <hex>', 'its SHA-256'),
+  ).action(run((name, o) => previews.previewDeploy(name, o, g())));
+  rolloutOptions(
+    preview
+      .command('patch')
+      .description('the clusters, waves and batches of a patch')
+      .option('--kinds <kinds>', 'comma-separated kinds, e.g. AS,ESB (default: every cluster)')
+      .requiredOption('--artifact <name@version>', 'what to deploy')
+      .requiredOption('--url <url>', 'where managers download it')
+      .requiredOption('--sha256 <hex>', 'its SHA-256')
+      .option('--max-parallel <n>', 'clusters rolling at a time (default 1)'),
+  ).action(run((o) => previews.previewPatch(o, g())));
 
   program
     .command('commands')
@@ -112,14 +143,26 @@ Exit codes: 0 done (--watch: SUCCEEDED), 1 error or FAILED, 2 CANCELLED,
     .option('-w, --watch', 'follow it until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures')
     .action(run((id, o) => cmd.status(id, o, g())));
 
-  for (const verb of ['pause', 'resume', 'cancel'] as const) {
-    const what = { pause: 'hold a rollout after its batch in flight', resume: 'continue a paused rollout', cancel: 'stop a command after its batch in flight' }[verb];
+  for (const verb of ['pause', 'resume', 'promote', 'cancel'] as const) {
+    const what = {
+      pause: 'hold a rollout after its batch in flight',
+      resume: 'continue a paused rollout',
+      promote: 'continue a rollout held for its canary (a patch: every cluster held for its canary)',
+      cancel: 'stop a command after its batch in flight',
+    }[verb];
     program
       .command(verb)
       .description(what)
       .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
       .action(run((id) => cmd.control(verb, id, g())));
   }
+
+  program
+    .command('rollback')
+    .description('deploy back, to each worker a finished deploy or patch changed, the version it ran before')
+    .argument('<id>', 'command id (or the start of it: 4 hex digits or more)')
+    .option('-w, --watch', 'follow the rollback until it ends; exit 0 succeeded, 1 failed, 2 cancelled, 3 paused by failures')
+    .action(run((id, o) => cmd.rollback(id, o, g())));
 
   program
     .command('op')

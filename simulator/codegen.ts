@@ -8,7 +8,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['simulator/documents.ts'],
+  documents: ['simulator/documents.ts', 'simulator/rehearsal-documents.ts'],
   ignoreNoDocuments: false,
   generates: {
     'simulator/gql/': {

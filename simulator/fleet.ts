@@ -77,15 +77,17 @@ export function startFleet(spec: FleetSpec): Fleet {
     }));
     const workers: WorkerSeed[] = [];
     for (let i = 1; i <= plan.size; i++) {
-      const memberId = memberName(plan.name, i, plan.size);
+      const named = plan.members?.[i - 1];
+      const memberId = named?.memberId ?? memberName(plan.name, i, plan.size);
       const uptime = clusterRng.int(profile.initialUptimeMs.min, profile.initialUptimeMs.max);
+      const state = named?.state ?? 'RUNNING';
       workers.push({
         memberId,
         host: `${memberId}.sim.local`,
         port: plan.port ?? traits.port,
-        state: 'RUNNING',
-        startedAt: Math.max(artifactsAt, managerStart - uptime),
-        artifacts,
+        state,
+        startedAt: state === 'STOPPED' ? null : Math.max(artifactsAt, managerStart - uptime),
+        artifacts: named?.artifacts ? named.artifacts.map((a) => ({ ...a, deployedAt: artifactsAt })) : artifacts,
       });
     }
     const manager = new VirtualManager(

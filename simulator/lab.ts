@@ -11,7 +11,7 @@
  * paste, and three copy-paste operations (also as curl).
  * The fleet's live status line stays at the bottom. Ctrl-C / SIGTERM: fleet, then OC, exit 0.
  *
- * The only file of simulator/ that touches src/: through startOc, the OC's exported entry.
+ * With rehearsal.ts, the only files of simulator/ that touch src/: through startOc, the OC's exported entry.
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -87,7 +87,27 @@ const ClusterSchema = z.strictObject({
   port: z.number().int().min(1).max(65_535).optional(),
   /** How far the manager host's clock is off, in ms (positive: fast); every time it reports is shifted by it. */
   clockSkewMs: z.number().int().min(-MAX_CLOCK_SKEW_MS).max(MAX_CLOCK_SKEW_MS).optional(),
+  /**
+   * The workers by name, as a copy of a real cluster's membership (npm run rehearse): `size` of
+   * them, in place of the generated `<cluster>-wNN`; each RUNNING unless it says STOPPED or FAILED.
+   */
+  members: z
+    .array(
+      z.strictObject({
+        memberId: z.string().min(1).max(200),
+        state: z.enum(['RUNNING', 'STOPPED', 'FAILED']).optional(),
+        artifacts: z.array(z.strictObject({ name: z.string().min(1), version: z.string().min(1) })).optional(),
+      }),
+    )
+    .optional(),
 });
+
+/** A worker a scenario names (ClusterSchema's `members`). */
+export interface MemberPlan {
+  memberId: string;
+  state?: 'RUNNING' | 'STOPPED' | 'FAILED';
+  artifacts?: { name: string; version: string }[];
+}
 
 export const ScenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -111,6 +131,8 @@ export interface ClusterPlan {
   port: number | null;
   /** The manager's clock skew in ms (0: in step with the OC). */
   clockSkewMs: number;
+  /** Its workers by name (null: generated names). */
+  members: MemberPlan[] | null;
 }
 
 /** A validated scenario with its cluster templates expanded. */
@@ -149,6 +171,12 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     if (count > 1 && !templated) problems.push(`clusters[${index}].name: with count ${count} the name must contain {i} (e.g. "${c.name}-{i}")`);
     if (!templated && !NAME.test(c.name)) problems.push(`clusters[${index}].name: "${c.name}" is not a valid name`);
     const copies = templated ? count : 1;
+    if (c.members) {
+      if (copies > 1) problems.push(`clusters[${index}].members: names the workers of one cluster, not of a template`);
+      if (c.members.length !== c.size) problems.push(`clusters[${index}].members: ${c.members.length} members for size ${c.size}`);
+      const ids = new Set(c.members.map((m) => m.memberId));
+      if (ids.size !== c.members.length) problems.push(`clusters[${index}].members: a memberId is used twice`);
+    }
     for (let i = 1; i <= copies; i++) {
       clusters.push({
         name: templated ? c.name.replaceAll('{i}', String(i)) : c.name,
@@ -159,6 +187,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
         managerVersion: c.managerVersion ?? null,
         port: c.port ?? null,
         clockSkewMs: c.clockSkewMs ?? 0,
+        members: c.members ?? null,
       });
     }
   });

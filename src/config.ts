@@ -13,6 +13,14 @@ export interface Config {
   /** Width of a stats history bucket, and how long history is kept. */
   statsBucketSeconds: number;
   statsRetentionHours: number;
+  /** How long the event log keeps events (positions older than this get EVENTS_EXPIRED). */
+  eventRetentionHours: number;
+  /**
+   * Whether events are appended to the event log (OC_EVENT_LOG, default on). Off is for
+   * benchmarks only (bench/events.ts measures the log's cost against it): without the log there
+   * are no positions, `after` cannot resume and `events` is empty.
+   */
+  eventLog: boolean;
   /**
    * Addresses (IPs or CIDR ranges) whose requests to /metrics need no token; empty means every
    * scrape needs one. Default: loopback.
@@ -59,6 +67,8 @@ const schema = z.object({
   OC_STATS_BUCKET_SECONDS: intVar('OC_STATS_BUCKET_SECONDS', 1, 86_400).default(10),
   OC_STATS_RETENTION_HOURS: intVar('OC_STATS_RETENTION_HOURS', 1, 24 * 366).default(24),
   OC_PGLITE_SHARED_BUFFERS_MB: intVar('OC_PGLITE_SHARED_BUFFERS_MB', 1, 1024).default(16),
+  OC_EVENT_RETENTION_HOURS: intVar('OC_EVENT_RETENTION_HOURS', 1, 24 * 366).default(168),
+  OC_EVENT_LOG: z.enum(['on', 'off'], { message: 'OC_EVENT_LOG must be on or off' }).default('on'),
   OC_METRICS_ALLOW: z
     .string()
     .transform((s, ctx) => {
@@ -97,6 +107,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     statsBucketSeconds: e.OC_STATS_BUCKET_SECONDS,
     statsRetentionHours: e.OC_STATS_RETENTION_HOURS,
+    eventRetentionHours: e.OC_EVENT_RETENTION_HOURS,
+    eventLog: e.OC_EVENT_LOG === 'on',
     metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
     pgliteSharedBuffersMb: e.OC_PGLITE_SHARED_BUFFERS_MB,
   };

@@ -164,7 +164,9 @@ const builtins: Record<string, (arg: unknown) => unknown> = {
 /** What every child reports about itself: RSS now and at its peak, CPU time so far. */
 export function processUsage() {
   const cpu = process.cpuUsage();
-  return { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: cpu.user + cpu.system };
+  const m = process.memoryUsage();
+  // heap: what JavaScript holds (V8's heap and the buffers outside it), steadier than RSS after a gc.
+  return { rss: m.rss, heap: m.heapUsed + m.external, maxRss: process.resourceUsage().maxRSS * 1024, cpuMicros: cpu.user + cpu.system };
 }
 export type ProcessUsage = ReturnType<typeof processUsage>;
 

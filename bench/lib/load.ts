@@ -60,19 +60,31 @@ function run(t: GraphQLTarget, connections: number, seconds: number): Promise<Ru
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN);
 
-/** A warm-up (discarded), then the measured window; `during` brackets the measured window only. */
-export async function measure<S>(t: GraphQLTarget, s: LoadSettings, during?: { before(): Promise<S>; after(start: S, r: LoadResult): Promise<void> }): Promise<LoadResult> {
-  if (s.warmupSeconds > 0) await run(t, s.connections, s.warmupSeconds);
+/**
+ * A warm-up (discarded), then the measured window; `during` brackets the measured window only.
+ * Several targets (the same query on several servers): the connections are shared among them, all
+ * loaded at once, and the figures are over every response.
+ */
+export async function measure<S>(
+  t: GraphQLTarget | readonly GraphQLTarget[],
+  s: LoadSettings,
+  during?: { before(): Promise<S>; after(start: S, r: LoadResult): Promise<void> },
+): Promise<LoadResult> {
+  const targets: readonly GraphQLTarget[] = Array.isArray(t) ? t : [t as GraphQLTarget];
+  const share = (i: number) => Math.max(1, Math.floor(s.connections / targets.length) + (i < s.connections % targets.length ? 1 : 0));
+  const runAll = (seconds: number) => Promise.all(targets.map((x, i) => run(x, share(i), seconds)));
+  if (s.warmupSeconds > 0) await runAll(s.warmupSeconds);
   const start = await during?.before();
-  const { result: r, latencies } = await run(t, s.connections, s.durationSeconds);
-  latencies.sort((a, b) => a - b);
+  const runs = await runAll(s.durationSeconds);
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = Math.max(...runs.map((r) => r.result.duration));
   const out: LoadResult = {
-    rps: latencies.length / r.duration,
+    rps: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     requests: latencies.length,
-    failures: r.errors + r.timeouts + r.non2xx,
-    seconds: r.duration,
+    failures: runs.reduce((n, r) => n + r.result.errors + r.result.timeouts + r.result.non2xx, 0),
+    seconds,
   };
   if (during) await during.after(start as S, out);
   return out;

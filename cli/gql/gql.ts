@@ -15,7 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  fragment ErrorFields on Error { code message }\n": typeof types.ErrorFieldsFragmentDoc,
-    "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    cluster { id name kind }\n    parent { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n": typeof types.CommandFieldsFragmentDoc,
+    "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    hold { reason by message }\n    cluster { id name kind }\n    parent { id }\n    rollbackOf { id } rolledBackBy { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n": typeof types.CommandFieldsFragmentDoc,
     "\n  query OcViewer { viewer { tokenName role } }\n": typeof types.OcViewerDocument,
     "\n  query OcClusterRef($id: ID, $name: String) { cluster(id: $id, name: $name) { id name } }\n": typeof types.OcClusterRefDocument,
     "\n  query OcClusters($first: Int, $after: String, $kind: String, $health: ClusterHealth) {\n    clusters(first: $first, after: $after, kind: $kind, health: $health) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        id name kind health workerCount\n        manager { connected version host }\n        artifacts { name version workerCount }\n        stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n      } }\n    }\n  }\n": typeof types.OcClustersDocument,
@@ -28,6 +28,8 @@ type Documents = {
     "\n  mutation OcPatch($input: DeployPatchInput!) {\n    deployPatch(input: $input) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcPatchDocument,
     "\n  mutation OcPause($id: ID!) {\n    pauseCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcPauseDocument,
     "\n  mutation OcResume($id: ID!) {\n    resumeCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcResumeDocument,
+    "\n  mutation OcPromote($id: ID!) {\n    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcPromoteDocument,
+    "\n  mutation OcRollback($id: ID!) {\n    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcRollbackDocument,
     "\n  mutation OcCancel($id: ID!) {\n    cancelCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": typeof types.OcCancelDocument,
     "\n  mutation OcRunOperation($input: RunManagerOperationInput!) {\n    runManagerOperation(input: $input) {\n      __typename\n      ... on OperationPayload { result command { id state } }\n      ... on OperationFailedError { result }\n      ... on ValidationError { field }\n      ...ErrorFields\n    }\n  }\n": typeof types.OcRunOperationDocument,
     "\n  query OcTokens { apiTokens { id name role clusterName createdAt lastUsedAt revokedAt } }\n": typeof types.OcTokensDocument,
@@ -36,10 +38,14 @@ type Documents = {
     "\n  subscription OcMembership($clusterId: ID) {\n    membershipChanged(clusterId: $clusterId) { change at cluster { id name } worker { memberId state host } }\n  }\n": typeof types.OcMembershipDocument,
     "\n  subscription OcTopology { topologyChanged { change at cluster { id name health } } }\n": typeof types.OcTopologyDocument,
     "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n": typeof types.OcCommandEventsDocument,
+    "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n": typeof types.PreviewFieldsFragmentDoc,
+    "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewRestartDocument,
+    "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewDeployDocument,
+    "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": typeof types.OcPreviewPatchDocument,
 };
 const documents: Documents = {
     "\n  fragment ErrorFields on Error { code message }\n": types.ErrorFieldsFragmentDoc,
-    "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    cluster { id name kind }\n    parent { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n": types.CommandFieldsFragmentDoc,
+    "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    hold { reason by message }\n    cluster { id name kind }\n    parent { id }\n    rollbackOf { id } rolledBackBy { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n": types.CommandFieldsFragmentDoc,
     "\n  query OcViewer { viewer { tokenName role } }\n": types.OcViewerDocument,
     "\n  query OcClusterRef($id: ID, $name: String) { cluster(id: $id, name: $name) { id name } }\n": types.OcClusterRefDocument,
     "\n  query OcClusters($first: Int, $after: String, $kind: String, $health: ClusterHealth) {\n    clusters(first: $first, after: $after, kind: $kind, health: $health) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node {\n        id name kind health workerCount\n        manager { connected version host }\n        artifacts { name version workerCount }\n        stats { cpuPercent memoryMb requestsPerSec errorsPerSec }\n      } }\n    }\n  }\n": types.OcClustersDocument,
@@ -52,6 +58,8 @@ const documents: Documents = {
     "\n  mutation OcPatch($input: DeployPatchInput!) {\n    deployPatch(input: $input) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcPatchDocument,
     "\n  mutation OcPause($id: ID!) {\n    pauseCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcPauseDocument,
     "\n  mutation OcResume($id: ID!) {\n    resumeCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcResumeDocument,
+    "\n  mutation OcPromote($id: ID!) {\n    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcPromoteDocument,
+    "\n  mutation OcRollback($id: ID!) {\n    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcRollbackDocument,
     "\n  mutation OcCancel($id: ID!) {\n    cancelCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n": types.OcCancelDocument,
     "\n  mutation OcRunOperation($input: RunManagerOperationInput!) {\n    runManagerOperation(input: $input) {\n      __typename\n      ... on OperationPayload { result command { id state } }\n      ... on OperationFailedError { result }\n      ... on ValidationError { field }\n      ...ErrorFields\n    }\n  }\n": types.OcRunOperationDocument,
     "\n  query OcTokens { apiTokens { id name role clusterName createdAt lastUsedAt revokedAt } }\n": types.OcTokensDocument,
@@ -60,6 +68,10 @@ const documents: Documents = {
     "\n  subscription OcMembership($clusterId: ID) {\n    membershipChanged(clusterId: $clusterId) { change at cluster { id name } worker { memberId state host } }\n  }\n": types.OcMembershipDocument,
     "\n  subscription OcTopology { topologyChanged { change at cluster { id name health } } }\n": types.OcTopologyDocument,
     "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n": types.OcCommandEventsDocument,
+    "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n": types.PreviewFieldsFragmentDoc,
+    "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewRestartDocument,
+    "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewDeployDocument,
+    "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n": types.OcPreviewPatchDocument,
 };
 
 /**
@@ -83,7 +95,7 @@ export function graphql(source: "\n  fragment ErrorFields on Error { code messag
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    cluster { id name kind }\n    parent { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n"): (typeof documents)["\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    cluster { id name kind }\n    parent { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n"];
+export function graphql(source: "\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    hold { reason by message }\n    cluster { id name kind }\n    parent { id }\n    rollbackOf { id } rolledBackBy { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n"): (typeof documents)["\n  fragment CommandFields on Command {\n    id kind state message operation arguments result requestedBy createdAt startedAt finishedAt\n    pauseRequested cancelRequested\n    hold { reason by message }\n    cluster { id name kind }\n    parent { id }\n    rollbackOf { id } rolledBackBy { id }\n    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }\n    artifact { name version }\n    progress { total pending running succeeded failed skipped }\n    steps { index memberId state message startedAt finishedAt }\n    children { id state message cluster { name } progress { total pending running succeeded failed skipped } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -135,6 +147,14 @@ export function graphql(source: "\n  mutation OcResume($id: ID!) {\n    resumeCo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation OcPromote($id: ID!) {\n    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"): (typeof documents)["\n  mutation OcPromote($id: ID!) {\n    promoteCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OcRollback($id: ID!) {\n    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"): (typeof documents)["\n  mutation OcRollback($id: ID!) {\n    rollbackCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation OcCancel($id: ID!) {\n    cancelCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"): (typeof documents)["\n  mutation OcCancel($id: ID!) {\n    cancelCommand(id: $id) { __typename ... on CommandPayload { command { ...CommandFields } } ...ErrorFields }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -164,6 +184,22 @@ export function graphql(source: "\n  subscription OcTopology { topologyChanged {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n"): (typeof documents)["\n  subscription OcCommandEvents($clusterId: ID) {\n    commandUpdated(clusterId: $clusterId) {\n      id kind state message cluster { name } progress { total pending running succeeded failed skipped }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n"): (typeof documents)["\n  fragment PreviewFields on RolloutPreview {\n    waves estimatedDurationMs warnings\n    clusters { wave batches cluster { name workerCount } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"): (typeof documents)["\n  query OcPreviewPatch($input: DeployPatchInput!) {\n    previewPatch(input: $input) { __typename ...PreviewFields ...ErrorFields }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

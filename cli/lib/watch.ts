@@ -5,7 +5,8 @@
  * comes back by itself (backoff up to 5 s) when it drops, e.g. while the OC restarts.
  *
  * Exit codes: 0 SUCCEEDED, 1 FAILED, 2 CANCELLED, 3 PAUSED by its failure budget. A pause asked
- * for by an operator is waited out (until resume or cancel).
+ * for by an operator is waited out (until resume or cancel), and so is a canary waiting to be
+ * promoted (until `oc promote`, its automatic promotion, or cancel).
  */
 import { CommandQuery, CommandUpdatedSubscription } from '../documents.js';
 import type { CommandFieldsFragment } from '../gql/graphql.js';
@@ -28,6 +29,7 @@ export function counts(c: Command): Counts {
 /** Paused because more steps failed than `maxFailures` allows (not by an operator). */
 export function pausedByBudget(c: Command): boolean {
   if (c.state !== 'PAUSED') return false;
+  if (c.hold) return c.hold.reason === 'FAILURE_BUDGET';
   if (counts(c).failed > c.strategy.maxFailures) return true;
   return c.children.some((ch) => ch.state === 'PAUSED' && ch.progress.failed > c.strategy.maxFailures);
 }
@@ -52,8 +54,18 @@ export function describeCommand(c: Command): string {
   const target = c.cluster?.name ?? (c.kind === 'PATCH' ? `${c.children.length} cluster${c.children.length === 1 ? '' : 's'}` : '-');
   if (c.kind === 'OPERATION') return `${c.operation ?? 'operation'} on ${target}`;
   const artifact = c.artifact ? ` ${c.artifact.name}@${c.artifact.version}` : '';
+  // A rollback's workers may go back to different versions: then it names none.
+  if (c.rollbackOf) return `rollback of ${shortId(c.rollbackOf.id)} on ${target}${c.artifact ? ` (back to${artifact})` : ''}`;
   return `${what}${artifact} of ${target}`;
 }
+
+/** The batch (0-based) of the step at `index` when every worker stays: the canary first, then batchSize at a time. */
+function batchOf(st: Command['strategy'], index: number): number {
+  const size = Math.max(1, st.batchSize);
+  if (st.canary == null) return Math.floor(index / size);
+  return index < st.canary ? 0 : 1 + Math.floor((index - st.canary) / size);
+}
+const batchCount = (st: Command['strategy'], steps: number) => (steps === 0 ? 0 : batchOf(st, steps - 1) + 1);
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -111,13 +123,12 @@ class View {
       this.write(paint(`  command ${shortId(c.id)}`, 'gray', this.color));
     }
     // Batches started and steps finished, in the order they happened.
-    const batch = Math.max(1, c.strategy.batchSize);
-    const batches = Math.ceil(c.steps.length / batch);
+    const batches = batchCount(c.strategy, c.steps.length);
     const happened: { key: string; at: number; order: number; line: string }[] = [];
     const startedBatches = new Map<number, { at: number; members: string[] }>();
     for (const step of c.steps) {
       if (step.state === 'PENDING' || step.state === 'SKIPPED') continue;
-      const b = Math.floor(step.index / batch);
+      const b = batchOf(c.strategy, step.index);
       const at = step.startedAt ? Date.parse(step.startedAt) : Date.now();
       const entry = startedBatches.get(b) ?? { at, members: [] };
       entry.at = Math.min(entry.at, at);
@@ -131,8 +142,9 @@ class View {
     }
     for (const [b, { at, members }] of startedBatches) {
       // A batch starts once the one before it has finished, whatever the clocks say.
-      const before = c.steps.filter((x) => x.index < b * batch && x.finishedAt).map((x) => Date.parse(x.finishedAt!));
-      happened.push({ key: `batch:${b}`, at: Math.max(at, ...before), order: b * batch - 0.5, line: `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}` });
+      const first = c.steps.find((x) => batchOf(c.strategy, x.index) === b)?.index ?? 0;
+      const before = c.steps.filter((x) => x.index < first && x.finishedAt).map((x) => Date.parse(x.finishedAt!));
+      happened.push({ key: `batch:${b}`, at: Math.max(at, ...before), order: first - 0.5, line: `${paint('▸', 'blue', this.color)} batch ${b + 1}/${batches}: ${members.join(', ')}` });
     }
     for (const h of happened.sort((x, y) => x.at - y.at || x.order - y.order)) this.once(h.key, h.line);
     for (const ch of c.children) {
@@ -158,7 +170,8 @@ class View {
     if (c.pauseRequested && c.state === 'RUNNING') this.once('pause-requested', paint('  pause requested: the batch in flight finishes first', 'yellow', this.color));
     if (c.cancelRequested && !['CANCELLED', 'SUCCEEDED', 'FAILED'].includes(c.state))
       this.once('cancel-requested', paint('  cancel requested: the batch in flight finishes first', 'magenta', this.color));
-    if (c.state === 'PAUSED' && !pausedByBudget(c)) this.once(`paused-op:${c.message}`, paint(`  paused by an operator: waiting for \`oc resume ${shortId(c.id)}\` or \`oc cancel ${shortId(c.id)}\``, 'yellow', this.color));
+    if (c.hold?.reason === 'CANARY') this.once(`canary:${c.state}`, paint(`  waiting for its canary to be promoted: \`oc promote ${shortId(c.id)}\` or \`oc cancel ${shortId(c.id)}\``, 'yellow', this.color));
+    else if (c.state === 'PAUSED' && !pausedByBudget(c)) this.once(`paused-op:${c.message}`, paint(`  paused by an operator: waiting for \`oc resume ${shortId(c.id)}\` or \`oc cancel ${shortId(c.id)}\``, 'yellow', this.color));
     this.drawBar();
   }
 
@@ -177,11 +190,11 @@ class View {
             .map((ch) => `${ch.cluster?.name} ${ch.progress.succeeded + ch.progress.failed + ch.progress.skipped}/${ch.progress.total}`)
         : c.steps.filter((s) => s.state === 'RUNNING').map((s) => s.memberId);
     const batchNo = c.steps.find((s) => s.state === 'RUNNING');
-    const batches = Math.ceil(c.steps.length / Math.max(1, c.strategy.batchSize));
+    const batches = batchCount(c.strategy, c.steps.length);
     const flight = inFlight.length
       ? c.kind === 'PATCH'
         ? `rolling ${inFlight.join(', ')}`
-        : `batch ${Math.floor(batchNo!.index / Math.max(1, c.strategy.batchSize)) + 1}/${batches}: ${inFlight.join(', ')}`
+        : `batch ${batchOf(c.strategy, batchNo!.index) + 1}/${batches}: ${inFlight.join(', ')}`
       : (c.message ?? '');
     const spin = paint(SPINNER[this.frame++ % SPINNER.length]!, 'blue', this.color);
     const tally = `${paint(`✓${p.succeeded}`, 'green', this.color)} ${paint(`✗${p.failed}`, p.failed ? 'red' : 'gray', this.color)}${p.skipped ? ` ${paint(`-${p.skipped}`, 'gray', this.color)}` : ''}`;

@@ -19,6 +19,14 @@ type Documents = {
     "\n  mutation ReportStats($input: ReportStatsInput!) {\n    reportStats(input: $input) {\n      __typename\n      ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportStatsDocument,
     "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": typeof types.ReportTaskDocument,
     "\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n": typeof types.ManagerTasksDocument,
+    "\n  query RehearsalViewer {\n    viewer { tokenName role }\n  }\n": typeof types.RehearsalViewerDocument,
+    "\n  query RehearsalCluster($name: String!, $after: String) {\n    cluster(name: $name) {\n      id name kind\n      manager { connected }\n      restartTimings { samples medianMs p90Ms }\n      workers(first: 1000, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberId state artifacts { name version } } }\n      }\n    }\n  }\n": typeof types.RehearsalClusterDocument,
+    "\n  query RehearsalPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RehearsalPreviewRestartDocument,
+    "\n  query RehearsalPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RehearsalPreviewDeployDocument,
+    "\n  mutation RehearsalCreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RehearsalCreateTokenDocument,
+    "\n  mutation RehearsalRestart($input: RestartClusterInput!) {\n    restartCluster(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RehearsalRestartDocument,
+    "\n  mutation RehearsalDeploy($input: DeployArtifactInput!) {\n    deployArtifact(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n": typeof types.RehearsalDeployDocument,
+    "\n  query RehearsalCommand($id: ID!) {\n    command(id: $id) {\n      id state message startedAt finishedAt\n      tasks { memberIds }\n      steps { memberId state message }\n    }\n  }\n": typeof types.RehearsalCommandDocument,
 };
 const documents: Documents = {
     "\n  mutation RegisterManager($input: RegisterManagerInput!) {\n    registerManager(input: $input) {\n      __typename\n      ... on RegisterManagerPayload { sessionToken manager { id url connected } cluster { id name kind } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.RegisterManagerDocument,
@@ -26,6 +34,14 @@ const documents: Documents = {
     "\n  mutation ReportStats($input: ReportStatsInput!) {\n    reportStats(input: $input) {\n      __typename\n      ... on ReportStatsPayload { accepted stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.ReportStatsDocument,
     "\n  mutation ReportTask($input: ReportTaskInput!) {\n    reportTask(input: $input) {\n      __typename\n      ... on ReportTaskPayload { task { id state } }\n      ... on ValidationError { field }\n      ... on Error { code message }\n    }\n  }\n": types.ReportTaskDocument,
     "\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n": types.ManagerTasksDocument,
+    "\n  query RehearsalViewer {\n    viewer { tokenName role }\n  }\n": types.RehearsalViewerDocument,
+    "\n  query RehearsalCluster($name: String!, $after: String) {\n    cluster(name: $name) {\n      id name kind\n      manager { connected }\n      restartTimings { samples medianMs p90Ms }\n      workers(first: 1000, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberId state artifacts { name version } } }\n      }\n    }\n  }\n": types.RehearsalClusterDocument,
+    "\n  query RehearsalPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n": types.RehearsalPreviewRestartDocument,
+    "\n  query RehearsalPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n": types.RehearsalPreviewDeployDocument,
+    "\n  mutation RehearsalCreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token }\n      ... on Error { code message }\n    }\n  }\n": types.RehearsalCreateTokenDocument,
+    "\n  mutation RehearsalRestart($input: RestartClusterInput!) {\n    restartCluster(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n": types.RehearsalRestartDocument,
+    "\n  mutation RehearsalDeploy($input: DeployArtifactInput!) {\n    deployArtifact(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n": types.RehearsalDeployDocument,
+    "\n  query RehearsalCommand($id: ID!) {\n    command(id: $id) {\n      id state message startedAt finishedAt\n      tasks { memberIds }\n      steps { memberId state message }\n    }\n  }\n": types.RehearsalCommandDocument,
 };
 
 /**
@@ -62,6 +78,38 @@ export function graphql(source: "\n  mutation ReportTask($input: ReportTaskInput
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n"): (typeof documents)["\n  subscription ManagerTasks {\n    managerTasks {\n      id action memberIds\n      artifact { name version url sha256 }\n      operation arguments state\n      command { id }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RehearsalViewer {\n    viewer { tokenName role }\n  }\n"): (typeof documents)["\n  query RehearsalViewer {\n    viewer { tokenName role }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RehearsalCluster($name: String!, $after: String) {\n    cluster(name: $name) {\n      id name kind\n      manager { connected }\n      restartTimings { samples medianMs p90Ms }\n      workers(first: 1000, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberId state artifacts { name version } } }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RehearsalCluster($name: String!, $after: String) {\n    cluster(name: $name) {\n      id name kind\n      manager { connected }\n      restartTimings { samples medianMs p90Ms }\n      workers(first: 1000, after: $after) {\n        pageInfo { hasNextPage endCursor }\n        edges { node { memberId state artifacts { name version } } }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RehearsalPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  query RehearsalPreviewRestart($input: RestartClusterInput!) {\n    previewRestart(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RehearsalPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  query RehearsalPreviewDeploy($input: DeployArtifactInput!) {\n    previewDeploy(input: $input) {\n      __typename\n      ... on RolloutPreview { waves estimatedDurationMs warnings clusters { wave batches } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RehearsalCreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RehearsalCreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      __typename\n      ... on ApiTokenPayload { token }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RehearsalRestart($input: RestartClusterInput!) {\n    restartCluster(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RehearsalRestart($input: RestartClusterInput!) {\n    restartCluster(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RehearsalDeploy($input: DeployArtifactInput!) {\n    deployArtifact(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n"): (typeof documents)["\n  mutation RehearsalDeploy($input: DeployArtifactInput!) {\n    deployArtifact(input: $input) {\n      __typename\n      ... on CommandPayload { command { id } }\n      ... on Error { code message }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RehearsalCommand($id: ID!) {\n    command(id: $id) {\n      id state message startedAt finishedAt\n      tasks { memberIds }\n      steps { memberId state message }\n    }\n  }\n"): (typeof documents)["\n  query RehearsalCommand($id: ID!) {\n    command(id: $id) {\n      id state message startedAt finishedAt\n      tasks { memberIds }\n      steps { memberId state message }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

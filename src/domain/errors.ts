@@ -66,3 +66,12 @@ export class OperationFailedError extends DomainError {
     this.name = 'OperationFailedError';
   }
 }
+
+/** A position older than the event log's retention (what followed it was pruned), or not of this log: the client lists again, then watches. */
+export class EventsExpiredError extends DomainError {
+  readonly code = 'EVENTS_EXPIRED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'EventsExpiredError';
+  }
+}

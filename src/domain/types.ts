@@ -35,7 +35,7 @@ export type TaskAction = (typeof TASK_ACTIONS)[number];
  * read and write, never read back from `Command.message` (which is for people).
  * OPERATOR: an operator (or the command's PATCH parent) asked for a pause; FAILURE_BUDGET: more
  * steps failed than the strategy allows and it is set to PAUSE; CANARY: a canary batch waits to
- * be promoted (not used yet); MANAGER_UNREACHABLE: its cluster's manager is not connected.
+ * be promoted (promoteCommand, or autoPromoteAfterMs); MANAGER_UNREACHABLE: its cluster's manager is not connected.
  */
 export const HOLD_REASONS = ['OPERATOR', 'FAILURE_BUDGET', 'CANARY', 'MANAGER_UNREACHABLE'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
@@ -104,6 +104,13 @@ export interface Cluster {
   name: string;
   kind: string;
   createdAt: Date;
+}
+
+/** A cluster with its health and worker counts at one moment (what a membership event carries). */
+export interface ClusterSnapshot extends Cluster {
+  health: ClusterHealth;
+  workerCount: number;
+  runningCount: number;
 }
 
 export interface Manager {
@@ -179,8 +186,14 @@ export interface Command {
   pauseRequestedBy: string | null;
   cancelRequested: boolean;
   acceptedFailures: number;
+  /** The command this one rolls back (it deploys to each worker that one changed the version it had before); null otherwise. */
+  rollbackOf: string | null;
   /** Why the command waits, or null when it does not. */
   hold: CommandHold | null;
+  /** When its canary was promoted (by an operator or by itself); null while it has none or it waits. */
+  promotedAt: Date | null;
+  /** When it last continued after a hold (resumed, or its canary promoted): a progress deadline counts from then. */
+  resumedAt: Date | null;
   wakeAt: Date | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -199,6 +212,8 @@ export interface CommandStep {
   finishedAt: Date | null;
   /** The worker as the OC saw it when the step began (null until then). */
   baseline: StepBaseline | null;
+  /** What this step deploys when it differs from worker to worker (a rollback's steps); null: the command's artifact. */
+  artifact: ArtifactSpec | null;
 }
 
 /**
@@ -210,6 +225,27 @@ export interface StepBaseline {
   /** The worker's row: a worker that left and joined again since is another row. */
   workerId: string;
   state: WorkerState;
+  startedAt: Date | null;
+  stateChanges: number;
+  /**
+   * The worker as the OC saw it when it first saw the step's proof, and when (the OC's clock):
+   * what a soak (`minHealthyMs`) and a canary waiting to be promoted are watched against.
+   * Absent until then, and when nothing watches the worker after its proof.
+   */
+  proven?: ProvenHealth | null;
+  /**
+   * A step that deploys an artifact: the version of that artifact's name the worker carried when
+   * the step began (null: none), what a rollback restores. Absent for a restart, or when not
+   * recorded (a step begun by an older OC).
+   */
+  previousVersion?: string | null;
+}
+
+/** A step's worker when its proof was first seen (see `StepBaseline.proven`). */
+export interface ProvenHealth {
+  /** When the OC saw the worker RUNNING as the proven process (its own clock). */
+  at: Date;
+  workerId: string;
   startedAt: Date | null;
   stateChanges: number;
 }

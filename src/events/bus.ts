@@ -1,11 +1,25 @@
-import type { ClusterHealth, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
+import type { ClusterHealth, ClusterSnapshot, MembershipChange, Stats, TopologyChange, Worker } from '../domain/types.js';
+
+/**
+ * An event's place in the event log (LOGGED_TOPICS): set when its transaction appends it, just
+ * before COMMIT, so every delivery of it (here, bridged, or replayed from the log) carries it.
+ * Decimal digits, opaque to clients. Absent only when the log is off (OC_EVENT_LOG=off, benches).
+ */
+export interface Positioned {
+  position?: string;
+}
 
 /** Every event the OC publishes, by topic. Payloads are small and JSON-serialisable (ISO dates are revived by the bridge). */
 export interface EventMap {
-  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date };
-  topology: { clusterId: string; change: TopologyChange; at: Date; cluster: { id: string; name: string; kind: string; createdAt: Date } };
+  /**
+   * `worker`: the row as written. `cluster`: the cluster as the event's transaction left it (name,
+   * health, counts), so that a subscriber's usual selection needs no read; absent from events of
+   * older instances.
+   */
+  membership: { clusterId: string; change: MembershipChange; worker: Worker; at: Date; cluster?: ClusterSnapshot } & Positioned;
+  topology: { clusterId: string; change: TopologyChange; at: Date; cluster: { id: string; name: string; kind: string; createdAt: Date } } & Positioned;
   clusterStats: { clusterId: string; stats: Stats };
-  command: { commandId: string; clusterId: string | null; parentId: string | null; at: Date };
+  command: { commandId: string; clusterId: string | null; parentId: string | null; at: Date } & Positioned;
   task: { taskId: string; clusterId: string; commandId: string; state: string };
   /** A token or a manager session stops being valid: sockets authenticated with it are closed. */
   credentialRevoked: { tokenId: string | null; sessionId: string | null };
@@ -20,6 +34,25 @@ export interface EventMap {
 
 export type Topic = keyof EventMap;
 export type BusEvent = { [K in Topic]: { topic: K; payload: EventMap[K] } }[Topic];
+
+/** The topics appended to the event log, in commit order, before they are published. */
+export const LOGGED_TOPICS = ['membership', 'topology', 'command'] as const;
+export type LoggedTopic = (typeof LOGGED_TOPICS)[number];
+export type LoggedEvent = { [K in LoggedTopic]: { topic: K; payload: EventMap[K] } }[LoggedTopic];
+
+export const isLogged = (e: BusEvent): e is LoggedEvent => e.topic === 'membership' || e.topic === 'topology' || e.topic === 'command';
+
+/** The log position an event carries, or null (an unlogged topic, or the log is off). */
+export function positionOf(e: BusEvent): bigint | null {
+  return isLogged(e) && e.payload.position !== undefined ? BigInt(e.payload.position) : null;
+}
+
+/** What puts positioned events in position order before handlers see them (./sequencer.ts). */
+export interface Orderer {
+  push(event: BusEvent, position: bigint): void;
+  /** Events may have been missed (see EventMap.resync): read what the log has past the last one delivered. */
+  catchUp(): void;
+}
 type Handler<K extends Topic> = (payload: EventMap[K]) => void;
 
 /**
@@ -29,6 +62,11 @@ type Handler<K extends Topic> = (payload: EventMap[K]) => void;
 export class EventBus {
   private handlers = new Map<Topic, Set<Handler<any>>>();
   bridge: ((events: BusEvent[]) => void) | null = null;
+  /**
+   * When set, events that carry a log position reach handlers in position order, each once,
+   * wherever they were published (./sequencer.ts); others are handed out at once.
+   */
+  order: Orderer | null = null;
   /** Events published here, and events handed to this instance's handlers (its own and, bridged, other instances'), by topic. */
   readonly counts = { published: new Map<Topic, number>(), delivered: new Map<Topic, number>() };
 
@@ -56,13 +94,21 @@ export class EventBus {
   /** Hands events to local handlers only (used by the bridge for events from other instances). */
   deliver(events: BusEvent[]): void {
     for (const e of events) {
-      this.counts.delivered.set(e.topic, (this.counts.delivered.get(e.topic) ?? 0) + 1);
-      for (const h of this.handlers.get(e.topic) ?? []) {
-        try {
-          h(e.payload);
-        } catch {
-          // A failing subscriber must not break the publisher or the other subscribers.
-        }
+      const position = this.order ? positionOf(e) : null;
+      if (position !== null) this.order?.push(e, position);
+      else this.handOut(e);
+      if (e.topic === 'resync') this.order?.catchUp();
+    }
+  }
+
+  /** Hands one event to this instance's handlers, now. */
+  handOut(e: BusEvent): void {
+    this.counts.delivered.set(e.topic, (this.counts.delivered.get(e.topic) ?? 0) + 1);
+    for (const h of this.handlers.get(e.topic) ?? []) {
+      try {
+        h(e.payload);
+      } catch {
+        // A failing subscriber must not break the publisher or the other subscribers.
       }
     }
   }

@@ -6,9 +6,8 @@ import type { Loaders } from '../services/loaders.js';
 export interface GraphQLContext {
   principal: Principal | null;
   services: Services;
+  /** The request's batched reads; under a subscription, the event's (shared by every subscriber: server/subscription-events.ts). */
   loaders: Loaders;
   /** The time as the OC tells it (the test clock under tests): resolvers read it here, never Date.now(). */
   clock: Clock;
-  /** Drops cached reads: a subscription calls it before resolving each event, so nested fields see fresh data. */
-  refreshLoaders(): void;
 }

@@ -45,12 +45,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, logger, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb }));
   const bus = new EventBus();
-  // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
-  const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const metrics = createMetrics(bus, database);
   const services = createServices({ db: database.db, bus, clock, config, logger, telemetry: metrics.telemetry });
+  // Logged events reach handlers in log order, from this instance and the others alike.
+  const sequencer = await services.events.orderBus();
+  // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
+  const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const controllers: { start(): void; stop(): Promise<void> }[] = [
-    createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger }),
+    createLeaseController({ managers: services.managers, topology: services.topology, events: services.events, leaseMs: config.managerLeaseMs, logger }),
     createRolloutController({ rollouts: services.rollouts, bus, logger }),
     refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];
@@ -109,6 +111,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         logger.info('shutting down');
         await Promise.all(controllers.map((c) => c.stop()));
         await unbridge?.();
+        sequencer.stop();
         ws.closeSockets();
         http.endEventStreams();
         await ws.dispose();

@@ -14,6 +14,7 @@ import { useQueryLimits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { metricsPlugin } from './metrics-plugin.js';
 import { parseGuard } from './parse-guard.js';
+import { useSharedSubscriptionEvents } from './subscription-events.js';
 
 /** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's (graphql-ws extra). */
 export interface ServerContext {
@@ -32,6 +33,7 @@ export interface YogaDeps {
 }
 
 export function createGraphQLServer({ database, services, clock, metrics, logger }: YogaDeps): Yoga {
+  const loaders = () => createLoaders({ db: database.db, readRows: database.readRows, clock });
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -39,22 +41,16 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
     // GraphiQL is served by graphiql.ts, from the package's files (yoga's loads from a CDN).
     graphiql: false,
     logging: false,
-    context: (initial) => {
-      const loaders = createLoaders({ db: database.db, readRows: database.readRows, clock });
-      return {
+    context: (initial) =>
+      ({
         principal: initial.principal ?? initial.extra?.principal ?? null,
         services,
-        loaders,
+        loaders: loaders(),
         clock,
-        // Cleared in place: envelop may hand resolvers a copy of this object, sharing `loaders`.
-        refreshLoaders: () => {
-          for (const l of Object.values(loaders)) l.clearAll();
-        },
-      } satisfies GraphQLContext;
-    },
+      }) satisfies GraphQLContext,
     maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: documentCache() },
-    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics)],
+    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics), useSharedSubscriptionEvents(loaders)],
   });
 }

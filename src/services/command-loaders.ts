@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
 import * as cmds from '../db/repositories/commands.js';
+import { listRecentRestartDurations } from '../db/repositories/restart-timings.js';
+import { RESTART_SAMPLE_LIMIT } from '../domain/rollout/preview.js';
 import type { Command, CommandEvent, CommandStep, ManagerTask, StepState } from '../domain/types.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -30,10 +32,20 @@ export function createCommandLoaders(deps: Pick<ServiceDeps, 'db'>) {
       return ids.map((id) => m.get(id) ?? null);
     }, opts),
     children: new DataLoader<string, Command[]>(async (ids) => group(ids, await cmds.listChildren(db, ids), (c) => c.parentId!), opts),
+    /** The newest command whose rollbackOf is the key. */
+    rolledBackBy: new DataLoader<string, Command | null>(async (ids) => {
+      const m = new Map((await cmds.findRollbacksOf(db, ids)).map((c) => [c.rollbackOf!, c]));
+      return ids.map((id) => m.get(id) ?? null);
+    }, opts),
     history: new DataLoader<string, CommandEvent[]>(async (ids) => group(ids, await cmds.listEvents(db, ids), (e) => e.commandId), opts),
     stepCounts: new DataLoader<string, Record<StepState, number>>(async (ids) => {
       const m = await cmds.countSteps(db, ids);
       return ids.map((id) => m.get(id) ?? { PENDING: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, SKIPPED: 0 });
+    }, opts),
+    /** By cluster id: its latest observed restart times (restart-timings.ts). */
+    restartSamples: new DataLoader<string, number[]>(async (ids) => {
+      const m = await listRecentRestartDurations(db, ids, RESTART_SAMPLE_LIMIT);
+      return ids.map((id) => m.get(id) ?? []);
     }, opts),
   };
 }

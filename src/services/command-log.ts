@@ -1,14 +1,23 @@
-import type { Command, CommandState } from '../domain/types.js';
+import type { Command, CommandHold, CommandState } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import type { ServiceDeps } from './deps.js';
 
 /**
- * Command lifecycle lines of the JSON log (requested, started, paused, resumed, cancelled,
- * finished), each naming the cluster by name. Written after the transaction that made the change
+ * Command lifecycle lines of the JSON log (requested, started, paused, resumed, promoted,
+ * cancelled, finished), each naming the cluster by name. Written after the transaction that made the change
  * committed, so the log never tells of a change that did not happen.
  */
 export interface CommandLogLine {
-  event: 'command requested' | 'command started' | 'command pause requested' | 'command paused' | 'command resumed' | 'command cancel requested' | 'command cancelled' | 'command finished';
+  event:
+    | 'command requested'
+    | 'command started'
+    | 'command pause requested'
+    | 'command paused'
+    | 'command resumed'
+    | 'command promoted'
+    | 'command cancel requested'
+    | 'command cancelled'
+    | 'command finished';
   command: Pick<Command, 'id' | 'kind' | 'parentId' | 'createdAt' | 'startedAt'>;
   /** The cluster's name; null for a system-wide PATCH. */
   cluster: string | null;
@@ -51,9 +60,21 @@ export function recordCommand(deps: Pick<ServiceDeps, 'logger' | 'clock' | 'tele
  * A command started and moved on in one pass (paused before its first batch, or with no worker
  * left to restart) was still started: both lines are told.
  */
-export function transitionEvents(from: CommandState, change: { state?: CommandState; startedAt?: Date | null }): { event: CommandLogLine['event']; state: CommandState }[] {
+export function transitionEvents(
+  from: CommandState,
+  change: { state?: CommandState; startedAt?: Date | null; promotedAt?: Date | null },
+  /** The command's new hold, when it changes. */
+  hold?: CommandHold | null,
+): { event: CommandLogLine['event']; state: CommandState }[] {
   const out: { event: CommandLogLine['event']; state: CommandState }[] = [];
   if (change.startedAt && change.state !== undefined && change.state !== 'RUNNING') out.push({ event: 'command started', state: 'RUNNING' });
+  // A canary that promoted itself continues (PAUSED to RUNNING): told as a promotion.
+  if (change.promotedAt && change.state === 'RUNNING' && from === 'PAUSED') {
+    out.push({ event: 'command promoted', state: 'RUNNING' });
+    return out;
+  }
+  // A paused command that now holds for another reason (its canary crashed while it waited) is told paused again.
+  if (from === 'PAUSED' && change.state === 'PAUSED' && hold) out.push({ event: 'command paused', state: 'PAUSED' });
   const last = transitionEvent(from, change.state);
   if (last && change.state !== undefined) out.push({ event: last, state: change.state });
   return out;

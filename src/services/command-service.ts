@@ -4,22 +4,20 @@
  * operations relayed to a manager are operation-service.ts.
  */
 import type { Principal } from '../domain/auth.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { isPausableKind, isRolloutKind, kindSpec } from '../domain/rollout/kinds.js';
-import { resolveStrategy, validateArtifact } from '../domain/rollout/strategy.js';
-import type { ArtifactSpec, Command, CommandKind, RolloutStrategy } from '../domain/types.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { patchChildStrategy, promotedBy } from '../domain/rollout/canary.js';
+import { isPausableKind, kindSpec } from '../domain/rollout/kinds.js';
+import type { ArtifactSpec, Command, CommandKind } from '../domain/types.js';
 import { isTerminalCommand, isTerminalTask } from '../domain/types.js';
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
-import { inTransaction, type ServiceDeps } from './deps.js';
+import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
-import { clusterCursor } from './topology-service.js';
-import { int, list, text } from './validate.js';
+import { checkedArtifact, type PatchRequestInput, patchRequest, patchTargets, rolloutRequest, type StrategyInput } from './rollout-request.js';
 
-type StrategyInput = Partial<{ [K in keyof RolloutStrategy]: RolloutStrategy[K] | null }> | null | undefined;
-
-const isUniqueViolation = (e: unknown): boolean => {
+/** A write that met a unique index (the one-active-rollout index, for a command). */
+export const isUniqueViolation = (e: unknown): boolean => {
   const err = e as { code?: string; cause?: { code?: string } };
   return err?.code === '23505' || err?.cause?.code === '23505';
 };
@@ -33,41 +31,16 @@ export class CommandService {
   }
 
   deployArtifact(principal: Principal, input: { clusterId: string; artifact: ArtifactSpec; strategy?: StrategyInput }) {
-    const artifact = this.artifact(input.artifact);
+    const artifact = checkedArtifact(input.artifact);
     return this.startRollout(principal, 'DEPLOY', input.clusterId, input.strategy, artifact);
   }
 
-  private artifact(a: ArtifactSpec): ArtifactSpec {
-    try {
-      return validateArtifact(a);
-    } catch (e) {
-      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
-      throw e;
-    }
-  }
-
-  private strategy(s: StrategyInput, workerCount: number | null, kind: CommandKind): RolloutStrategy {
-    try {
-      return resolveStrategy(s, { workerCount, kind });
-    } catch (e) {
-      if (e instanceof ValidationError && e.field) throw new ValidationError(e.message, `input.${e.field}`);
-      throw e;
-    }
-  }
-
-  /** Starts a command of a rollout kind (kinds.ts) on one cluster: one step per worker. */
+  /** Starts a command of a rollout kind (kinds.ts) on one cluster: one step per worker (checked as its preview is: rollout-request.ts). */
   private async startRollout(principal: Principal, kind: CommandKind, clusterId: string, strategyInput: StrategyInput, artifact: ArtifactSpec | null): Promise<Command> {
-    if (!isRolloutKind(kind)) throw new Error(`${kind} is not a rollout kind`);
     const now = this.deps.clock.now();
     try {
       const { command, clusterName } = await inTransaction(this.deps, async (tx, emit) => {
-        const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
-        if (!cluster) throw new NotFoundError(`no cluster with id ${clusterId}`, clusterId);
-        const busy = await cmds.findActiveRollout(tx, clusterId);
-        if (busy) throw new ConflictError(`cluster ${cluster.name} already has an active rollout (${busy.kind} ${busy.state})`, busy.id);
-        const workers = await topo.listWorkersByCluster(tx, clusterId);
-        if (workers.length === 0) throw new ValidationError(`cluster ${cluster.name} has no workers to roll`, 'input.clusterId');
-        const strategy = this.strategy(strategyInput, workers.length, kind);
+        const { cluster, workers, strategy } = await rolloutRequest(tx, kind, clusterId, strategyInput);
         const command = await cmds.insertCommand(tx, { kind, state: 'PENDING', clusterId, strategy, artifact, requestedBy: principal.name, createdAt: now });
         await cmds.insertSteps(tx, command.id, workers.map((w) => w.memberId)); // listed by memberId: the rollout order
         await this.history(tx, command, now, `${kindSpec(kind).describe(artifact)} of ${cluster.name} (${workers.length} workers) requested by ${principal.name}`);
@@ -83,19 +56,12 @@ export class CommandService {
     }
   }
 
-  async deployPatch(principal: Principal, input: { artifact: ArtifactSpec; kinds?: string[] | null; maxParallelClusters?: number | null; strategy?: StrategyInput }): Promise<Command> {
-    const artifact = this.artifact(input.artifact);
-    const kinds = input.kinds?.length ? [...new Set(list(input.kinds, 'input.kinds', 50).map((k, i) => text(k, `input.kinds[${i}]`, { max: 50 }).toUpperCase()))] : null;
-    const maxParallelClusters = input.maxParallelClusters == null ? 1 : int(input.maxParallelClusters, 'input.maxParallelClusters', 1, 1000);
-    const strategy = this.strategy(input.strategy, null, 'PATCH');
+  async deployPatch(principal: Principal, input: PatchRequestInput): Promise<Command> {
+    const { artifact, kinds, maxParallelClusters, strategy } = patchRequest(input);
     const now = this.deps.clock.now();
     try {
       const { parent, clusterNames } = await inTransaction(this.deps, async (tx, emit) => {
-        const all = await this.clustersOfKinds(tx, kinds);
-        if (all.length === 0) throw new ValidationError(kinds ? `no cluster of kind ${kinds.join(', ')}` : 'there is no cluster to patch', 'input.kinds');
-        const rolling = new Set(await cmds.findActiveRolloutClusterIds(tx, all.map((c) => c.id)));
-        const busy = all.filter((c) => rolling.has(c.id)).map((c) => c.name);
-        if (busy.length) throw new ConflictError(`these clusters already have an active rollout: ${busy.join(', ')}`);
+        const all = await patchTargets(tx, kinds);
         const parent = await cmds.insertCommand(tx, { kind: 'PATCH', state: 'PENDING', clusterId: null, strategy, artifact, kinds, maxParallelClusters, requestedBy: principal.name, createdAt: now });
         await this.history(tx, parent, now, `${kindSpec('PATCH').describe(artifact)} of ${all.length} clusters${kinds ? ` (${kinds.join(', ')})` : ''}, ${maxParallelClusters} at a time, requested by ${principal.name}`);
         const childKind = kindSpec('PATCH').childKind!;
@@ -107,7 +73,7 @@ export class CommandService {
             state: 'PENDING',
             clusterId: c.id,
             parentId: parent.id,
-            strategy,
+            strategy: patchChildStrategy(strategy, i, maxParallelClusters), // the canary in the first wave only
             artifact,
             requestedBy: principal.name,
             createdAt: new Date(now.getTime() + i),
@@ -132,18 +98,6 @@ export class CommandService {
     }
   }
 
-  private async clustersOfKinds(tx: Db, kinds: string[] | null) {
-    const out = [];
-    let after: string | null = null;
-    for (;;) {
-      // In natural order: a patch goes through its clusters as every list shows them.
-      const page = await topo.listClusters(tx, {}, { first: 500, after: clusterCursor(after) });
-      out.push(...page.clusters.filter((c) => !kinds || kinds.includes(c.kind)));
-      if (!page.hasNextPage) return out;
-      after = page.clusters.at(-1)!.name;
-    }
-  }
-
   pause(principal: Principal, id: string) {
     return this.intent(principal, id, async (_tx, c) => {
       if (c.state === 'PAUSED' || c.pauseRequested) return null;
@@ -155,23 +109,51 @@ export class CommandService {
 
   resume(principal: Principal, id: string) {
     return this.intent(principal, id, async (tx, c, now) => {
+      if (c.hold?.reason === 'CANARY') throw new ConflictError('the command waits for its canary to be promoted: promote it (promoteCommand) or cancel it', c.id);
       if (c.state === 'PAUSED') {
         // Resuming after a failure pause accepts the failures so far.
         const counts = (await cmds.countSteps(tx, [c.id])).get(c.id);
         const msg = `resumed by ${principal.name}`;
         if (kindSpec(c.kind).driver === 'patch') {
           for (const child of await cmds.listChildren(tx, [c.id])) {
-            if (child.state === 'PAUSED' || child.pauseRequested) {
+            // A child waiting for its canary stays held: only a promotion moves it on.
+            if (child.hold?.reason !== 'CANARY' && (child.state === 'PAUSED' || child.pauseRequested)) {
               const cc = (await cmds.countSteps(tx, [child.id])).get(child.id);
-              await cmds.updateCommand(tx, child.id, { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
+              const resumed = child.state === 'PAUSED' ? { state: 'RUNNING' as const, resumedAt: now } : {};
+              await cmds.updateCommand(tx, child.id, { ...resumed, pauseRequested: false, message: null, hold: null, acceptedFailures: cc?.FAILED ?? 0 }, now);
               await cmds.insertEvents(tx, [{ commandId: child.id, at: now, state: 'RUNNING', message: `resumed with its patch by ${principal.name}` }]);
             }
           }
         }
-        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null }, message: msg, event: 'command resumed' };
+        return { patch: { state: 'RUNNING', pauseRequested: false, message: null, hold: null, acceptedFailures: counts?.FAILED ?? 0, wakeAt: null, resumedAt: now }, message: msg, event: 'command resumed' };
       }
       if (c.pauseRequested) return { patch: { pauseRequested: false, pauseRequestedBy: null }, message: `pause withdrawn by ${principal.name}`, event: 'command resumed' };
       return null; // already running: nothing to do
+    });
+  }
+
+  /**
+   * Promotes a command held for its canary (hold CANARY): it continues with the workers after
+   * the canary. A PATCH promotes every child held for its canary. Anything else: ConflictError.
+   */
+  promote(principal: Principal, id: string) {
+    return this.intent(principal, id, async (tx, c, now, emit) => {
+      const promoted = { state: 'RUNNING' as const, message: null, hold: null, wakeAt: null, promotedAt: now, resumedAt: now };
+      if (kindSpec(c.kind).driver === 'patch') {
+        const held = (await cmds.listChildren(tx, [c.id])).filter((ch) => ch.state === 'PAUSED' && ch.hold?.reason === 'CANARY');
+        if (held.length === 0) throw new ConflictError('no cluster of this patch waits for its canary to be promoted', c.id);
+        for (const child of held) {
+          await cmds.updateCommand(tx, child.id, promoted, now);
+          await cmds.insertEvents(tx, [{ commandId: child.id, at: now, state: 'RUNNING', message: `${promotedBy(principal.name)} (with its patch)` }]);
+          emit({ topic: 'command', payload: { commandId: child.id, clusterId: child.clusterId, parentId: c.id, at: now } });
+        }
+        const patch: cmds.CommandPatch = c.hold?.reason === 'CANARY' ? { hold: null, message: null } : {};
+        return { patch, message: `${promotedBy(principal.name)}: ${held.length} cluster${held.length === 1 ? '' : 's'}`, event: 'command promoted' };
+      }
+      if (c.state !== 'PAUSED' || c.hold?.reason !== 'CANARY') {
+        throw new ConflictError(`the command is not waiting for its canary to be promoted (it is ${c.state}${c.hold ? `, held for ${c.hold.reason}` : ''})`, c.id);
+      }
+      return { patch: promoted, message: promotedBy(principal.name), event: 'command promoted' };
     });
   }
 
@@ -193,14 +175,14 @@ export class CommandService {
   private async intent(
     principal: Principal,
     id: string,
-    decide: (tx: Db, c: Command, now: Date) => Promise<{ patch: cmds.CommandPatch; message: string; event: CommandLogLine['event'] } | null>,
+    decide: (tx: Db, c: Command, now: Date, emit: Emit) => Promise<{ patch: cmds.CommandPatch; message: string; event: CommandLogLine['event'] } | null>,
   ): Promise<Command> {
     const now = this.deps.clock.now();
     const { command, line } = await inTransaction(this.deps, async (tx, emit) => {
       const c = await cmds.lockCommand(tx, id, { skipLocked: false });
       if (!c) throw new NotFoundError(`no command with id ${id}`, id);
       if (isTerminalCommand(c.state)) throw new ConflictError(`the command is already ${c.state}`, c.id);
-      const d = await decide(tx, c, now);
+      const d = await decide(tx, c, now, emit);
       if (!d) return { command: c, line: null };
       const updated = await cmds.updateCommand(tx, c.id, d.patch, now);
       await cmds.insertEvents(tx, [{ commandId: c.id, at: now, state: updated.state, message: d.message }]);

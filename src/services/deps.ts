@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
-import type { BusEvent, EventBus } from '../events/bus.js';
+import { appendEvents } from '../db/repositories/event-log.js';
+import { type BusEvent, type EventBus, isLogged, type LoggedEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from './telemetry.js';
 
@@ -19,11 +20,30 @@ export type Emit = (event: BusEvent) => void;
 
 /**
  * Runs `fn` in one transaction and publishes the events it emitted only after COMMIT;
- * nothing is published when it throws (and nothing it wrote stays).
+ * nothing is published when it throws (and nothing it wrote stays). The membership, topology
+ * and command events among them are appended to the event log by the transaction's last
+ * statement, so they are logged exactly when they commit, and carry their position when published.
  */
-export async function inTransaction<T>(deps: Pick<ServiceDeps, 'db' | 'bus'>, fn: (tx: Db, emit: Emit) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(deps: Pick<ServiceDeps, 'db' | 'bus' | 'config'>, fn: (tx: Db, emit: Emit) => Promise<T>): Promise<T> {
   const events: BusEvent[] = [];
-  const result = await deps.db.transaction(async (tx) => fn(tx as unknown as Db, (e) => events.push(e)));
+  const result = await deps.db.transaction(async (tx) => {
+    const r = await fn(tx as unknown as Db, (e) => events.push(e));
+    if (deps.config.eventLog) await appendToLog(tx as unknown as Db, events);
+    return r;
+  });
   deps.bus.publishAll(events);
   return result;
+}
+
+/** Appends the logged events to the event log and gives each its position. */
+async function appendToLog(tx: Db, events: BusEvent[]): Promise<void> {
+  const logged = events.filter(isLogged);
+  if (logged.length === 0) return;
+  const first = await appendEvents(
+    tx,
+    logged.map((e) => ({ topic: e.topic, clusterId: e.payload.clusterId, payload: e.payload })),
+  );
+  logged.forEach((e: LoggedEvent, i) => {
+    e.payload.position = (first + BigInt(i)).toString();
+  });
 }

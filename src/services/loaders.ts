@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { ClusterPageByName, ClusterSummary, WorkerPageKey } from '../db/repositories/topology.js';
 import type { ReadRows } from '../db/client.js';
-import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Cluster, Manager, Stats, Worker } from '../domain/types.js';
 import { createCommandLoaders } from './command-loaders.js';
@@ -18,6 +17,14 @@ const byKey = <K, V>(keys: readonly K[], rows: V[], keyOf: (v: V) => K): (V | nu
 
 export type { ClusterPageByName };
 
+/** The clusterPage loader's key: a filter, where the page starts, and its size. */
+export interface ClusterPageKey {
+  filter: topo.ClusterFilter;
+  after: topo.ClusterCursor | null;
+  first: number;
+}
+export type ClusterPage = topo.ClusterPage;
+
 /** The workerPage loader's key (its cache key is these four values, whatever the order of the properties). */
 export const workerPageKey = (clusterId: string, state: WorkerPageKey['state'], afterMemberId: string | null, first: number): WorkerPageKey => ({
   clusterId,
@@ -33,6 +40,8 @@ type WorkerPage = { workers: Worker[]; totalCount: number; hasNextPage: boolean 
 interface PrimeTargets {
   cluster: DataLoader<string, Cluster | null>;
   summary: DataLoader<string, ClusterSummary | null>;
+  managerByCluster: DataLoader<string, Manager | null>;
+  clusterStats: DataLoader<string, Stats | null>;
   workerPage: DataLoader<WorkerPageKey, WorkerPage, string>;
 }
 
@@ -78,11 +87,28 @@ const makers = {
     new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByClusterIds(db, ids), (m) => m.clusterId), opts),
   manager: ({ db }: Deps) => new DataLoader<string, Manager | null>(async (ids) => byKey(ids, await topo.findManagersByIds(db, rowIds(ids)), (m) => m.id), opts),
   summary: ({ db }: Deps) => new DataLoader<string, ClusterSummary | null>(async (ids) => byKey(ids, await topo.summarizeClusters(db, ids), (s) => s.clusterId), opts),
-  clusterStats: ({ db, clock }: Deps) =>
-    new DataLoader<string, Stats | null>(async (ids) => {
-      const m = await stats.aggregateClusterStats(db, ids, clock.now());
-      return ids.map((id) => m.get(id) ?? null);
-    }, opts),
+  clusterStats: ({ readRows, clock }: Deps) => new DataLoader<string, Stats | null>(async (ids) => topo.readClusterStats(readRows, ids, clock.now()), opts),
+  /**
+   * A page of clusters (the clusters list's one statement): each cluster, its summary, manager and
+   * stats come with it, primed for their fields.
+   */
+  clusterPage: ({ readRows, clock }: Deps, loaders: PrimeTargets) =>
+    new DataLoader<ClusterPageKey, ClusterPage, string>(
+      async (keys) =>
+        Promise.all(
+          keys.map(async (k) => {
+            const page = await topo.readClusterPage(readRows, k.filter, { first: k.first, after: k.after }, clock.now());
+            for (const e of page.entries) {
+              loaders.cluster.prime(e.cluster.id, e.cluster);
+              loaders.summary.prime(e.cluster.id, e.summary);
+              loaders.managerByCluster.prime(e.cluster.id, e.manager);
+              loaders.clusterStats.prime(e.cluster.id, e.stats);
+            }
+            return { clusters: page.entries.map((e) => e.cluster), totalCount: page.totalCount, hasNextPage: page.hasNextPage };
+          }),
+        ),
+      { ...opts, cacheKeyFn: (k) => JSON.stringify([k.filter.kind ?? null, k.filter.health ?? null, k.after?.name ?? null, k.first]) },
+    ),
   worker: ({ db }: Deps) => new DataLoader<string, Worker | null>(async (ids) => byKey(ids, await topo.findWorkersByIds(db, rowIds(ids)), (w) => w.id), opts),
   workerByMember: ({ db }: Deps) =>
     new DataLoader<string, Worker | null>(

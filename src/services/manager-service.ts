@@ -1,9 +1,8 @@
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, type Worker, type WorkerReport } from '../domain/types.js';
+import { type Cluster, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, type Worker, type WorkerReport, } from '../domain/types.js';
 import { touchManagers } from '../db/repositories/leases.js';
-import * as stats from '../db/repositories/stats.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
@@ -37,6 +36,17 @@ export interface StatsSample {
   memoryMb: number;
   requestsPerSec: number;
   errorsPerSec: number;
+}
+
+/**
+ * Emits a transaction's membership events, in order, each with the cluster as the transaction
+ * leaves it (one statement for them all): a subscriber's usual selection (cluster name, health)
+ * then needs no read at all (server/subscription-events.ts).
+ */
+async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, events: { change: MembershipChange; worker: Worker }[]) {
+  if (events.length === 0) return;
+  const [cluster] = await topo.snapshotClusters(tx, [clusterId]);
+  for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
 }
 
 /** Manager-side use cases: registration, membership and stats reports, leases. */
@@ -109,6 +119,8 @@ export class ManagerService {
         tokenHash: hashToken(sessionToken),
       });
       await this.replaceMembership(tx, emit, cluster.id, snapshot, now, created);
+      // Serialized with the cluster's reports: this transaction holds the cluster row and has revoked (locked) every session.
+      await topo.refreshClusterAggregates(tx, cluster.id, now);
       const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
       if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
       if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
@@ -124,16 +136,16 @@ export class ManagerService {
     // A cluster created in this transaction has no workers yet: nothing to read, nothing to remove.
     const existing = new Map(created ? [] : (await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
     const left = created ? [] : await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
-    for (const w of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker: w, at: now } });
     const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
     const changed = writes.filter((w) => {
       const prev = existing.get(w.memberId);
       return !prev || differs(prev, w);
     });
     const stored = await topo.upsertWorkers(tx, clusterId, changed, now);
-    for (const w of stored) {
-      emit({ topic: 'membership', payload: { clusterId, change: existing.has(w.memberId) ? 'STATE_CHANGED' : 'JOINED', worker: w, at: now } });
-    }
+    await emitMembership(tx, emit, clusterId, now, [
+      ...left.map((worker) => ({ change: 'LEFT' as const, worker })),
+      ...stored.map((worker) => ({ change: existing.has(worker.memberId) ? ('STATE_CHANGED' as const) : ('JOINED' as const), worker })),
+    ]);
   }
 
   async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {
@@ -164,20 +176,26 @@ export class ManagerService {
         }
       }
       if (fresh.length > 0) {
-        await this.applyEvents(tx, emit, s.clusterId, fresh, now);
-        await tokens.setSessionSeq(tx, s.id, fresh[fresh.length - 1]!.seq);
+        const countDeltas = await this.applyEvents(tx, emit, s.clusterId, fresh, now);
+        // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
+        const session = { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq };
+        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session, historyBucketSeconds: null, countDeltas });
+        if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      } else {
+        await this.touch(tx, emit, s.clusterId, now);
       }
-      await this.touch(tx, emit, s.clusterId, now);
       return { acceptedThroughSeq: fresh.length > 0 ? fresh[fresh.length - 1]!.seq : s.lastSeq, applied: fresh.length };
     });
   }
 
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date) {
+  /** Applies a batch of events; returns how the cluster's worker counts moved (null: its stats changed too, recount). */
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date): Promise<topo.WorkerCountDeltas | null> {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
     const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
-    const emitted: { change: MembershipEvent['change']; memberId: string }[] = [];
+    // Each event with the worker as that event left it (a member may change more than once in a batch).
+    const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
     const view = new Map<string, Worker | null>(members.map((m) => [m, current.get(m) ?? null]));
     // State changes seen in this batch per member, every event counted (the health gate's evidence).
     const changes = new Map<string, number>();
@@ -186,7 +204,7 @@ export class ManagerService {
       const memberId = e.worker.memberId;
       const prev = view.get(memberId) ?? null;
       if (e.change === 'LEFT') {
-        if (prev) emitted.push({ change: 'LEFT', memberId });
+        if (prev) emitted.push({ change: 'LEFT', memberId, write: null });
         finalState.set(memberId, { write: null });
         view.set(memberId, null);
         left.add(memberId);
@@ -198,17 +216,37 @@ export class ManagerService {
       changes.set(memberId, seen);
       finalState.set(memberId, { write: { ...write, stateChanges: seen } });
       view.set(memberId, { ...(prev ?? ({} as Worker)), ...write, clusterId } as Worker);
-      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId });
+      emitted.push({ change: prev ? (e.change === 'JOINED' ? 'STATE_CHANGED' : e.change) : 'JOINED', memberId, write });
     }
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
     const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
     const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
-    for (const e of emitted) {
-      const worker = e.change === 'LEFT' ? (deleted.get(e.memberId) ?? current.get(e.memberId)) : (stored.get(e.memberId) ?? deleted.get(e.memberId));
-      if (worker) emit({ topic: 'membership', payload: { clusterId, change: e.change, worker, at: now } });
-    }
+    await emitMembership(
+      tx,
+      emit,
+      clusterId,
+      now,
+      emitted.flatMap(({ change, memberId, write }) => {
+        const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+        if (!row) return [];
+        if (!write) return [{ change, worker: row }];
+        const { host, port, state, startedAt, stateChangedAt, artifacts } = write;
+        return [{ change, worker: { ...row, host, port, state, startedAt, stateChangedAt, artifacts } }];
+      }),
+    );
     emit({ topic: 'health', payload: { clusterId } });
+    // How the cluster's counts moved; a worker that left with a sample changes its stats too: recount then.
+    if ([...deleted.values()].some((w) => w.stats !== null)) return null;
+    const deltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
+    for (const m of members) {
+      const before = current.get(m)?.state;
+      const after = stored.get(m)?.state;
+      deltas.total += (after ? 1 : 0) - (before ? 1 : 0);
+      if (before) deltas[before]--;
+      if (after) deltas[after]++;
+    }
+    return deltas;
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
@@ -232,13 +270,11 @@ export class ManagerService {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
       const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      const agg = (await stats.aggregateClusterStats(tx, [s.clusterId], now)).get(s.clusterId) ?? null;
-      if (agg && accepted > 0) {
-        await stats.recordClusterStats(tx, s.clusterId, agg, this.deps.config.statsBucketSeconds);
-        emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: agg } });
-      }
-      await this.touch(tx, emit, s.clusterId, now);
-      return { accepted, stats: agg };
+      // The aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
+      const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: null, historyBucketSeconds: accepted > 0 ? this.deps.config.statsBucketSeconds : null });
+      if (end.stats && accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+      if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+      return { accepted, stats: end.stats };
     });
   }
 
@@ -253,11 +289,14 @@ export class ManagerService {
   }
 
   private async touchNow(tx: Db, emit: Emit, clusterId: string, now: Date) {
-    if (await topo.touchManager(tx, clusterId, now)) {
-      const [c] = await topo.findClustersByIds(tx, [clusterId]);
-      if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
-      emit({ topic: 'health', payload: { clusterId } });
-    }
+    if (await topo.touchManager(tx, clusterId, now)) await this.announceReturn(tx, emit, clusterId, now);
+  }
+
+  /** A manager whose lease had run out is back. */
+  private async announceReturn(tx: Db, emit: Emit, clusterId: string, now: Date) {
+    const [c] = await topo.findClustersByIds(tx, [clusterId]);
+    if (c) emit({ topic: 'topology', payload: { clusterId, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
+    emit({ topic: 'health', payload: { clusterId } });
   }
 
   /** Renews the lease outside any other work (held subscriptions call this periodically). */

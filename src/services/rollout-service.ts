@@ -4,11 +4,13 @@ import type { Db } from '../db/client.js';
 import { kindSpec } from '../domain/rollout/kinds.js';
 import { childChange, planPatch } from '../domain/rollout/patch.js';
 import { planRollout } from '../domain/rollout/plan.js';
+import { autoRevertDue, taskArtifact } from '../domain/rollout/rollback.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
 import type { Command, CommandKind, StepState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
 import { type CommandLogLine, recordCommand, transitionEvents } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { startAutoRevert } from './rollback-service.js';
 
 interface FinishedSteps {
   kind: CommandKind;
@@ -67,21 +69,22 @@ export class RolloutService {
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
     let newTaskId: string | null = null;
+    const byIndex = new Map(steps.map((s) => [s.index, s]));
     if (d.newTask) {
       const kind = kindSpec(command.kind);
+      const batch = d.newTask.stepIndexes.map((i) => byIndex.get(i)!);
       const task = await cmds.insertTask(tx, {
         commandId: command.id,
         clusterId,
         action: kind.taskAction!, // every rollout kind hands out tasks
         memberIds: d.newTask.memberIds,
-        artifact: kind.shipsArtifact ? command.artifact : null,
+        artifact: kind.shipsArtifact ? taskArtifact(command, batch) : null,
         createdAt: now,
       });
       newTaskId = task.id;
       emit({ topic: 'task', payload: { taskId: task.id, clusterId, commandId: command.id, state: task.state } });
     }
     // Each changed step, whole (the decision's fields over the stored ones), in one statement.
-    const byIndex = new Map(steps.map((s) => [s.index, s]));
     const written = d.stepUpdates.map((u) => {
       const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
       const s = { ...byIndex.get(u.index)!, ...given };
@@ -98,12 +101,15 @@ export class RolloutService {
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
     if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
-    const told = transitionEvents(command.state, d.command);
+    // Auto-revert starts in the transaction that fails the command: a crash cannot lose it.
+    const revert = autoRevertDue(command, d.command.state) ? await startAutoRevert(tx, emit, { ...command, ...d.command }, now) : null;
+    const told = transitionEvents(command.state, d.command, d.hold);
     if (told.length > 0) {
       const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
       const message = d.command.message !== undefined ? d.command.message : (d.events.at(-1)?.message ?? null);
       for (const { event, state } of told) lines.push({ event, command, cluster: cluster?.name ?? null, state, message: told.length > 1 && event === 'command started' ? null : message });
     }
+    if (revert) lines.push(revert);
     return changed;
   }
 
@@ -150,10 +156,12 @@ export class RolloutService {
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
     if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
+    const revert = autoRevertDue(parent, d.command.state) ? await startAutoRevert(tx, emit, { ...parent, ...d.command }, now) : null;
     const told = transitionEvents(parent.state, d.command);
     for (const { event, state } of told) {
       lines.push({ event, command: parent, cluster: null, state, message: told.length > 1 && event === 'command started' ? null : (d.command.message ?? d.events.at(-1)?.message ?? null) });
     }
+    if (revert) lines.push(revert);
     return changed;
   }
 

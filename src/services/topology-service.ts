@@ -1,7 +1,7 @@
 import * as stats from '../db/repositories/stats.js';
 import * as topo from '../db/repositories/topology.js';
 import { ValidationError } from '../domain/errors.js';
-import type { ClusterHealth, Stats } from '../domain/types.js';
+import type { Stats } from '../domain/types.js';
 import { naturalKey } from '../domain/natural-order.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -14,22 +14,19 @@ export const MAX_HISTORY_POINTS = 10_000;
 export class TopologyService {
   constructor(private deps: ServiceDeps) {}
 
-  /** A page of clusters in natural order (`as-2` before `as-10`), after the cluster named `afterName`. */
-  listClusters(filter: { kind?: string | null; health?: ClusterHealth | null }, page: { first: number; afterName: string | null }) {
-    return topo.listClusters(this.deps.db, { kind: filter.kind?.toUpperCase() ?? null, health: filter.health ?? null }, { first: page.first, after: clusterCursor(page.afterName) });
-  }
-
   findClusterByName(name: string) {
     return topo.findClusterByName(this.deps.db, name);
   }
 
+  /** Clusters, and workers from the clusters' aggregates. */
   async systemCounts() {
-    const [clusterCount, workerCount] = await Promise.all([topo.countClusters(this.deps.db), topo.countWorkers(this.deps.db)]);
+    const [clusterCount, { workerCount }] = await Promise.all([topo.countClusters(this.deps.db), topo.systemAggregates(this.deps.db, this.deps.clock.now())]);
     return { clusterCount, workerCount };
   }
 
-  systemStats(): Promise<Stats | null> {
-    return stats.aggregateSystemStats(this.deps.db, this.deps.clock.now());
+  /** Over every cluster's current stats (cpu averaged over every worker sampled), from their aggregates. */
+  async systemStats(): Promise<Stats | null> {
+    return (await topo.systemAggregates(this.deps.db, this.deps.clock.now())).stats;
   }
 
   /** History of a cluster: defaults to the last hour, one point per minute; bounded number of points. */

@@ -45,7 +45,7 @@ const RECORDED_ERRORS = new Set(['TIMEOUT', 'OPERATION_FAILED']);
 
 const sdl = buildSchema(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
 /** Every mutation, those that take away what others aim at (commands, tokens, clusters) last. */
-const LAST = ['pauseCommand', 'resumeCommand', 'cancelCommand', 'revokeApiToken', 'removeCluster'];
+const LAST = ['pauseCommand', 'resumeCommand', 'promoteCommand', 'cancelCommand', 'revokeApiToken', 'removeCluster'];
 const mutations = Object.values(sdl.getMutationType()!.getFields()).sort((a, b) => LAST.indexOf(a.name) - LAST.indexOf(b.name));
 
 let oc: TestOc;
@@ -297,6 +297,7 @@ const ID_ARG: Record<string, () => string[]> = {
   revokeApiToken: () => ids.tokens,
   pauseCommand: () => ids.commands,
   resumeCommand: () => ids.commands,
+  promoteCommand: () => ids.commands,
   cancelCommand: () => ids.commands,
 };
 
@@ -327,6 +328,7 @@ function selection(field: GraphQLField<unknown, unknown>): string {
     restartCluster: '... on CommandPayload { command { id } }',
     pauseCommand: '... on CommandPayload { command { id } }',
     resumeCommand: '... on CommandPayload { command { id } }',
+    promoteCommand: '... on CommandPayload { command { id } }',
     deployArtifact: '... on CommandPayload { command { id } }',
     deployPatch: '... on CommandPayload { command { id children { id } } }',
     createApiToken: '... on ApiTokenPayload { apiToken { id } }',

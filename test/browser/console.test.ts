@@ -231,6 +231,28 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await page.close();
   });
 
+  it('shows a rollout held for its canary, and promotes it after asking for confirmation', async () => {
+    await idle();
+    const asId = (await gqlOk(oc.url, viewer, `{ cluster(name: "as-1") { id } }`)).cluster.id;
+    const started = await gqlOk(oc.url, operator, `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } } }`, {
+      i: { clusterId: asId, strategy: { canary: 1, batchSize: 3 } },
+    });
+    const page = await signedInPage(operator, `/commands/${encodeURIComponent(started.restartCluster.command.id)}`);
+    await commandReaches(page, 'PAUSED');
+    await page.locator('[data-testid=waiting]').waitFor();
+    expect(await page.locator('[data-testid=waiting]').textContent()).toContain('Waiting for the canary to be promoted');
+    expect(await page.getByRole('button', { name: /Resume/ }).count()).toBe(0);
+    await page.getByRole('button', { name: /Promote/ }).click();
+    const confirm = page.locator('dialog[open]');
+    await confirm.getByRole('button', { name: 'Promote the canary' }).waitFor();
+    await browser.screenshot(page, '09-promote-confirm');
+    await confirm.getByRole('button', { name: 'Promote the canary' }).click();
+    await commandReaches(page, 'SUCCEEDED', 40_000);
+    expect(await tally(page, 'SUCCEEDED')).toBe(4);
+    await page.getByText('canary promoted by alice').waitFor();
+    await page.close();
+  });
+
   it('cancels a rollout after asking for confirmation', async () => {
     await idle();
     const page = await signedInPage(operator, '/clusters/as-1');
@@ -292,6 +314,36 @@ describe.skipIf(browserMissing)('the operator console', () => {
     await commandReaches(page, 'SUCCEEDED');
     expect(await page.locator('tr[data-child]').allInnerTexts()).toEqual([expect.stringContaining('as-1')]);
     await browser.screenshot(page, '19-patch-succeeded');
+    await page.close();
+  });
+
+  it('rolls a finished deploy back from the command view after asking, and links the two commands', async () => {
+    await idle();
+    const clusterId = (await gqlOk(oc.url, viewer, `{ cluster(name: "esb-1") { id } }`)).cluster.id;
+    const deploy = async (version: string) => {
+      const d = await gqlOk(oc.url, operator, `mutation($i: DeployArtifactInput!) { deployArtifact(input: $i) { ... on CommandPayload { command { id } } } }`, {
+        i: { clusterId, artifact: { name: 'console-rollback.jar', version, url: `https://repo.example/crb-${version}.jar`, sha256: 'ef'.repeat(32) }, strategy: { batchSize: 3 } },
+      });
+      const id = d.deployArtifact.command.id as string;
+      await waitFor(async () => (await gqlOk(oc.url, viewer, `query($id: ID!) { command(id: $id) { state } }`, { id })).command.state === 'SUCCEEDED', `deploy ${version}`, 30_000);
+      return id;
+    };
+    await deploy('1.0.0');
+    const second = await deploy('2.0.0');
+    const page = await signedInPage(operator, `/commands/${encodeURIComponent(second)}`);
+    await commandReaches(page, 'SUCCEEDED');
+    await page.getByRole('button', { name: /Rollback/ }).click();
+    const confirm = page.locator('dialog[open]');
+    await confirm.getByRole('button', { name: 'Roll back' }).waitFor();
+    await browser.screenshot(page, '19b-rollback-confirm');
+    await confirm.getByRole('button', { name: 'Roll back' }).click();
+    // The new command's view: it says what it rolls back, and ends with every worker on 1.0.0 again.
+    await page.locator('[data-testid=rollback-links]', { hasText: 'rolls back' }).waitFor({ timeout: UI_TIMEOUT });
+    await commandReaches(page, 'SUCCEEDED');
+    expect(await tally(page, 'SUCCEEDED')).toBe(3);
+    await page.locator('[data-testid=rollback-links] a').click();
+    await page.locator('[data-testid=rollback-links]', { hasText: 'rolled back by' }).waitFor({ timeout: UI_TIMEOUT });
+    for (const m of fleet.manager('esb-1').workers.values()) expect(m.artifacts.find((x) => x.name === 'console-rollback.jar')?.version).toBe('1.0.0');
     await page.close();
   });
 

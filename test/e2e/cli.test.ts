@@ -173,6 +173,29 @@ describe('oc, the operator command line', () => {
     await fleet.worker(AS, 'as-1-w01').restart();
   });
 
+  it('oc promote continues a rollout held for its canary: the watcher says how, waits, and exits 0', async () => {
+    const watcher = start(['restart', AS, '--canary', '1', '--batch', '3', '--health-timeout', '10s', '--watch']);
+    await waitFor(() => watcher.run.stdout.includes('waiting for its canary to be promoted'), 'the watcher to show the canary hold', 15_000);
+    const id = commandId(watcher.run.stdout)!;
+    expect(watcher.run.stdout).toContain(`oc promote ${id}`);
+    expect(watcher.run.stdout).toContain('batch 1/2: as-1-w01');
+    const status = await oc_(['status', id]);
+    expect(status.stdout).toMatch(/Held:\s+CANARY: waiting: canary to be promoted/);
+    expect(status.stdout).toContain('canary 1');
+    const promote = await oc_(['promote', id]);
+    expect(promote.stderr).toBe('');
+    expect(promote.code).toBe(0);
+    expect(promote.stdout).toMatch(/restart of as-1 RUNNING/);
+    const r = await watcher.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('batch 2/2: as-1-w02, as-1-w03, as-1-w04');
+    expect(r.stdout).toMatch(/✓ restart of as-1 SUCCEEDED/);
+    // Promoting it again is refused, in one line, with a non-zero exit.
+    const again = await oc_(['promote', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^oc: CONFLICT: the command is already SUCCEEDED/);
+  });
+
   it('exits 2 when another shell cancels the watched command', async () => {
     fleet.inject({ type: 'slow-boot', cluster: AS, member: 'as-1-w01', durationMs: 1_500 });
     const watcher = start(['restart', AS, '--health-timeout', '20s', '--watch']);
@@ -223,6 +246,27 @@ describe('oc, the operator command line', () => {
     expect(r.stdout).toMatch(/✓ as-1 {2}SUCCEEDED {2}4\/4 succeeded/);
     expect(r.stdout).toMatch(/✓ esb-1 {2}SUCCEEDED {2}3\/3 succeeded/);
     expect(r.stdout).toMatch(/✓ patch security-fix\.jar@1\.0\.1 of 2 clusters SUCCEEDED/);
+  });
+
+  it('rolls a deploy back with oc rollback --watch, and says in one line why a restart cannot be', async () => {
+    const deploy = (v: string) =>
+      oc_(['deploy', AS, '--artifact', `rollback-demo.jar@${v}`, '--url', `https://artifacts.example/demo-${v}.jar`, '--sha256', SHA, '--batch', '4', '--health-timeout', '10s', '--watch']);
+    expect((await deploy('1.0.0')).code).toBe(0);
+    const d2 = await deploy('2.0.0');
+    expect(d2.code).toBe(0);
+    const id = commandId(d2.stdout)!;
+    const r = await oc_(['rollback', id, '--watch']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`✓ rollback of ${id} on as-1 \\(back to rollback-demo\\.jar@1\\.0\\.0\\) SUCCEEDED`));
+    for (const m of ['as-1-w01', 'as-1-w02', 'as-1-w03', 'as-1-w04']) expect(fleet.worker(AS, m).artifacts.find((a) => a.name === 'rollback-demo.jar')?.version).toBe('1.0.0');
+    expect((await oc_(['status', id])).stdout).toMatch(/Rolled back by:\s+[0-9a-f]{8}/);
+
+    const restart = await oc_(['restart', AS, '--batch', '4', '--health-timeout', '10s', '--watch']);
+    expect(restart.code).toBe(0);
+    const refused = await oc_(['rollback', commandId(restart.stdout)!]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/a RESTART changes no version: only a DEPLOY or a PATCH can be rolled back/);
   });
 
   it('follows a cluster’s events with oc events --follow (one JSON object a line with -o json)', async () => {

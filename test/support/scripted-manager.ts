@@ -45,6 +45,8 @@ export class ScriptedManager {
   clusterId = '';
   workers = new Map<string, ScriptedWorker>();
   behaviour = new Map<string, WorkerBehaviour>();
+  /** `${memberId}@${version}`: a deploy of that version to that worker fails its start (the worker ends FAILED); other deploys go well. */
+  failingDeploys = new Set<string>();
   restartMs = 30;
   /** memberIds in the order their restarts began. */
   restartOrder: string[] = [];
@@ -160,7 +162,7 @@ export class ScriptedManager {
     if (!w) return false;
     this.restartOrder.push(memberId);
     this.restarts.set(memberId, (this.restarts.get(memberId) ?? 0) + 1);
-    const how = this.behaviour.get(memberId) ?? 'ok';
+    const how = artifact && this.failingDeploys.has(`${memberId}@${artifact.version}`) ? 'fail' : (this.behaviour.get(memberId) ?? 'ok');
     w.state = 'STOPPING';
     this.maxDown = Math.max(this.maxDown, this.down());
     await this.report('STATE_CHANGED', w);

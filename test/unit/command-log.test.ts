@@ -8,6 +8,10 @@ describe('the lifecycle lines of a change the rollout driver made', () => {
     expect(transitionEvents('PENDING', { state: 'RUNNING', startedAt: now })).toEqual([{ event: 'command started', state: 'RUNNING' }]);
     expect(transitionEvents('RUNNING', { state: 'PAUSED' })).toEqual([{ event: 'command paused', state: 'PAUSED' }]);
     expect(transitionEvents('PAUSED', { state: 'RUNNING' })).toEqual([{ event: 'command resumed', state: 'RUNNING' }]);
+    expect(transitionEvents('PAUSED', { state: 'RUNNING', promotedAt: now })).toEqual([{ event: 'command promoted', state: 'RUNNING' }]);
+    // Held for its canary, then paused by its failure budget (a canary worker crashed): paused again.
+    expect(transitionEvents('PAUSED', { state: 'PAUSED' }, { reason: 'FAILURE_BUDGET', since: now, by: null })).toEqual([{ event: 'command paused', state: 'PAUSED' }]);
+    expect(transitionEvents('PAUSED', { state: 'PAUSED' })).toEqual([]);
     expect(transitionEvents('RUNNING', { state: 'SUCCEEDED' })).toEqual([{ event: 'command finished', state: 'SUCCEEDED' }]);
     expect(transitionEvents('RUNNING', {})).toEqual([]);
   });

@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       statsBucketSeconds: 10,
       statsRetentionHours: 24,
+      eventRetentionHours: 168,
+      eventLog: true,
       metricsAllow: ['127.0.0.0/8', '::1/128'],
       pgliteSharedBuffersMb: 16,
     });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { patchChildStrategy } from '../../src/domain/rollout/canary.js';
 import { childChange, type PatchDecision, planPatch } from '../../src/domain/rollout/patch.js';
 import type { Command, CommandState } from '../../src/domain/types.js';
 import { isTerminalCommand } from '../../src/domain/types.js';
-import { at, makeCommand as baseCommand, T0 } from '../support/commands.js';
+import { at, makeCommand as baseCommand, DEFAULT_TEST_STRATEGY, T0 } from '../support/commands.js';
 
 // A PATCH parent and its DEPLOY children, in memory. The test plays the children (they
 // succeed, fail, pause...) and applies the parent's decisions as the controller would.
@@ -275,5 +276,42 @@ describe('planPatch: holds and what becomes of its children', () => {
       { index: 0, state: 'SKIPPED', message: 'patch stopped', finishedAt: T0 },
       { index: 2, state: 'SKIPPED', message: 'patch stopped', finishedAt: T0 },
     ]);
+  });
+
+  it('holds CANARY (RUNNING) while a child waits for its canary to be promoted, and lifts it once none waits', () => {
+    const sim = new PatchSim(3, 1);
+    sim.tick();
+    sim.now = at(5_000);
+    sim.child('c1', 'PAUSED', { hold: { reason: 'CANARY', since: at(5_000), by: null } });
+    const d = sim.tick();
+    expect(d.hold).toEqual({ reason: 'CANARY', since: at(5_000), by: null });
+    expect(d.startChildIds).toEqual([]); // the held child keeps its slot: nothing else starts
+    expect(sim.parent.state).toBe('RUNNING');
+    expect(sim.history).toContain('waiting: canary of child c1 (cluster cluster-1) to be promoted');
+    sim.now = at(9_000);
+    sim.child('c1', 'RUNNING', { hold: null, promotedAt: at(9_000) }); // promoted
+    expect(sim.tick().hold).toBeNull();
+    expect(sim.history.at(-1)).toBe('no canary waits any more: continuing');
+    sim.child('c1', 'SUCCEEDED');
+    expect(sim.tick().startChildIds).toEqual(['c2']);
+  });
+
+  it('a failed child cancels the children still waiting for their canary', () => {
+    const sim = new PatchSim(3, 2);
+    sim.tick();
+    sim.child('c1', 'PAUSED', { hold: { reason: 'CANARY', since: T0, by: null } });
+    sim.tick();
+    sim.child('c2', 'FAILED');
+    const d = sim.tick();
+    expect(d.cancelRequestChildIds).toEqual(['c1']);
+    expect(d.cancelChildIds).toEqual(['c3']);
+    expect(sim.parent.hold).toBeNull();
+  });
+
+  it('gives the canary to the children of the first wave only', () => {
+    const strategy = { ...DEFAULT_TEST_STRATEGY, canary: 2, autoPromoteAfterMs: 1_000 };
+    expect([0, 1, 2, 3].map((i) => patchChildStrategy(strategy, i, 2).canary)).toEqual([2, 2, null, null]);
+    expect(patchChildStrategy(strategy, 2, 2).autoPromoteAfterMs).toBeNull();
+    expect(patchChildStrategy(DEFAULT_TEST_STRATEGY, 0, 1)).toBe(DEFAULT_TEST_STRATEGY);
   });
 });

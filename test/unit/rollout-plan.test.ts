@@ -62,6 +62,7 @@ function makeSteps(memberIds: string[]): CommandStep[] {
     startedAt: null,
     finishedAt: null,
     baseline: null,
+    artifact: null,
   }));
 }
 
@@ -274,7 +275,8 @@ class Sim {
   run(untilMs = Number.POSITIVE_INFINITY): this {
     for (let i = 0; i < 10_000; i++) {
       const d = this.tick();
-      if (isTerminalCommand(this.command.state) || this.command.state === 'PAUSED') return this;
+      // A PAUSED command that asks to be woken (a canary that promotes itself) goes on.
+      if (isTerminalCommand(this.command.state) || (this.command.state === 'PAUSED' && d.wakeAt === null)) return this;
       const nextEffect = Math.min(...this.effects.map((e) => e.at));
       const next = Math.min(d.wakeAt?.getTime() ?? Number.POSITIVE_INFINITY, nextEffect);
       if (!Number.isFinite(next)) return this;
@@ -1020,5 +1022,359 @@ describe('planRollout: why a command waits is data (Command.hold)', () => {
     sim.command.cancelRequested = true;
     sim.tick();
     expect(sim.command).toMatchObject({ state: 'CANCELLED', hold: null });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Canary and promote, soak (minHealthyMs), progress deadline (issue 11)
+// ---------------------------------------------------------------------------------------
+
+/** What the command service does on promoteCommand (or resumeCommand): the driver goes on from there. */
+function promote(sim: Sim): void {
+  sim.command = { ...sim.command, state: 'RUNNING', hold: null, message: null, wakeAt: null, promotedAt: sim.now, resumedAt: sim.now };
+}
+function resume(sim: Sim): void {
+  const failed = sim.steps.filter((s) => s.state === 'FAILED').length;
+  sim.command = { ...sim.command, state: 'RUNNING', hold: null, message: null, wakeAt: null, pauseRequested: false, acceptedFailures: failed, resumedAt: sim.now };
+}
+/** A worker's report as the OC records it: a change of state counts once. */
+function report(sim: Sim, memberId: string, change: Partial<ObservedWorker>): void {
+  const w = sim.worker(memberId)!;
+  const changed = change.state !== undefined && change.state !== w.state;
+  Object.assign(w, change, changed ? { stateChanges: w.stateChanges + 1, stateChangedAt: sim.now } : {});
+}
+
+describe('planRollout: canary and promote', () => {
+  it('runs the first `canary` workers as the first batch, then holds PAUSED (CANARY) touching nobody else until promoted', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2 } }).run();
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    expect(sim.command).toMatchObject({ state: 'PAUSED', message: 'waiting: canary to be promoted', hold: { reason: 'CANARY', since: at(5_000), by: null }, wakeAt: null });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SUCCEEDED', 'w3:PENDING', 'w4:PENDING', 'w5:PENDING']);
+    expect(sim.history).toContain('canary SUCCEEDED (w1, w2): waiting to be promoted (promoteCommand)');
+
+    // However long it waits, nothing moves by itself.
+    sim.now = at(86_400_000);
+    expect(sim.plan()).toEqual(settled(null));
+
+    promote(sim);
+    sim.run();
+    expect(sim.handedOut).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5']]);
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', hold: null, message: '5 succeeded, 0 failed, 0 skipped' });
+  });
+
+  it('the canary batch has `canary` workers whatever batchSize is; the batches after it have batchSize', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 1, batchSize: 3 } }).run();
+    expect(sim.handedOut).toEqual([['w1']]);
+    promote(sim);
+    sim.run();
+    expect(sim.handedOut).toEqual([['w1'], ['w2', 'w3', 'w4'], ['w5']]);
+  });
+
+  it('a failed canary with ABORT fails the command, whatever maxFailures allows, and never touches a non-canary worker', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2, maxFailures: 3 }, behaviour: { w2: 'fail' } }).run();
+    expect(sim.command.state).toBe('FAILED');
+    expect(sim.command.message).toBe('aborted: canary failed: 1 of 2 canary workers failed; 1 succeeded, 1 failed, 3 skipped');
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:FAILED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+  });
+
+  it('a failed canary with PAUSE holds FAILURE_BUDGET; a resume accepts the failure and the command waits for its promotion again', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2, onFailure: 'PAUSE' }, behaviour: { w1: 'hang' } }).run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', message: 'paused: canary failed: 1 of 2 canary workers failed', hold: { reason: 'FAILURE_BUDGET' } });
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    resume(sim);
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'CANARY' } });
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+    promote(sim);
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '4 succeeded, 1 failed, 0 skipped' });
+  });
+
+  it('a canary worker that crashes while the command waits to be promoted is a canary failure (ABORT)', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2 } }).run();
+    expect(sim.command.hold?.reason).toBe('CANARY');
+    sim.now = at(600_000);
+    report(sim, 'w2', { state: 'STOPPED' });
+    const d = sim.tick();
+    expect(sim.step('w2')).toMatchObject({ state: 'FAILED', message: 'canary crashed while waiting to be promoted: worker reported STOPPED', finishedAt: at(600_000) });
+    expect(d.hold).toBeNull();
+    expect(sim.command).toMatchObject({ state: 'FAILED', message: 'aborted: canary failed: 1 of 2 canary workers crashed; 1 succeeded, 1 failed, 3 skipped' });
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+  });
+
+  it('a canary worker that crashed while the rest of the canary batch ran fails the canary when the batch is through, before any hold', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2 }, delayMs: { w1: 5_000, w2: 20_000 } });
+    sim.run(10_000);
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    report(sim, 'w1', { state: 'FAILED' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'FAILED', hold: null, message: 'aborted: canary failed: 1 of 2 canary workers crashed; 1 succeeded, 1 failed, 3 skipped' });
+    expect(sim.history.some((h) => h.startsWith('canary SUCCEEDED'))).toBe(false);
+    expect(sim.handedOut).toEqual([['w1', 'w2']]);
+  });
+
+  it('a canary worker that crashed and came back (a new process) while waiting is a canary failure too (PAUSE)', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 1, onFailure: 'PAUSE' } }).run();
+    sim.now = at(60_000);
+    report(sim, 'w1', { state: 'STARTING' });
+    report(sim, 'w1', { state: 'RUNNING', startedAt: at(60_000) });
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'canary crashed while waiting to be promoted: worker left RUNNING and came back' });
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'FAILURE_BUDGET' }, message: 'paused: canary failed: 1 of 1 canary workers crashed' });
+    expect(sim.handedOut).toEqual([['w1']]);
+  });
+
+  it('with autoPromoteAfterMs promotes itself once the canary has been healthy that long, and goes on', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { canary: 1, autoPromoteAfterMs: 60_000 } });
+    sim.run(5_000);
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'CANARY', since: at(5_000) }, wakeAt: at(65_000) });
+    expect(sim.history).toContain('canary SUCCEEDED (w1): waiting to be promoted (promoteCommand, or by itself after 60000 ms healthy)');
+    sim.now = at(64_999);
+    expect(sim.plan()).toEqual(settled(at(65_000)));
+    sim.now = at(65_000);
+    const d = sim.tick();
+    expect(d.command).toMatchObject({ state: 'RUNNING', promotedAt: at(65_000), resumedAt: at(65_000), message: null });
+    expect(d.hold).toBeNull();
+    expect(d.events.map((e) => e.message)).toEqual(['canary promoted by the OC: healthy for 60000 ms (autoPromoteAfterMs)', 'batch 2 started: w2']);
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '3 succeeded, 0 failed, 0 skipped' });
+    expect(sim.handedOut).toEqual([['w1'], ['w2'], ['w3']]);
+  });
+
+  it('does not promote itself when the canary crashed in that time: the command FAILS', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { canary: 1, autoPromoteAfterMs: 60_000 } });
+    sim.run(5_000);
+    sim.now = at(30_000);
+    report(sim, 'w1', { state: 'FAILED' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'FAILED', promotedAt: null });
+    expect(sim.handedOut).toEqual([['w1']]);
+  });
+
+  it('counts the healthy time for an automatic promotion only while the manager is connected', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { canary: 1, autoPromoteAfterMs: 60_000 } });
+    sim.run(5_000);
+    sim.managerConnectedSince = null;
+    sim.now = at(10_000);
+    expect(sim.tick().wakeAt).toBeNull();
+    sim.now = at(600_000);
+    expect(sim.tick()).toEqual(settled(null));
+    expect(sim.command.state).toBe('PAUSED');
+    sim.managerConnectedSince = at(600_000);
+    expect(sim.tick().wakeAt).toEqual(at(660_000));
+    sim.run();
+    expect(sim.command.state).toBe('SUCCEEDED');
+    expect(sim.step('w2').startedAt).toEqual(at(660_000));
+  });
+
+  it('a pause requested during the canary batch holds OPERATOR first; once resumed, the canary waits to be promoted', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 1, autoPromoteAfterMs: 1_000 } });
+    sim.tick();
+    Object.assign(sim.command, { pauseRequested: true, pauseRequestedBy: 'ops-alice' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'OPERATOR', by: 'ops-alice' } });
+    resume(sim);
+    sim.tick();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'CANARY' } });
+  });
+
+  it('cancel while the canary waits ends CANCELLED with the rest SKIPPED', () => {
+    const sim = new Sim({ members: W5, strategy: { canary: 2, batchSize: 2 } }).run();
+    sim.command.cancelRequested = true;
+    sim.tick();
+    expect(sim.command).toMatchObject({ state: 'CANCELLED', hold: null });
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:SUCCEEDED', 'w3:SKIPPED', 'w4:SKIPPED', 'w5:SKIPPED']);
+  });
+
+  it('never hands out a non-canary worker before the promotion, whatever the canary workers do', () => {
+    const behaviours: Behaviour[] = ['ok', 'ok', 'fail', 'hang', 'stale', 'leave', 'oldVersion'];
+    for (let round = 0; round < 40; round++) {
+      const members = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+      const behaviour = Object.fromEntries(members.map((m, i) => [m, behaviours[(round * 7 + i * 3) % behaviours.length]!]));
+      const canary = 1 + (round % 3);
+      const sim = new Sim({ members, behaviour, kind: round % 2 ? 'DEPLOY' : 'RESTART', strategy: { canary, batchSize: 2, maxFailures: 5, onFailure: round % 4 < 2 ? 'ABORT' : 'PAUSE' } }).run();
+      const handed = sim.handedOut.flat();
+      // Only canary workers (the first `canary`, or the next ones standing in for any that left).
+      expect(sim.handedOut).toHaveLength(1);
+      expect(handed.length).toBeLessThanOrEqual(canary);
+      expect(['FAILED', 'PAUSED', 'SUCCEEDED']).toContain(sim.command.state);
+      if (sim.command.state === 'SUCCEEDED') expect(sim.steps.every((s) => s.state !== 'PENDING')).toBe(true);
+    }
+  });
+});
+
+describe('planRollout: soak (minHealthyMs)', () => {
+  it('a restarted worker must stay RUNNING minHealthyMs before its step SUCCEEDS; the next batch waits for it', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { minHealthyMs: 30_000 } });
+    sim.run(5_000);
+    expect(sim.step('w1').state).toBe('RUNNING');
+    // The OC saw it RUNNING at 5 s (its own receive time): the window starts there.
+    expect(sim.step('w1').baseline?.proven).toEqual({ at: at(5_000), workerId: 'worker-w1', startedAt: at(5_000), stateChanges: 0 });
+    expect(sim.command.wakeAt).toEqual(at(35_000));
+    expect(sim.history).toContain('step w1 RUNNING again: must stay RUNNING 30000 ms (minHealthyMs)');
+    expect(sim.step('w1').message).toBe('RUNNING again: must stay RUNNING 30000 ms (minHealthyMs)');
+    sim.now = at(34_999);
+    expect(sim.plan()).toEqual(settled(at(35_000)));
+    sim.now = at(35_000);
+    const d = sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'SUCCEEDED', message: null, finishedAt: at(35_000) });
+    expect(d.newTask).toEqual({ memberIds: ['w2'], stepIndexes: [1] });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(105_000) });
+  });
+
+  it('starts the window when the OC saw the worker RUNNING (its receive time), even if it judged the step later', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 }, behaviour: { w1: 'hang' } });
+    sim.tick();
+    // The OC received w1's RUNNING at 6 s; the driver looks at it at 8 s.
+    Object.assign(sim.worker('w1')!, { state: 'RUNNING', startedAt: at(5_500), stateChangedAt: at(6_000), stateChanges: 2 });
+    sim.now = at(8_000);
+    expect(sim.tick().wakeAt).toEqual(at(36_000));
+    expect(sim.step('w1').baseline?.proven?.at).toEqual(at(6_000));
+  });
+
+  it('a restart reported without a change of state (a new startedAt only) starts the window when the OC first saw it', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 }, behaviour: { w1: 'hang' } });
+    sim.tick();
+    Object.assign(sim.worker('w1')!, { startedAt: at(5_500) }); // still RUNNING: its stateChangedAt is from long before the step
+    sim.now = at(8_000);
+    expect(sim.tick().wakeAt).toEqual(at(38_000));
+    expect(sim.step('w1').baseline?.proven).toEqual({ at: at(8_000), workerId: 'worker-w1', startedAt: at(5_500), stateChanges: 0 });
+  });
+
+  it('a crash inside the window FAILS the step', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { minHealthyMs: 30_000 } });
+    sim.run(5_000);
+    sim.now = at(20_000);
+    report(sim, 'w1', { state: 'FAILED' });
+    sim.run();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'crashed within minHealthyMs 30000 ms: worker reported FAILED', finishedAt: at(20_000) });
+    expect(sim.command.state).toBe('FAILED');
+    expect(sim.handedOut).toEqual([['w1']]);
+  });
+
+  it('a crash inside the window that the OC sees only as a new process (no change of state reported) FAILS the step', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000, maxFailures: 1 } });
+    sim.run(5_000);
+    sim.now = at(20_000);
+    report(sim, 'w1', { startedAt: at(19_000) });
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'crashed within minHealthyMs 30000 ms: worker restarted (a new process)' });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '1 succeeded, 1 failed, 0 skipped' });
+  });
+
+  it('a crash after the window is no failure of the step', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 }, delayMs: { w1: 5_000, w2: 10_000 } });
+    sim.run(36_000);
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    report(sim, 'w1', { state: 'FAILED' });
+    sim.run();
+    expect(sim.step('w1').state).toBe('SUCCEEDED');
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', message: '2 succeeded, 0 failed, 0 skipped' });
+  });
+
+  it('once proven, a task the manager FAILED (for another worker of the batch) does not fail the soaking step', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000, batchSize: 2, maxFailures: 1 }, behaviour: { w2: 'fail' } });
+    sim.run(5_000);
+    sim.tasks[0]!.state = 'FAILED';
+    sim.run();
+    expect(stepStates(sim)).toEqual(['w1:SUCCEEDED', 'w2:FAILED']);
+  });
+
+  it('the window runs only while the manager is connected, and starts again when it is back', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 30_000 } });
+    sim.run(5_000);
+    sim.managerConnectedSince = null;
+    sim.now = at(40_000);
+    expect(sim.tick().wakeAt).toBeNull();
+    expect(sim.step('w1').state).toBe('RUNNING');
+    sim.managerConnectedSince = at(50_000);
+    sim.now = at(50_000);
+    expect(sim.tick().wakeAt).toEqual(at(80_000));
+    sim.now = at(80_000);
+    sim.tick();
+    expect(sim.step('w1')).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(80_000) });
+  });
+
+  it('with minHealthyMs 0 a step SUCCEEDS at its proof, as before', () => {
+    const sim = new Sim({ members: ['w1'] }).run();
+    expect(sim.step('w1').baseline?.proven).toBeUndefined();
+    expect(sim.command.finishedAt).toEqual(at(5_000));
+  });
+});
+
+describe('planRollout: progress deadline', () => {
+  const hangs = { w1: 'hang' as const };
+
+  it('FAILS the command when no step has succeeded for progressDeadlineMs: the steps in flight FAIL, the rest are SKIPPED', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { healthTimeoutMs: 600_000, progressDeadlineMs: 60_000 }, behaviour: hangs });
+    expect(sim.tick().wakeAt).toEqual(at(60_000));
+    sim.tasks[0]!.state = 'ACCEPTED';
+    sim.now = at(59_999);
+    expect(sim.tick().command).toEqual({});
+    sim.now = at(60_000);
+    const d = sim.tick();
+    expect(sim.command).toMatchObject({ state: 'FAILED', finishedAt: at(60_000), message: 'progress deadline exceeded: no step succeeded for 60000 ms; 0 succeeded, 1 failed, 2 skipped' });
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'stopped: progress deadline exceeded' });
+    expect(d.cancelTaskIds).toEqual(['task-1']);
+    expect(sim.history).toContain('progress deadline exceeded: no step succeeded for 60000 ms; 0 succeeded, 1 failed, 2 skipped');
+  });
+
+  it('each step that succeeds starts the clock again', () => {
+    const sim = new Sim({ members: ['w1', 'w2', 'w3'], strategy: { progressDeadlineMs: 60_000 }, delayMs: 50_000 }).run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(150_000) });
+  });
+
+  it('is not counted while PAUSED: the clock starts again at the resume', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { healthTimeoutMs: 600_000, progressDeadlineMs: 60_000 }, behaviour: { w2: 'hang' } });
+    sim.tick();
+    Object.assign(sim.command, { pauseRequested: true });
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED' });
+    sim.now = at(3_600_000);
+    expect(sim.tick()).toEqual(settled(null));
+    resume(sim);
+    const d = sim.tick();
+    expect(d.newTask).toEqual({ memberIds: ['w2'], stepIndexes: [1] });
+    expect(d.wakeAt).toEqual(at(3_660_000));
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'FAILED', finishedAt: at(3_660_000) });
+  });
+
+  it('is not counted while the manager is unreachable: the clock starts again at the reconnect', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { healthTimeoutMs: 600_000, progressDeadlineMs: 60_000 }, behaviour: hangs });
+    sim.tick();
+    sim.managerConnectedSince = null;
+    sim.now = at(30_000);
+    expect(sim.tick().wakeAt).toBeNull();
+    sim.now = at(3_600_000);
+    expect(sim.tick()).toEqual(settled(null));
+    expect(sim.command.state).toBe('RUNNING');
+    sim.managerConnectedSince = at(3_600_000);
+    expect(sim.tick().wakeAt).toEqual(at(3_660_000));
+    sim.now = at(3_659_999);
+    sim.tick();
+    expect(sim.command.state).toBe('RUNNING');
+    sim.now = at(3_660_000);
+    sim.tick();
+    expect(sim.command).toMatchObject({ state: 'FAILED', message: expect.stringContaining('progress deadline exceeded') });
+  });
+
+  it('is not counted while a canary waits to be promoted: the promotion starts the clock again', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { canary: 1, progressDeadlineMs: 60_000 } }).run();
+    expect(sim.command).toMatchObject({ state: 'PAUSED', hold: { reason: 'CANARY' }, wakeAt: null });
+    sim.now = at(3_600_000);
+    expect(sim.tick()).toEqual(settled(null));
+    promote(sim);
+    sim.run();
+    expect(sim.command).toMatchObject({ state: 'SUCCEEDED', finishedAt: at(3_605_000) });
+  });
+
+  it('counts a soak as time without progress', () => {
+    const sim = new Sim({ members: ['w1', 'w2'], strategy: { minHealthyMs: 50_000, progressDeadlineMs: 52_000 } }).run();
+    expect(sim.command).toMatchObject({ state: 'FAILED', finishedAt: at(52_000) });
+    expect(sim.step('w1')).toMatchObject({ state: 'FAILED', message: 'stopped: progress deadline exceeded' });
   });
 });

@@ -66,6 +66,13 @@ describe('resolveStrategy', () => {
     expect(resolveStrategy({ canary: 50 }, { workerCount: null }).canary).toBe(50);
   });
 
+  it('refuses a progressDeadlineMs no step could meet: not above minHealthyMs (as Nomad)', () => {
+    const e = validationError(() => resolveStrategy({ progressDeadlineMs: 20_000, minHealthyMs: 20_000 }, { workerCount: 3 }));
+    expect(e.field).toBe('strategy.progressDeadlineMs');
+    expect(e.message).toContain('greater than minHealthyMs (20000 ms; got 20000)');
+    expect(resolveStrategy({ progressDeadlineMs: 20_001, minHealthyMs: 20_000 }, { workerCount: 3 }).progressDeadlineMs).toBe(20_001);
+  });
+
   it('reads a strategy stored before the later fields existed with their defaults', () => {
     expect(storedStrategy({ batchSize: 2, healthTimeoutMs: 100, pauseBetweenBatchesMs: 0, maxFailures: 0, onFailure: 'ABORT' })).toEqual({ ...DEFAULT_STRATEGY, batchSize: 2, healthTimeoutMs: 100 });
   });

@@ -1,8 +1,8 @@
 /** The parts of the command view that show what ran: batches with a chip per worker step, a patch's clusters, an operation's answer. */
 import { ResultView } from './ManagerOperations';
-import { Counts, Link, ProgressBar, StateBadge } from './ui';
+import { Counts, Dialog, Link, ProgressBar, StateBadge } from './ui';
 import type { CommandDetailFragment } from '../gql/graphql';
-import { fmtDuration, fmtTime, shortId, TERMINAL } from '../lib/format';
+import { fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../lib/format';
 import { planBatches } from '../lib/plan';
 import { paths } from '../lib/router';
 
@@ -19,10 +19,10 @@ export function Batches({ cmd }: { cmd: Cmd }) {
       return { task: t, steps: t.memberIds.map((m) => byMember.get(m)).filter((s) => s !== undefined) };
     });
   const rest = cmd.steps.filter((s) => !handed.has(s.memberId));
-  const toCome = planBatches(
-    rest.filter((s) => s.state === 'PENDING'),
-    cmd.strategy.batchSize,
-  );
+  const pending = rest.filter((s) => s.state === 'PENDING');
+  // The canary is the first batch; the rest go batchSize at a time.
+  const canary = ran.length === 0 && cmd.strategy.canary != null ? cmd.strategy.canary : 0;
+  const toCome = [...(canary > 0 && pending.length > 0 ? [pending.slice(0, canary)] : []), ...planBatches(pending.slice(canary), cmd.strategy.batchSize)];
   const settled = rest.filter((s) => s.state !== 'PENDING');
   return (
     <section className="card" aria-label="Batches">
@@ -135,6 +135,56 @@ export function PatchChildren({ cmd, now }: { cmd: Cmd; now: number }) {
         ))}
       {cmd.children.length === 0 && <p className="muted">No cluster matched.</p>}
     </section>
+  );
+}
+
+/** The strategy's canary, soak and progress deadline, when set (" · canary 1, promoted by itself after 5 min"). */
+export function strategyExtras(st: Cmd['strategy']): string {
+  const out: string[] = [];
+  if (st.canary != null) out.push(`canary ${st.canary}${st.autoPromoteAfterMs != null ? `, promoted by itself after ${fmtMs(st.autoPromoteAfterMs)} healthy` : ''}`);
+  if (st.minHealthyMs > 0) out.push(`must stay up ${fmtMs(st.minHealthyMs)}`);
+  if (st.progressDeadlineMs != null) out.push(`progress deadline ${fmtMs(st.progressDeadlineMs)}`);
+  return out.map((x) => ` · ${x}`).join('');
+}
+
+/** Why a command held for its canary waits (hold CANARY): what ran, and how it goes on. */
+export function canaryWaiting(cmd: Cmd): { title: string; detail: string; tone: 'info' } {
+  const canary = cmd.steps.filter((s) => s.state !== 'PENDING' && s.state !== 'SKIPPED').map((s) => s.memberId);
+  const held = cmd.children.filter((c) => c.state === 'PAUSED').map((c) => c.cluster?.name ?? shortId(c.id));
+  const what = cmd.kind === 'PATCH' ? `The canary of ${held.join(', ') || 'a cluster'} succeeded` : `The canary (${canary.join(', ')}) succeeded`;
+  const auto = cmd.strategy.autoPromoteAfterMs != null ? `, or by itself once it has been healthy ${fmtMs(cmd.strategy.autoPromoteAfterMs)}` : '';
+  return {
+    title: 'Waiting for the canary to be promoted.',
+    detail: `${what}${cmd.hold ? ` (held since ${fmtTime(cmd.hold.since)})` : ''}; no other worker is touched until it is promoted${auto}. Promote to continue, or cancel.`,
+    tone: 'info',
+  };
+}
+
+export function PromoteDialog({ cmd, onClose, onPromote }: { cmd: Cmd; onClose: () => void; onPromote: () => void }) {
+  return (
+    <Dialog title="Promote the canary?" onClose={onClose}>
+      <div className="dialog-body">
+        <p>
+          {cmd.kind === 'PATCH' ? (
+            <>Every cluster of this patch held for its canary continues with its other workers.</>
+          ) : (
+            <>
+              The rollout continues with the {cmd.progress.pending} worker{cmd.progress.pending === 1 ? '' : 's'} not started, {cmd.strategy.batchSize} at a time.
+            </>
+          )}{' '}
+          Your name is recorded in its history.
+        </p>
+        <footer className="dialog-foot">
+          <span className="spacer" />
+          <button type="button" onClick={onClose}>
+            Keep it held
+          </button>
+          <button type="button" className="primary" onClick={onPromote}>
+            Promote the canary
+          </button>
+        </footer>
+      </div>
+    </Dialog>
   );
 }
 

@@ -76,7 +76,9 @@ export function CommandTable({ commands, showCluster = true, empty }: { commands
   );
 }
 
-export function label(c: { kind: string; operation?: string | null; artifact?: { name: string; version: string } | null }): string {
+export function label(c: { kind: string; operation?: string | null; artifact?: { name: string; version: string } | null; rollbackOf?: { id: string } | null }): string {
+  // A rollback's workers may go back to different versions: then it names none.
+  if (c.rollbackOf) return `Rollback${c.artifact ? ` to ${c.artifact.name} ${c.artifact.version}` : ''}${c.kind === 'PATCH' ? ' (system patch)' : ''}`;
   switch (c.kind) {
     case 'RESTART':
       return 'Rolling restart';

@@ -8,6 +8,7 @@ import { graphql } from '../gql';
 import { fmtMs } from '../lib/format';
 import { DEFAULT_STRATEGY, planBatches, type Strategy } from '../lib/plan';
 import { navigate, paths } from '../lib/router';
+import { PreviewNotes, useServerPreview } from './ServerPreview';
 import { hasProblems, StrategyFields } from './StrategyFields';
 import { Dialog, ErrorNote, StateBadge } from './ui';
 
@@ -66,9 +67,15 @@ export function RolloutDialog({
   const [deployState, deploy] = useMutation(DeployMutation);
   const busy = restartState.fetching || deployState.fetching;
 
-  const batches = planBatches(workers, strategy.batchSize);
   const artifactMissing = kind === 'DEPLOY' && (['name', 'version', 'url', 'sha256'] as const).filter((k) => !artifact[k].trim());
   const invalid = hasProblems(strategy, workers.length) || (artifactMissing && artifactMissing.length > 0);
+  const trimmed = kind === 'DEPLOY' ? { name: artifact.name.trim(), version: artifact.version.trim(), url: artifact.url.trim(), sha256: artifact.sha256.trim() } : null;
+  // The OC's own preview of this input: its batches once it answered, the local plan until then.
+  const server = useServerPreview(kind, cluster.id, strategy, trimmed, !invalid && workers.length > 0);
+  const byId = new Map(workers.map((w) => [w.memberId, w]));
+  const batches = server.preview
+    ? server.preview.batches.map((b) => b.map((memberId) => byId.get(memberId) ?? { memberId, state: 'RUNNING' }))
+    : planBatches(workers, strategy.batchSize);
   const title = kind === 'RESTART' ? `Rolling restart of ${cluster.name}` : `Deploy an artifact to ${cluster.name}`;
   const verb = kind === 'RESTART' ? 'Restart' : 'Deploy to';
 
@@ -110,7 +117,10 @@ export function RolloutDialog({
               {kind === 'DEPLOY' && <ArtifactFields value={artifact} onChange={setArtifact} />}
               <StrategyFields value={strategy} onChange={setStrategy} workerCount={workers.length} />
             </div>
-            <PlanPreview batches={batches} strategy={strategy} />
+            <div>
+              <PlanPreview batches={batches} strategy={strategy} />
+              <PreviewNotes {...server} />
+            </div>
           </div>
         ) : (
           <div className="confirm" data-testid="confirm">
@@ -136,6 +146,7 @@ export function RolloutDialog({
               </li>
             </ul>
             <PlanPreview batches={batches} strategy={strategy} />
+            <PreviewNotes {...server} />
           </div>
         )}
         <footer className="dialog-foot">

@@ -1,4 +1,4 @@
-/** A command, live: progress, batches with one chip per worker step, why it waits, its history; pause, resume, cancel. */
+/** A command, live: progress, batches with one chip per worker step, why it waits, its history; pause, resume, promote, cancel. */
 import { useCallback, useState } from 'react';
 import { useMutation, useSubscription } from 'urql';
 import { label } from '../components/CommandTable';
@@ -8,7 +8,8 @@ import type { CommandDetailFragment } from '../gql/graphql';
 import { fmtDateTime, fmtDuration, fmtMs, fmtTime, shortId, TERMINAL } from '../lib/format';
 import { paths } from '../lib/router';
 import { canOperate, useLiveQuery, useNow, useSession, useTitle } from '../lib/session';
-import { Batches, OperationDetail, PatchChildren } from '../components/CommandSections';
+import { Batches, canaryWaiting, OperationDetail, PatchChildren, PromoteDialog, strategyExtras } from '../components/CommandSections';
+import { canRollback, RollbackButton, RollbackLinks } from '../components/RollbackAction';
 
 const CommandDetail = graphql(`
   fragment CommandDetail on Command {
@@ -18,6 +19,7 @@ const CommandDetail = graphql(`
     message
     pauseRequested
     cancelRequested
+    hold { reason since by message }
     requestedBy
     createdAt
     startedAt
@@ -27,7 +29,9 @@ const CommandDetail = graphql(`
     result
     cluster { id name manager { id connected } }
     parent { id kind artifact { name version } }
-    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure }
+    rollbackOf { id state }
+    rolledBackBy { id state }
+    strategy { batchSize healthTimeoutMs pauseBetweenBatchesMs maxFailures onFailure canary autoPromoteAfterMs minHealthyMs progressDeadlineMs }
     artifact { name version url sha256 }
     progress { total pending running succeeded failed skipped }
     steps { index memberId state message startedAt finishedAt }
@@ -65,6 +69,11 @@ const PauseMutation = graphql(`
 const ResumeMutation = graphql(`
   mutation ResumeCommand($id: ID!) {
     resumeCommand(id: $id) { __typename ... on Error { code message } }
+  }
+`);
+const PromoteMutation = graphql(`
+  mutation PromoteCommand($id: ID!) {
+    promoteCommand(id: $id) { __typename ... on Error { code message } }
   }
 `);
 const CancelMutation = graphql(`
@@ -115,11 +124,14 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
   const { role } = useSession();
   const now = useNow(1000);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmPromote, setConfirmPromote] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [pauseState, pause] = useMutation(PauseMutation);
   const [resumeState, resume] = useMutation(ResumeMutation);
+  const [promoteState, promote] = useMutation(PromoteMutation);
   const [cancelState, cancel] = useMutation(CancelMutation);
-  const busy = pauseState.fetching || resumeState.fetching || cancelState.fetching;
+  const busy = pauseState.fetching || resumeState.fetching || promoteState.fetching || cancelState.fetching;
+  const canary = cmd.hold?.reason === 'CANARY';
 
   const act = useCallback(
     async (run: (v: { id: string }) => Promise<{ error?: { message: string; graphQLErrors: { message: string }[] }; data?: Record<string, { __typename: string; code?: string; message?: string }> }>) => {
@@ -173,14 +185,27 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
               requested by <b>{cmd.requestedBy}</b> at {fmtDateTime(cmd.createdAt)}
               {took != null && ` · ${terminal ? 'took' : 'started'} ${fmtDuration(took)}${terminal ? '' : ' ago'}`}
             </span>
+            <RollbackLinks cmd={cmd} />
           </div>
         </div>
+        {canOperate(role) && canRollback(cmd) && (
+          <div className="actions">
+            <RollbackButton cmd={cmd} />
+          </div>
+        )}
         {operate && (
           <div className="actions">
+            {canary && (
+              <button type="button" className="primary" disabled={busy} onClick={() => setConfirmPromote(true)}>
+                ⏩ Promote
+              </button>
+            )}
             {cmd.state === 'PAUSED' ? (
+              !canary && (
               <button type="button" className="primary" disabled={busy} onClick={() => void act(resume)}>
                 ▶ Resume
               </button>
+              )
             ) : (
               <button type="button" disabled={busy || cmd.pauseRequested} onClick={() => void act(pause)}>
                 ❚❚ {cmd.pauseRequested ? 'Pausing…' : 'Pause'}
@@ -253,6 +278,7 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
                   {cmd.strategy.batchSize} at a time · health timeout {fmtMs(cmd.strategy.healthTimeoutMs)}
                   {cmd.strategy.pauseBetweenBatchesMs > 0 && ` · pause ${fmtMs(cmd.strategy.pauseBetweenBatchesMs)}`} · {cmd.strategy.maxFailures} failure
                   {cmd.strategy.maxFailures === 1 ? '' : 's'} tolerated, then {cmd.strategy.onFailure.toLowerCase()}
+                  {strategyExtras(cmd.strategy)}
                 </dd>
               </>
             )}
@@ -274,6 +300,16 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
         </section>
       </div>
 
+      {confirmPromote && (
+        <PromoteDialog
+          cmd={cmd}
+          onClose={() => setConfirmPromote(false)}
+          onPromote={() => {
+            setConfirmPromote(false);
+            void act(promote);
+          }}
+        />
+      )}
       {confirmCancel && (
         <Dialog title="Cancel this command?" onClose={() => setConfirmCancel(false)}>
           <div className="dialog-body">
@@ -315,8 +351,9 @@ function Tally({ n, state }: { n: number; state: string }) {
 function whyWaiting(cmd: Cmd): { title: string; detail: string; tone: 'warn' | 'error' | 'info' } | null {
   if (TERMINAL.has(cmd.state)) return null;
   if (cmd.cancelRequested) return { title: 'Cancelling:', detail: 'the batch in flight finishes, then the rest is skipped.', tone: 'warn' };
+  if (cmd.hold?.reason === 'CANARY') return canaryWaiting(cmd);
   if (cmd.state === 'PAUSED') {
-    const budget = cmd.progress.failed > cmd.strategy.maxFailures;
+    const budget = cmd.hold ? cmd.hold.reason === 'FAILURE_BUDGET' : cmd.progress.failed > cmd.strategy.maxFailures;
     const asked = [...cmd.history].reverse().find((h) => /^pause requested by /.test(h.message));
     const who = asked ? `by ${asked.message.replace(/^pause requested by /, '')} at ${fmtTime(asked.at)}` : '';
     const why = cmd.message && cmd.message !== 'paused' ? `${cmd.message.replace(/^paused:?\s*/, '')}.` : '';

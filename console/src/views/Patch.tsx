@@ -1,6 +1,7 @@
 /** A system-wide patch (deployPatch): an artifact to every cluster of some kinds, a few clusters at a time. */
 import { useMemo, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
+import { PreviewNotes, usePatchPreview } from '../components/ServerPreview';
 import { StrategyFields, hasProblems } from '../components/StrategyFields';
 import { ErrorNote, StateBadge } from '../components/ui';
 import { graphql } from '../gql';
@@ -45,6 +46,14 @@ export function PatchView() {
   for (let i = 0; i < targets.length; i += Math.max(1, parallel)) waves.push(targets.slice(i, i + Math.max(1, parallel)));
   const missing = (['name', 'version', 'url', 'sha256'] as const).filter((k) => !artifact[k].trim());
   const invalid = missing.length > 0 || hasProblems(strategy, null) || !(parallel >= 1);
+  const input = {
+    artifact: { name: artifact.name.trim(), version: artifact.version.trim(), url: artifact.url.trim(), sha256: artifact.sha256.trim() },
+    kinds: chosen.size ? [...chosen].sort() : null,
+    maxParallelClusters: parallel,
+    strategy,
+  };
+  // The OC's own preview of this patch: its estimate and its warnings.
+  const server = usePatchPreview(input, !invalid && targets.length > 0);
 
   if (!canOperate(role)) {
     return (
@@ -57,14 +66,7 @@ export function PatchView() {
 
   async function submit() {
     setError(null);
-    const r = await send({
-      input: {
-        artifact: { name: artifact.name.trim(), version: artifact.version.trim(), url: artifact.url.trim(), sha256: artifact.sha256.trim() },
-        kinds: chosen.size ? [...chosen] : null,
-        maxParallelClusters: parallel,
-        strategy,
-      },
-    });
+    const r = await send({ input });
     if (r.error) return setError(r.error.graphQLErrors[0]?.message ?? r.error.message);
     const res = r.data?.deployPatch;
     if (res?.__typename === 'CommandPayload') navigate(paths.command(res.command.id));
@@ -156,6 +158,7 @@ export function PatchView() {
             {waves.length > 50 && <li className="muted">… and {waves.length - 50} more waves</li>}
           </ol>
           <p className="muted small">Waves are indicative: a cluster starts as soon as a slot frees up.</p>
+          {!invalid && targets.length > 0 && <PreviewNotes {...server} />}
           <footer className="dialog-foot">
             {confirm ? (
               <>

@@ -3,6 +3,7 @@ import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
 import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
+import { queryRows } from '../query.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
 const toHold = (h: StoredCommandHold | null): CommandHold | null => (h ? { reason: h.reason, since: new Date(h.since), by: h.by } : null);
@@ -15,10 +16,29 @@ const toCommand = (r: typeof commands.$inferSelect): Command => ({
   // Commands stored before a strategy field existed read with its default.
   strategy: storedStrategy(r.strategy),
 });
+const toDate = (d: string | null) => (d === null ? null : new Date(d));
 const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt === null ? null : new Date(b.startedAt), stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: toDate(b.startedAt),
+        stateChanges: b.stateChanges,
+        ...(b.proven ? { proven: { at: new Date(b.proven.at), workerId: b.proven.workerId, startedAt: toDate(b.proven.startedAt), stateChanges: b.proven.stateChanges } } : {}),
+        ...(b.previousVersion !== undefined ? { previousVersion: b.previousVersion } : {}),
+      }
+    : null;
 const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
-  b ? { workerId: b.workerId, state: b.state, startedAt: b.startedAt ? b.startedAt.toISOString() : null, stateChanges: b.stateChanges } : null;
+  b
+    ? {
+        workerId: b.workerId,
+        state: b.state,
+        startedAt: b.startedAt ? b.startedAt.toISOString() : null,
+        stateChanges: b.stateChanges,
+        ...(b.proven ? { proven: { at: b.proven.at.toISOString(), workerId: b.proven.workerId, startedAt: b.proven.startedAt?.toISOString() ?? null, stateChanges: b.proven.stateChanges } } : {}),
+        ...(b.previousVersion !== undefined ? { previousVersion: b.previousVersion } : {}),
+      }
+    : null;
 const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState, baseline: toBaseline(r.baseline) });
 const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
 
@@ -40,6 +60,7 @@ export interface NewCommand {
   maxParallelClusters?: number | null;
   operation?: string | null;
   arguments?: unknown;
+  rollbackOf?: string | null;
   requestedBy: string;
   message?: string | null;
   startedAt?: Date | null;
@@ -55,6 +76,68 @@ export async function insertSteps(db: Db, commandId: string, memberIds: readonly
   for (let i = 0; i < memberIds.length; i += 1000) {
     await db.insert(commandSteps).values(memberIds.slice(i, i + 1000).map((memberId, j) => ({ commandId, index: i + j, memberId, state: 'PENDING' })));
   }
+}
+
+/** Steps planned with what each deploys and the state each starts in (a rollback's: PENDING, or SKIPPED with why). */
+export async function insertTargetedSteps(
+  db: Db,
+  commandId: string,
+  steps: readonly { memberId: string; artifact: ArtifactSpec | null; state: StepState; message: string | null; finishedAt: Date | null }[],
+): Promise<void> {
+  for (let i = 0; i < steps.length; i += 1000) {
+    await db.insert(commandSteps).values(steps.slice(i, i + 1000).map((s, j) => ({ commandId, index: i + j, ...s })));
+  }
+}
+
+/** The newest rollback of each of these commands (rollbackOf = id). */
+export async function findRollbacksOf(db: Db, ids: readonly string[]): Promise<Command[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(commands)
+    .where(inArray(commands.rollbackOf, [...ids]))
+    .orderBy(desc(commands.createdAt), desc(commands.id));
+  const seen = new Set<string>();
+  return rows.map(toCommand).filter((c) => !seen.has(c.rollbackOf!) && seen.add(c.rollbackOf!));
+}
+
+/** An artifact the OC handed to a manager before, and to which worker. */
+export interface KnownArtifact extends ArtifactSpec {
+  memberId: string;
+}
+
+/**
+ * Where the OC deployed `name` before, for each wanted (member of `clusterId`, version): that
+ * member's own latest deploy of it (a step whose task was handed over, the SUCCEEDED ones first);
+ * and for a version some member has none of its own of, the latest deploy of it anywhere (memberId '').
+ */
+export async function findDeployedArtifacts(db: Db, clusterId: string, name: string, wanted: readonly { memberId: string; version: string }[]): Promise<KnownArtifact[]> {
+  if (wanted.length === 0) return [];
+  type Row = { member_id: string; a: ArtifactSpec | string };
+  const target = sql`coalesce(s.artifact, c.artifact)`;
+  const deploysOf = (versions: readonly string[]) => sql`from command_steps s join commands c on c.id = s.command_id
+    where s.task_id is not null and ${target}->>'name' = ${name} and ${target}->>'version' = any(${sql.param([...new Set(versions)])}::text[])`;
+  const own = await queryRows<Row>(
+    db,
+    sql`select distinct on (s.member_id, ${target}->>'version') s.member_id, ${target} as a ${deploysOf(wanted.map((w) => w.version))}
+      and c.cluster_id = ${clusterId} and s.member_id = any(${sql.param([...new Set(wanted.map((w) => w.memberId))])}::text[])
+      order by s.member_id, ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
+  );
+  const found = own.map((r) => ({ memberId: r.member_id, ...artifactOf(r.a) }));
+  const missing = wanted.filter((w) => !found.some((f) => f.memberId === w.memberId && f.version === w.version)).map((w) => w.version);
+  if (missing.length === 0) return found;
+  const anywhere = await queryRows<Row>(
+    db,
+    sql`select distinct on (${target}->>'version') '' as member_id, ${target} as a ${deploysOf(missing)}
+      order by ${target}->>'version', (s.state = 'SUCCEEDED') desc, s.started_at desc`,
+  );
+  return [...found, ...anywhere.map((r) => ({ memberId: r.member_id, ...artifactOf(r.a) }))];
+}
+
+/** An artifact read back from jsonb (a parsed object, or its text on drivers that leave it so). */
+function artifactOf(a: ArtifactSpec | string): ArtifactSpec {
+  const v = (typeof a === 'string' ? JSON.parse(a) : a) as ArtifactSpec;
+  return { name: v.name, version: v.version, url: v.url, sha256: v.sha256 };
 }
 
 export async function findCommandsByIds(db: Db, ids: readonly string[]): Promise<Command[]> {
@@ -105,7 +188,7 @@ export async function findActiveRolloutClusterIds(db: Db, clusterIds: readonly s
 }
 
 export type CommandPatch = Partial<
-  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold'>
+  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold' | 'promotedAt' | 'resumedAt'>
 >;
 
 export async function updateCommand(db: Db, id: string, patch: CommandPatch, now: Date): Promise<Command> {

@@ -1,21 +1,18 @@
 /**
- * Workers' stats as figures: clusters' and the system's current aggregates, and each cluster's
- * history in time buckets (recorded, read by step, pruned).
+ * Each cluster's stats history in time buckets (read by step, pruned; recorded by endReport of
+ * ./topology/aggregates.ts). Clusters' and
+ * the system's current stats are kept in cluster_aggregates (./topology/aggregates.ts).
  */
 import { sql } from 'drizzle-orm';
 import type { Stats } from '../../domain/types.js';
 import type { Db } from '../client.js';
 import { affectedRows, queryRows } from '../query.js';
 
-/** How old a worker's latest sample may be and still count in its cluster's current stats. */
-export const STATS_FRESH_MS = 5 * 60_000;
-
 const num = (v: unknown) => (v == null ? 0 : Number(v));
 
-/** Aggregates as the drivers give them: sums and averages of float8 are numbers or text, times are text or Date. */
+/** Aggregates as the drivers give them: sums and averages of float8 are numbers or text. */
 type Figure = number | string | null;
 interface AggregateRow {
-  sampled_at: string | Date;
   cpu: Figure;
   mem: Figure;
   rps: Figure;
@@ -23,63 +20,11 @@ interface AggregateRow {
 }
 
 /**
- * Current stats of clusters, from their workers' latest samples (fresh ones only):
- * cpu is the average over the workers sampled; memory, requests and errors are sums.
- */
-export async function aggregateClusterStats(db: Db, clusterIds: readonly string[], now: Date): Promise<Map<string, Stats>> {
-  const out = new Map<string, Stats>();
-  if (clusterIds.length === 0) return out;
-  const cutoff = new Date(now.getTime() - STATS_FRESH_MS).toISOString();
-  const rows = await queryRows<AggregateRow & { cluster_id: string }>(
-    db,
-    sql`select cluster_id, max(stats_at) as sampled_at, avg(cpu_percent) as cpu, sum(memory_mb) as mem,
-      sum(requests_per_sec) as rps, sum(errors_per_sec) as eps
-    from workers where cluster_id = any(${sql.param([...clusterIds])}::uuid[]) and stats_at >= ${cutoff}::timestamptz
-    group by cluster_id`,
-  );
-  for (const r of rows) {
-    out.set(r.cluster_id, {
-      sampledAt: new Date(r.sampled_at),
-      cpuPercent: num(r.cpu),
-      memoryMb: num(r.mem),
-      requestsPerSec: num(r.rps),
-      errorsPerSec: num(r.eps),
-    });
-  }
-  return out;
-}
-
-/** System-wide stats: per-cluster aggregates summed (cpu averaged over every worker sampled). */
-export async function aggregateSystemStats(db: Db, now: Date): Promise<Stats | null> {
-  const cutoff = new Date(now.getTime() - STATS_FRESH_MS).toISOString();
-  const [r] = await queryRows<AggregateRow & { n: number }>(
-    db,
-    sql`select max(stats_at) as sampled_at, avg(cpu_percent) as cpu, sum(memory_mb) as mem,
-      sum(requests_per_sec) as rps, sum(errors_per_sec) as eps, count(*)::int as n
-    from workers where stats_at >= ${cutoff}::timestamptz`,
-  );
-  if (!r || r.n === 0) return null;
-  return { sampledAt: new Date(r.sampled_at), cpuPercent: num(r.cpu), memoryMb: num(r.mem), requestsPerSec: num(r.rps), errorsPerSec: num(r.eps) };
-}
-
-/** Adds a snapshot of a cluster's aggregate to its history bucket. */
-export async function recordClusterStats(db: Db, clusterId: string, stats: Stats, bucketSeconds: number): Promise<void> {
-  const at = stats.sampledAt.toISOString();
-  await db.execute(sql`insert into cluster_stats as cs (cluster_id, bucket, snapshots, cpu_percent, memory_mb, requests_per_sec, errors_per_sec, last_at)
-    values (${clusterId}, to_timestamp(floor(extract(epoch from ${at}::timestamptz) / ${bucketSeconds}) * ${bucketSeconds}), 1,
-            ${stats.cpuPercent}, ${stats.memoryMb}, ${stats.requestsPerSec}, ${stats.errorsPerSec}, ${at}::timestamptz)
-    on conflict (cluster_id, bucket) do update set snapshots = cs.snapshots + 1,
-      cpu_percent = cs.cpu_percent + excluded.cpu_percent, memory_mb = cs.memory_mb + excluded.memory_mb,
-      requests_per_sec = cs.requests_per_sec + excluded.requests_per_sec, errors_per_sec = cs.errors_per_sec + excluded.errors_per_sec,
-      last_at = greatest(cs.last_at, excluded.last_at)`);
-}
-
-/**
  * A cluster's history between two instants, one point per `stepSeconds` (the mean of the
  * bucket snapshots in that step); steps without data are left out.
  */
 export async function clusterStatsHistory(db: Db, clusterId: string, since: Date, until: Date, stepSeconds: number): Promise<Stats[]> {
-  const rows = await queryRows<Omit<AggregateRow, 'sampled_at'> & { step: string | Date }>(
+  const rows = await queryRows<AggregateRow & { step: string | Date }>(
     db,
     sql`select to_timestamp(floor(extract(epoch from bucket) / ${stepSeconds}) * ${stepSeconds}) as step,
       sum(cpu_percent) / sum(snapshots) as cpu, sum(memory_mb) / sum(snapshots) as mem,

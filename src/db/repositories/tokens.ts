@@ -84,10 +84,6 @@ export async function lockSession(db: Db, id: string): Promise<SessionRow | null
   return (r as SessionRow | undefined) ?? null;
 }
 
-export async function setSessionSeq(db: Db, id: string, lastSeq: number): Promise<void> {
-  await db.update(managerSessions).set({ lastSeq }).where(eq(managerSessions.id, id));
-}
-
 /** Revokes every live session of a cluster (a new registration replaces them); returns their ids. */
 export async function revokeClusterSessions(db: Db, clusterId: string, at: Date): Promise<string[]> {
   const rows = await db

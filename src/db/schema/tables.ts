@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
   check,
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   primaryKey,
   snakeCase,
@@ -23,6 +26,10 @@ export interface StoredStepBaseline {
   state: WorkerState;
   startedAt: string | null;
   stateChanges: number;
+  /** StepBaseline.proven (its dates as ISO-8601 text); absent until the step's proof was seen. */
+  proven?: { at: string; workerId: string; startedAt: string | null; stateChanges: number } | null;
+  /** The version of the step's artifact the worker had (null: none); absent for a restart or when not recorded. */
+  previousVersion?: string | null;
 }
 
 /** A CommandHold as stored in commands.hold (JSON: its date as ISO-8601 text). */
@@ -153,6 +160,34 @@ export const workers = snakeCase.table(
 );
 
 /**
+ * Each cluster's aggregates, kept current by every transaction that changes its workers (recomputed
+ * from the workers in that transaction, see repositories/topology/aggregates.ts), so that reads of
+ * health, counts and stats never sum every worker. Workers by state, and the stats of the workers
+ * whose latest sample was fresh when the row was computed: their count, sums,
+ * and the oldest and newest sample time (a read whose freshness window excludes the oldest one
+ * recounts that cluster instead).
+ */
+export const clusterAggregates = snakeCase.table('cluster_aggregates', {
+  clusterId: uuid()
+    .primaryKey()
+    .references(() => clusters.id, { onDelete: 'cascade' }),
+  total: integer().notNull().default(0),
+  starting: integer().notNull().default(0),
+  running: integer().notNull().default(0),
+  stopping: integer().notNull().default(0),
+  stopped: integer().notNull().default(0),
+  failed: integer().notNull().default(0),
+  /** Workers whose latest sample was fresh when the row was computed; the sums below are over them. */
+  sampled: integer().notNull().default(0),
+  cpuPercentSum: doublePrecision().notNull().default(0),
+  memoryMb: doublePrecision().notNull().default(0),
+  requestsPerSec: doublePrecision().notNull().default(0),
+  errorsPerSec: doublePrecision().notNull().default(0),
+  statsMinAt: ts(),
+  statsMaxAt: ts(),
+});
+
+/**
  * Cluster statistics history, one row per cluster and time bucket. Each row holds the sum of
  * the cluster's aggregate snapshots taken in that bucket and how many there were, so a bucket's
  * value is their mean. Bounded resolution (bucket width) and retention are set by config.
@@ -198,8 +233,14 @@ export const commands = snakeCase.table(
     cancelRequested: boolean().notNull().default(false),
     /** Failed steps an operator accepted by resuming after a failure pause. */
     acceptedFailures: integer().notNull().default(0),
+    /** The command this one rolls back (rollbackCommand, or an auto-revert); null otherwise. */
+    rollbackOf: uuid().references((): AnyPgColumn => commands.id, { onDelete: 'set null' }),
     /** Why the command waits (StoredCommandHold), or null: data the planners read, never the message. */
     hold: jsonb().$type<StoredCommandHold>(),
+    /** When its canary was promoted (by an operator or by itself). */
+    promotedAt: ts(),
+    /** When it last continued after a hold (resumed or promoted): the progress deadline counts from then. */
+    resumedAt: ts(),
     /** When the driver should look at this command again (timeouts, pauses between batches). */
     wakeAt: ts(),
     createdAt: ts().notNull().defaultNow(),
@@ -210,6 +251,7 @@ export const commands = snakeCase.table(
   (t) => [
     index('commands_cluster_idx').on(t.clusterId, t.createdAt),
     index('commands_parent_idx').on(t.parentId),
+    index('commands_rollback_of_idx').on(t.rollbackOf),
     index('commands_state_idx').on(t.state),
     index('commands_created_idx').on(t.createdAt),
     // One active rollout per cluster, enforced by the database too.
@@ -234,6 +276,8 @@ export const commandSteps = snakeCase.table(
     finishedAt: ts(),
     /** The worker as the OC saw it when the step began (StepBaseline, startedAt as ISO text). */
     baseline: jsonb().$type<StoredStepBaseline>(),
+    /** What this step deploys when it differs per worker (a rollback's steps); null: the command's artifact. */
+    artifact: jsonb().$type<ArtifactSpec>(),
   },
   (t) => [primaryKey({ columns: [t.commandId, t.index] })],
 );
@@ -309,3 +353,34 @@ export const auditLog = snakeCase.table(
     index('audit_log_action_idx').on(t.action, t.id),
   ],
 );
+
+/**
+ * The event log: every membership, topology and command event, in commit order, so a client
+ * can resume from a position (API.md, "The event log"). Positions are dense and assigned under
+ * the row lock of `event_log_head`, held to commit: a position is visible only once every
+ * smaller one is. Pruned from the oldest end (OC_EVENT_RETENTION_HOURS).
+ */
+export const eventLog = snakeCase.table(
+  'event_log',
+  {
+    position: bigint({ mode: 'bigint' }).primaryKey(),
+    /** The bus topic: 'membership', 'topology' or 'command'. */
+    topic: text().notNull(),
+    /** The cluster it concerns (null for a system-wide PATCH parent). No foreign key: history outlives a removed cluster. */
+    clusterId: uuid(),
+    /**
+     * The bus payload as JSON (dates as ISO-8601 text), whatever fields it has. `json`, not
+     * `jsonb`: stored and read back as the text it is (no binary conversion either way, on the
+     * hot path and on replay), and still queryable with the JSON operators.
+     */
+    payload: json().notNull(),
+    at: ts().notNull().defaultNow(),
+  },
+  (t) => [index('event_log_cluster_idx').on(t.clusterId, t.position)],
+);
+
+/** One row: the last position handed out. Its row lock orders appends by commit. */
+export const eventLogHead = snakeCase.table('event_log_head', {
+  id: integer().primaryKey(),
+  position: bigint({ mode: 'bigint' }).notNull(),
+});

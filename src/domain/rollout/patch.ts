@@ -127,13 +127,32 @@ export function planPatch(input: PatchInput): PatchDecision {
     return decision;
   }
 
-  // Left over from a pause the service has resumed: a RUNNING parent is not paused.
-  if (isPauseHold(parent.hold)) {
+  // A child whose canary waits to be promoted holds the patch too (CANARY): promoting the patch
+  // promotes them. Once none waits, or left over from a pause the service has resumed, the
+  // RUNNING parent holds nothing.
+  const canaryHeld = children.filter((c) => c.state === 'PAUSED' && c.c.hold?.reason === 'CANARY');
+  if (canaryHeld.length > 0 && !anyFailed) {
+    if (parent.hold?.reason !== 'CANARY') {
+      setHold(holdOf('CANARY', now));
+      emit(`waiting: canary of ${canaryHeld.map(label).join(', ')} to be promoted`);
+    }
+  } else if (parent.hold?.reason === 'CANARY' || isPauseHold(parent.hold)) {
+    if (parent.hold?.reason === 'CANARY') emit('no canary waits any more: continuing');
     setHold(null);
     if (parent.message !== null) setCommand({ message: null });
   }
 
-  if (anyFailed) return decision; // no new start: wait for the children still active to finish
+  if (anyFailed) {
+    // No new start: wait for the children still active to finish; one that waits for its canary
+    // to be promoted would wait for nothing, so it is cancelled.
+    for (const c of canaryHeld) {
+      if (!c.c.cancelRequested) {
+        decision.cancelRequestChildIds.push(c.id);
+        emit(`${label(c)}: cancel requested (its canary waits, another cluster failed)`);
+      }
+    }
+    return decision;
+  }
 
   // ---- start children in order, at most maxParallelClusters active at a time ----
   const limit = Math.max(1, parent.maxParallelClusters ?? 1);

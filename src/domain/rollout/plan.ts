@@ -8,21 +8,18 @@
  * same `wakeAt`, nothing else): the driver can crash and restart at any point and pick up
  * where the database says it was, without restarting a worker twice.
  */
-import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, ObservedWorker, StepBaseline, StepState } from '../types.js';
+import type { CommandHold, CommandState, CommandStep, StepBaseline, StepState } from '../types.js';
 import { isTerminalCommand, isTerminalStep, isTerminalTask } from '../types.js';
-import { holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
-import { kindSpec } from './kinds.js';
+import { autoPromoteAt, autoPromoted, canaryCrashes, canaryWaiting, inCanaryPhase } from './canary.js';
+import { HOLD_MESSAGES, holdOf, isPauseHold, MANAGER_REACHABLE_AGAIN, PAUSED_MESSAGE, pausedOverFailureBudget, WAITING_FOR_MANAGER } from './holds.js';
+import { baselineOf, judgeStep, stepDeadline, type WorkStep } from './judge.js';
+import { progressDeadline, progressDeadlineExceeded } from './progress.js';
+import { sameArtifact, stepArtifact } from './rollback.js';
+import { batchLimit } from './strategy.js';
 import { NEW_TASK, type RolloutDecision, type RolloutInput, type StepUpdate } from './types.js';
 
 export { WAITING_FOR_MANAGER } from './holds.js';
-
-/** A step that is judged while it is RUNNING: what became of it, or when it times out. */
-type StepVerdict =
-  | { state: 'SUCCEEDED' | 'FAILED' | 'SKIPPED'; message: string | null }
-  | { state: 'RUNNING'; deadline: Date | null };
-
-/** A working copy of a step; the planner mutates these and records what changed. */
-type WorkStep = Pick<CommandStep, 'index' | 'memberId' | 'state' | 'message' | 'taskId' | 'startedAt' | 'finishedAt' | 'baseline'>;
+export { baselineOf, sinceBaseline } from './judge.js';
 
 export function planRollout(input: RolloutInput): RolloutDecision {
   const { command, workers, tasks, managerConnectedSince, now } = input;
@@ -46,6 +43,9 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   let state: CommandState = command.state;
   let message: string | null = command.message;
   let hold: CommandHold | null = command.hold;
+  let startedAt = command.startedAt;
+  let promotedAt = command.promotedAt;
+  let resumedAt = command.resumedAt;
   const connected = managerConnectedSince !== null;
   const workerById = new Map(workers.map((w) => [w.memberId, w]));
   const taskById = new Map(tasks.map((t) => [t.id, t]));
@@ -56,6 +56,9 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     Object.assign(decision.command, patch);
     if (patch.state !== undefined) state = patch.state;
     if (patch.message !== undefined) message = patch.message;
+    if (patch.startedAt !== undefined) startedAt = patch.startedAt;
+    if (patch.promotedAt !== undefined) promotedAt = patch.promotedAt;
+    if (patch.resumedAt !== undefined) resumedAt = patch.resumedAt;
   };
 
   /** Moves a step to a new state; `quiet` leaves the history line to the caller. */
@@ -136,14 +139,49 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   };
 
+  /** More steps failed than allowed (`why`): ABORT fails the command, PAUSE holds it (FAILURE_BUDGET). */
+  const stopForFailures = (why: string) => {
+    if (strategy.onFailure === 'ABORT') {
+      skipPending('rollout aborted');
+      finish('FAILED', `aborted: ${why}; ${summary(steps)}`);
+    } else {
+      // PAUSE: the steps not started stay PENDING for the operator to resume or cancel.
+      pause(pausedOverFailureBudget(why), holdOf('FAILURE_BUDGET', now));
+    }
+  };
+
+  /** Canary workers that crashed since their proof (canary.ts): their steps FAIL, and the canary with them. */
+  const failCrashedCanary = (): boolean => {
+    const crashes = canaryCrashes(steps, workers);
+    if (crashes.length === 0) return false;
+    for (const c of crashes) moveStep(steps.find((s) => s.index === c.index)!, 'FAILED', `canary crashed while waiting to be promoted: ${c.why}`, { finishedAt: now });
+    stopForFailures(`canary failed: ${crashes.length} of ${steps.filter((s) => s.taskId !== null).length} canary workers crashed`);
+    return true;
+  };
+
   const finalize = (): RolloutDecision => {
     decision.stepUpdates = [...updates.values()].sort((a, b) => a.index - b.index);
+    // A RUNNING rollout is also woken at its progress deadline.
+    const progressAt = state === 'RUNNING' && !command.cancelRequested ? progressDeadline({ strategy, startedAt, resumedAt, steps, managerConnectedSince }) : null;
+    if (progressAt !== null && (decision.wakeAt === null || progressAt < decision.wakeAt)) decision.wakeAt = progressAt;
     return decision;
   };
 
-  // ---- PAUSED: holds until the service resumes it (state RUNNING) or it is cancelled ----
+  // ---- PAUSED: holds until the service resumes it (state RUNNING) or it is cancelled; a
+  // canary waiting to be promoted is watched, and may promote itself (canary.ts) ----
+  if (state === 'PAUSED' && !command.cancelRequested) {
+    if (hold?.reason !== 'CANARY') return decision;
+    if (failCrashedCanary()) return finalize();
+    const promoteAt = autoPromoteAt(strategy, hold, managerConnectedSince);
+    if (promoteAt === null || now < promoteAt) {
+      decision.wakeAt = promoteAt;
+      return finalize();
+    }
+    setCommand({ state: 'RUNNING', message: null, promotedAt: now, resumedAt: now });
+    setHold(null);
+    emit(autoPromoted(strategy.autoPromoteAfterMs!));
+  }
   if (state === 'PAUSED') {
-    if (!command.cancelRequested) return decision;
     // A command pauses only with no step in flight; skip any anyway, defensively.
     for (const s of steps.filter((x) => x.state === 'RUNNING')) {
       moveStep(s, 'SKIPPED', 'cancelled', { finishedAt: now });
@@ -166,6 +204,9 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   // ---- RUNNING: judge the steps in flight ----
+  // The OC keeps watching a proven worker during a soak, and while it is a canary to be promoted.
+  const canaryPhase = inCanaryPhase(strategy, promotedAt);
+  const watch = strategy.minHealthyMs > 0 || canaryPhase;
   let earliestDeadline: Date | null = null;
   for (const step of steps) {
     if (step.state !== 'RUNNING') continue;
@@ -182,7 +223,14 @@ export function planRollout(input: RolloutInput): RolloutDecision {
       step.taskId ? taskById.get(step.taskId) : undefined,
       managerConnectedSince,
       now,
+      watch,
     );
+    if (verdict.proven) {
+      // Its proof, seen now: recorded, and said while the step soaks.
+      const soaking = verdict.state === 'RUNNING' ? `RUNNING again: must stay RUNNING ${strategy.minHealthyMs} ms (minHealthyMs)` : step.message;
+      moveStep(step, step.state, soaking, { baseline: { ...(step.baseline ?? baselineOf(worker!)), proven: verdict.proven } }, true);
+      if (verdict.state === 'RUNNING') emit(`step ${step.memberId} ${soaking}`);
+    }
     if (verdict.state === 'RUNNING') {
       if (verdict.deadline && (earliestDeadline === null || verdict.deadline < earliestDeadline)) {
         earliestDeadline = verdict.deadline;
@@ -194,9 +242,10 @@ export function planRollout(input: RolloutInput): RolloutDecision {
 
   const running = () => steps.filter((s) => s.state === 'RUNNING');
   const failedCount = steps.filter((s) => s.state === 'FAILED').length;
-  // Failures an operator accepted (by resuming after a failure pause) no longer count.
+  // Failures an operator accepted (by resuming after a failure pause) no longer count. A canary
+  // tolerates none: its batch is all that has run.
   const countedFailures = failedCount - command.acceptedFailures;
-  const budgetExceeded = countedFailures > strategy.maxFailures;
+  const budgetExceeded = countedFailures > (canaryPhase ? 0 : strategy.maxFailures);
 
   // ---- cancel: hold, let the batch in flight finish, then end CANCELLED ----
   if (command.cancelRequested) {
@@ -216,6 +265,18 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     return finalize();
   }
 
+  // ---- progress deadline: FAILED when no step has succeeded for too long (progress.ts) ----
+  const progressAt = progressDeadline({ strategy, startedAt, resumedAt, steps, managerConnectedSince });
+  if (progressAt !== null && now >= progressAt) {
+    for (const s of running()) {
+      moveStep(s, 'FAILED', 'stopped: progress deadline exceeded', { finishedAt: now });
+      cancelTask(s.taskId);
+    }
+    skipPending('progress deadline exceeded');
+    finish('FAILED', `${progressDeadlineExceeded(strategy.progressDeadlineMs!)}; ${summary(steps)}`);
+    return finalize();
+  }
+
   // ---- a batch is in flight: wait for it (no new batch, whatever else is asked) ----
   if (running().length > 0) {
     settleRunningHold();
@@ -224,25 +285,34 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   // ---- nothing in flight ----
+  // The canary batch is through (no other batch starts before the promotion).
+  const canarySteps = canaryPhase ? steps.filter((s) => s.taskId !== null) : [];
   if (budgetExceeded) {
-    const why = `${countedFailures} failed workers exceed maxFailures ${strategy.maxFailures}`;
-    if (strategy.onFailure === 'ABORT') {
-      skipPending('rollout aborted');
-      finish('FAILED', `aborted: ${why}; ${summary(steps)}`);
-    } else {
-      // PAUSE: the steps not started stay PENDING for the operator to resume or cancel.
-      pause(pausedOverFailureBudget(why), holdOf('FAILURE_BUDGET', now));
-    }
+    stopForFailures(
+      canaryPhase
+        ? `canary failed: ${countedFailures} of ${canarySteps.length} canary workers failed`
+        : `${countedFailures} failed workers exceed maxFailures ${strategy.maxFailures}`,
+    );
     return finalize();
   }
 
-  if (!steps.some((s) => s.state === 'PENDING')) {
+  if (canarySteps.length === 0 && !steps.some((s) => s.state === 'PENDING')) {
     finish('SUCCEEDED', summary(steps));
     return finalize();
   }
 
   if (command.pauseRequested) {
     pause(PAUSED_MESSAGE, holdOf('OPERATOR', now, command.pauseRequestedBy));
+    return finalize();
+  }
+
+  if (canarySteps.length > 0) {
+    // Held until promoted (unless a canary worker already crashed); woken when it would promote itself.
+    if (failCrashedCanary()) return finalize();
+    setCommand({ state: 'PAUSED', message: HOLD_MESSAGES.CANARY });
+    setHold(holdOf('CANARY', now));
+    emit(canaryWaiting(canarySteps.map((s) => s.memberId), strategy));
+    decision.wakeAt = autoPromoteAt(strategy, hold!, managerConnectedSince);
     return finalize();
   }
 
@@ -268,16 +338,17 @@ export function planRollout(input: RolloutInput): RolloutDecision {
     }
   }
 
-  // ---- next batch: up to batchSize PENDING steps in index order (memberId order) ----
+  // ---- next batch: up to batchSize (the canary first) PENDING steps in index order (memberId order), one target artifact (a rollback's steps differ) ----
   const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
   const batch: WorkStep[] = [];
   for (const s of steps) {
-    if (batch.length >= strategy.batchSize) break;
+    if (batch.length >= batchLimit(strategy, batchNumber)) break;
     if (s.state !== 'PENDING') continue;
     if (!workerById.has(s.memberId)) {
       moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
       continue;
     }
+    if (batch.length > 0 && !sameArtifact(stepArtifact(batch[0]!, command), stepArtifact(s, command))) break;
     batch.push(s);
   }
 
@@ -288,85 +359,12 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   }
 
   settleRunningHold();
-  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!) }, true);
+  for (const s of batch) moveStep(s, 'RUNNING', null, { startedAt: now, taskId: NEW_TASK, baseline: baselineOf(workerById.get(s.memberId)!, stepArtifact(s, command)) }, true);
   decision.newTask = { memberIds: batch.map((s) => s.memberId), stepIndexes: batch.map((s) => s.index) };
   emit(`batch ${batchNumber} started: ${batch.map((s) => s.memberId).join(', ')}`);
   // The new steps' deadline: the manager is connected, so max(now, connectedSince) = now.
   decision.wakeAt = stepDeadline(now, managerConnectedSince, strategy.healthTimeoutMs);
   return finalize();
-}
-
-/**
- * Judges one RUNNING step from what the OC itself saw of its worker since the step began (its
- * baseline): never by comparing a time a manager reported with the OC's clock, so a manager
- * whose clock runs fast or slow is judged the same. A step succeeds only on the proof its kind
- * asks for (kinds.ts: a RESTART, the worker RUNNING as a new process; a DEPLOY, that and the
- * new artifact version). The manager's word counts only against it (task FAILED).
- */
-function judgeStep(
-  step: WorkStep,
-  command: Command,
-  worker: ObservedWorker | undefined,
-  task: ManagerTask | undefined,
-  managerConnectedSince: Date | null,
-  now: Date,
-): StepVerdict {
-  // A step is RUNNING only with startedAt set; fall back to the command's start defensively.
-  const stepStart = step.startedAt ?? command.startedAt ?? command.createdAt;
-
-  if (!worker) return { state: 'SKIPPED', message: `${step.memberId} left the cluster` };
-
-  const seen = sinceBaseline(step.baseline ?? baselineOf(worker), worker);
-  const succeeded = kindSpec(command.kind).stepSucceeded;
-  if (succeeded?.(seen, command, worker)) return { state: 'SUCCEEDED', message: null };
-
-  if (seen.failed) return { state: 'FAILED', message: 'worker reported FAILED' };
-
-  if (task?.state === 'FAILED') {
-    return {
-      state: 'FAILED',
-      message: task.message ? `manager reported the task FAILED: ${task.message}` : 'manager reported the task FAILED',
-    };
-  }
-
-  // Time runs only while the manager is connected, and restarts when it reconnects: a
-  // rollout never fails because the OC could not hear from the cluster. (All OC times.)
-  if (managerConnectedSince === null) return { state: 'RUNNING', deadline: null };
-  const deadline = stepDeadline(stepStart, managerConnectedSince, command.strategy.healthTimeoutMs);
-  if (now >= deadline) {
-    return { state: 'FAILED', message: `not RUNNING within ${command.strategy.healthTimeoutMs} ms` };
-  }
-  return { state: 'RUNNING', deadline };
-}
-
-/** What a step records of its worker when it begins. */
-export function baselineOf(worker: ObservedWorker): StepBaseline {
-  return { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
-}
-
-/**
- * What the OC saw of a worker since a step's baseline.
- * - restarted: RUNNING now, as a new process. A manager that reports process starts proves it
- *   with a startedAt later than the baseline's (its clock compared with itself; a clock set back
- *   in between can only delay a proof); one that reports none, by the OC seeing the worker
- *   leave RUNNING and come back (its own count of state changes). A boot already in flight
- *   when the step began (STARTING) must be seen to end and start again: its end proves nothing.
- * - failed: FAILED now, and not merely still FAILED from before the step began.
- * A worker that left and joined again since (another row) counts as a state change.
- */
-export function sinceBaseline(b: StepBaseline, w: ObservedWorker): { restarted: boolean; failed: boolean } {
-  const changes = w.id === b.workerId ? w.stateChanges - b.stateChanges : w.stateChanges + 1;
-  const newProcess = w.startedAt === null ? null : b.startedAt === null || w.startedAt > b.startedAt;
-  const cameBack = changes >= (b.state === 'STARTING' ? 2 : 1);
-  return {
-    restarted: w.state === 'RUNNING' && (newProcess ?? cameBack),
-    failed: w.state === 'FAILED' && (b.state !== 'FAILED' || changes > 0 || newProcess === true),
-  };
-}
-
-function stepDeadline(stepStart: Date, managerConnectedSince: Date | null, healthTimeoutMs: number): Date {
-  const from = managerConnectedSince && managerConnectedSince > stepStart ? managerConnectedSince : stepStart;
-  return new Date(from.getTime() + healthTimeoutMs);
 }
 
 /** "5 succeeded, 0 failed, 0 skipped" */

@@ -82,6 +82,10 @@ export function resolveStrategy(
   }
   const minHealthyMs = checkInteger('minHealthyMs', pick('minHealthyMs'));
   const progressDeadlineMs = given.progressDeadlineMs == null ? null : checkInteger('progressDeadlineMs', given.progressDeadlineMs);
+  if (progressDeadlineMs !== null && progressDeadlineMs <= minHealthyMs) {
+    // As Nomad's progress_deadline must exceed min_healthy_time: no step succeeds sooner than its soak.
+    throw new ValidationError(`strategy.progressDeadlineMs must be greater than minHealthyMs (${minHealthyMs} ms; got ${progressDeadlineMs})`, 'strategy.progressDeadlineMs');
+  }
   const autoRevert = pick('autoRevert');
   if (typeof autoRevert !== 'boolean') throw new ValidationError('strategy.autoRevert must be true or false', 'strategy.autoRevert');
   if (autoRevert && opts.kind !== undefined && opts.kind !== 'DEPLOY' && opts.kind !== 'PATCH') {

@@ -45,6 +45,10 @@ export interface RolloutDecision {
     finishedAt?: Date;
     pauseRequested?: boolean;
     cancelRequested?: boolean;
+    /** Set when its canary is promoted (canary.ts). */
+    promotedAt?: Date;
+    /** Set when it continues after a hold by itself (an automatic promotion): the progress clock restarts. */
+    resumedAt?: Date;
   };
   /** When to look at the command again even if nothing happens (null: only on events). */
   wakeAt: Date | null;
@@ -56,7 +60,7 @@ export interface RolloutDecision {
 
 /** A change the planners make to a command other than the one they plan (a PATCH's child). */
 export type CommandChange = Partial<
-  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'wakeAt' | 'hold'>
+  Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'wakeAt' | 'hold' | 'promotedAt' | 'resumedAt'>
 >;
 
 /** The placeholder task id in stepUpdates for the task the controller creates from `newTask`. */

@@ -1,6 +1,7 @@
 import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { ValidationError } from '../../domain/errors.js';
 import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
+import { clusterCursor } from '../../services/topology-service.js';
 import { storable } from '../../services/validate.js';
 import type { Cluster, ClusterHealth, Worker, WorkerState } from '../../domain/types.js';
 import { builder } from '../builder.js';
@@ -34,12 +35,11 @@ export async function resolveClusterList(args: { first?: number | null; after?: 
   const first = pageSize(args.first, CLUSTER_PAGE.default, CLUSTER_PAGE.max);
   const afterName = decodeCursor('cluster', args.after);
   const kind = args.kind == null ? null : storable(args.kind, 'kind');
-  const page = await ctx.services.topology.listClusters({ kind, health: args.health ?? null }, { first, afterName });
-  for (const c of page.clusters) ctx.loaders.cluster.prime(c.id, c);
-  return connectionOf(page.clusters, clusterCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null });
+  const page = await ctx.loaders.clusterPage.load({ filter: { kind: kind?.toUpperCase() ?? null, health: args.health ?? null }, after: clusterCursor(afterName), first });
+  return connectionOf(page.clusters, clusterEdgeCursor, { totalCount: page.totalCount, hasNextPage: page.hasNextPage, hasPreviousPage: afterName !== null });
 }
 
-const clusterCursor = (c: Cluster) => encodeCursor('cluster', c.name);
+const clusterEdgeCursor = (c: Cluster) => encodeCursor('cluster', c.name);
 const workerCursor = (w: Worker) => encodeCursor('worker', w.memberId);
 
 builder.node(ClusterRef, {

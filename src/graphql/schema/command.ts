@@ -8,6 +8,7 @@ import { COMMAND_PAGE, connectionOf, decodeCursor, encodeCursor, listSizeExtensi
 import { ClusterRef } from './cluster.js';
 import { CommandKindEnum, CommandStateEnum, FailureActionEnum, HoldReasonEnum, StepStateEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { AFTER_ARG, AFTER_DOC, type DeliveredCommand } from './event-log.js';
 import { ManagerTaskRef } from './manager-task.js';
 import { WorkerRef } from './worker.js';
 
@@ -30,7 +31,7 @@ const RolloutStrategyRef = builder.objectRef<RolloutStrategy>('RolloutStrategy')
   }),
 });
 
-type StepWithCluster = CommandStep & { clusterId: string | null };
+type StepWithCluster = CommandStep & { clusterId: string | null; commandArtifact: ArtifactSpec | null };
 const CommandStepRef = builder.objectRef<StepWithCluster>('CommandStep').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
@@ -45,6 +46,12 @@ const CommandStepRef = builder.objectRef<StepWithCluster>('CommandStep').impleme
     message: t.exposeString('message', { nullable: true }),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.startedAt }),
     finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.finishedAt }),
+    artifact: t.field({
+      type: ArtifactRef,
+      nullable: true,
+      description: "what this step deploys: its command's artifact, or its own in a rollback (whose workers go back to different versions); null for a restart",
+      resolve: (s) => s.artifact ?? s.commandArtifact,
+    }),
   }),
 });
 
@@ -98,6 +105,13 @@ builder.node(CommandRef, {
     cluster: t.field({ type: ClusterRef, nullable: true, description: 'null on a system-wide PATCH parent', resolve: (c, _a, ctx) => (c.clusterId ? ctx.loaders.cluster.load(c.clusterId) : null) }),
     parent: t.field({ type: CommandRef, nullable: true, resolve: (c, _a, ctx) => (c.parentId ? ctx.loaders.command.load(c.parentId) : null) }),
     children: t.field({ type: [CommandRef], description: "a PATCH's per-cluster commands", resolve: (c, _a, ctx) => (kindSpec(c.kind).driver === 'patch' ? ctx.loaders.children.load(c.id) : []) }),
+    rollbackOf: t.field({
+      type: CommandRef,
+      nullable: true,
+      description: 'the command this one rolls back (rollbackCommand, or an auto-revert)',
+      resolve: (c, _a, ctx) => (c.rollbackOf ? ctx.loaders.command.load(c.rollbackOf) : null),
+    }),
+    rolledBackBy: t.field({ type: CommandRef, nullable: true, description: 'the latest rollback of this command', resolve: (c, _a, ctx) => ctx.loaders.rolledBackBy.load(c.id) }),
     strategy: t.field({ type: RolloutStrategyRef, resolve: (c) => c.strategy }),
     artifact: t.field({ type: ArtifactRef, nullable: true, resolve: (c) => c.artifact }),
     operation: t.exposeString('operation', { nullable: true }),
@@ -106,7 +120,7 @@ builder.node(CommandRef, {
     steps: t.field({
       type: [CommandStepRef],
       description: 'one per worker, in rollout order',
-      resolve: async (c, _a, ctx) => (await ctx.loaders.steps.load(c.id)).map((s) => ({ ...s, clusterId: c.clusterId })),
+      resolve: async (c, _a, ctx) => (await ctx.loaders.steps.load(c.id)).map((s) => ({ ...s, clusterId: c.clusterId, commandArtifact: c.artifact })),
     }),
     tasks: t.field({ type: [ManagerTaskRef], description: 'what was handed to the manager, batch by batch', resolve: (c, _a, ctx) => ctx.loaders.tasks.load(c.id) }),
     progress: t.field({ type: ProgressRef, resolve: (c, _a, ctx) => progressOf(c, ctx) }),
@@ -189,13 +203,13 @@ const RolloutStrategyInput = builder.inputType('RolloutStrategyInput', {
 export const ArtifactInput = builder.inputType('ArtifactInput', {
   fields: (t) => ({ name: t.string({ required: true }), version: t.string({ required: true }), url: t.string({ required: true }), sha256: t.string({ required: true }) }),
 });
-const RestartClusterInput = builder.inputType('RestartClusterInput', {
+export const RestartClusterInput = builder.inputType('RestartClusterInput', {
   fields: (t) => ({ clusterId: t.id({ required: true }), strategy: t.field({ type: RolloutStrategyInput }) }),
 });
-const DeployArtifactInput = builder.inputType('DeployArtifactInput', {
+export const DeployArtifactInput = builder.inputType('DeployArtifactInput', {
   fields: (t) => ({ clusterId: t.id({ required: true }), artifact: t.field({ type: ArtifactInput, required: true }), strategy: t.field({ type: RolloutStrategyInput }) }),
 });
-const DeployPatchInput = builder.inputType('DeployPatchInput', {
+export const DeployPatchInput = builder.inputType('DeployPatchInput', {
   fields: (t) => ({
     artifact: t.field({ type: ArtifactInput, required: true }),
     kinds: t.stringList({ description: 'cluster kinds to patch; every cluster when omitted' }),
@@ -252,6 +266,20 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.commands.resume(ctx.principal!, parseId(String(id), 'Command', 'id')))),
   }),
+  promoteCommand: t.field({
+    type: CommandResult,
+    authScopes: { operator: true },
+    description: 'a command held for its canary (hold CANARY) continues; a PATCH promotes every cluster held for its canary; anything else: ConflictError',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.commands.promote(ctx.principal!, parseId(String(id), 'Command', 'id')))),
+  }),
+  rollbackCommand: t.field({
+    type: CommandResult,
+    authScopes: { operator: true },
+    description: 'a finished (or failed, or cancelled) DEPLOY or PATCH: deploys to each worker it changed the version that worker had before, in the same strategy; a new command with rollbackOf set',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, { id }, ctx) => asResult(async () => commandPayload(await ctx.services.rollbacks.rollback(ctx.principal!, parseId(String(id), 'Command', 'id')))),
+  }),
   cancelCommand: t.field({
     type: CommandResult,
     authScopes: { operator: true },
@@ -265,19 +293,22 @@ builder.subscriptionField('commandUpdated', (t) =>
   t.field({
     type: CommandRef,
     authScopes: { viewer: true },
-    description: "every change of a command's state, of a step, or of its progress (of a PATCH: of its children too)",
-    args: { id: t.arg.id(), clusterId: t.arg.id() },
+    description: `every change of a command's state, of a step, or of its progress (of a PATCH: of its children too). ${AFTER_DOC} Each Command delivered carries that update's \`position\``,
+    args: { id: t.arg.id(), clusterId: t.arg.id(), after: t.arg.string({ description: AFTER_ARG }) },
     subscribe: (_r, args, ctx) => {
       const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.events.watch('command', {
+      return ctx.services.events.resume('command', {
+        after: args.after ?? null,
+        clusterId,
         filter: (e) => (id === null || e.commandId === id || e.parentId === id) && (clusterId === null || e.clusterId === clusterId),
-        map: (e) => (id !== null && e.parentId === id ? id : e.commandId),
       });
     },
-    resolve: async (commandId, _a, ctx) => {
-      ctx.refreshLoaders();
-      return (await ctx.loaders.command.load(commandId))!;
+    resolve: async (e, args, ctx): Promise<DeliveredCommand> => {
+      // Watching a PATCH: a child's change is delivered as the parent (its progress changed).
+      const id = args.id == null ? null : parseId(String(args.id), 'Command', 'id');
+      const command = (await ctx.loaders.command.load(id !== null && e.parentId === id ? id : e.commandId))!;
+      return { ...command, position: e.position };
     },
   }),
 );

@@ -15,3 +15,5 @@ import './manager-task.js';
 import './command.js';
 import './operation.js';
 import './audit-entry.js';
+import './preview.js';
+import './event-log.js';

@@ -69,9 +69,6 @@ builder.subscriptionField('managerTasks', (t) =>
     authScopes: { managerSession: true },
     description: 'MANAGER session only: unfinished tasks first, then each new task, and a task again when it is CANCELLED',
     subscribe: (_r, _a, ctx) => ctx.services.tasks.taskStream(ctx.principal as Session),
-    resolve: (task, _a, ctx) => {
-      ctx.refreshLoaders();
-      return task;
-    },
+    resolve: (task) => task,
   }),
 );

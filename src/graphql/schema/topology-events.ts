@@ -4,22 +4,37 @@ import { parseId } from '../ids.js';
 import { ClusterRef } from './cluster.js';
 import { MembershipChangeEnum, TopologyChangeEnum } from './enums.js';
 import { asResult, ConflictErrorRef, NotFoundErrorRef, payload, resultUnion, ValidationErrorRef } from './errors.js';
+import { AFTER_ARG, AFTER_DOC, EventRef } from './event-log.js';
 import { StatsRef } from './stats.js';
 import { WorkerRef } from './worker.js';
 
 type Membership = EventMap['membership'];
+
 type Topology = EventMap['topology'];
 
 const MembershipEventRef = builder.objectRef<Membership>('MembershipEvent').implement({
+  interfaces: [EventRef],
   fields: (t) => ({
     change: t.field({ type: MembershipChangeEnum, resolve: (e) => e.change }),
-    cluster: t.field({ type: ClusterRef, resolve: async (e, _a, ctx) => (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at } }),
+    // The cluster as the event left it; its health and counts are primed for the event's loaders, so
+    // the usual selection reads nothing. Anything more is read once for the event (subscription-events.ts).
+    cluster: t.field({
+      type: ClusterRef,
+      resolve: async (e, _a, ctx) => {
+        if (!e.cluster) return (await ctx.loaders.cluster.load(e.clusterId)) ?? { id: e.clusterId, name: '?', kind: '?', createdAt: e.at };
+        const { health, workerCount, runningCount, ...cluster } = e.cluster;
+        ctx.loaders.cluster.prime(cluster.id, cluster);
+        ctx.loaders.summary.prime(cluster.id, { clusterId: cluster.id, health, workerCount, runningCount });
+        return cluster;
+      },
+    }),
     worker: t.field({ type: WorkerRef, resolve: (e) => e.worker }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
   }),
 });
 
 const TopologyEventRef = builder.objectRef<Topology>('TopologyEvent').implement({
+  interfaces: [EventRef],
   fields: (t) => ({
     change: t.field({ type: TopologyChangeEnum, resolve: (e) => e.change }),
     // A removed cluster is gone from the database: the event carries what it was.
@@ -32,26 +47,22 @@ builder.subscriptionFields((t) => ({
   membershipChanged: t.field({
     type: MembershipEventRef,
     authScopes: { viewer: true },
-    description: 'all clusters when clusterId is omitted',
-    args: { clusterId: t.arg.id() },
+    description: `all clusters when clusterId is omitted. ${AFTER_DOC}`,
+    args: { clusterId: t.arg.id(), after: t.arg.string({ description: AFTER_ARG }) },
     subscribe: (_r, args, ctx) => {
       const clusterId = args.clusterId == null ? null : parseId(String(args.clusterId), 'Cluster', 'clusterId');
-      return ctx.services.events.watch('membership', { filter: (e) => clusterId === null || e.clusterId === clusterId });
+      return ctx.services.events.resume('membership', { after: args.after ?? null, clusterId, filter: (e) => clusterId === null || e.clusterId === clusterId });
     },
-    // A subscription's context lives as long as it does: each event is resolved against fresh reads.
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    // Each event is resolved with loaders of its own, shared by every subscriber (server/subscription-events.ts).
+    resolve: (e) => e,
   }),
   topologyChanged: t.field({
     type: TopologyEventRef,
     authScopes: { viewer: true },
-    subscribe: (_r, _a, ctx) => ctx.services.events.watch('topology'),
-    resolve: (e, _a, ctx) => {
-      ctx.refreshLoaders();
-      return e;
-    },
+    description: AFTER_DOC,
+    args: { after: t.arg.string({ description: AFTER_ARG }) },
+    subscribe: (_r, args, ctx) => ctx.services.events.resume('topology', { after: args.after ?? null, clusterId: null }),
+    resolve: (e) => e,
   }),
   clusterStats: t.field({
     type: StatsRef,

@@ -3,10 +3,11 @@
  * order, filtered by kind or health) and clusters' health summaries.
  */
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Cluster, ClusterHealth } from '../../../domain/types.js';
+import type { Cluster, ClusterHealth, ClusterSnapshot } from '../../../domain/types.js';
 import type { Db } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { clusters } from '../../schema/index.js';
+import { AGGREGATES_JOIN } from './aggregates.js';
 import { healthSql } from './health.js';
 
 export const toCluster = (r: typeof clusters.$inferSelect): Cluster => ({ id: r.id, name: r.name, kind: r.kind, createdAt: r.createdAt });
@@ -63,7 +64,9 @@ export interface ClusterCursor {
 
 /**
  * A page of clusters in natural order (by sort key, then name, byte by byte: the same in every
- * database collation), after a cursor; one statement.
+ * database collation), after a cursor; one statement, in the caller's transaction (a PATCH
+ * lists its clusters with it). The GraphQL clusters page reads through readClusterPage
+ * (./cluster-page.ts), with each cluster's summary, manager and stats.
  */
 export async function listClusters(db: Db, f: ClusterFilter, page: { first: number; after: ClusterCursor | null }): Promise<ClusterPage> {
   const conds: SQL[] = [];
@@ -78,7 +81,7 @@ export async function listClusters(db: Db, f: ClusterFilter, page: { first: numb
   const from = needHealth
     ? sql`from clusters c
         left join managers m on m.cluster_id = c.id
-        left join (select cluster_id, count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running from workers group by cluster_id) wc on wc.cluster_id = c.id`
+        ${sql.raw(AGGREGATES_JOIN)}`
     : sql`from clusters c`;
   const q = sql`with f as (select c.id, c.name, c.kind, c.created_at, c.sort_key ${from} ${where})
     select p.*, (select count(*)::int from f) as total
@@ -110,7 +113,7 @@ export interface ClusterSummary {
   runningCount: number;
 }
 
-/** Health and worker counts of several clusters in one statement. */
+/** Health and worker counts of several clusters in one statement (from their aggregates). */
 export async function summarizeClusters(db: Db, ids: readonly string[]): Promise<ClusterSummary[]> {
   if (ids.length === 0) return [];
   const rows = await queryRows<{ cluster_id: string; health: ClusterHealth; worker_count: number; running_count: number }>(
@@ -118,9 +121,31 @@ export async function summarizeClusters(db: Db, ids: readonly string[]): Promise
     sql`select c.id as cluster_id, ${healthSql} as health, coalesce(wc.total, 0)::int as worker_count, coalesce(wc.running, 0)::int as running_count
     from clusters c
     left join managers m on m.cluster_id = c.id
+    ${sql.raw(AGGREGATES_JOIN)}
+    where c.id = any(${sql.param([...ids])}::uuid[])`,
+  );
+  return rows.map((r) => ({ clusterId: r.cluster_id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count }));
+}
+
+/** Clusters with their health and worker counts as of now (in a transaction: as it wrote them), in one statement. */
+export async function snapshotClusters(db: Db, ids: readonly string[]): Promise<ClusterSnapshot[]> {
+  if (ids.length === 0) return [];
+  const rows = await queryRows<{ id: string; name: string; kind: string; created_at: Date | string; health: ClusterHealth; worker_count: number; running_count: number }>(
+    db,
+    sql`select c.id, c.name, c.kind, c.created_at, ${healthSql} as health, coalesce(wc.total, 0)::int as worker_count, coalesce(wc.running, 0)::int as running_count
+    from clusters c
+    left join managers m on m.cluster_id = c.id
     left join (select cluster_id, count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running
                from workers where cluster_id = any(${sql.param([...ids])}::uuid[]) group by cluster_id) wc on wc.cluster_id = c.id
     where c.id = any(${sql.param([...ids])}::uuid[])`,
   );
-  return rows.map((r) => ({ clusterId: r.cluster_id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    createdAt: new Date(r.created_at),
+    health: r.health,
+    workerCount: r.worker_count,
+    runningCount: r.running_count,
+  }));
 }

@@ -7,17 +7,22 @@ import type { Cluster, ClusterHealth, WorkerState } from '../../../domain/types.
 import type { ReadRows } from '../../client.js';
 import { keyedStatement, rawDate, rawNumber, rawString, readKeyed } from '../../raw.js';
 import type { ClusterSummary } from './clusters.js';
-import { HEALTH, WORKER_COUNTS } from './health.js';
+import { AGGREGATES_JOIN } from './aggregates.js';
+import { HEALTH } from './health.js';
 import { pageFromText, WORKER_PAGE_TEXT, type WorkerPage } from './worker-page.js';
+
+/** How many workers of cluster c (aggregates wc) are in the key's state (all of them when k.state is null). */
+const COUNT_IN_STATE = `coalesce(case k.state when 'STARTING' then wc.starting when 'RUNNING' then wc.running when 'STOPPING' then wc.stopping
+  when 'STOPPED' then wc.stopped when 'FAILED' then wc.failed else wc.total end, 0)::int`;
 
 const CLUSTERS_WITH_SUMMARY = keyedStatement(
   'oc_clusters_with_summary',
   [['name', 'text']],
-  (keys) => `select c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, wc.total, wc.running
+  (keys) => `select c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, coalesce(wc.total, 0), coalesce(wc.running, 0)
     from ${keys}
     join clusters c on c.name = k.name
     left join managers m on m.cluster_id = c.id
-    ${WORKER_COUNTS}`,
+    ${AGGREGATES_JOIN}`,
 );
 
 /**
@@ -51,14 +56,13 @@ const CLUSTERS_WITH_WORKER_PAGE = keyedStatement(
     ['after_member', 'text'],
     ['lim', 'int'],
   ],
-  (keys) => `select k.ord::int, c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, wc.total, wc.running,
-      case when k.state is null then wc.total
-           else (select count(*)::int from workers y where y.cluster_id = c.id and y.state = k.state) end as page_total,
+  (keys) => `select k.ord::int, c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, coalesce(wc.total, 0), coalesce(wc.running, 0),
+      ${COUNT_IN_STATE} as page_total,
       ${WORKER_PAGE_TEXT} as page
     from ${keys}
     join clusters c on c.name = k.name
     left join managers m on m.cluster_id = c.id
-    ${WORKER_COUNTS}`,
+    ${AGGREGATES_JOIN}`,
 );
 
 /**
@@ -105,10 +109,11 @@ const WORKER_PAGES = keyedStatement(
     ['lim', 'int'],
   ],
   (keys) => `select k.ord::int,
-      (select count(*)::int from workers y where y.cluster_id = c.id and (k.state is null or y.state = k.state)) as total,
+      ${COUNT_IN_STATE} as total,
       ${WORKER_PAGE_TEXT} as page
     from ${keys}
-    join clusters c on c.id = k.cluster_id`,
+    join clusters c on c.id = k.cluster_id
+    ${AGGREGATES_JOIN}`,
 );
 
 /**

@@ -88,14 +88,6 @@ function fromRecord(r: WorkerRecord): ObservedWorker {
   };
 }
 
-export async function countWorkers(db: Db): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(workers);
-  return r?.n ?? 0;
-}
-
-export async function countWorkersByState(db: Db): Promise<{ state: string; n: number }[]> {
-  return db.select({ state: workers.state, n: sql<number>`count(*)::int` }).from(workers).groupBy(workers.state);
-}
 
 export interface WorkerWrite {
   memberId: string;
@@ -109,28 +101,28 @@ export interface WorkerWrite {
   artifacts: DeployedArtifact[];
 }
 
-/** Inserts or updates workers of a cluster in one statement per 500; returns the rows as stored. */
+/**
+ * Inserts or updates workers of a cluster in one statement per 500 (the rows as arrays: a few
+ * parameters however many workers); returns the rows as stored.
+ */
 export async function upsertWorkers(db: Db, clusterId: string, rows: readonly WorkerWrite[], now: Date): Promise<ObservedWorker[]> {
   const out: ObservedWorker[] = [];
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
-    const res = await db
-      .insert(workers)
-      .values(chunk.map((w) => ({ clusterId, ...w, joinedAt: now })))
-      .onConflictDoUpdate({
-        target: [workers.clusterId, workers.memberId],
-        set: {
-          host: sql`excluded.host`,
-          port: sql`excluded.port`,
-          state: sql`excluded.state`,
-          startedAt: sql`excluded.started_at`,
-          stateChangedAt: sql`excluded.state_changed_at`,
-          stateChanges: sql`${workers.stateChanges} + excluded.state_changes`,
-          artifacts: sql`excluded.artifacts`,
-        },
-      })
-      .returning();
-    out.push(...res.map(toWorker));
+    const col = <T>(f: (w: WorkerWrite) => T) => sql.param(chunk.map(f));
+    const stored = await queryRows<WorkerRecord>(
+      db,
+      sql`insert into workers as w (cluster_id, member_id, host, port, state, started_at, joined_at, state_changed_at, state_changes, artifacts)
+      select ${clusterId}::uuid, x.m, x.h, x.p, x.s, x.sa, ${now.toISOString()}::timestamptz, x.sc, x.n, x.a::jsonb
+      from unnest(${col((w) => w.memberId)}::text[], ${col((w) => w.host)}::text[], ${col((w) => w.port)}::int[], ${col((w) => w.state)}::text[],
+                  ${col((w) => w.startedAt?.toISOString() ?? null)}::timestamptz[], ${col((w) => w.stateChangedAt.toISOString())}::timestamptz[],
+                  ${col((w) => w.stateChanges)}::int[], ${col((w) => JSON.stringify(w.artifacts))}::text[]) as x(m, h, p, s, sa, sc, n, a)
+      on conflict (cluster_id, member_id) do update set host = excluded.host, port = excluded.port, state = excluded.state,
+        started_at = excluded.started_at, state_changed_at = excluded.state_changed_at, state_changes = w.state_changes + excluded.state_changes,
+        artifacts = excluded.artifacts
+      returning w.*`,
+    );
+    out.push(...stored.map(fromRecord));
   }
   return out;
 }
