@@ -18,6 +18,8 @@ export interface Config {
    * scrape needs one. Default: loopback.
    */
   metricsAllow: string[];
+  /** How many commands one instance's rollout driver advances at once (each holds a database connection meanwhile). */
+  driverConcurrency: number;
 }
 
 export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1/128'];
@@ -56,6 +58,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   OC_STATS_BUCKET_SECONDS: intVar('OC_STATS_BUCKET_SECONDS', 1, 86_400).default(10),
   OC_STATS_RETENTION_HOURS: intVar('OC_STATS_RETENTION_HOURS', 1, 24 * 366).default(24),
+  OC_DRIVER_CONCURRENCY: intVar('OC_DRIVER_CONCURRENCY', 1, 64).default(4),
   OC_METRICS_ALLOW: z
     .string()
     .transform((s, ctx) => {
@@ -95,5 +98,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     statsBucketSeconds: e.OC_STATS_BUCKET_SECONDS,
     statsRetentionHours: e.OC_STATS_RETENTION_HOURS,
     metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
+    driverConcurrency: e.OC_DRIVER_CONCURRENCY,
   };
 }

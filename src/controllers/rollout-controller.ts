@@ -2,12 +2,18 @@ import { taskReportWakes, workerReportWakes } from '../domain/rollout/kinds.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { RolloutService } from '../services/rollout-service.js';
+import { KeyedPool } from './keyed-pool.js';
 import { Loop } from './loop.js';
+
+/** Commands one instance advances at once unless configured (OC_DRIVER_CONCURRENCY). */
+export const DEFAULT_DRIVER_CONCURRENCY = 4;
 
 export interface RolloutControllerOptions {
   rollouts: RolloutService;
   bus: EventBus;
   logger: Logger;
+  /** How many commands this instance advances at once (each in its own transaction, on its own connection). */
+  concurrency?: number;
   /** How often commands whose wake-up time has come are looked at. */
   tickMs?: number;
   /** How often every active command is looked at (a safety net for events lost between instances). */
@@ -17,49 +23,67 @@ export interface RolloutControllerOptions {
 /**
  * The rollout driver: advances commands when something they depend on changes (membership,
  * task reports, connectivity, operator intent), when their wake-up time comes, and on a
- * periodic full sweep. Claims each command in the database, so any number of instances may run it.
+ * periodic full sweep. Independent commands advance concurrently in a bounded pool (a slow one
+ * holds up only its own slot); each advance claims its command in the database, so any number
+ * of instances may run the driver and none drives a command another is driving.
  */
 export function createRolloutController(o: RolloutControllerOptions) {
-  const kicked = new Set<string>();
-  const kickedClusters = new Set<string>();
   const fullSweepMs = o.fullSweepMs ?? 5000;
   let lastFull = 0;
 
+  const pool = new KeyedPool(o.concurrency ?? DEFAULT_DRIVER_CONCURRENCY, async (id) => {
+    try {
+      await o.rollouts.advance(id);
+    } catch (err) {
+      o.logger.error('advancing a command failed; it will be retried', { commandId: id, err });
+    }
+  });
+
+  // Commands whose wake-up time has come, and on a full sweep every active one.
   const loop = new Loop(
     'rollout-controller',
     o.tickMs ?? 250,
     async () => {
       const full = Date.now() - lastFull >= fullSweepMs;
       if (full) lastFull = Date.now();
-      const ids = new Set(kicked);
-      kicked.clear();
-      const clusters = [...kickedClusters];
-      kickedClusters.clear();
-      for (const id of await o.rollouts.activeRolloutIds(clusters)) ids.add(id);
-      for (const id of await o.rollouts.dueCommandIds(full)) ids.add(id);
-      for (const id of ids) {
-        try {
-          await o.rollouts.advance(id);
-        } catch (err) {
-          o.logger.error('advancing a command failed; it will be retried', { commandId: id, err });
-        }
-      }
+      for (const id of await o.rollouts.dueCommandIds(full)) pool.add(id);
     },
     o.logger,
   );
 
+  // A worker report names a cluster, not a command: its active rollouts are looked up, the
+  // clusters of reports that arrive meanwhile in one statement after it (not behind the sweep).
+  const kickedClusters = new Set<string>();
+  let lookup: Promise<void> | null = null;
+  let stopped = true;
+  const lookUpClusters = () => {
+    if (lookup || stopped || kickedClusters.size === 0) return;
+    lookup = (async () => {
+      while (!stopped && kickedClusters.size > 0) {
+        const clusters = [...kickedClusters];
+        kickedClusters.clear();
+        try {
+          for (const id of await o.rollouts.activeRolloutIds(clusters)) pool.add(id);
+        } catch (err) {
+          if (!stopped) o.logger.error('looking up the rollouts of reporting clusters failed; the sweep will find them', { err });
+        }
+      }
+    })().finally(() => {
+      lookup = null;
+    });
+  };
+
   const kick = (id: string | null) => {
-    if (!id) return;
-    kicked.add(id);
-    loop.kick();
+    if (id && !stopped) pool.add(id);
   };
   const kickCluster = (clusterId: string) => {
     kickedClusters.add(clusterId);
-    loop.kick();
+    lookUpClusters();
   };
   const offs = [
     o.bus.on('command', (e) => {
-      kick(e.commandId);
+      // A command's own advance announcing itself needs no second look; anything else about it does.
+      if (!o.rollouts.isOwnAnnouncement(e)) kick(e.commandId);
       kick(e.parentId);
     }),
     // Only what can change a decision wakes the driver (each kind's `wakesOn` in kinds.ts; for a
@@ -80,11 +104,19 @@ export function createRolloutController(o: RolloutControllerOptions) {
   ];
 
   return {
-    start: () => loop.start(),
+    start: () => {
+      stopped = false;
+      loop.start();
+    },
     kick,
+    /** Resolves once no command is being advanced or waits to be (for tests). */
+    whenIdle: () => pool.whenIdle(),
     async stop() {
+      stopped = true;
       for (const off of offs) off();
       await loop.stop();
+      await lookup;
+      await pool.stop();
     },
   };
 }

@@ -51,7 +51,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const services = createServices({ db: database.db, bus, clock, config, logger, telemetry: metrics.telemetry });
   const controllers: { start(): void; stop(): Promise<void> }[] = [
     createLeaseController({ managers: services.managers, topology: services.topology, leaseMs: config.managerLeaseMs, logger }),
-    createRolloutController({ rollouts: services.rollouts, bus, logger }),
+    createRolloutController({ rollouts: services.rollouts, bus, logger, concurrency: config.driverConcurrency }),
     refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];
 

@@ -25,13 +25,32 @@ function countFinished(into: FinishedSteps[], kind: CommandKind, steps: readonly
   }
 }
 
+/** A PATCH parent's decision was made on a child that has moved on since (the transaction is rolled back and the parent decided again). */
+class StaleChild extends Error {
+  constructor(readonly childId: string) {
+    super(`child ${childId} changed while its parent was deciding`);
+  }
+}
+const MAX_STALE_RETRIES = 5;
+
 /**
  * Applies the rollout planners' decisions: one command per transaction, under its row lock
  * (FOR UPDATE SKIP LOCKED), so that two OC instances never drive the same command, and a
  * crash at any point leaves either the whole decision or none of it.
  */
 export class RolloutService {
+  /** The `command` events each advance published about the command it advanced (see isOwnAnnouncement). */
+  private readonly announced = new WeakSet<object>();
+
   constructor(private deps: ServiceDeps) {}
+
+  /**
+   * Whether a `command` event is an advance announcing the command it advanced, as published on
+   * this instance's bus (the same object): the driver need not look at that command again for it.
+   */
+  isOwnAnnouncement(payload: object): boolean {
+    return this.announced.has(payload);
+  }
 
   /** Advances one command if nobody else is driving it right now; returns whether it changed. */
   async advance(commandId: string): Promise<boolean> {
@@ -39,16 +58,25 @@ export class RolloutService {
     // Lifecycle lines are written once the transaction committed.
     const lines: CommandLogLine[] = [];
     const finished: FinishedSteps[] = [];
-    const changed = await inTransaction(this.deps, async (tx, emit) => {
-      lines.length = 0;
-      finished.length = 0;
-      const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
-      if (!command || isTerminalCommand(command.state)) return false;
-      const { driver } = kindSpec(command.kind);
-      if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
-      if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
-      return false; // an operation ends by the manager's answer or its timeout
-    });
+    let changed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        changed = await inTransaction(this.deps, async (tx, emit) => {
+          lines.length = 0;
+          finished.length = 0;
+          const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
+          if (!command || isTerminalCommand(command.state)) return false;
+          const { driver } = kindSpec(command.kind);
+          if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
+          if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
+          return false; // an operation ends by the manager's answer or its timeout
+        });
+        break;
+      } catch (err) {
+        // A child moved on while its parent decided: decide again on what it is now.
+        if (!(err instanceof StaleChild) || attempt >= MAX_STALE_RETRIES) throw err;
+      }
+    }
     for (const line of lines) recordCommand(this.deps, line);
     for (const f of finished) this.deps.telemetry?.stepsFinished(f.kind, f.outcome, f.n);
     if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
@@ -97,7 +125,7 @@ export class RolloutService {
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
-    if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }) });
     const told = transitionEvents(command.state, d.command);
     if (told.length > 0) {
       const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
@@ -133,7 +161,9 @@ export class RolloutService {
         const steps = action === 'cancel' ? await cmds.listSteps(tx, [id]) : [];
         const change = childChange(action, parent, child, now, steps);
         if (action === 'start') childLine(id, 'command started', 'RUNNING', change.event.message);
-        await cmds.updateCommand(tx, id, change.command, now);
+        // Children are not locked by their parent (lock order: a parent, then a child; a child's
+        // advance never locks its parent): each write holds only if the child is as planned from.
+        if (!(await cmds.updateCommandInState(tx, id, child.state, change.command, now))) throw new StaleChild(id);
         if (change.steps.length > 0) {
           const stepByIndex = new Map(steps.map((s) => [s.index, s]));
           await cmds.writeSteps(tx, id, change.steps.map((u) => ({ ...stepByIndex.get(u.index)!, ...u })));
@@ -149,12 +179,17 @@ export class RolloutService {
     if (parentChanged) await cmds.updateCommand(tx, parent.id, { ...d.command, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
-    if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: parent.id, clusterId: null, parentId: null, at: now }) });
     const told = transitionEvents(parent.state, d.command);
     for (const { event, state } of told) {
       lines.push({ event, command: parent, cluster: null, state, message: told.length > 1 && event === 'command started' ? null : (d.command.message ?? d.events.at(-1)?.message ?? null) });
     }
     return changed;
+  }
+
+  private announce<T extends object>(payload: T): T {
+    this.announced.add(payload);
+    return payload;
   }
 
   /** Commands to look at now: those whose wake-up time has come (or, on a full sweep, every active one). */

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       statsBucketSeconds: 10,
       statsRetentionHours: 24,
       metricsAllow: ['127.0.0.0/8', '::1/128'],
+      driverConcurrency: 4,
     });
   });
 
@@ -36,8 +37,10 @@ describe('loadConfig', () => {
       OC_ADMIN_TOKEN: 'a-long-enough-admin-token',
       OC_MANAGER_LEASE_MS: '3000',
       LOG_LEVEL: 'debug',
+      OC_DRIVER_CONCURRENCY: '16',
     });
     expect(c).toMatchObject({
+      driverConcurrency: 16,
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgresql://oc@db:5432/oc',
@@ -58,6 +61,8 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['LOG_LEVEL', 'loud'],
     ['OC_MANAGER_LEASE_MS', '-1'],
+    ['OC_DRIVER_CONCURRENCY', '0'],
+    ['OC_DRIVER_CONCURRENCY', '65'],
     ['OC_MANAGER_LEASE_MS', '1.5'],
     ['OC_MANAGER_LEASE_MS', '10'],
     ['DATABASE_URL', 'mysql://x'],

@@ -118,6 +118,21 @@ export async function updateCommand(db: Db, id: string, patch: CommandPatch, now
   return toCommand(r!);
 }
 
+/**
+ * Updates a command only if it is still in the state its writer saw, without waiting for
+ * anyone's view of it to be current (a PATCH parent writing a child it did not lock); null when
+ * it had moved on.
+ */
+export async function updateCommandInState(db: Db, id: string, seen: CommandState, patch: CommandPatch, now: Date): Promise<Command | null> {
+  const { hold, ...rest } = patch;
+  const [r] = await db
+    .update(commands)
+    .set({ ...rest, ...(hold !== undefined ? { hold: fromHold(hold) } : {}), updatedAt: now })
+    .where(and(eq(commands.id, id), eq(commands.state, seen)))
+    .returning();
+  return r ? toCommand(r) : null;
+}
+
 export async function listChildren(db: Db, parentIds: readonly string[]): Promise<Command[]> {
   if (parentIds.length === 0) return [];
   return (
