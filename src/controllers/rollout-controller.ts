@@ -31,22 +31,40 @@ export function createRolloutController(o: RolloutControllerOptions) {
   const fullSweepMs = o.fullSweepMs ?? 5000;
   let lastFull = 0;
 
+  const addedAt = new Map<string, number>();
   const pool = new KeyedPool(o.concurrency ?? DEFAULT_DRIVER_CONCURRENCY, async (id) => {
     try {
-      await o.rollouts.advance(id);
+      lookedAt.set(id, Date.now());
+      const t0 = performance.now();
+      const waited = t0 - (addedAt.get(id) ?? t0);
+      addedAt.delete(id);
+      const ch = await o.rollouts.advance(id);
+      if (process.env.OC_TRACE) o.logger.info('TRACE', { id: id.slice(0, 8), ch, waited: Math.round(waited), ms: Math.round(performance.now() - t0), q: pool.queued, a: pool.active });
     } catch (err) {
       o.logger.error('advancing a command failed; it will be retried', { commandId: id, err });
     }
   });
 
-  // Commands whose wake-up time has come, and on a full sweep every active one.
+  // Commands whose wake-up time has come; and on a full sweep every active one this instance has
+  // not looked at since the sweep before (so each is looked at at least every two sweeps; they
+  // are a safety net, and looking at hundreds of busy patch children every 5 s was most of the
+  // driver's work). After a resync, every active one.
+  const lookedAt = new Map<string, number>();
+  let previousSweep = 0;
+  let everything = true;
   const loop = new Loop(
     'rollout-controller',
     o.tickMs ?? 250,
     async () => {
-      const full = Date.now() - lastFull >= fullSweepMs;
-      if (full) lastFull = Date.now();
-      for (const id of await o.rollouts.dueCommandIds(full)) pool.add(id);
+      for (const id of await o.rollouts.dueCommandIds(false)) kick(id);
+      if (Date.now() - lastFull < fullSweepMs) return;
+      lastFull = Date.now();
+      const since = everything ? Number.POSITIVE_INFINITY : previousSweep;
+      everything = false;
+      previousSweep = lastFull;
+      const active = new Set(await o.rollouts.dueCommandIds(true));
+      for (const id of lookedAt.keys()) if (!active.has(id)) lookedAt.delete(id);
+      for (const id of active) if ((lookedAt.get(id) ?? 0) < since) kick(id);
     },
     o.logger,
   );
@@ -63,7 +81,7 @@ export function createRolloutController(o: RolloutControllerOptions) {
         const clusters = [...kickedClusters];
         kickedClusters.clear();
         try {
-          for (const id of await o.rollouts.activeRolloutIds(clusters)) pool.add(id);
+          for (const id of await o.rollouts.activeRolloutIds(clusters)) kick(id);
         } catch (err) {
           if (!stopped) o.logger.error('looking up the rollouts of reporting clusters failed; the sweep will find them', { err });
         }
@@ -74,6 +92,7 @@ export function createRolloutController(o: RolloutControllerOptions) {
   };
 
   const kick = (id: string | null) => {
+    if (id && !addedAt.has(id)) addedAt.set(id, performance.now());
     if (id && !stopped) pool.add(id);
   };
   const kickCluster = (clusterId: string) => {
@@ -82,9 +101,9 @@ export function createRolloutController(o: RolloutControllerOptions) {
   };
   const offs = [
     o.bus.on('command', (e) => {
-      // A command's own advance announcing itself needs no second look; anything else about it does.
-      if (!o.rollouts.isOwnAnnouncement(e)) kick(e.commandId);
-      kick(e.parentId);
+      const wakes = o.rollouts.driverWakes(e);
+      if (wakes.command) kick(e.commandId);
+      if (wakes.parent) kick(e.parentId);
     }),
     // Only what can change a decision wakes the driver (each kind's `wakesOn` in kinds.ts; for a
     // rollout: a task the manager FAILED, a worker RUNNING (perhaps restarted) or FAILED, a worker
@@ -99,6 +118,7 @@ export function createRolloutController(o: RolloutControllerOptions) {
     // Events from other instances were missed: look at every active command now, not at the next sweep.
     o.bus.on('resync', () => {
       lastFull = 0;
+      everything = true;
       loop.kick();
     }),
   ];

@@ -1,4 +1,5 @@
 import * as cmds from '../db/repositories/commands.js';
+import { loadRolloutState } from '../db/repositories/rollout-state.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { kindSpec } from '../domain/rollout/kinds.js';
@@ -39,17 +40,24 @@ const MAX_STALE_RETRIES = 5;
  * crash at any point leaves either the whole decision or none of it.
  */
 export class RolloutService {
-  /** The `command` events each advance published about the command it advanced (see isOwnAnnouncement). */
-  private readonly announced = new WeakSet<object>();
+  /**
+   * The `command` events each advance published about the command it advanced, as published on
+   * this instance's bus (the same objects), with whether its state changed (see driverWakes).
+   */
+  private readonly announced = new WeakMap<object, { stateChanged: boolean }>();
 
   constructor(private deps: ServiceDeps) {}
 
   /**
-   * Whether a `command` event is an advance announcing the command it advanced, as published on
-   * this instance's bus (the same object): the driver need not look at that command again for it.
+   * Which commands a `command` event asks the driver to look at. An advance announcing the command
+   * it advanced needs no second look at that command (it was planned to the end), and its parent
+   * needs one only if its state changed (a PATCH parent plans from its children's states); any
+   * other event (an operator's intent, a parent's change to a child, another instance's advance)
+   * wakes both.
    */
-  isOwnAnnouncement(payload: object): boolean {
-    return this.announced.has(payload);
+  driverWakes(payload: object): { command: boolean; parent: boolean } {
+    const own = this.announced.get(payload);
+    return own ? { command: false, parent: own.stateChanged } : { command: true, parent: true };
   }
 
   /** Advances one command if nobody else is driving it right now; returns whether it changed. */
@@ -86,12 +94,8 @@ export class RolloutService {
   private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
-    // One after the other: a transaction is one connection, and pg will not queue on it for us.
-    const steps = await cmds.listSteps(tx, [command.id]);
-    const workers = await topo.listWorkersByCluster(tx, clusterId);
-    const tasks = await cmds.listTasksByCommands(tx, [command.id]);
-    const managers = await topo.findManagersByClusterIds(tx, [clusterId]);
-    const manager = managers[0];
+    // Steps, workers, tasks and the manager in one statement (one round trip: the driver's hot read).
+    const { steps, workers, tasks, manager } = await loadRolloutState(tx, command.id, clusterId);
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
     let newTaskId: string | null = null;
@@ -125,7 +129,8 @@ export class RolloutService {
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
-    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }) });
+    const stateChanged = d.command.state !== undefined && d.command.state !== command.state;
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }, stateChanged) });
     const told = transitionEvents(command.state, d.command);
     if (told.length > 0) {
       const [cluster] = await topo.findClustersByIds(tx, [clusterId]);
@@ -179,7 +184,7 @@ export class RolloutService {
     if (parentChanged) await cmds.updateCommand(tx, parent.id, { ...d.command, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
-    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: parent.id, clusterId: null, parentId: null, at: now }) });
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: parent.id, clusterId: null, parentId: null, at: now }, false) });
     const told = transitionEvents(parent.state, d.command);
     for (const { event, state } of told) {
       lines.push({ event, command: parent, cluster: null, state, message: told.length > 1 && event === 'command started' ? null : (d.command.message ?? d.events.at(-1)?.message ?? null) });
@@ -187,8 +192,8 @@ export class RolloutService {
     return changed;
   }
 
-  private announce<T extends object>(payload: T): T {
-    this.announced.add(payload);
+  private announce<T extends object>(payload: T, stateChanged: boolean): T {
+    this.announced.set(payload, { stateChanged });
     return payload;
   }
 
