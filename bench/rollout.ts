@@ -59,7 +59,10 @@ async function main() {
     }
     if (process.env.BENCH_DRIVER_CONCURRENCY) env.OC_DRIVER_CONCURRENCY = process.env.BENCH_DRIVER_CONCURRENCY;
     const load = await backgroundLoad();
-    const oc = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_OC_LOG_LEVEL ?? 'info', OC_MANAGER_LEASE_MS: '30000' }, 60_000);
+    // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=prof"): node flags for the OC process.
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const ocEnv = { ...env, OC_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_OC_LOG_LEVEL ?? 'info', OC_MANAGER_LEASE_MS: '30000' };
+    const oc = await spawnOc(ocEnv, 60_000, [process.execPath, ...flags, '--import', 'tsx', 'src/main.ts']);
     onCleanup(() => oc.kill('SIGTERM').then(() => {}));
     // BENCH_OC_LOG=file: the OC's log lines, written at the end (with BENCH_OC_LOG_LEVEL=debug, each advance).
     if (process.env.BENCH_OC_LOG) onCleanup(async () => (await import('node:fs')).writeFileSync(process.env.BENCH_OC_LOG!, oc.log.join('\n')));

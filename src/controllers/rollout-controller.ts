@@ -31,15 +31,10 @@ export function createRolloutController(o: RolloutControllerOptions) {
   const fullSweepMs = o.fullSweepMs ?? 5000;
   let lastFull = 0;
 
-  const addedAt = new Map<string, number>();
   const pool = new KeyedPool(o.concurrency ?? DEFAULT_DRIVER_CONCURRENCY, async (id) => {
     try {
       lookedAt.set(id, Date.now());
-      const t0 = performance.now();
-      const waited = t0 - (addedAt.get(id) ?? t0);
-      addedAt.delete(id);
-      const ch = await o.rollouts.advance(id);
-      if (process.env.OC_TRACE) o.logger.info('TRACE', { id: id.slice(0, 8), ch, waited: Math.round(waited), ms: Math.round(performance.now() - t0), q: pool.queued, a: pool.active });
+      await o.rollouts.advance(id);
     } catch (err) {
       o.logger.error('advancing a command failed; it will be retried', { commandId: id, err });
     }
@@ -92,7 +87,6 @@ export function createRolloutController(o: RolloutControllerOptions) {
   };
 
   const kick = (id: string | null) => {
-    if (id && !addedAt.has(id)) addedAt.set(id, performance.now());
     if (id && !stopped) pool.add(id);
   };
   const kickCluster = (clusterId: string) => {

@@ -69,9 +69,13 @@ export async function lockCommand(db: Db, id: string, opts: { skipLocked: boolea
   return r ? toCommand(r) : null;
 }
 
-/** Active commands the driver should look at: woken by time, or all of them on a full sweep. */
+/**
+ * Active commands the driver should look at: woken by time, or all of them on a full sweep. A
+ * PATCH child not started yet is its parent's to start, and never listed (hundreds of them wait
+ * while a patch goes through its waves).
+ */
 export async function listActiveCommandIds(db: Db, opts: { dueBy?: Date }): Promise<{ id: string; kind: CommandKind; parentId: string | null }[]> {
-  const conds: SQL[] = [inArray(commands.state, ACTIVE_STATES)];
+  const conds: SQL[] = [inArray(commands.state, ACTIVE_STATES), sql`not (${commands.state} = 'PENDING' and ${commands.parentId} is not null)`];
   if (opts.dueBy) conds.push(lte(commands.wakeAt, opts.dueBy));
   const rows = await db.select({ id: commands.id, kind: commands.kind, parentId: commands.parentId }).from(commands).where(and(...conds)).orderBy(asc(commands.createdAt));
   return rows.map((r) => ({ ...r, kind: r.kind as CommandKind }));
