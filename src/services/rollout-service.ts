@@ -159,6 +159,11 @@ export class RolloutService {
       ['pause', d.pauseChildIds],
       ['cancelRequest', d.cancelRequestChildIds],
     ] as const;
+    // Children are not locked by their parent (lock order: a parent, then a child; a child's
+    // advance never locks its parent): each write holds only if the child is as planned from.
+    // Alike changes go out as one statement (a patch starts its first wave of children at once).
+    const writes = new Map<string, { seen: Command['state']; command: cmds.CommandPatch; ids: string[] }>();
+    const childEvents: { commandId: string; at: Date; state: string; message: string }[] = [];
     for (const [action, ids] of actions) {
       for (const id of ids) {
         const child = byId.get(id);
@@ -166,19 +171,26 @@ export class RolloutService {
         const steps = action === 'cancel' ? await cmds.listSteps(tx, [id]) : [];
         const change = childChange(action, parent, child, now, steps);
         if (action === 'start') childLine(id, 'command started', 'RUNNING', change.event.message);
-        // Children are not locked by their parent (lock order: a parent, then a child; a child's
-        // advance never locks its parent): each write holds only if the child is as planned from.
-        if (!(await cmds.updateCommandInState(tx, id, child.state, change.command, now))) throw new StaleChild(id);
+        const key = `${child.state} ${JSON.stringify(change.command)}`;
+        const w = writes.get(key) ?? { seen: child.state, command: change.command, ids: [] as string[] };
+        w.ids.push(id);
+        writes.set(key, w);
         if (change.steps.length > 0) {
           const stepByIndex = new Map(steps.map((s) => [s.index, s]));
           await cmds.writeSteps(tx, id, change.steps.map((u) => ({ ...stepByIndex.get(u.index)!, ...u })));
           countFinished(finished, child.kind, change.steps);
         }
-        await cmds.insertEvents(tx, [{ commandId: id, at: now, ...change.event }]);
+        childEvents.push({ commandId: id, at: now, ...change.event });
         if (action === 'cancel') childLine(id, 'command cancelled', 'CANCELLED', change.event.message);
         touched.add(id);
       }
     }
+    for (const w of writes.values()) {
+      const written = new Set(await cmds.updateCommandsInState(tx, w.ids, w.seen, w.command, now));
+      const moved = w.ids.find((id) => !written.has(id));
+      if (moved) throw new StaleChild(moved);
+    }
+    await cmds.insertEvents(tx, childEvents);
     const parentChanged = Object.keys(d.command).length > 0 || d.hold !== undefined;
     const changed = touched.size > 0 || parentChanged;
     if (parentChanged) await cmds.updateCommand(tx, parent.id, { ...d.command, hold: d.hold }, now);

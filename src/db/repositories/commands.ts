@@ -123,18 +123,19 @@ export async function updateCommand(db: Db, id: string, patch: CommandPatch, now
 }
 
 /**
- * Updates a command only if it is still in the state its writer saw, without waiting for
- * anyone's view of it to be current (a PATCH parent writing a child it did not lock); null when
- * it had moved on.
+ * Updates commands only where they are still in the state their writer saw, without waiting for
+ * anyone's view of them to be current (a PATCH parent writing children it did not lock); returns
+ * the ids written (a missing one had moved on).
  */
-export async function updateCommandInState(db: Db, id: string, seen: CommandState, patch: CommandPatch, now: Date): Promise<Command | null> {
+export async function updateCommandsInState(db: Db, ids: readonly string[], seen: CommandState, patch: CommandPatch, now: Date): Promise<string[]> {
+  if (ids.length === 0) return [];
   const { hold, ...rest } = patch;
-  const [r] = await db
+  const rows = await db
     .update(commands)
     .set({ ...rest, ...(hold !== undefined ? { hold: fromHold(hold) } : {}), updatedAt: now })
-    .where(and(eq(commands.id, id), eq(commands.state, seen)))
-    .returning();
-  return r ? toCommand(r) : null;
+    .where(and(inArray(commands.id, [...ids]), eq(commands.state, seen)))
+    .returning({ id: commands.id });
+  return rows.map((r) => r.id);
 }
 
 export async function listChildren(db: Db, parentIds: readonly string[]): Promise<Command[]> {
