@@ -1,33 +1,46 @@
 /**
- * bench/rollout.ts: how fast the OC drives a rolling restart, and what it adds per batch.
+ * bench/rollout.ts: how fast the OC drives rollouts, and what it adds per batch. Two cases on one
+ * OC (its own process, as in production) and one simulated fleet (here), workers that restart in
+ * a fixed 1 s (300 ms stopping, 700 ms booting, no jitter, nothing fails):
  *
- * A 1,000-worker cluster whose workers restart in a fixed 1 s (the simulator, no jitter),
- * restarted by the OC with batchSize 100: 10 batches, so the floor is 10 s; the target is
- * under 12 s. Baseline, measured in the same run: the simulator restarting 100 of the same
- * workers by itself (no OC deciding anything), i.e. the floor as this machine realises it.
+ * 1. restart: a 1,000-worker cluster, batchSize 100: 10 batches, the floor is 10 s (issue 12:
+ *    at most 30 ms per batch, 10.3 s). Baseline in the same run: the simulator restarting 100 of
+ *    the same workers by itself (no OC deciding anything), the 1 s as this machine realises it.
+ * 2. patch: 500 clusters × 20 workers (--quick: 100), batchSize 5, maxParallelClusters 100
+ *    (--quick: 20): 5 waves × 4 batches, the floor is 20 s (issue 12: at most 1.25×). Baseline:
+ *    the simulator restarting 5 workers in each cluster of a wave at once, by itself.
  *
- *   npm run bench:rollout                  # PGlite (a temporary data folder)
- *   DATABASE_URL=postgres://... npm run bench:rollout   # a fresh database next to that one
+ * The per-batch overhead is (duration − floor) ÷ batches; the restart case also splits each
+ * batch's turnaround (its last worker RUNNING at the manager → the next batch's task accepted
+ * there) into the manager's own report interval (membershipFlushMs, a manager setting) and the OC.
  *
- * The OC runs as its own process (as in production); the simulator runs here.
+ *   npm run bench:rollout [-- --quick] [-- --json]              # PGlite (a temporary data folder)
+ *   DATABASE_URL=postgres://... npm run bench:rollout            # a fresh database next to that one
+ *   BENCH_DRIVER_CONCURRENCY=1 npm run bench:rollout             # the OC's OC_DRIVER_CONCURRENCY (default: the OC's)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../simulator/fleet.js';
 import { memberName } from '../simulator/manager.js';
+import type { LogEntry } from '../simulator/manager-types.js';
 import { gqlOk } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { spawnOc } from '../test/support/oc-process.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
+import { backgroundLoad } from './lib/machine.js';
+import { emitFigures, quickMode } from './lib/report.js';
 
-const WORKERS = 1000;
-const BATCH = 100;
+const RESTART = { cluster: 'bench-1000', workers: 1000, batch: 100 };
+const PATCH = quickMode ? { clusters: 100, workers: 20, batch: 5, parallel: 20 } : { clusters: 500, workers: 20, batch: 5, parallel: 100 };
 const RESTART_MS = 1000;
-const TARGET_MS = 12_000;
+const FLUSH_MS = 20;
 const ADMIN = 'bench-admin-token-0123456789';
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const round = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
+const patchName = (i: number) => `patch-${i}`;
 
 async function main() {
   try {
@@ -44,77 +57,172 @@ async function main() {
       env = { OC_DATA_DIR: dir };
       dbLabel = 'PGlite';
     }
-    const oc = await spawnOc({ ...env, OC_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_OC_LOG_LEVEL ?? 'info', OC_MANAGER_LEASE_MS: '30000' });
+    if (process.env.BENCH_DRIVER_CONCURRENCY) env.OC_DRIVER_CONCURRENCY = process.env.BENCH_DRIVER_CONCURRENCY;
+    const load = await backgroundLoad();
+    // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=prof"): node flags for the OC process.
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const ocEnv = { ...env, OC_ADMIN_TOKEN: ADMIN, LOG_LEVEL: process.env.BENCH_OC_LOG_LEVEL ?? 'info', OC_MANAGER_LEASE_MS: '30000' };
+    const oc = await spawnOc(ocEnv, 60_000, [process.execPath, ...flags, '--import', 'tsx', 'src/main.ts']);
     onCleanup(() => oc.kill('SIGTERM').then(() => {}));
-    const enroll = (await gqlOk(oc.url, ADMIN, `mutation { createApiToken(input: { name: "bench", role: MANAGER }) { ... on ApiTokenPayload { token } } }`)).createApiToken.token;
+    // BENCH_OC_LOG=file: the OC's log lines, written at the end (with BENCH_OC_LOG_LEVEL=debug, each advance).
+    if (process.env.BENCH_OC_LOG) onCleanup(async () => (await import('node:fs')).writeFileSync(process.env.BENCH_OC_LOG!, oc.log.join('\n')));
+    const gql = (query: string, variables?: Record<string, unknown>) => gqlOk(oc.url, ADMIN, query, variables);
+    const enroll = (await gql(`mutation { createApiToken(input: { name: "bench", role: MANAGER }) { ... on ApiTokenPayload { token } } }`)).createApiToken.token;
 
-    // Restarts take exactly 1 s: 300 ms stopping, 700 ms booting, no jitter, nothing fails.
+    // What the restart case's manager says when (its workers' RUNNING, its tasks accepted).
+    const marks: { at: number; running: boolean }[] = [];
+    const log = (e: LogEntry) => {
+      if (e.cluster !== RESTART.cluster) return;
+      if (e.message.includes('→ RUNNING')) marks.push({ at: e.at, running: true });
+      else if (/^task \S+ \S+ .*: accepted$/.test(e.message)) marks.push({ at: e.at, running: false });
+    };
     const fixed = (ms: number) => ({ ms, jitter: 0 });
-    const simLog: unknown[] = [];
     const fleet = startFleet({
       url: oc.url,
       enrollmentToken: enroll,
-      scenario: { name: 'bench', clusters: [{ name: 'bench-1000', kind: 'AS', size: WORKERS }], faults: [] },
+      scenario: {
+        name: 'bench-rollout',
+        clusters: [
+          { name: RESTART.cluster, kind: 'AS', size: RESTART.workers },
+          { name: 'patch-{i}', kind: 'PATCHB', size: PATCH.workers, count: PATCH.clusters },
+        ],
+        faults: [],
+      },
       profile: 'fast',
-      profileOverrides: { stopping: fixed(300), stoppedToStarting: fixed(0), starting: fixed(700), membershipFlushMs: 20, statsIntervalMs: 10_000, taskTimeoutMs: 60_000 },
+      profileOverrides: { stopping: fixed(300), stoppedToStarting: fixed(0), starting: fixed(RESTART_MS - 300), membershipFlushMs: FLUSH_MS, statsIntervalMs: 10_000, taskTimeoutMs: 120_000 },
       seed: 7,
-      log: process.env.BENCH_SIM_LOG ? (e) => simLog.push(e) : undefined,
+      registerConcurrency: 20,
+      log,
     });
     onCleanup(() => fleet.stop());
-    await fleet.ready({ timeoutMs: 60_000 });
-    const cluster = (await gqlOk(oc.url, ADMIN, `{ cluster(name: "bench-1000") { id workerCount } }`)).cluster;
-    console.log(`OC on ${dbLabel} (separate process), ${cluster.workerCount} workers registered`);
+    await fleet.ready({ timeoutMs: 300_000 });
+    const settled = (what: string) => fleet.waitFor((f) => f.status().workers.RUNNING === f.status().totalWorkers && f.status().tasksInFlight === 0, { timeoutMs: 60_000, what });
+    const concurrency = process.env.BENCH_DRIVER_CONCURRENCY ?? 'default (4)';
+    console.log(`OC on ${dbLabel} (separate process), driver concurrency ${concurrency}; ${fleet.status().totalWorkers} workers registered; machine ${load === null ? '?' : `${Math.round(load * 100)}%`} busy before the run`);
 
-    // Baseline: the simulator restarts 100 workers on its own, the OC only watching.
-    const members = [...Array(BATCH).keys()].map((i) => memberName('bench-1000', i + 1, WORKERS));
-    const t0 = performance.now();
-    await Promise.all(members.map((m) => fleet.worker('bench-1000', m).restart()));
+    const waitCommand = async (id: string, selection: string) => {
+      for (;;) {
+        const c = (await gql(`query($id: ID!) { command(id: $id) { state startedAt finishedAt ${selection} } }`, { id })).command;
+        if (TERMINAL.includes(c.state)) return c;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    };
+
+    // ---------- 1. restart ----------
+    const cluster = (await gql(`{ cluster(name: "${RESTART.cluster}") { id } }`)).cluster;
+    const members = [...Array(RESTART.batch).keys()].map((i) => memberName(RESTART.cluster, i + 1, RESTART.workers));
+    let t0 = performance.now();
+    await Promise.all(members.map((m) => fleet.worker(RESTART.cluster, m).restart()));
     const baselineMs = performance.now() - t0;
-    await fleet.waitFor((f) => f.status().workers.RUNNING === WORKERS, { timeoutMs: 10_000, what: 'baseline restarts settled' });
+    await settled('restart baseline settled');
     fleet.resetInvariants();
+    marks.length = 0;
 
-    // The rollout.
-    const start = performance.now();
-    const r = await gqlOk(oc.url, ADMIN, `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
-      i: { clusterId: cluster.id, strategy: { batchSize: BATCH, healthTimeoutMs: 30_000 } },
+    const r = await gql(`mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
+      i: { clusterId: cluster.id, strategy: { batchSize: RESTART.batch, healthTimeoutMs: 60_000 } },
     });
-    const id = r.restartCluster.command?.id;
-    if (!id) throw new Error(r.restartCluster.message);
-    let c: any;
-    for (;;) {
-      c = (await gqlOk(oc.url, ADMIN, `query($id: ID!) { command(id: $id) { state startedAt finishedAt steps { index state startedAt finishedAt } } }`, { id })).command;
-      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(c.state)) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    const wallMs = performance.now() - start;
+    if (!r.restartCluster.command) throw new Error(r.restartCluster.message);
+    const c = await waitCommand(r.restartCluster.command.id, 'steps { startedAt finishedAt }');
+    const batches = RESTART.workers / RESTART.batch;
     const commandMs = Date.parse(c.finishedAt) - Date.parse(c.startedAt);
     const inv = fleet.invariants();
-
-    // Per batch, from the OC's own records: when its task was made, when its last worker was seen back.
-    const batches: { startMs: number; endMs: number }[] = [];
-    for (let b = 0; b < WORKERS / BATCH; b++) {
-      const steps = c.steps.slice(b * BATCH, (b + 1) * BATCH);
-      batches.push({ startMs: Math.min(...steps.map((s: any) => Date.parse(s.startedAt))), endMs: Math.max(...steps.map((s: any) => Date.parse(s.finishedAt))) });
+    // Per batch: its last worker RUNNING at the manager → the next task accepted there.
+    const turnarounds: number[] = [];
+    let lastRunning: number | null = null;
+    for (const m of marks.sort((a, b) => a.at - b.at)) {
+      if (m.running) lastRunning = m.at;
+      else if (lastRunning !== null) {
+        turnarounds.push(m.at - lastRunning);
+        lastRunning = null;
+      }
     }
-    const rows = batches.map((b, i) => {
-      const dur = b.endMs - b.startMs;
-      const gap = i > 0 ? b.startMs - batches[i - 1]!.endMs : 0;
-      return { batch: i + 1, durationMs: dur, addedMs: Math.round(dur - baselineMs), gapBeforeMs: gap };
+    const rows = [...Array(batches).keys()].map((b) => {
+      const steps = c.steps.slice(b * RESTART.batch, (b + 1) * RESTART.batch);
+      const start = Math.min(...steps.map((s: any) => Date.parse(s.startedAt)));
+      const end = Math.max(...steps.map((s: any) => Date.parse(s.finishedAt)));
+      return { batch: b + 1, durationMs: end - start, overBaselineMs: Math.round(end - start - baselineMs), turnaroundMs: turnarounds[b] ?? null };
     });
-
-    console.log(`\nrolling restart of ${WORKERS} workers, batchSize ${BATCH}, restarts of a fixed ${RESTART_MS} ms`);
+    console.log(`\n1. rolling restart of ${RESTART.workers} workers, batchSize ${RESTART.batch}, restarts of a fixed ${RESTART_MS} ms`);
     console.table(rows);
-    const avgAdded = rows.reduce((a, r) => a + r.addedMs + r.gapBeforeMs, 0) / rows.length;
-    const maxRestarts = Math.max(...Object.values(inv.restarts));
-    console.log(`baseline (simulator alone, 100 workers):   ${fmt(baselineMs)}`);
-    console.log(`floor (10 batches x ${RESTART_MS} ms):              ${fmt((WORKERS / BATCH) * RESTART_MS)}`);
-    console.log(`rollout, command startedAt -> finishedAt:  ${fmt(commandMs)}   (request to observed end: ${fmt(wallMs)})`);
-    console.log(`OC added per batch (incl. gap), average:   ${avgAdded.toFixed(0)} ms`);
-    console.log(`ratio to the same-run floor (10 x baseline): ${(commandMs / ((WORKERS / BATCH) * baselineMs)).toFixed(3)}`);
-    console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks['bench-1000'] ?? '?'}; most restarts of one worker ${maxRestarts}`);
-    console.log(`target: under ${fmt(TARGET_MS)} -> ${commandMs < TARGET_MS && c.state === 'SUCCEEDED' ? 'MET' : 'NOT MET'}`);
-    if (process.env.BENCH_SIM_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_SIM_LOG, JSON.stringify({ simLog, steps: c.steps }));
-    if (process.env.BENCH_OC_LOG) (await import('node:fs')).writeFileSync(process.env.BENCH_OC_LOG, oc.log.join('\n'));
+    const restartFloor = batches * RESTART_MS;
+    const perBatch = (commandMs - restartFloor) / batches;
+    const meanTurn = turnarounds.length ? turnarounds.reduce((a, b) => a + b, 0) / turnarounds.length : null;
+    console.log(`baseline (simulator alone, ${RESTART.batch} workers):      ${fmt(baselineMs)}`);
+    console.log(`floor (${batches} batches x ${RESTART_MS} ms):                  ${fmt(restartFloor)}   (same-run floor ${batches} x baseline: ${fmt(batches * baselineMs)})`);
+    console.log(`rollout, command startedAt -> finishedAt:     ${fmt(commandMs)}   ratio ${(commandMs / restartFloor).toFixed(3)} to the floor, ${(commandMs / (batches * baselineMs)).toFixed(3)} to the same-run floor`);
+    console.log(`per-batch overhead (duration - floor) / ${batches}:    ${perBatch.toFixed(0)} ms   (target <= 30 ms -> ${perBatch <= 30 ? 'MET' : 'NOT MET'})`);
+    if (meanTurn !== null) console.log(`turnaround per batch at the manager:          ${meanTurn.toFixed(0)} ms = the manager's report interval ${FLUSH_MS} ms + the OC ${(meanTurn - FLUSH_MS).toFixed(0)} ms`);
+    console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks[RESTART.cluster] ?? '?'}; most restarts of one worker ${Math.max(...Object.values(inv.restarts))}`);
+    await settled('restart settled');
+
+    // ---------- 2. patch across many clusters ----------
+    const waves = PATCH.clusters / PATCH.parallel;
+    const patchBatches = waves * (PATCH.workers / PATCH.batch);
+    t0 = performance.now();
+    await Promise.all(
+      [...Array(PATCH.parallel).keys()].flatMap((i) =>
+        [...Array(PATCH.batch).keys()].map((j) => fleet.worker(patchName(i + 1), memberName(patchName(i + 1), j + 1, PATCH.workers)).restart()),
+      ),
+    );
+    const patchBaselineMs = performance.now() - t0;
+    await settled('patch baseline settled');
+    fleet.resetInvariants();
+    const p = await gql(`mutation($i: DeployPatchInput!) { deployPatch(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
+      i: {
+        artifact: { name: 'bench-app', version: '2.0.0', url: 'https://repo.example/bench-app-2.0.0.zip', sha256: 'e'.repeat(64) },
+        kinds: ['PATCHB'],
+        maxParallelClusters: PATCH.parallel,
+        strategy: { batchSize: PATCH.batch, healthTimeoutMs: 120_000 },
+      },
+    });
+    if (!p.deployPatch.command) throw new Error(p.deployPatch.message);
+    const parent = await waitCommand(p.deployPatch.command.id, 'children { state startedAt finishedAt }');
+    const patchMs = Date.parse(parent.finishedAt) - Date.parse(parent.startedAt);
+    const childMs = parent.children.map((ch: any) => Date.parse(ch.finishedAt) - Date.parse(ch.startedAt)).sort((a: number, b: number) => a - b);
+    const patchInv = fleet.invariants();
+    const patchFloor = patchBatches * RESTART_MS;
+    const patchPerBatch = (patchMs - patchFloor) / patchBatches;
+    const ratio = patchMs / patchFloor;
+    console.log(`\n2. patch of ${PATCH.clusters} clusters x ${PATCH.workers} workers, batchSize ${PATCH.batch}, maxParallelClusters ${PATCH.parallel}`);
+    console.log(`baseline (simulator alone, ${PATCH.batch} workers in each of ${PATCH.parallel} clusters): ${fmt(patchBaselineMs)}`);
+    console.log(`floor (${waves} waves x ${PATCH.workers / PATCH.batch} batches x ${RESTART_MS} ms):          ${fmt(patchFloor)}   (same-run floor: ${fmt(patchBatches * patchBaselineMs)})`);
+    console.log(`patch, startedAt -> finishedAt:                ${fmt(patchMs)}   ratio ${ratio.toFixed(3)} (target <= 1.25 -> ${ratio <= 1.25 && parent.state === 'SUCCEEDED' ? 'MET' : 'NOT MET'}), ${(patchMs / (patchBatches * patchBaselineMs)).toFixed(3)} to the same-run floor`);
+    console.log(`per-batch overhead (duration - floor) / ${patchBatches}:   ${patchPerBatch.toFixed(0)} ms; a child cluster took ${fmt(childMs[0])} .. ${fmt(childMs.at(-1))} (median ${fmt(childMs[childMs.length >> 1])}; floor ${fmt((PATCH.workers / PATCH.batch) * RESTART_MS)})`);
+    const children: Record<string, number> = {};
+    for (const ch of parent.children) children[ch.state] = (children[ch.state] ?? 0) + 1;
+    console.log(`state ${parent.state} (${JSON.stringify(children)}); most restarts of one worker ${Math.max(...Object.values(patchInv.restarts))}`);
+
+    emitFigures('rollout', {
+      db: dbLabel,
+      driverConcurrency: concurrency,
+      machineBusyBefore: load === null ? null : round(load, 2),
+      restart: {
+        workers: RESTART.workers,
+        batchSize: RESTART.batch,
+        state: c.state,
+        floorMs: restartFloor,
+        baselineMs: Math.round(baselineMs),
+        durationMs: commandMs,
+        ratio: round(commandMs / restartFloor, 3),
+        ratioSameRun: round(commandMs / (batches * baselineMs), 3),
+        perBatchOverheadMs: Math.round(perBatch),
+        turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
+        managerReportIntervalMs: FLUSH_MS,
+      },
+      patch: {
+        clusters: PATCH.clusters,
+        workersPerCluster: PATCH.workers,
+        batchSize: PATCH.batch,
+        maxParallelClusters: PATCH.parallel,
+        state: parent.state,
+        floorMs: patchFloor,
+        baselineMs: Math.round(patchBaselineMs),
+        durationMs: patchMs,
+        ratio: round(ratio, 3),
+        ratioSameRun: round(patchMs / (patchBatches * patchBaselineMs), 3),
+        perBatchOverheadMs: Math.round(patchPerBatch),
+      },
+    });
   } finally {
     await cleanup();
   }

@@ -28,6 +28,8 @@ export interface Config {
   metricsAllow: string[];
   /** PGlite's shared_buffers in MB (ignored on PostgreSQL); see docs/scaling.md for where PGlite's memory goes. */
   pgliteSharedBuffersMb: number;
+  /** How many commands one instance's rollout driver advances at once (each holds a database connection meanwhile). */
+  driverConcurrency: number;
 }
 
 export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1/128'];
@@ -69,6 +71,7 @@ const schema = z.object({
   OC_PGLITE_SHARED_BUFFERS_MB: intVar('OC_PGLITE_SHARED_BUFFERS_MB', 1, 1024).default(16),
   OC_EVENT_RETENTION_HOURS: intVar('OC_EVENT_RETENTION_HOURS', 1, 24 * 366).default(168),
   OC_EVENT_LOG: z.enum(['on', 'off'], { message: 'OC_EVENT_LOG must be on or off' }).default('on'),
+  OC_DRIVER_CONCURRENCY: intVar('OC_DRIVER_CONCURRENCY', 1, 64).default(4),
   OC_METRICS_ALLOW: z
     .string()
     .transform((s, ctx) => {
@@ -111,5 +114,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventLog: e.OC_EVENT_LOG === 'on',
     metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
     pgliteSharedBuffersMb: e.OC_PGLITE_SHARED_BUFFERS_MB,
+    driverConcurrency: e.OC_DRIVER_CONCURRENCY,
   };
 }

@@ -53,7 +53,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const controllers: { start(): void; stop(): Promise<void> }[] = [
     createLeaseController({ managers: services.managers, topology: services.topology, events: services.events, leaseMs: config.managerLeaseMs, logger }),
-    createRolloutController({ rollouts: services.rollouts, bus, logger }),
+    createRolloutController({ rollouts: services.rollouts, bus, logger, concurrency: config.driverConcurrency }),
     refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];
 

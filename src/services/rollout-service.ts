@@ -1,4 +1,5 @@
 import * as cmds from '../db/repositories/commands.js';
+import { loadRolloutState } from '../db/repositories/rollout-state.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { kindSpec } from '../domain/rollout/kinds.js';
@@ -27,13 +28,39 @@ function countFinished(into: FinishedSteps[], kind: CommandKind, steps: readonly
   }
 }
 
+/** A PATCH parent's decision was made on a child that has moved on since (the transaction is rolled back and the parent decided again). */
+class StaleChild extends Error {
+  constructor(readonly childId: string) {
+    super(`child ${childId} changed while its parent was deciding`);
+  }
+}
+const MAX_STALE_RETRIES = 5;
+
 /**
  * Applies the rollout planners' decisions: one command per transaction, under its row lock
  * (FOR UPDATE SKIP LOCKED), so that two OC instances never drive the same command, and a
  * crash at any point leaves either the whole decision or none of it.
  */
 export class RolloutService {
+  /**
+   * The `command` events each advance published about the command it advanced, as published on
+   * this instance's bus (the same objects), with whether its state changed (see driverWakes).
+   */
+  private readonly announced = new WeakMap<object, { stateChanged: boolean }>();
+
   constructor(private deps: ServiceDeps) {}
+
+  /**
+   * Which commands a `command` event asks the driver to look at. An advance announcing the command
+   * it advanced needs no second look at that command (it was planned to the end), and its parent
+   * needs one only if its state changed (a PATCH parent plans from its children's states); any
+   * other event (an operator's intent, a parent's change to a child, another instance's advance)
+   * wakes both.
+   */
+  driverWakes(payload: object): { command: boolean; parent: boolean } {
+    const own = this.announced.get(payload);
+    return own ? { command: false, parent: own.stateChanged } : { command: true, parent: true };
+  }
 
   /** Advances one command if nobody else is driving it right now; returns whether it changed. */
   async advance(commandId: string): Promise<boolean> {
@@ -41,16 +68,25 @@ export class RolloutService {
     // Lifecycle lines are written once the transaction committed.
     const lines: CommandLogLine[] = [];
     const finished: FinishedSteps[] = [];
-    const changed = await inTransaction(this.deps, async (tx, emit) => {
-      lines.length = 0;
-      finished.length = 0;
-      const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
-      if (!command || isTerminalCommand(command.state)) return false;
-      const { driver } = kindSpec(command.kind);
-      if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
-      if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
-      return false; // an operation ends by the manager's answer or its timeout
-    });
+    let changed = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        changed = await inTransaction(this.deps, async (tx, emit) => {
+          lines.length = 0;
+          finished.length = 0;
+          const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
+          if (!command || isTerminalCommand(command.state)) return false;
+          const { driver } = kindSpec(command.kind);
+          if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
+          if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
+          return false; // an operation ends by the manager's answer or its timeout
+        });
+        break;
+      } catch (err) {
+        // A child moved on while its parent decided: decide again on what it is now.
+        if (!(err instanceof StaleChild) || attempt >= MAX_STALE_RETRIES) throw err;
+      }
+    }
     for (const line of lines) recordCommand(this.deps, line);
     for (const f of finished) this.deps.telemetry?.stepsFinished(f.kind, f.outcome, f.n);
     if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
@@ -60,12 +96,8 @@ export class RolloutService {
   private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
-    // One after the other: a transaction is one connection, and pg will not queue on it for us.
-    const steps = await cmds.listSteps(tx, [command.id]);
-    const workers = await topo.listWorkersByCluster(tx, clusterId);
-    const tasks = await cmds.listTasksByCommands(tx, [command.id]);
-    const managers = await topo.findManagersByClusterIds(tx, [clusterId]);
-    const manager = managers[0];
+    // Steps, workers, tasks and the manager in one statement (one round trip: the driver's hot read).
+    const { steps, workers, tasks, manager } = await loadRolloutState(tx, command.id, clusterId);
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
     let newTaskId: string | null = null;
@@ -100,7 +132,8 @@ export class RolloutService {
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
     if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
-    if (changed) emit({ topic: 'command', payload: { commandId: command.id, clusterId, parentId: command.parentId, at: now } });
+    const stateChanged = d.command.state !== undefined && d.command.state !== command.state;
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }, stateChanged) });
     // Auto-revert starts in the transaction that fails the command: a crash cannot lose it.
     const revert = autoRevertDue(command, d.command.state) ? await startAutoRevert(tx, emit, { ...command, ...d.command }, now) : null;
     const told = transitionEvents(command.state, d.command, d.hold);
@@ -132,6 +165,11 @@ export class RolloutService {
       ['pause', d.pauseChildIds],
       ['cancelRequest', d.cancelRequestChildIds],
     ] as const;
+    // Children are not locked by their parent (lock order: a parent, then a child; a child's
+    // advance never locks its parent): each write holds only if the child is as planned from.
+    // Alike changes go out as one statement (a patch starts its first wave of children at once).
+    const writes = new Map<string, { seen: Command['state']; command: cmds.CommandPatch; ids: string[] }>();
+    const childEvents: { commandId: string; at: Date; state: string; message: string }[] = [];
     for (const [action, ids] of actions) {
       for (const id of ids) {
         const child = byId.get(id);
@@ -139,23 +177,32 @@ export class RolloutService {
         const steps = action === 'cancel' ? await cmds.listSteps(tx, [id]) : [];
         const change = childChange(action, parent, child, now, steps);
         if (action === 'start') childLine(id, 'command started', 'RUNNING', change.event.message);
-        await cmds.updateCommand(tx, id, change.command, now);
+        const key = `${child.state} ${JSON.stringify(change.command)}`;
+        const w = writes.get(key) ?? { seen: child.state, command: change.command, ids: [] as string[] };
+        w.ids.push(id);
+        writes.set(key, w);
         if (change.steps.length > 0) {
           const stepByIndex = new Map(steps.map((s) => [s.index, s]));
           await cmds.writeSteps(tx, id, change.steps.map((u) => ({ ...stepByIndex.get(u.index)!, ...u })));
           countFinished(finished, child.kind, change.steps);
         }
-        await cmds.insertEvents(tx, [{ commandId: id, at: now, ...change.event }]);
+        childEvents.push({ commandId: id, at: now, ...change.event });
         if (action === 'cancel') childLine(id, 'command cancelled', 'CANCELLED', change.event.message);
         touched.add(id);
       }
     }
+    for (const w of writes.values()) {
+      const written = new Set(await cmds.updateCommandsInState(tx, w.ids, w.seen, w.command, now));
+      const moved = w.ids.find((id) => !written.has(id));
+      if (moved) throw new StaleChild(moved);
+    }
+    await cmds.insertEvents(tx, childEvents);
     const parentChanged = Object.keys(d.command).length > 0 || d.hold !== undefined;
     const changed = touched.size > 0 || parentChanged;
     if (parentChanged) await cmds.updateCommand(tx, parent.id, { ...d.command, hold: d.hold }, now);
     await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: parent.id, at: now, ...e })));
     for (const id of touched) emit({ topic: 'command', payload: { commandId: id, clusterId: byId.get(id)?.clusterId ?? null, parentId: parent.id, at: now } });
-    if (changed) emit({ topic: 'command', payload: { commandId: parent.id, clusterId: null, parentId: null, at: now } });
+    if (changed) emit({ topic: 'command', payload: this.announce({ commandId: parent.id, clusterId: null, parentId: null, at: now }, false) });
     const revert = autoRevertDue(parent, d.command.state) ? await startAutoRevert(tx, emit, { ...parent, ...d.command }, now) : null;
     const told = transitionEvents(parent.state, d.command);
     for (const { event, state } of told) {
@@ -163,6 +210,11 @@ export class RolloutService {
     }
     if (revert) lines.push(revert);
     return changed;
+  }
+
+  private announce<T extends object>(payload: T, stateChanged: boolean): T {
+    this.announced.set(payload, { stateChanged });
+    return payload;
   }
 
   /** Commands to look at now: those whose wake-up time has come (or, on a full sweep, every active one). */

@@ -96,7 +96,10 @@ export class TaskService {
         return prev === undefined && !isTerminalTask(t.state);
       });
       for (const t of out) sent.set(t.id, t.state);
-      await cmds.countDeliveries(db, out.map((t) => t.id));
+      // Counted beside the delivery, not before it: the manager's next batch does not wait on a counter.
+      if (out.length > 0) {
+        void cmds.countDeliveries(db, out.map((t) => t.id)).catch((err) => this.deps.logger.warn('counting task deliveries failed', { err }));
+      }
       // Work handed out (a CANCELLED notice is not); handed out before means to an earlier stream.
       const work = out.filter((t) => t.state !== 'CANCELLED');
       if (work.length > 0) this.deps.telemetry?.tasksDelivered(work.length, work.filter((t) => t.deliveries > 0).length);

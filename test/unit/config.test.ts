@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       eventLog: true,
       metricsAllow: ['127.0.0.0/8', '::1/128'],
       pgliteSharedBuffersMb: 16,
+      driverConcurrency: 4,
     });
   });
 
@@ -40,8 +41,10 @@ describe('loadConfig', () => {
       OC_MANAGER_LEASE_MS: '3000',
       LOG_LEVEL: 'debug',
       OC_PGLITE_SHARED_BUFFERS_MB: '64',
+      OC_DRIVER_CONCURRENCY: '16',
     });
     expect(c).toMatchObject({
+      driverConcurrency: 16,
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgresql://oc@db:5432/oc',
@@ -63,6 +66,8 @@ describe('loadConfig', () => {
     ['PORT', '-1'],
     ['LOG_LEVEL', 'loud'],
     ['OC_MANAGER_LEASE_MS', '-1'],
+    ['OC_DRIVER_CONCURRENCY', '0'],
+    ['OC_DRIVER_CONCURRENCY', '65'],
     ['OC_MANAGER_LEASE_MS', '1.5'],
     ['OC_MANAGER_LEASE_MS', '10'],
     ['DATABASE_URL', 'mysql://x'],

@@ -17,7 +17,8 @@ const toCommand = (r: typeof commands.$inferSelect): Command => ({
   strategy: storedStrategy(r.strategy),
 });
 const toDate = (d: string | null) => (d === null ? null : new Date(d));
-const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
+/** A stored baseline as the domain's (its dates revived); shared with rollout-state.ts's one-statement read. */
+export const toBaseline = (b: StoredStepBaseline | null): StepBaseline | null =>
   b
     ? {
         workerId: b.workerId,
@@ -152,9 +153,13 @@ export async function lockCommand(db: Db, id: string, opts: { skipLocked: boolea
   return r ? toCommand(r) : null;
 }
 
-/** Active commands the driver should look at: woken by time, or all of them on a full sweep. */
+/**
+ * Active commands the driver should look at: woken by time, or all of them on a full sweep. A
+ * PATCH child not started yet is its parent's to start, and never listed (hundreds of them wait
+ * while a patch goes through its waves).
+ */
 export async function listActiveCommandIds(db: Db, opts: { dueBy?: Date }): Promise<{ id: string; kind: CommandKind; parentId: string | null }[]> {
-  const conds: SQL[] = [inArray(commands.state, ACTIVE_STATES)];
+  const conds: SQL[] = [inArray(commands.state, ACTIVE_STATES), sql`not (${commands.state} = 'PENDING' and ${commands.parentId} is not null)`];
   if (opts.dueBy) conds.push(lte(commands.wakeAt, opts.dueBy));
   const rows = await db.select({ id: commands.id, kind: commands.kind, parentId: commands.parentId }).from(commands).where(and(...conds)).orderBy(asc(commands.createdAt));
   return rows.map((r) => ({ ...r, kind: r.kind as CommandKind }));
@@ -199,6 +204,22 @@ export async function updateCommand(db: Db, id: string, patch: CommandPatch, now
     .where(eq(commands.id, id))
     .returning();
   return toCommand(r!);
+}
+
+/**
+ * Updates commands only where they are still in the state their writer saw, without waiting for
+ * anyone's view of them to be current (a PATCH parent writing children it did not lock); returns
+ * the ids written (a missing one had moved on).
+ */
+export async function updateCommandsInState(db: Db, ids: readonly string[], seen: CommandState, patch: CommandPatch, now: Date): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { hold, ...rest } = patch;
+  const rows = await db
+    .update(commands)
+    .set({ ...rest, ...(hold !== undefined ? { hold: fromHold(hold) } : {}), updatedAt: now })
+    .where(and(inArray(commands.id, [...ids]), eq(commands.state, seen)))
+    .returning({ id: commands.id });
+  return rows.map((r) => r.id);
 }
 
 export async function listChildren(db: Db, parentIds: readonly string[]): Promise<Command[]> {

@@ -36,7 +36,7 @@ export async function findWorkersByIds(db: Db, ids: readonly string[]): Promise<
 }
 
 /** A worker row of a raw `select w.*` (snake_case; timestamps are text or Date, artifacts text or parsed, by driver). */
-interface WorkerRecord {
+export interface WorkerRecord {
   id: string;
   cluster_id: string;
   member_id: string;
@@ -68,7 +68,7 @@ export async function findWorkersByMembers(db: Db, keys: readonly { clusterId: s
 
 const dateOrNull = (v: string | Date | null) => (v == null ? null : new Date(v));
 
-function fromRecord(r: WorkerRecord): ObservedWorker {
+export function fromRecord(r: WorkerRecord): ObservedWorker {
   return {
     id: r.id,
     clusterId: r.cluster_id,
