@@ -12,8 +12,8 @@ function problems(input: unknown): string[] {
 }
 
 describe('scenarios', () => {
-  it('bundle default and large', () => {
-    expect(listScenarios()).toEqual(['default', 'large']);
+  it('bundle default, huge and large', () => {
+    expect(listScenarios()).toEqual(['default', 'huge', 'large']);
   });
 
   it('default: an AS cluster of 4 workers and an ESB cluster of 3, realistic', async () => {
@@ -35,8 +35,14 @@ describe('scenarios', () => {
     expect(new Set(s.clusters.map((c) => c.name)).size).toBe(400);
   });
 
+  it('huge: 2,000 managers of 50 workers (100,000 workers)', async () => {
+    const s = await loadScenario('huge');
+    expect(s.clusters).toHaveLength(2_000);
+    expect(s.totalWorkers).toBe(100_000);
+  });
+
   it('load from a file path too, and say what exists when a name is unknown', async () => {
-    await expect(loadScenario('nope')).rejects.toThrow(/no scenario "nope": not a bundled one \(default, large\)/);
+    await expect(loadScenario('nope')).rejects.toThrow(/no scenario "nope": not a bundled one \(default, huge, large\)/);
     const s = await loadScenario('simulator/scenarios/default.json');
     expect(s.clusters).toHaveLength(2);
   });
