@@ -28,9 +28,11 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly code = 'CONFLICT';
+  /** `conflictingId`: the database id of what is in the way (the API answers its global id, of `conflictingType`). */
   constructor(
     message: string,
     readonly conflictingId: string | null = null,
+    readonly conflictingType: 'Command' | 'Cluster' = 'Command',
   ) {
     super(message);
     this.name = 'ConflictError';

@@ -103,7 +103,7 @@ export class ManagerService {
             `cluster "${clusterName}" is bound to another enrollment token; register it with its own token, or a token created with clusterName: "${clusterName}", or have an ADMIN release it (releaseCluster)`,
           );
         }
-        if (existing.kind !== kind) throw new ConflictError(`cluster "${clusterName}" is of kind ${existing.kind}, not ${kind}`, existing.id);
+        if (existing.kind !== kind) throw new ConflictError(`cluster "${clusterName}" is of kind ${existing.kind}, not ${kind}`, existing.id, 'Cluster');
         if (existing.enrolledByTokenId !== enrollment.tokenId) await topo.setClusterEnrollment(tx, existing.id, enrollment.tokenId);
         cluster = { id: existing.id, name: existing.name, kind: existing.kind, createdAt: existing.createdAt };
       }

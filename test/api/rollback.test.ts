@@ -118,7 +118,7 @@ describe('rollbackCommand', () => {
     await finished(d);
     const restart = await gqlOk(oc.url, operator, `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ${RESULT} } }`, { i: { clusterId: m.clusterId } });
     const busy = await rollback(d);
-    expect(busy).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT', conflictingId: raw(restart.restartCluster.command.id) });
+    expect(busy).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT', conflictingId: restart.restartCluster.command.id });
     expect(busy.message).toMatch(/already has an active rollout/);
     const restarted = await finished(restart.restartCluster.command.id);
     // Refused rollbacks leave nothing behind.

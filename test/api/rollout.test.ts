@@ -33,7 +33,7 @@ async function restart(clusterId: string, strategy: Record<string, unknown> = {}
   const d = await gqlOk(
     oc.url,
     operator,
-    `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { __typename ... on CommandPayload { command { id state } } ... on Error { code message } ... on ValidationError { field } } }`,
+    `mutation($i: RestartClusterInput!) { restartCluster(input: $i) { __typename ... on CommandPayload { command { id state } } ... on Error { code message } ... on ValidationError { field } ... on ConflictError { conflictingId } } }`,
     { i: { clusterId, strategy } },
   );
   return d.restartCluster;
@@ -96,6 +96,9 @@ describe('rolling restart', () => {
     const r1 = await restart(m.clusterId);
     const r2 = await restart(m.clusterId);
     expect(r2).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+    // What is in the way, as a global id a client can look up (node, command).
+    expect(r2.conflictingId).toBe(r1.command.id);
+    expect((await command(r2.conflictingId)).id).toBe(r1.command.id);
     await finished(r1.command.id);
   });
 

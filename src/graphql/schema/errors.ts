@@ -9,6 +9,7 @@
 import { type ConflictError, DomainError, type NotFoundError, type OperationFailedError, type TimeoutError, type UnreachableError, type ValidationError } from '../../domain/errors.js';
 import type { UnionRef } from '@pothos/core';
 import { builder } from '../builder.js';
+import { toGlobalId } from '../ids.js';
 
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
@@ -45,7 +46,13 @@ export const NotFoundErrorRef = builder.objectRef<ErrorValue<NotFoundError>>('No
 export const ConflictErrorRef = builder.objectRef<ErrorValue<ConflictError>>('ConflictError').implement({
   interfaces: [ErrorInterface],
   isTypeOf: isError('ConflictError'),
-  fields: (t) => ({ conflictingId: t.exposeString('conflictingId', { nullable: true, description: 'The global id of what is in the way, when known' }) }),
+  fields: (t) => ({
+    conflictingId: t.string({
+      nullable: true,
+      description: 'The global id of what is in the way, when known',
+      resolve: (e) => (e.conflictingId === null ? null : toGlobalId(e.conflictingType, e.conflictingId)),
+    }),
+  }),
 });
 export const UnreachableErrorRef = builder.objectRef<ErrorValue<UnreachableError>>('UnreachableError').implement({
   interfaces: [ErrorInterface],
