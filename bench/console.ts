@@ -71,10 +71,16 @@ async function main() {
   const expected = `${shape.clusters} clusters`;
   const t0 = performance.now();
   await page.goto(`${web.url}/#token=${encodeURIComponent(viewer.token)}`);
-  await page.waitForFunction((text) => document.querySelector('.list-foot')?.textContent === text && document.querySelector('.vrow .cell') !== null, expected, {
-    timeout: 120_000,
-    polling: 10,
-  });
+  await page
+    .waitForFunction((text) => document.querySelector('.list-foot')?.textContent === text && document.querySelector('.vrow .cell') !== null, expected, {
+      timeout: 120_000,
+      polling: 10,
+    })
+    .catch(async (e: unknown) => {
+      // Say what the page shows instead of a bare timeout.
+      const shown = await page.evaluate(() => `${document.querySelector('.list-foot')?.textContent ?? '(no footer)'} | ${document.body.innerText.slice(0, 300)}`);
+      throw new Error(`the fleet view never listed "${expected}": it shows ${JSON.stringify(shown)}`, { cause: e });
+    });
   const readyMs = performance.now() - t0;
   const loadLong = await page.evaluate(() => Math.max(0, ...(window as unknown as { __long: number[] }).__long));
   await page.waitForSelector('[data-testid=link][data-state=live]');

@@ -7,6 +7,7 @@
 import type { Client } from '@urql/core';
 import { type FragmentType, graphql, readFragment } from '../gql';
 import { naturalCompare, TERMINAL } from '../lib/format';
+import { STRIP_BATCH } from '../lib/batches';
 
 export const FleetClusterFragment = graphql(`
   fragment FleetCluster on Cluster {
@@ -133,7 +134,6 @@ export interface FleetSnapshot {
 }
 
 const PAGE = 500;
-const STRIP_BATCH = 50;
 
 function toRow(f: FragmentType<typeof FleetClusterFragment>): FleetRow {
   const c = readFragment(FleetClusterFragment, f);
