@@ -24,15 +24,9 @@ import { type ChildServer, startChild } from './lib/child.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
 import { post } from './lib/load.js';
 import type { OcReady } from './lib/oc-server.js';
-import { emitFigures, quickMode } from './lib/report.js';
+import { emitFigures, envInt, quickMode } from './lib/report.js';
 import { clusterName, memberId, seedTopology } from './lib/seed.js';
 
-const envInt = (name: string, def: number) => {
-  const raw = process.env[name];
-  const n = raw ? Number(raw) : def;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (got "${raw}")`);
-  return n;
-};
 // --quick (npm run bench): 50 clusters and 10 s of events, unless the environment says otherwise.
 const shape = { clusters: envInt('BENCH_CLUSTERS', quickMode ? 50 : 200), workersPerCluster: envInt('BENCH_WORKERS', 50), concurrency: 8 };
 const eventRate = envInt('BENCH_EVENT_RATE', 100);

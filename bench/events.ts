@@ -32,16 +32,9 @@ import { cleanup, onCleanup } from './lib/cleanup.js';
 import { post } from './lib/load.js';
 import { backgroundLoad, pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import type { OcReady } from './lib/oc-server.js';
-import { emitFigures, quickMode } from './lib/report.js';
+import { emitFigures, envInt, quickMode } from './lib/report.js';
 import { memberId, seedTopology } from './lib/seed.js';
 
-const envInt = (name: string, def: number, min: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min} (got "${raw}")`);
-  return n;
-};
 
 const DURATION = envInt('BENCH_DURATION', quickMode ? 4 : 10, 1);
 const ROUNDS = envInt('BENCH_ROUNDS', quickMode ? 1 : 3, 1);

@@ -35,7 +35,7 @@ import { cleanup, onCleanup } from './lib/cleanup.js';
 import { requestHeaders } from './lib/load.js';
 import { pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import type { OcReady } from './lib/oc-server.js';
-import { emitFigures, quickMode } from './lib/report.js';
+import { emitFigures, envInt, quickMode } from './lib/report.js';
 import { clusterName, memberId, seedTopology } from './lib/seed.js';
 
 const TARGET_RATIO = 0.5;
@@ -43,12 +43,6 @@ const P99_LIMIT_MS = 100;
 const WORKERS = 50;
 const EVENTS = 10;
 
-const envInt = (name: string, def: number) => {
-  const raw = process.env[name];
-  const n = raw ? Number(raw) : def;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (got "${raw}")`);
-  return n;
-};
 const clusters = envInt('BENCH_CLUSTERS', 200);
 const stepSeconds = envInt('BENCH_STEP_SECONDS', quickMode ? 2 : 5);
 const quietWaitSeconds = envInt('BENCH_QUIET_WAIT', quickMode ? 5 : 30);

@@ -35,16 +35,9 @@ import { cleanup, onCleanup } from './lib/cleanup.js';
 import { post } from './lib/load.js';
 import { backgroundLoad, machineBusySeconds } from './lib/machine.js';
 import type { OcReady } from './lib/oc-server.js';
-import { emitFigures, quickMode } from './lib/report.js';
+import { emitFigures, envInt, quickMode } from './lib/report.js';
 import { clusterName, memberId, seedTopology } from './lib/seed.js';
 
-const envInt = (name: string, def: number, min: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min} (got "${raw}")`);
-  return n;
-};
 
 const perGroup = envInt('BENCH_SUBSCRIBERS', quickMode ? 200 : 1000, 1);
 const seconds = envInt('BENCH_SECONDS', quickMode ? 10 : 30, 1);

@@ -40,19 +40,12 @@ import type { OcReady } from './lib/oc-server.js';
 import { machineBusySeconds, pgBackendCpu, pgCpuDelta, waitForQuiet } from './lib/machine.js';
 import { clusterName, seedTopology } from './lib/seed.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
-import { emitFigures, quickMode } from './lib/report.js';
+import { emitFigures, envInt, quickMode } from './lib/report.js';
 
 /** Issue 12: the clusters page at >= 0.3 x bare yoga, the single cluster at >= 0.4 x (on PostgreSQL). */
 const PAGE_TARGET = 0.3;
 const SINGLE_TARGET = 0.4;
 
-const envInt = (name: string, def: number, min: number) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min} (got "${raw}")`);
-  return n;
-};
 
 const settings: LoadSettings = {
   connections: envInt('BENCH_CONNECTIONS', 10, 1),

@@ -28,3 +28,12 @@ export function emitFigures(bench: string, figures: Figures): void {
   if (!jsonMode) return;
   process.stdout.write(`${JSON.stringify({ bench, at: new Date().toISOString(), quick: quickMode, ...figures })}\n`);
 }
+
+/** A whole number from the environment (BENCH_* settings), `def` when unset; anything else is an error naming it. */
+export function envInt(name: string, def: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number >= ${min} (got "${raw}")`);
+  return n;
+}

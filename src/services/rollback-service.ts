@@ -2,7 +2,7 @@
  * Rollback (rollbackCommand) and auto-revert: a new command that deploys to each worker a
  * DEPLOY changed the version it had before (a PATCH: a PATCH of such per-cluster rollbacks),
  * with `rollbackOf` set. The previous versions come from the steps' baselines; their artifacts
- * (url, sha256) from the OC's own history of deploys. The rollout planner then runs it as any
+ * (url, sha256) from the OC's own history of deploys. The rollout planner then runs it like any other
  * DEPLOY, one target artifact per batch (domain/rollout/rollback.ts).
  */
 import type { Principal } from '../domain/auth.js';

@@ -93,7 +93,7 @@ export async function logBounds(db: Db): Promise<{ head: bigint; oldest: bigint 
 
 /**
  * Deletes the events older than `hours` (by the database's clock), from the oldest end only:
- * the log stays a contiguous run of positions, so "was anything after P pruned?" is one comparison.
+ * the log stays one contiguous run of positions, so whether anything after P was pruned is one comparison.
  */
 export async function pruneEvents(db: Db, hours: number): Promise<number> {
   return affectedRows(
