@@ -197,7 +197,7 @@ function CommandBody({ cmd, onChanged }: { cmd: Cmd; onChanged: () => void }) {
           <div className="actions">
             {canary && (
               <button type="button" className="primary" disabled={busy} onClick={() => setConfirmPromote(true)}>
-                ⏩ Promote
+                ▶ Promote
               </button>
             )}
             {cmd.state === 'PAUSED' ? (
