@@ -151,18 +151,24 @@ describe('a preview answers with the mutation’s own errors', () => {
 
   it('a cluster with a rollout running: ConflictError, for a restart, a deploy and a patch', async () => {
     const m = await cluster('pv-busy', 2, 'PVB');
-    m.restartMs = 400;
+    // Long enough that the rollout stays RUNNING (its state is in the message) while it is compared.
+    m.restartMs = 5_000;
     const first = await mutate('restart', { clusterId: m.clusterId });
-    for (const [op, input] of [
-      ['restart', { clusterId: m.clusterId }],
-      ['deploy', { clusterId: m.clusterId, artifact: ARTIFACT('2.0.0') }],
-      ['patch', { artifact: ARTIFACT('2.0.0'), kinds: ['PVB'] }],
-    ] as [Op, Record<string, unknown>][]) {
-      const p = await preview(op, input);
-      expect(p).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
-      expect(errorOf(p)).toEqual(errorOf(await mutate(op, input)));
+    try {
+      await waitFor(async () => (await gqlOk(oc.url, viewer, `query($id: ID!) { command(id: $id) { state } }`, { id: first.command.id })).command.state === 'RUNNING', 'the rollout to run');
+      for (const [op, input] of [
+        ['restart', { clusterId: m.clusterId }],
+        ['deploy', { clusterId: m.clusterId, artifact: ARTIFACT('2.0.0') }],
+        ['patch', { artifact: ARTIFACT('2.0.0'), kinds: ['PVB'] }],
+      ] as [Op, Record<string, unknown>][]) {
+        const p = await preview(op, input);
+        expect(p).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT' });
+        expect(errorOf(p)).toEqual(errorOf(await mutate(op, input)));
+      }
+    } finally {
+      // The next tests preview patches over every cluster: none may still be rolling.
+      await finished(first.command.id);
     }
-    await finished(first.command.id);
   });
 });
 
