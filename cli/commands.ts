@@ -230,16 +230,22 @@ export async function deploy(name: string, o: StrategyFlags & { artifact?: strin
   return started(a, r.command, o.watch, g);
 }
 
-export async function patch(o: StrategyFlags & { kinds?: string; artifact?: string; url?: string; sha256?: string; maxParallel?: string }, g: Globals) {
-  const s = strategy(o);
-  const artifact = parseArtifact(o);
+export type PatchFlags = StrategyFlags & { kinds?: string; artifact?: string; url?: string; sha256?: string; maxParallel?: string };
+
+/** A patch's input from its flags (`oc patch` and `oc preview patch`). */
+export function patchInput(o: PatchFlags) {
   const kinds = o.kinds
     ?.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
   const maxParallelClusters = o.maxParallel !== undefined ? parseInteger(o.maxParallel, '--max-parallel', 1) : undefined;
+  return { artifact: parseArtifact(o), kinds, maxParallelClusters, strategy: strategy(o) };
+}
+
+export async function patch(o: PatchFlags, g: Globals) {
+  const input = patchInput(o);
   const a = await connect();
-  const r = ok((await a.request(PatchMutation, { input: { artifact, kinds, maxParallelClusters, strategy: s } })).deployPatch, 'CommandPayload');
+  const r = ok((await a.request(PatchMutation, { input })).deployPatch, 'CommandPayload');
   return started(a, r.command, o.watch, g);
 }
 

@@ -1,10 +1,10 @@
 /** `oc preview restart|deploy|patch`: what the rollout would run, before it is asked for (nothing is written). */
 import { PreviewDeployQuery, PreviewPatchQuery, PreviewRestartQuery } from './documents.js';
-import { parseArtifact, type StrategyFlags, strategy } from './commands.js';
+import { type PatchFlags, parseArtifact, patchInput, type StrategyFlags, strategy } from './commands.js';
 import { ok, resolveCluster } from './lib/api.js';
 import { connect, type Globals, print } from './lib/command-kit.js';
 import { usage } from './lib/errors.js';
-import { duration, json, paint, parseInteger } from './lib/format.js';
+import { duration, json, paint } from './lib/format.js';
 
 interface Preview {
   waves: number;
@@ -52,16 +52,10 @@ export async function previewDeploy(name: string, o: StrategyFlags & { artifact?
   show(`deploy ${artifact.name}@${artifact.version} to ${ref.name}`, p, false, g);
 }
 
-export async function previewPatch(o: StrategyFlags & { kinds?: string; artifact?: string; url?: string; sha256?: string; maxParallel?: string }, g: Globals) {
-  const s = strategy(o);
-  const artifact = parseArtifact(o);
-  const kinds = o.kinds
-    ?.split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  if (o.kinds !== undefined && !kinds?.length) throw usage('--kinds names no kind');
-  const maxParallelClusters = o.maxParallel !== undefined ? parseInteger(o.maxParallel, '--max-parallel', 1) : undefined;
+export async function previewPatch(o: PatchFlags, g: Globals) {
+  const input = patchInput(o);
+  if (o.kinds !== undefined && !input.kinds?.length) throw usage('--kinds names no kind');
   const a = await connect();
-  const p = ok((await a.request(PreviewPatchQuery, { input: { artifact, kinds, maxParallelClusters, strategy: s } })).previewPatch, 'RolloutPreview');
-  show(`patch ${artifact.name}@${artifact.version}`, p, true, g);
+  const p = ok((await a.request(PreviewPatchQuery, { input })).previewPatch, 'RolloutPreview');
+  show(`patch ${input.artifact.name}@${input.artifact.version}`, p, true, g);
 }
