@@ -238,6 +238,8 @@ export function patchInput(o: PatchFlags) {
     ?.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+  // An empty --kinds (`--kinds ""`, `--kinds ,`) names no kind: refused here, before anything is sent, never read as "all".
+  if (kinds && kinds.length === 0) throw usage('--kinds names no kind (leave it out to patch every cluster)');
   const maxParallelClusters = o.maxParallel !== undefined ? parseInteger(o.maxParallel, '--max-parallel', 1) : undefined;
   return { artifact: parseArtifact(o), kinds, maxParallelClusters, strategy: strategy(o) };
 }

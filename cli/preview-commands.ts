@@ -3,7 +3,6 @@ import { PreviewDeployQuery, PreviewPatchQuery, PreviewRestartQuery } from './do
 import { type PatchFlags, parseArtifact, patchInput, type StrategyFlags, strategy } from './commands.js';
 import { ok, resolveCluster } from './lib/api.js';
 import { connect, type Globals, print } from './lib/command-kit.js';
-import { usage } from './lib/errors.js';
 import { duration, json, paint } from './lib/format.js';
 
 interface Preview {
@@ -54,7 +53,6 @@ export async function previewDeploy(name: string, o: StrategyFlags & { artifact?
 
 export async function previewPatch(o: PatchFlags, g: Globals) {
   const input = patchInput(o);
-  if (o.kinds !== undefined && !input.kinds?.length) throw usage('--kinds names no kind');
   const a = await connect();
   const p = ok((await a.request(PreviewPatchQuery, { input })).previewPatch, 'RolloutPreview');
   show(`patch ${input.artifact.name}@${input.artifact.version}`, p, true, g);

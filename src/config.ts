@@ -15,6 +15,8 @@ export interface Config {
   statsRetentionHours: number;
   /** How long the event log keeps events (positions older than this get EVENTS_EXPIRED). */
   eventRetentionHours: number;
+  /** How long the audit log keeps its entries (older ones are pruned with the event log). */
+  auditRetentionDays: number;
   /**
    * Whether events are appended to the event log (OC_EVENT_LOG, default on). Off is for
    * benchmarks only (bench/events.ts measures the log's cost against it): without the log there
@@ -70,6 +72,7 @@ const schema = z.object({
   OC_STATS_RETENTION_HOURS: intVar('OC_STATS_RETENTION_HOURS', 1, 24 * 366).default(24),
   OC_PGLITE_SHARED_BUFFERS_MB: intVar('OC_PGLITE_SHARED_BUFFERS_MB', 1, 1024).default(16),
   OC_EVENT_RETENTION_HOURS: intVar('OC_EVENT_RETENTION_HOURS', 1, 24 * 366).default(168),
+  OC_AUDIT_RETENTION_DAYS: intVar('OC_AUDIT_RETENTION_DAYS', 1, 36_600).default(90),
   OC_EVENT_LOG: z.enum(['on', 'off'], { message: 'OC_EVENT_LOG must be on or off' }).default('on'),
   OC_DRIVER_CONCURRENCY: intVar('OC_DRIVER_CONCURRENCY', 1, 64).default(4),
   OC_METRICS_ALLOW: z
@@ -111,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     statsBucketSeconds: e.OC_STATS_BUCKET_SECONDS,
     statsRetentionHours: e.OC_STATS_RETENTION_HOURS,
     eventRetentionHours: e.OC_EVENT_RETENTION_HOURS,
+    auditRetentionDays: e.OC_AUDIT_RETENTION_DAYS,
     eventLog: e.OC_EVENT_LOG === 'on',
     metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
     pgliteSharedBuffersMb: e.OC_PGLITE_SHARED_BUFFERS_MB,

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { AuditService } from '../services/audit-service.js';
 import type { EventService } from '../services/event-service.js';
 import type { ManagerService } from '../services/manager-service.js';
 import type { TopologyService } from '../services/topology-service.js';
@@ -7,9 +8,9 @@ import { Loop } from './loop.js';
 /**
  * Renews the leases of the managerTasks streams this instance holds (all in one statement, every
  * third of a lease), turns clusters whose manager's lease ran out UNREACHABLE, and prunes old
- * stats history and old events of the event log now and then.
+ * stats history, old events of the event log and old audit entries now and then.
  */
-export function createLeaseController(deps: { managers: ManagerService; topology: TopologyService; events: EventService; leaseMs: number; logger: Logger }) {
+export function createLeaseController(deps: { managers: ManagerService; topology: TopologyService; events: EventService; audit: AuditService; leaseMs: number; logger: Logger }) {
   const interval = Math.max(50, Math.min(1000, Math.floor(deps.leaseMs / 4)));
   const renewEvery = Math.max(50, Math.floor(deps.leaseMs / 3));
   let lastPrune = 0;
@@ -29,6 +30,8 @@ export function createLeaseController(deps: { managers: ManagerService; topology
         if (n) deps.logger.info('pruned stats history', { rows: n });
         const e = await deps.events.prune();
         if (e) deps.logger.info('pruned the event log', { events: e });
+        const a = await deps.audit.prune();
+        if (a) deps.logger.info('pruned the audit log', { entries: a });
       }
     },
     deps.logger,

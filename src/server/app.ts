@@ -52,7 +52,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Several instances share one PostgreSQL: bridge their buses. PGlite is one process only.
   const unbridge = database.driver === 'pg' ? await bridgeBus(bus, database, logger) : null;
   const controllers: { start(): void; stop(): Promise<void> }[] = [
-    createLeaseController({ managers: services.managers, topology: services.topology, events: services.events, leaseMs: config.managerLeaseMs, logger }),
+    createLeaseController({ managers: services.managers, topology: services.topology, events: services.events, audit: services.audit, leaseMs: config.managerLeaseMs, logger }),
     createRolloutController({ rollouts: services.rollouts, bus, logger, concurrency: config.driverConcurrency }),
     refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];

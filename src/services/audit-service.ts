@@ -22,6 +22,12 @@ export class AuditService {
     }
   }
 
+  /** Deletes the entries older than OC_AUDIT_RETENTION_DAYS (by the OC's clock, which stamped them). */
+  prune(): Promise<number> {
+    const before = new Date(this.deps.clock.now().getTime() - this.deps.config.auditRetentionDays * 86_400_000);
+    return repo.pruneAuditEntries(this.deps.db, before);
+  }
+
   list(filter: AuditFilter, page: { first: number; afterId: number | null }): Promise<{ entries: AuditEntry[]; totalCount: number; hasNextPage: boolean }> {
     const since = filter.since ?? null;
     if (since !== null && (Number.isNaN(since.getTime()) || since.getUTCFullYear() < 1 || since.getUTCFullYear() > 9999)) {

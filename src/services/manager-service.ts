@@ -89,14 +89,19 @@ export class ManagerService {
 
     const sessionToken = newSecret('ocs');
     const result = await inTransaction(this.deps, async (tx, emit) => {
-      const existing = await topo.lockClusterByName(tx, clusterName);
+      let existing = await topo.lockClusterByName(tx, clusterName);
+      // The first registration binds the cluster to its enrollment token.
+      const inserted = existing ? null : await topo.insertCluster(tx, { name: clusterName, kind, sortKey: naturalKey(clusterName), enrolledByTokenId: enrollment.tokenId });
       let cluster: Cluster;
       let created = false;
-      if (!existing) {
-        // The first registration binds the cluster to its enrollment token.
-        cluster = await topo.insertCluster(tx, { name: clusterName, kind, sortKey: naturalKey(clusterName), enrolledByTokenId: enrollment.tokenId });
+      if (inserted) {
+        cluster = inserted;
         created = true;
       } else {
+        // Not inserted: another first registration of this name committed while this one waited on
+        // its insert. This one goes on as a re-registration (it replaces that session), so managers converge.
+        existing ??= await topo.lockClusterByName(tx, clusterName);
+        if (!existing) throw new ConflictError(`cluster "${clusterName}" was removed while it registered; register again`);
         // Checked first: a caller that may not register the cluster learns nothing more of it.
         if (!mayReEnroll(enrollment, existing)) {
           throw new ConflictError(

@@ -62,7 +62,10 @@ export async function rolloutRequest(
 /** A PATCH's own fields, checked (nothing read yet). */
 export function patchRequest(input: PatchRequestInput): { artifact: ArtifactSpec; kinds: string[] | null; maxParallelClusters: number; strategy: RolloutStrategy } {
   const artifact = checkedArtifact(input.artifact);
-  const kinds = input.kinds?.length ? [...new Set(list(input.kinds, 'input.kinds', 50).map((k, i) => text(k, `input.kinds[${i}]`, { max: 50 }).toUpperCase()))] : null;
+  // Omitted (or null) means every cluster; an empty list names no kind, and is refused rather
+  // than read as "all" (an operator's empty value must never patch the whole fleet).
+  if (input.kinds && input.kinds.length === 0) throw new ValidationError('input.kinds names no cluster kind; omit it to patch every cluster', 'input.kinds');
+  const kinds = input.kinds ? [...new Set(list(input.kinds, 'input.kinds', 50).map((k, i) => text(k, `input.kinds[${i}]`, { max: 50 }).toUpperCase()))] : null;
   const maxParallelClusters = input.maxParallelClusters == null ? 1 : int(input.maxParallelClusters, 'input.maxParallelClusters', 1, 1000);
   const strategy = checkedStrategy(input.strategy, null, 'PATCH');
   return { artifact, kinds, maxParallelClusters, strategy };

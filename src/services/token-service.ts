@@ -151,7 +151,15 @@ export class TokenService {
   async bootstrapAdminIfEmpty(): Promise<string | null> {
     if (this.deps.config.adminToken) return null;
     if ((await repo.countApiTokens(this.deps.db)) > 0) return null;
-    const { token } = await this.create({ name: 'first-admin', role: 'ADMIN' });
+    // Checked again and made under one lock: of OCs starting together on an empty database, one makes (and prints) it.
+    const token = newSecret('oc');
+    const made = await inTransaction(this.deps, async (tx) => {
+      await repo.lockFirstAdminCheck(tx);
+      if ((await repo.countApiTokens(tx)) > 0) return null;
+      return repo.insertApiToken(tx, { name: 'first-admin', role: 'ADMIN', clusterName: null, tokenHash: hashToken(token) });
+    });
+    if (!made) return null;
+    this.deps.logger.info('api token created', { tokenId: made.id, name: made.name, role: made.role });
     return token;
   }
 

@@ -228,3 +228,26 @@ describe('the JSON log', () => {
     expect(JSON.stringify(refused)).not.toContain(intruder.token);
   });
 });
+
+describe('retention', () => {
+  it('deletes the entries older than OC_AUDIT_RETENTION_DAYS (90 by default) when housekeeping runs, and keeps the recent ones', async () => {
+    for (const name of ['aged-120d', 'aged-91d', 'aged-89d', 'fresh']) await createToken(oc.url, 'VIEWER', name);
+    // Made old in place: entries are stamped by the clock when recorded.
+    for (const [name, days] of [['aged-120d', 120], ['aged-91d', 91], ['aged-89d', 89]] as const) {
+      const aged = await sqlRows(oc.database, `update audit_log set at = now() - interval '${days} days' where action = 'createApiToken' and args->'input'->>'name' = '${name}' returning id`);
+      expect(aged).toHaveLength(1);
+    }
+    const names = async () => (await entries({ action: 'createApiToken' })).map((e) => e.arguments.input.name);
+    expect(await names()).toEqual(expect.arrayContaining(['aged-120d', 'aged-91d', 'aged-89d', 'fresh']));
+    // Another instance on the same database: its housekeeping prunes on its first round.
+    const second = await oc.restart();
+    try {
+      await waitFor(async () => !(await names()).includes('aged-91d'), 'the entries older than 90 days to be pruned');
+      const left = await names();
+      expect(left).not.toContain('aged-120d');
+      expect(left).toEqual(expect.arrayContaining(['aged-89d', 'fresh', 'ops-audit']));
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -139,6 +139,17 @@ describe('a preview answers with the mutation’s own errors', () => {
     }
   });
 
+  it('an empty kinds list: a ValidationError naming input.kinds, never "every cluster", and no command started', async () => {
+    await cluster('pv-nokinds', 1);
+    const commands = async () => Number((await sqlRows<{ n: number }>(oc.database, 'select count(*) as n from commands'))[0]!.n);
+    const before = await commands();
+    const input = { artifact: ARTIFACT('2.0.0'), kinds: [] };
+    const p = await preview('patch', input);
+    expect(p).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION', field: 'input.kinds' });
+    expect(errorOf(await mutate('patch', input))).toEqual(errorOf(p));
+    expect(await commands()).toBe(before);
+  });
+
   it('an unknown cluster: NotFoundError', async () => {
     const m = await cluster('pv-gone', 1);
     const id = Buffer.from(`Cluster:${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`).toString('base64');

@@ -121,6 +121,30 @@ describe('registerManager', () => {
     expect(members(await cluster(oc, 'stale')).map((w: any) => w.memberId)).toEqual(['w-000']);
   });
 
+  it('takes first registrations of one new cluster sent at the same instant one after another: all succeed, the last replaces the others as a re-registration does', async () => {
+    for (let round = 0; round < 4; round++) {
+      const name = `twins-${round}`;
+      const who = ['a', 'b', 'c'];
+      const answers = await Promise.all(who.map((w) => tryRegister(oc.url, enrollment, { clusterName: name, host: `${name}-${w}`, workers: workerInputs(2, { prefix: w }) })));
+      for (const r of answers) {
+        expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+        expect(r.data.registerManager.__typename).toBe('RegisterManagerPayload');
+      }
+      expect(new Set(answers.map((r) => r.data.registerManager.cluster.id)).size).toBe(1);
+      // Exactly one session is live (the last registration's); the others were replaced, as by a re-registration.
+      const live: string[] = [];
+      for (const [i, r] of answers.entries()) {
+        const report = await gql(oc.url, r.data.registerManager.sessionToken, REPORT_MEMBERSHIP, { input: { events: [] } });
+        if (!report.errors) live.push(who[i]!);
+        else expect(report.errors[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REPLACED' });
+      }
+      expect(live).toHaveLength(1);
+      const c = await cluster(oc, name);
+      expect(c.manager.host).toBe(`${name}-${live[0]}`);
+      expect(members(c).map((w: any) => w.memberId)).toEqual([`${live[0]}-000`, `${live[0]}-001`]);
+    }
+  });
+
   it('answers a registration of another kind under the same name with ConflictError, changing nothing', async () => {
     const first = await register(oc.url, enrollment, { clusterName: 'kinded', kind: 'ESB', workers: workerInputs(2) });
     const r = await tryRegister(oc.url, enrollment, { clusterName: 'kinded', kind: 'AS', url: 'https://intruder.example', workers: [] });

@@ -236,6 +236,19 @@ describe('oc, the operator command line', () => {
     expect(JSON.parse(tokens.stdout).map((t: any) => t.name)).toContain('alice');
   });
 
+  it('refuses an empty --kinds (oc patch and oc preview patch) as a usage error, and starts nothing', async () => {
+    const count = async () => (await gqlOk(url, admin, '{ commands(first: 1) { totalCount } }')).commands.totalCount;
+    const before = await count();
+    const rest = ['--artifact', 'security-fix.jar@1.0.1', '--url', 'https://artifacts.example/fix.jar', '--sha256', SHA];
+    for (const args of [['patch', '--kinds', '', ...rest], ['patch', '--kinds', ' , ', ...rest, '--watch'], ['preview', 'patch', '--kinds', '', ...rest]]) {
+      const r = await oc_(args);
+      expect(r.stderr, args.join(' ')).toMatch(/^oc: USAGE: --kinds names no kind .+\n$/);
+      expect(r.code).toBe(64);
+      expect(r.stdout).toBe('');
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('patches every AS and ESB cluster with --watch, one cluster at a time, and exits 0', async () => {
     const r = await oc_([
       'patch', '--kinds', 'AS,ESB', '--artifact', 'security-fix.jar@1.0.1', '--url', 'https://artifacts.example/fix.jar', '--sha256', SHA,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { gqlOk } from '../support/client.js';
 import { createTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
@@ -82,6 +83,49 @@ describe('the first ADMIN token', () => {
     const oc = await start(env);
     const token = printedToken(oc.out) ?? (await waitFor(() => printedToken(oc.out), 'the ADMIN token to be printed'));
     expect((await gqlOk(oc.url, token, '{ viewer { role tokenName } }')).viewer).toEqual({ role: 'ADMIN', tokenName: 'first-admin' });
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)('two OCs starting at the same moment on an empty PostgreSQL (PostgreSQL only: a PGlite folder is opened by one OC at a time)', () => {
+  it('make one first ADMIN token between them, printed by one of them only', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    await (await db.open()).close(); // migrated, and still without any token
+    // The same moment, made sure of: the test holds inserts into api_tokens back (SHARE mode lets
+    // reads through) until both OCs wait on a lock (an insert, or the other's check), then lets go.
+    const hold = new pg.Client({ connectionString: db.url! });
+    await hold.connect();
+    cleanups.push(() => hold.end().catch(() => {}));
+    await hold.query('begin');
+    await hold.query('lock table api_tokens in share mode');
+    const env = { DATABASE_URL: db.url!, OC_ADMIN_TOKEN: '' };
+    const starting = [start(env), start(env)];
+    const waiting = async () => {
+      await hold.query('select pg_stat_clear_snapshot()'); // else this transaction sees its first look at pg_stat_activity again
+      return (
+        await hold.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock' and (query ilike '%api_tokens%' or wait_event = 'advisory')`,
+        )
+      ).rows[0]!.n === 2;
+    };
+    await waitFor(waiting, 'both OCs to wait at their first ADMIN token', START_MS, 100);
+    await hold.query('commit');
+    const ocs = await Promise.all(starting);
+    await waitFor(() => ocs.some((oc) => printedToken(oc.out)), 'the ADMIN token to be printed');
+    // Stopped, so all each one printed has been read.
+    await Promise.all(
+      ocs.map(
+        (oc) =>
+          new Promise<void>((resolve) => {
+            oc.proc.once('close', () => resolve());
+            oc.proc.kill('SIGTERM');
+          }),
+      ),
+    );
+    const printed = ocs.map((oc) => printedToken(oc.out)).filter(Boolean);
+    expect(printed).toHaveLength(1);
+    expect((await hold.query('select name, role from api_tokens')).rows).toEqual([{ name: 'first-admin', role: 'ADMIN' }]);
   });
 });
 

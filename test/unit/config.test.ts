@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       statsBucketSeconds: 10,
       statsRetentionHours: 24,
       eventRetentionHours: 168,
+      auditRetentionDays: 90,
       eventLog: true,
       metricsAllow: ['127.0.0.0/8', '::1/128'],
       pgliteSharedBuffersMb: 16,
@@ -42,9 +43,11 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'debug',
       OC_PGLITE_SHARED_BUFFERS_MB: '64',
       OC_DRIVER_CONCURRENCY: '16',
+      OC_AUDIT_RETENTION_DAYS: '365',
     });
     expect(c).toMatchObject({
       driverConcurrency: 16,
+      auditRetentionDays: 365,
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgresql://oc@db:5432/oc',
@@ -79,6 +82,8 @@ describe('loadConfig', () => {
     ['OC_METRICS_ALLOW', '10.0.0.0/x'],
     ['OC_PGLITE_SHARED_BUFFERS_MB', '0'],
     ['OC_PGLITE_SHARED_BUFFERS_MB', '16MB'],
+    ['OC_AUDIT_RETENTION_DAYS', '0'],
+    ['OC_AUDIT_RETENTION_DAYS', '90d'],
   ])('refuses %s=%s with a ConfigError naming the variable', (name, value) => {
     const { problems, message } = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

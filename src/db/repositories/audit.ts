@@ -1,8 +1,9 @@
-/** The audit log: who did what to which target, appended, and read newest first. */
+/** The audit log: who did what to which target, appended, read newest first, pruned from the oldest end. */
 import { and, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditActor, AuditEntry } from '../../domain/audit.js';
 import type { Role } from '../../domain/types.js';
 import type { Db } from '../client.js';
+import { affectedRows } from '../query.js';
 import { auditLog } from '../schema/index.js';
 
 const toEntry = (r: typeof auditLog.$inferSelect): AuditEntry => ({
@@ -35,6 +36,11 @@ export interface AuditFilter {
   actorTokenId?: string | null;
   action?: string | null;
   since?: Date | null;
+}
+
+/** Deletes the entries recorded before `before` (audit_log_at_idx finds them); how many went. */
+export async function pruneAuditEntries(db: Db, before: Date): Promise<number> {
+  return affectedRows(db, sql`delete from audit_log where at < ${before.toISOString()}::timestamptz`);
 }
 
 /** Newest first; `afterId` continues below that entry. */

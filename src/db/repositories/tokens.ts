@@ -42,6 +42,14 @@ export async function countApiTokens(db: Db): Promise<number> {
   return r?.n ?? 0;
 }
 
+/**
+ * Serializes the first-ADMIN-token check of OCs starting together on one database, to the end of
+ * the transaction (an advisory lock: there is no row to lock while the table is empty).
+ */
+export async function lockFirstAdminCheck(db: Db): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext('oc.first-admin-token'))`);
+}
+
 export async function revokeApiToken(db: Db, id: string, at: Date): Promise<ApiToken | null> {
   const [r] = await db
     .update(apiTokens)

@@ -325,7 +325,7 @@ export const managerTasks = snakeCase.table(
 /**
  * Who did what, when, and how it ended: one row per mutation of a person or a manager's
  * registration (managers' report mutations are not recorded). Arguments are stored without
- * secrets. Rows are only ever added.
+ * secrets. Rows are only ever added, and deleted once older than OC_AUDIT_RETENTION_DAYS.
  */
 export const auditLog = snakeCase.table(
   'audit_log',

@@ -22,10 +22,14 @@ export async function findClustersByIds(db: Db, ids: readonly string[]): Promise
   return (await db.select().from(clusters).where(inArray(clusters.id, [...ids]))).map(toCluster);
 }
 
-/** `sortKey`: the name's natural-order key (domain/natural-order.ts). */
-export async function insertCluster(db: Db, v: { name: string; kind: string; sortKey: string; enrolledByTokenId?: string | null }): Promise<Cluster> {
-  const [r] = await db.insert(clusters).values(v).returning();
-  return toCluster(r!);
+/**
+ * A new cluster, or null when one of that name exists: a concurrent transaction's insert of the
+ * same name makes this one wait for it (the unique index), and then insert nothing rather than fail.
+ * `sortKey`: the name's natural-order key (domain/natural-order.ts).
+ */
+export async function insertCluster(db: Db, v: { name: string; kind: string; sortKey: string; enrolledByTokenId?: string | null }): Promise<Cluster | null> {
+  const [r] = await db.insert(clusters).values(v).onConflictDoNothing({ target: clusters.name }).returning();
+  return r ? toCluster(r) : null;
 }
 
 /** A cluster by name with the enrollment token it is bound to, locked for the rest of the transaction. */
