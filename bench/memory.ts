@@ -4,10 +4,11 @@
  * process) once it has settled, against baselines measured in the same run, each in a fresh
  * process of its own.
  *
- * The lab is started as `npm run lab` starts it (package.json's lab script: node, its flags, the
- * tsx loader, simulator/lab.ts; simulator/lab-command.ts reads it), in a fresh folder, and its
- * RSS is read from outside (/proc/PID) once a second for the settle time after its banner, with
- * no GC forced: what a user's `top` shows. The figure is the highest of those samples.
+ * The lab is started as `npm run lab` starts it (package.json's lab script: tsx's command line
+ * with node's flags and simulator/lab.ts; simulator/lab-command.ts reads it), in a fresh folder,
+ * and the RSS of its node process (tsx's child) is read from outside (/proc/PID) once a second for
+ * the settle time after its banner, with no GC forced: what a user's `top` shows. The figure is
+ * the highest of those samples (tsx's own process, which only relays signals, is printed apart).
  * Same run, same method:
  *
  *   lab, no V8 flags      the same lab without the script's node flags (how it ran before them)
@@ -31,7 +32,7 @@
  *   npm run bench:memory [-- --settle 20 --json --quick]   (--quick: 5 s settle; no per-flag runs, no PGlite alone)
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,8 @@ interface Usage {
   anon: number;
   /** The JavaScript heap (in-process runs only). */
   heapTotal?: number;
+  /** The RSS of tsx's command-line process that started the lab (lab runs only). */
+  tsxRss?: number;
 }
 
 /**
@@ -162,17 +165,34 @@ function runChild(mode: InProcess, settleMs: number): Promise<Usage> {
 
 // ── the lab's own process, read from outside ─────────────────────────────────────────────────
 
+/** The pid of `pid`'s child process (tsx's command line starts the lab's node as its only child). */
+function childPid(pid: number): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
+}
+
 /**
- * Starts the lab with these node arguments in a fresh folder (as `npm run lab -- --port 0
- * --data-dir DIR` would), waits for its banner, then reads its RSS once a second for `settleMs`
- * (no GC forced). Returns the breakdown at the highest sample.
+ * Starts the lab as `npm run lab -- --port 0 --data-dir DIR` would (tsx's command line with these
+ * arguments, in a fresh folder), waits for its banner, then reads the RSS of the lab's node
+ * process (tsx's child) once a second for `settleMs`, no GC forced. Returns the breakdown at the
+ * highest sample, and the RSS of tsx's own process (it only relays signals).
  */
-async function runLab(nodeArgs: string[], settleMs: number): Promise<Usage & { samples: number[] }> {
+async function runLab(tsxArgs: string[], settleMs: number): Promise<Usage & { tsxRss: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'oc-bench-memory-lab-'));
   // The environment of `npm run lab` in a shell: no NODE_ENV of the bench's, the lab's own log level.
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: '', DATABASE_URL: '' };
   delete env['NODE_ENV'];
-  const lab = spawn(process.execPath, [...nodeArgs, '--port', '0', '--data-dir', dir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tsxCli = fileURLToPath(import.meta.resolve('tsx/cli'));
+  const lab = spawn(process.execPath, [tsxCli, ...tsxArgs, '--port', '0', '--data-dir', dir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => lab.once('exit', () => r()));
   let out = '';
   let err = '';
@@ -181,18 +201,18 @@ async function runLab(nodeArgs: string[], settleMs: number): Promise<Usage & { s
   try {
     const deadline = Date.now() + 180_000;
     while (!out.includes('Ctrl-C stops the fleet')) {
-      if (lab.exitCode !== null || Date.now() > deadline) throw new Error(`the lab did not come up (${nodeArgs.join(' ')}):\n${err}`);
+      if (lab.exitCode !== null || Date.now() > deadline) throw new Error(`the lab did not come up (tsx ${tsxArgs.join(' ')}):\n${err}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const samples: number[] = [];
+    const node = childPid(lab.pid!);
+    if (node === null) throw new Error("the lab's node process (tsx's child) was not found");
     let top: Usage | null = null;
     for (let t = 0; t < settleMs; t += 1000) {
       await new Promise((r) => setTimeout(r, 1000));
-      const u = smapsUsage(lab.pid!);
-      samples.push(u.rss);
+      const u = smapsUsage(node);
       if (!top || u.rss > top.rss) top = u;
     }
-    return { ...top!, samples };
+    return { ...top!, tsxRss: smapsUsage(lab.pid!).rss };
   } finally {
     lab.kill('SIGINT');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
@@ -217,10 +237,10 @@ async function main(): Promise<void> {
     return;
   }
   const command = labCommand(ROOT);
-  const noFlags = command.nodeArgs.filter((a) => !command.flags.includes(a));
+  const noFlags = command.tsxArgs.filter((a) => !command.flags.includes(a));
   const load = await backgroundLoad();
-  console.log(`PGlite at rest, each in a fresh process; the lab: \`node ${command.nodeArgs.join(' ')}\` (package.json's lab script)`);
-  console.log(`  lab processes: highest RSS of ${settleMs / 1000} samples, 1 s apart, after the banner, no GC forced; in-process: after ${settleMs / 1000} s and two GCs`);
+  console.log(`PGlite at rest, each in a fresh process; the lab: \`tsx ${command.tsxArgs.join(' ')}\` (package.json's lab script)`);
+  console.log(`  lab: its node process (tsx's child), highest RSS of ${settleMs / 1000} samples 1 s apart after the banner, no GC forced; in-process: after ${settleMs / 1000} s and two GCs`);
   if (load !== null) console.log(`  machine busy before the run (other processes): ${(load * 100).toFixed(0)}% of all cores`);
 
   const rows: { label: string; key: string; u: Usage }[] = [];
@@ -237,9 +257,9 @@ async function main(): Promise<void> {
   }
   await measure('labNoFlags', 'lab, no V8 flags', () => runLab(noFlags, settleMs));
   if (!quickMode) {
-    for (const flag of command.flags) await measure(`without ${flag}`, `lab without ${flag}`, () => runLab(command.nodeArgs.filter((a) => a !== flag), settleMs));
+    for (const flag of command.flags) await measure(`without ${flag}`, `lab without ${flag}`, () => runLab(command.tsxArgs.filter((a) => a !== flag), settleMs));
   }
-  await measure('lab', `lab (${command.flags.join(' ')})`, () => runLab(command.nodeArgs, settleMs));
+  await measure('lab', `lab (${command.flags.join(' ')})`, () => runLab(command.tsxArgs, settleMs));
 
   const width = Math.max(32, ...rows.map((r) => r.label.length));
   console.log(`  ${'process'.padEnd(width)} ${'RSS'.padStart(6)} ${'WASM'.padStart(6)} ${'code'.padStart(6)} ${'files'.padStart(6)} ${'anon'.padStart(6)} ${'JS heap'.padStart(8)}   (MB)`);
@@ -250,6 +270,7 @@ async function main(): Promise<void> {
   console.log('  (WASM: PGlite\'s heap, resident; code: V8 and WebAssembly code; files: node\'s binary and libraries; anon: JS heaps, malloc)');
   const get = (key: string) => rows.find((r) => r.key === key)?.u;
   const lab = get('lab');
+  if (lab?.tsxRss) console.log(`  (and tsx's command-line process that started the lab, relaying signals: ${mb(lab.tsxRss)} MB)`);
   const noFlagsUsage = get('labNoFlags');
   const bare = get('bare');
   if (lab) {
@@ -262,7 +283,7 @@ async function main(): Promise<void> {
   emitFigures('memory', {
     settleSeconds: settleMs / 1000,
     machineLoad: load,
-    labCommand: `node ${command.nodeArgs.join(' ')}`,
+    labCommand: `tsx ${command.tsxArgs.join(' ')}`,
     processes: Object.fromEntries(
       rows.map(({ key, u }) => [key, { rssMb: mb(u.rss), wasmMb: mb(u.wasm), codeMb: mb(u.code), filesMb: mb(u.file), anonMb: mb(u.anon), heapMb: u.heapTotal === undefined ? null : mb(u.heapTotal) }]),
     ),
