@@ -21,7 +21,7 @@
  *                         (shared_buffers 128 MB; initdb in this process): how the OC opened it before (full run)
  *   PGlite, OC            the OC's openDatabase on a fresh folder (initdb in a throw-away child,
  *                         PGLITE_SHARED_BUFFERS_MB), migrated (full run)
- *   lab, before           the lab as it was before issue 12: initdb in-process, shared_buffers 128 MB
+ *   lab, before           the lab as it was before issue 12: initdb in-process, shared_buffers 128 MB (full run)
  *
  * Each is split, from /proc/PID/smaps, into the WebAssembly heap (PGlite's PostgreSQL: the
  * resident part of the WebAssembly memory reservation), executable anonymous memory (V8's code
@@ -29,7 +29,7 @@
  * rest of the anonymous memory (the JavaScript heaps, malloc: compilers' zones, buffers).
  * Target: the lab ≤ 300 MB RSS (issue 12, target 7).
  *
- *   npm run bench:memory [-- --settle 20 --json --quick]   (--quick: 5 s settle; no per-flag runs, no PGlite alone)
+ *   npm run bench:memory [-- --settle 20 --json --quick]   (--quick: 5 s settle; bare node, the lab with and without its flags)
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
     }
   };
   for (const mode of IN_PROCESS) {
-    if (quickMode && (mode === 'pglite' || mode === 'pglite-defaults')) continue;
+    if (quickMode && mode !== 'bare') continue;
     await measure(mode, LABEL[mode], () => runChild(mode, settleMs));
   }
   await measure('labNoFlags', 'lab, no V8 flags', () => runLab(noFlags, settleMs));
