@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { labCommand } from '../../simulator/lab-command.js';
 import { subscribeReady, wsClient } from '../support/client.js';
 import { createTestDatabase, TEST_DATABASE_URL } from '../support/db.js';
 import { waitFor } from '../support/wait.js';
@@ -30,9 +31,9 @@ async function labEnv(): Promise<{ env: Record<string, string>; args: string[] }
   return { env: { DATABASE_URL: '' }, args: ['--data-dir', dir] };
 }
 
-/** `npm run lab` in its own process, until its banner says the fleet is up (or it exits). */
+/** `npm run lab` in its own process (node with package.json's flags), until its banner says the fleet is up (or it exits). */
 async function startLab(env: Record<string, string>, args: string[], what: string) {
-  const lab: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'simulator/lab.ts', '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
+  const lab: ChildProcess = spawn(process.execPath, [...labCommand(ROOT).nodeArgs, '--port', '0', '--profile', 'fast', '--seed', '5', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
