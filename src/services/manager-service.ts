@@ -176,10 +176,8 @@ export class ManagerService {
         }
       }
       if (fresh.length > 0) {
-        const countDeltas = await this.applyEvents(tx, emit, s.clusterId, fresh, now);
-        // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
-        const session = { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq };
-        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session, historyBucketSeconds: null, countDeltas });
+        const lastSeq = fresh[fresh.length - 1]!.seq;
+        const end = await this.applyEvents(tx, emit, s.clusterId, { id: s.id, lastSeq }, fresh, now);
         if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
       } else {
         await this.touch(tx, emit, s.clusterId, now);
@@ -188,11 +186,16 @@ export class ManagerService {
     });
   }
 
-  /** Applies a batch of events; returns how the cluster's worker counts moved (null: its stats changed too, recount). */
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date): Promise<topo.WorkerCountDeltas | null> {
+  /**
+   * Applies a batch of events and ends the report: the workers written, the cluster's aggregates
+   * (serialized with the cluster's other writers by the session row locked before), the session's
+   * seq and the lease, in one statement as a rule (topo.writeMembershipReport). Emits the events,
+   * each with the cluster as the report leaves it.
+   */
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, session: { id: string; lastSeq: number }, events: MembershipEvent[], now: Date) {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
-    const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
+    const current = new Map((await topo.findClusterWorkers(tx, clusterId, members)).map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
     // Each event with the worker as that event left it (a member may change more than once in a batch).
     const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
@@ -221,32 +224,35 @@ export class ManagerService {
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
     const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
-    const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
-    await emitMembership(
-      tx,
-      emit,
-      clusterId,
-      now,
-      emitted.flatMap(({ change, memberId, write }) => {
-        const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
-        if (!row) return [];
-        if (!write) return [{ change, worker: row }];
-        const { host, port, state, startedAt, stateChangedAt, artifacts } = write;
-        return [{ change, worker: { ...row, host, port, state, startedAt, stateChangedAt, artifacts } }];
-      }),
-    );
-    emit({ topic: 'health', payload: { clusterId } });
-    // How the cluster's counts moved; a worker that left with a sample changes its stats too: recount then.
-    if ([...deleted.values()].some((w) => w.stats !== null)) return null;
-    const deltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
-    for (const m of members) {
-      const before = current.get(m)?.state;
-      const after = stored.get(m)?.state;
-      deltas.total += (after ? 1 : 0) - (before ? 1 : 0);
-      if (before) deltas[before]--;
-      if (after) deltas[after]++;
+    // How the cluster's counts move; a worker that left with a sample changes its stats too: recount then,
+    // after the workers are written (one statement cannot read what it writes).
+    let end: topo.MembershipReportEnd;
+    if ([...deleted.values()].some((w) => w.stats !== null)) {
+      const stored = await topo.upsertWorkers(tx, clusterId, writes, now);
+      end = { ...(await topo.endMembershipReport(tx, { clusterId, now, session })), stored };
+    } else {
+      const countDeltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
+      for (const m of members) {
+        const before = current.get(m)?.state;
+        const after = finalState.get(m)?.write?.state;
+        countDeltas.total += (after ? 1 : 0) - (before ? 1 : 0);
+        if (before) countDeltas[before]--;
+        if (after) countDeltas[after]++;
+      }
+      end = await topo.writeMembershipReport(tx, { clusterId, now, session, writes, countDeltas });
     }
-    return deltas;
+    const stored = new Map(end.stored.map((w) => [w.memberId, w]));
+    const cluster = end.cluster;
+    for (const { change, memberId, write } of emitted) {
+      const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+      if (!row) continue;
+      const worker = write
+        ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
+        : row;
+      emit({ topic: 'membership', payload: { clusterId, change, worker, at: now, ...(cluster ? { cluster } : {}) } });
+    }
+    emit({ topic: 'health', payload: { clusterId } });
+    return end;
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
@@ -269,12 +275,11 @@ export class ManagerService {
     return inTransaction(this.deps, async (tx, emit) => {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
-      const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      // The aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
-      const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: null, historyBucketSeconds: accepted > 0 ? this.deps.config.statsBucketSeconds : null });
-      if (end.stats && accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+      // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
+      const end = await topo.writeStatsReport(tx, { clusterId: s.clusterId, now, samples: clean, historyBucketSeconds: this.deps.config.statsBucketSeconds });
+      if (end.stats && end.accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
       if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
-      return { accepted, stats: end.stats };
+      return { accepted: end.accepted, stats: end.stats };
     });
   }
 
