@@ -62,6 +62,14 @@ describe("a manager's reports", () => {
     expect(c).toEqual({ health: 'HEALTHY', workerCount: 10 });
   });
 
+  it('look their session up with one statement when it is not cached (a session secret is never an API token)', async () => {
+    const other = await createToken(oc.url, 'VIEWER', 'to-revoke');
+    // Any revocation empties the credential caches: the next report looks its session up again.
+    await gqlOk(oc.url, ADMIN_TOKEN, 'mutation($id: ID!) { revokeApiToken(id: $id) { __typename } }', { id: other.id });
+    const n = await statementsOf(async () => expect(await reportMembership(oc.url, session, events('STOPPED'))).toMatchObject({ applied: 10 }));
+    expect(n).toBeLessThanOrEqual((oc.database.driver === 'pg' ? 7 : 4) + 1);
+  });
+
   it('write a stats report in its transaction of 4 statements (begin, lock, write, commit) and one NOTIFY at most', async () => {
     const n = await statementsOf(async () => expect(await reportStats(oc.url, session, samples())).toMatchObject({ accepted: 10 }));
     expect(n).toBeLessThanOrEqual(oc.database.driver === 'pg' ? 5 : 2);
