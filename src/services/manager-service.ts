@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, type Worker, type WorkerReport, } from '../domain/types.js';
+import { type Cluster, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type ObservedWorker, type Stats, type Worker, type WorkerReport, } from '../domain/types.js';
 import { touchManagers } from '../db/repositories/leases.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -239,6 +240,9 @@ export class ManagerService {
         if (before) countDeltas[before]--;
         if (after) countDeltas[after]++;
       }
+      if (this.deps.config.eventLog && emitted.length > 0) {
+        return this.writeLogged(tx, emit, clusterId, session, now, { current, deleted, writes, emitted, countDeltas });
+      }
       end = await topo.writeMembershipReport(tx, { clusterId, now, session, writes, countDeltas });
     }
     const stored = new Map(end.stored.map((w) => [w.memberId, w]));
@@ -251,6 +255,67 @@ export class ManagerService {
         : row;
       emit({ topic: 'membership', payload: { clusterId, change, worker, at: now, ...(cluster ? { cluster } : {}) } });
     }
+    emit({ topic: 'health', payload: { clusterId } });
+    return end;
+  }
+
+  /**
+   * The usual report (no worker left with a sample) with the event log on: its events are
+   * appended by the statement that writes it (topo.writeLoggedMembershipReport), so each event's
+   * worker is known before it: the rows as they will be stored, from the rows read under the
+   * session's lock (which every writer of the cluster's workers holds), with an id made here for
+   * a new worker.
+   */
+  private async writeLogged(
+    tx: Db,
+    emit: Emit,
+    clusterId: string,
+    session: { id: string; lastSeq: number },
+    now: Date,
+    r: {
+      current: Map<string, ObservedWorker>;
+      deleted: Map<string, ObservedWorker>;
+      writes: topo.WorkerWrite[];
+      emitted: { change: MembershipChange; memberId: string; write: topo.WorkerWrite | null }[];
+      countDeltas: topo.WorkerCountDeltas;
+    },
+  ) {
+    const ids = r.writes.map((w) => r.current.get(w.memberId)?.id ?? randomUUID());
+    const stored = new Map<string, ObservedWorker>(
+      r.writes.map((w, i) => {
+        const prev = r.current.get(w.memberId);
+        const row: ObservedWorker = {
+          id: ids[i]!,
+          clusterId,
+          memberId: w.memberId,
+          host: w.host,
+          port: w.port,
+          state: w.state,
+          startedAt: w.startedAt,
+          joinedAt: prev?.joinedAt ?? now,
+          stateChangedAt: w.stateChangedAt,
+          stateChanges: (prev?.stateChanges ?? 0) + w.stateChanges,
+          artifacts: w.artifacts,
+          stats: prev?.stats ?? null,
+        };
+        return [w.memberId, row];
+      }),
+    );
+    const payloads = r.emitted.flatMap(({ change, memberId, write }) => {
+      const row = change === 'LEFT' ? (r.deleted.get(memberId) ?? r.current.get(memberId)) : (stored.get(memberId) ?? r.deleted.get(memberId));
+      if (!row) return [];
+      const worker = write
+        ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
+        : row;
+      return [{ clusterId, change, worker, at: now }];
+    });
+    // Each event's JSON as appendToLog would log it, up to its cluster: the statement adds the snapshot it computes.
+    const texts = payloads.map((p) => `${JSON.stringify(p).slice(0, -1)},"cluster":`);
+    const end = await topo.writeLoggedMembershipReport(tx, { clusterId, now, session, writes: r.writes, ids, countDeltas: r.countDeltas, payloads: texts });
+    const cluster = end.cluster;
+    payloads.forEach((p, i) => {
+      emit({ topic: 'membership', payload: { ...p, ...(cluster ? { cluster } : {}), position: (end.firstPosition + BigInt(i)).toString() } });
+    });
     emit({ topic: 'health', payload: { clusterId } });
     return end;
   }
