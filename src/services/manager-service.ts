@@ -50,6 +50,26 @@ async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, e
   for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
 }
 
+/**
+ * The worker each event of a report carries: the row as stored (as it was, for LEFT) with the
+ * fields as that event left them (a member may change more than once in a report).
+ */
+function eventWorkers(
+  emitted: { change: MembershipChange; memberId: string; write: topo.WorkerWrite | null }[],
+  current: Map<string, Worker>,
+  deleted: Map<string, Worker>,
+  stored: Map<string, Worker>,
+): { change: MembershipChange; worker: Worker }[] {
+  return emitted.flatMap(({ change, memberId, write }) => {
+    const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+    if (!row) return [];
+    const worker = write
+      ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
+      : row;
+    return [{ change, worker }];
+  });
+}
+
 /** Manager-side use cases: registration, membership and stats reports, leases. */
 export class ManagerService {
   /** Clusters whose managerTasks stream this instance holds (streams per cluster): renewHeldLeases renews them together. */
@@ -245,14 +265,8 @@ export class ManagerService {
       }
       end = await topo.writeMembershipReport(tx, { clusterId, now, session, writes, countDeltas });
     }
-    const stored = new Map(end.stored.map((w) => [w.memberId, w]));
     const cluster = end.cluster;
-    for (const { change, memberId, write } of emitted) {
-      const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
-      if (!row) continue;
-      const worker = write
-        ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
-        : row;
+    for (const { change, worker } of eventWorkers(emitted, current, deleted, new Map(end.stored.map((w) => [w.memberId, w])))) {
       emit({ topic: 'membership', payload: { clusterId, change, worker, at: now, ...(cluster ? { cluster } : {}) } });
     }
     emit({ topic: 'health', payload: { clusterId } });
@@ -301,14 +315,7 @@ export class ManagerService {
         return [w.memberId, row];
       }),
     );
-    const payloads = r.emitted.flatMap(({ change, memberId, write }) => {
-      const row = change === 'LEFT' ? (r.deleted.get(memberId) ?? r.current.get(memberId)) : (stored.get(memberId) ?? r.deleted.get(memberId));
-      if (!row) return [];
-      const worker = write
-        ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
-        : row;
-      return [{ clusterId, change, worker, at: now }];
-    });
+    const payloads = eventWorkers(r.emitted, r.current, r.deleted, stored).map(({ change, worker }) => ({ clusterId, change, worker, at: now }));
     // Each event's JSON as appendToLog would log it, up to its cluster: the statement adds the snapshot it computes.
     const texts = payloads.map((p) => `${JSON.stringify(p).slice(0, -1)},"cluster":`);
     const end = await topo.writeLoggedMembershipReport(tx, { clusterId, now, session, writes: r.writes, ids, countDeltas: r.countDeltas, payloads: texts });
