@@ -72,6 +72,9 @@ export function createRolloutController(o: RolloutControllerOptions) {
   const lookUpClusters = () => {
     if (lookup || stopped || kickedClusters.size === 0) return;
     lookup = (async () => {
+      // Not before the events being handed out now are all in: a report publishes its events
+      // together (ten membership events were two lookups, the first one started by the first event).
+      await new Promise((resolve) => setImmediate(resolve));
       while (!stopped && kickedClusters.size > 0) {
         const clusters = [...kickedClusters];
         kickedClusters.clear();

@@ -52,6 +52,8 @@ export interface Orderer {
   push(event: BusEvent, position: bigint): void;
   /** Events may have been missed (see EventMap.resync): read what the log has past the last one delivered. */
   catchUp(): void;
+  /** Events up to this position are committed (another instance said so): read from the log those not delivered yet. */
+  expect(upTo: bigint): void;
 }
 type Handler<K extends Topic> = (payload: EventMap[K]) => void;
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isConnectionError } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { BusEvent, EventBus } from './bus.js';
+import { type BusEvent, type EventBus, positionOf } from './bus.js';
 
 export const CHANNEL = 'oc_events';
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay well under it. */
@@ -12,18 +12,35 @@ const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 const revive = (_k: string, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v);
 
-/** Splits events into payloads under the NOTIFY limit (an event too big alone is dropped, and said so). */
+/**
+ * Splits events into payloads under the NOTIFY limit (an event too big alone is dropped, and said so).
+ *
+ * Events that carry their event-log position are not sent: they are committed in the log (the
+ * bridge sends after COMMIT), and the first payload says only up to which position (`u`); other
+ * instances read them there (Orderer.expect, which reads the log for whatever it has not yet
+ * delivered). A report's ten membership events were two NOTIFYs of 7 kB each, sent to PostgreSQL,
+ * queued, and received and parsed by every instance (`npm run bench:ingest`); they are one small
+ * NOTIFY now, and an instance that receives it reads them in one statement (several reports' at once when busy).
+ */
 export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: BusEvent) => void): string[] {
   const out: string[] = [];
   let batch: string[] = [];
   let size = 0;
-  const head = `{"o":"${origin}","e":[`;
+  let upTo: bigint | null = null;
+  for (const e of events) {
+    const p = positionOf(e);
+    if (p !== null && (upTo === null || p > upTo)) upTo = p;
+  }
+  let head = `{"o":"${origin}",${upTo === null ? '' : `"u":"${upTo}",`}"e":[`;
   const flush = () => {
-    if (batch.length) out.push(`${head}${batch.join(',')}]}`);
+    if (batch.length || upTo !== null) out.push(`${head}${batch.join(',')}]}`);
     batch = [];
     size = 0;
+    upTo = null;
+    head = `{"o":"${origin}","e":[`;
   };
   for (const e of events) {
+    if (positionOf(e) !== null) continue;
     const s = JSON.stringify(e);
     if (head.length + s.length + 2 > MAX_PAYLOAD) {
       onTooBig(e);
@@ -37,9 +54,10 @@ export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: B
   return out;
 }
 
-export function decodeEvents(payload: string): { origin: string; events: BusEvent[] } {
-  const p = JSON.parse(payload, revive) as { o: string; e: BusEvent[] };
-  return { origin: p.o, events: p.e };
+/** A payload of encodeEvents: who sent it, the events it carries, and up to which log position the sender committed events (null: none). */
+export function decodeEvents(payload: string): { origin: string; events: BusEvent[]; upTo: bigint | null } {
+  const p = JSON.parse(payload, revive) as { o: string; u?: string; e: BusEvent[] };
+  return { origin: p.o, events: p.e, upTo: p.u === undefined ? null : BigInt(p.u) };
 }
 
 /**
@@ -51,12 +69,22 @@ export function decodeEvents(payload: string): { origin: string; events: BusEven
  */
 export async function bridgeBus(bus: EventBus, database: Database, logger: Logger): Promise<() => Promise<void>> {
   const origin = randomUUID();
+  // Every instance hears its own NOTIFYs too: told apart by their first bytes (encodeEvents' head),
+  // not by parsing them (a report's events are several kB of JSON; parsing them back was about 4%
+  // of the OC's CPU in `npm run bench:ingest`).
+  const own = `{"o":"${origin}",`;
   const unlisten = await database.listen(
     CHANNEL,
     (payload) => {
+      if (payload.startsWith(own)) return;
       try {
-        const { origin: from, events } = decodeEvents(payload);
-        if (from !== origin) bus.deliver(events);
+        const { origin: from, events, upTo } = decodeEvents(payload);
+        if (from === origin) return;
+        bus.deliver(events);
+        if (upTo !== null) {
+          if (bus.order) bus.order.expect(upTo);
+          else logger.warn('logged events from another instance cannot be read here: this bus does not read the event log', { upTo: String(upTo) });
+        }
       } catch (err) {
         logger.warn('unreadable event from another instance', { err });
       }

@@ -23,6 +23,10 @@ export class Sequencer implements Orderer {
   private pending = new Map<bigint, BusEvent>();
   private timer: NodeJS.Timeout | null = null;
   private reading = false;
+  /** Asked to read while a read was under way: read again after it (what it asked for may have committed after that read began). */
+  private again = false;
+  /** The highest position another instance said it committed (expect): read up to it. */
+  private expected: bigint | null = null;
   private stopped = false;
   /** Gaps filled from the log, for metrics and tests. */
   fills = 0;
@@ -49,7 +53,20 @@ export class Sequencer implements Orderer {
   }
 
   catchUp(): void {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    // Now, not after the grace a waiting gap armed.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.arm(0);
+  }
+
+  expect(upTo: bigint): void {
+    if (upTo <= this.head) return;
+    if (this.expected === null || upTo > this.expected) this.expected = upTo;
+    this.catchUp();
   }
 
   stop(): void {
@@ -79,8 +96,11 @@ export class Sequencer implements Orderer {
   private async fill() {
     if (this.reading || this.stopped) return;
     this.reading = true;
+    this.again = false;
     try {
-      const upTo = this.pending.size > 0 ? [...this.pending.keys()].reduce((a, b) => (a > b ? a : b)) : null;
+      let upTo = this.pending.size > 0 ? [...this.pending.keys()].reduce((a, b) => (a > b ? a : b)) : null;
+      if (this.expected !== null && (upTo === null || this.expected > upTo)) upTo = this.expected;
+      this.expected = null;
       for (;;) {
         const rows = await this.read(this.head, upTo, READ_PAGE);
         for (const r of rows) {
@@ -109,6 +129,7 @@ export class Sequencer implements Orderer {
       this.reading = false;
     }
     this.drain();
-    if (this.pending.size > 0) this.arm(this.graceMs);
+    if (this.again || (this.expected !== null && this.expected > this.head)) this.arm(0);
+    else if (this.pending.size > 0) this.arm(this.graceMs);
   }
 }

@@ -35,9 +35,13 @@ export async function inTransaction<T>(deps: Pick<ServiceDeps, 'db' | 'bus' | 'c
   return result;
 }
 
-/** Appends the logged events to the event log and gives each its position. */
+/**
+ * Appends the logged events to the event log and gives each its position. Events that have their
+ * position already were appended by the statement that wrote them (a membership report's: see
+ * topo.writeLoggedMembershipReport); the others follow them.
+ */
 async function appendToLog(tx: Db, events: BusEvent[]): Promise<void> {
-  const logged = events.filter(isLogged);
+  const logged = events.filter((e): e is LoggedEvent => isLogged(e) && e.payload.position === undefined);
   if (logged.length === 0) return;
   const first = await appendEvents(
     tx,

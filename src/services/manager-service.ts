@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { mayReEnroll, type Principal } from '../domain/auth.js';
 import { naturalKey } from '../domain/natural-order.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { type Cluster, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type Stats, type Worker, type WorkerReport, } from '../domain/types.js';
+import { type Cluster, type MembershipChange, type MembershipEvent, MEMBERSHIP_CHANGES, type ObservedWorker, type Stats, type Worker, type WorkerReport, } from '../domain/types.js';
 import { touchManagers } from '../db/repositories/leases.js';
 import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
@@ -47,6 +48,26 @@ async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, e
   if (events.length === 0) return;
   const [cluster] = await topo.snapshotClusters(tx, [clusterId]);
   for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
+}
+
+/**
+ * The worker each event of a report carries: the row as stored (as it was, for LEFT) with the
+ * fields as that event left them (a member may change more than once in a report).
+ */
+function eventWorkers(
+  emitted: { change: MembershipChange; memberId: string; write: topo.WorkerWrite | null }[],
+  current: Map<string, Worker>,
+  deleted: Map<string, Worker>,
+  stored: Map<string, Worker>,
+): { change: MembershipChange; worker: Worker }[] {
+  return emitted.flatMap(({ change, memberId, write }) => {
+    const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
+    if (!row) return [];
+    const worker = write
+      ? { ...row, host: write.host, port: write.port, state: write.state, startedAt: write.startedAt, stateChangedAt: write.stateChangedAt, artifacts: write.artifacts }
+      : row;
+    return [{ change, worker }];
+  });
 }
 
 /** Manager-side use cases: registration, membership and stats reports, leases. */
@@ -181,10 +202,8 @@ export class ManagerService {
         }
       }
       if (fresh.length > 0) {
-        const countDeltas = await this.applyEvents(tx, emit, s.clusterId, fresh, now);
-        // The aggregates (serialized with the cluster's other writers by the session row locked above), the seq and the lease in one statement.
-        const session = { id: s.id, lastSeq: fresh[fresh.length - 1]!.seq };
-        const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session, historyBucketSeconds: null, countDeltas });
+        const lastSeq = fresh[fresh.length - 1]!.seq;
+        const end = await this.applyEvents(tx, emit, s.clusterId, { id: s.id, lastSeq }, fresh, now);
         if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
       } else {
         await this.touch(tx, emit, s.clusterId, now);
@@ -193,11 +212,16 @@ export class ManagerService {
     });
   }
 
-  /** Applies a batch of events; returns how the cluster's worker counts moved (null: its stats changed too, recount). */
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, events: MembershipEvent[], now: Date): Promise<topo.WorkerCountDeltas | null> {
+  /**
+   * Applies a batch of events and ends the report: the workers written, the cluster's aggregates
+   * (serialized with the cluster's other writers by the session row locked before), the session's
+   * seq and the lease, in one statement as a rule (topo.writeMembershipReport). Emits the events,
+   * each with the cluster as the report leaves it.
+   */
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, session: { id: string; lastSeq: number }, events: MembershipEvent[], now: Date) {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
-    const current = new Map((await topo.findWorkersByMembers(tx, members.map((memberId) => ({ clusterId, memberId })))).map((w) => [w.memberId, w]));
+    const current = new Map((await topo.findClusterWorkers(tx, clusterId, members)).map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
     // Each event with the worker as that event left it (a member may change more than once in a batch).
     const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
@@ -226,32 +250,86 @@ export class ManagerService {
     const toDelete = [...finalState].filter(([, v]) => v.write === null).map(([m]) => m);
     const deleted = new Map((await topo.deleteWorkers(tx, clusterId, toDelete)).map((w) => [w.memberId, w]));
     const writes = [...finalState.values()].flatMap((v) => (v.write ? [v.write] : []));
-    const stored = new Map((await topo.upsertWorkers(tx, clusterId, writes, now)).map((w) => [w.memberId, w]));
-    await emitMembership(
-      tx,
-      emit,
-      clusterId,
-      now,
-      emitted.flatMap(({ change, memberId, write }) => {
-        const row = change === 'LEFT' ? (deleted.get(memberId) ?? current.get(memberId)) : (stored.get(memberId) ?? deleted.get(memberId));
-        if (!row) return [];
-        if (!write) return [{ change, worker: row }];
-        const { host, port, state, startedAt, stateChangedAt, artifacts } = write;
-        return [{ change, worker: { ...row, host, port, state, startedAt, stateChangedAt, artifacts } }];
+    // How the cluster's counts move; a worker that left with a sample changes its stats too: recount then,
+    // after the workers are written (one statement cannot read what it writes).
+    let end: topo.MembershipReportEnd;
+    if ([...deleted.values()].some((w) => w.stats !== null)) {
+      const stored = await topo.upsertWorkers(tx, clusterId, writes, now);
+      end = { ...(await topo.endMembershipReport(tx, { clusterId, now, session })), stored };
+    } else {
+      const countDeltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
+      for (const m of members) {
+        const before = current.get(m)?.state;
+        const after = finalState.get(m)?.write?.state;
+        countDeltas.total += (after ? 1 : 0) - (before ? 1 : 0);
+        if (before) countDeltas[before]--;
+        if (after) countDeltas[after]++;
+      }
+      if (this.deps.config.eventLog && emitted.length > 0) {
+        return this.writeLogged(tx, emit, clusterId, session, now, { current, deleted, writes, emitted, countDeltas });
+      }
+      end = await topo.writeMembershipReport(tx, { clusterId, now, session, writes, countDeltas });
+    }
+    const cluster = end.cluster;
+    for (const { change, worker } of eventWorkers(emitted, current, deleted, new Map(end.stored.map((w) => [w.memberId, w])))) {
+      emit({ topic: 'membership', payload: { clusterId, change, worker, at: now, ...(cluster ? { cluster } : {}) } });
+    }
+    emit({ topic: 'health', payload: { clusterId } });
+    return end;
+  }
+
+  /**
+   * The usual report (no worker left with a sample) with the event log on: its events are
+   * appended by the statement that writes it (topo.writeLoggedMembershipReport), so each event's
+   * worker is known before it: the rows as they will be stored, from the rows read under the
+   * session's lock (which every writer of the cluster's workers holds), with an id made here for
+   * a new worker.
+   */
+  private async writeLogged(
+    tx: Db,
+    emit: Emit,
+    clusterId: string,
+    session: { id: string; lastSeq: number },
+    now: Date,
+    r: {
+      current: Map<string, ObservedWorker>;
+      deleted: Map<string, ObservedWorker>;
+      writes: topo.WorkerWrite[];
+      emitted: { change: MembershipChange; memberId: string; write: topo.WorkerWrite | null }[];
+      countDeltas: topo.WorkerCountDeltas;
+    },
+  ) {
+    const ids = r.writes.map((w) => r.current.get(w.memberId)?.id ?? randomUUID());
+    const stored = new Map<string, ObservedWorker>(
+      r.writes.map((w, i) => {
+        const prev = r.current.get(w.memberId);
+        const row: ObservedWorker = {
+          id: ids[i]!,
+          clusterId,
+          memberId: w.memberId,
+          host: w.host,
+          port: w.port,
+          state: w.state,
+          startedAt: w.startedAt,
+          joinedAt: prev?.joinedAt ?? now,
+          stateChangedAt: w.stateChangedAt,
+          stateChanges: (prev?.stateChanges ?? 0) + w.stateChanges,
+          artifacts: w.artifacts,
+          stats: prev?.stats ?? null,
+        };
+        return [w.memberId, row];
       }),
     );
+    const payloads = eventWorkers(r.emitted, r.current, r.deleted, stored).map(({ change, worker }) => ({ clusterId, change, worker, at: now }));
+    // Each event's JSON as appendToLog would log it, up to its cluster: the statement adds the snapshot it computes.
+    const texts = payloads.map((p) => `${JSON.stringify(p).slice(0, -1)},"cluster":`);
+    const end = await topo.writeLoggedMembershipReport(tx, { clusterId, now, session, writes: r.writes, ids, countDeltas: r.countDeltas, payloads: texts });
+    const cluster = end.cluster;
+    payloads.forEach((p, i) => {
+      emit({ topic: 'membership', payload: { ...p, ...(cluster ? { cluster } : {}), position: (end.firstPosition + BigInt(i)).toString() } });
+    });
     emit({ topic: 'health', payload: { clusterId } });
-    // How the cluster's counts moved; a worker that left with a sample changes its stats too: recount then.
-    if ([...deleted.values()].some((w) => w.stats !== null)) return null;
-    const deltas: topo.WorkerCountDeltas = { total: 0, STARTING: 0, RUNNING: 0, STOPPING: 0, STOPPED: 0, FAILED: 0 };
-    for (const m of members) {
-      const before = current.get(m)?.state;
-      const after = stored.get(m)?.state;
-      deltas.total += (after ? 1 : 0) - (before ? 1 : 0);
-      if (before) deltas[before]--;
-      if (after) deltas[after]++;
-    }
-    return deltas;
+    return end;
   }
 
   async reportStats(session: Session, samples: StatsSample[]): Promise<{ accepted: number; stats: Stats | null }> {
@@ -274,12 +352,11 @@ export class ManagerService {
     return inTransaction(this.deps, async (tx, emit) => {
       const s = await tokens.lockSession(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
-      const accepted = await topo.updateWorkerStats(tx, s.clusterId, clean);
-      // The aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
-      const end = await topo.endReport(tx, { clusterId: s.clusterId, now, session: null, historyBucketSeconds: accepted > 0 ? this.deps.config.statsBucketSeconds : null });
-      if (end.stats && accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+      // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
+      const end = await topo.writeStatsReport(tx, { clusterId: s.clusterId, now, samples: clean, historyBucketSeconds: this.deps.config.statsBucketSeconds });
+      if (end.stats && end.accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
       if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
-      return { accepted, stats: end.stats };
+      return { accepted: end.accepted, stats: end.stats };
     });
   }
 

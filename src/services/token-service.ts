@@ -10,6 +10,15 @@ export const hashToken = (secret: string) => createHash('sha256').update(secret)
 export const newSecret = (prefix: 'oc' | 'ocs') => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 const CACHE_TTL_MS = 5_000;
+/**
+ * A manager session's lookup is kept longer: its manager calls every few seconds (a stats report
+ * every 5 s by default, just past CACHE_TTL_MS, so every report looked its session up again), and
+ * what it writes checks the session again in its own transaction (the row is locked and read).
+ * Revocation still evicts at once (credentialRevoked, on every instance; resync after a lost LISTEN).
+ */
+const SESSION_CACHE_TTL_MS = 30_000;
+/** Manager session secrets start so (newSecret('ocs')); API tokens with 'oc_': a session needs no look in api_tokens. */
+const SESSION_PREFIX = 'ocs_';
 
 export type Refusal = 'MISSING' | 'UNKNOWN' | 'REVOKED' | 'SESSION_REPLACED';
 const TOUCH_EVERY_MS = 30_000;
@@ -53,21 +62,21 @@ export class TokenService {
     const hash = hashToken(secret);
     const now = Date.now();
     const hit = this.cache.get(hash);
-    if (hit && now - hit.at < CACHE_TTL_MS) {
+    if (hit && now - hit.at < (hit.principal?.kind === 'session' ? SESSION_CACHE_TTL_MS : CACHE_TTL_MS)) {
       if (hit.principal) this.touch(hit.principal, now);
       return hit.principal;
     }
     const generation = this.generation;
-    const principal = await this.lookup(hash);
+    const principal = await this.lookup(hash, secret.startsWith(SESSION_PREFIX));
     if (this.cache.size > 10_000) this.cache.clear();
     if (generation === this.generation) this.cache.set(hash, { principal, at: now });
     if (principal) this.touch(principal, now);
     return principal;
   }
 
-  private async lookup(hash: string): Promise<Principal | null> {
+  private async lookup(hash: string, session: boolean): Promise<Principal | null> {
     const { db } = this.deps;
-    const t = await repo.findApiTokenByHash(db, hash);
+    const t = session ? null : await repo.findApiTokenByHash(db, hash);
     if (t) {
       if (t.revokedAt) return null;
       return { kind: 'token', name: t.name, role: t.role, tokenId: t.id, clusterName: t.clusterName };

@@ -114,6 +114,44 @@ describe('the event log append', () => {
     sequencer.stop();
   });
 
+  it('reads from the log the events another instance says it committed (expect), once each and in order, also when told during a read', async () => {
+    const db = opened[0]!;
+    const bus = new EventBus();
+    const sent: BusEvent[] = [];
+    const write = async (i: number) =>
+      inTransaction({ db: db.db, bus, config }, async (_tx, emit) => {
+        const e: BusEvent = { topic: 'membership', payload: membership(30 + i) };
+        sent.push(e);
+        emit(e);
+      });
+    for (let i = 0; i < 3; i++) await write(i);
+    const position = (e: BusEvent) => positionOf(e)!;
+    const events = new EventService({ db: db.db, bus, clock: systemClock, config, logger: memoryLogger() });
+    const out: BusEvent[] = [];
+    // A read that takes a while, and a commit (told by expect) that lands while it is under way.
+    let reads = 0;
+    let during: Promise<void> | null = null;
+    const slowRead: typeof events.readLog = async (after, upTo, limit) => {
+      const rows = await events.readLog(after, upTo, limit);
+      if (reads++ === 0) {
+        during = (async () => {
+          await write(3);
+          sequencer.expect(position(sent[3]!));
+        })();
+        await during;
+      }
+      return rows;
+    };
+    const sequencer = new Sequencer(position(sent[0]!) - 1n, (e) => out.push(e), slowRead, memoryLogger(), 10_000);
+    sequencer.expect(position(sent[2]!));
+    await waitFor(() => out.length === 4, 'the events told of, read from the log');
+    expect(out.map(position)).toEqual(sent.map(position));
+    sequencer.expect(position(sent[1]!)); // delivered already: nothing more
+    await new Promise((r) => setTimeout(r, 50));
+    expect(out).toHaveLength(4);
+    sequencer.stop();
+  });
+
   it.skipIf(!TEST_DATABASE_URL)('assigns positions in commit order under concurrent writers on two pools: a reader never sees a position before a smaller one', async () => {
     const [a, b] = opened as [Database, Database];
     const start = (await logged(a)).at(-1) ?? 0n;

@@ -21,6 +21,19 @@ describe('the PostgreSQL bus bridge encoding', () => {
     expect(payloads.flatMap((p) => decodeEvents(p).events)).toEqual(many);
   });
 
+  it('sends logged events that carry their log position as the newest position only (other instances read them from the log), the others in full', () => {
+    const logged = (i: number): BusEvent => ({ topic: 'command', payload: { ...(event(i).payload as any), position: String(100 + i) } });
+    const health: BusEvent = { topic: 'health', payload: { clusterId: 'c1' } };
+    const payloads = encodeEvents('me', [logged(1), logged(2), health, logged(3)], () => {});
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0]!.length).toBeLessThan(100);
+    expect(decodeEvents(payloads[0]!)).toEqual({ origin: 'me', events: [health], upTo: 103n });
+    // Only logged ones: one small payload still, with no event in it.
+    expect(encodeEvents('me', [logged(4)], () => {}).map(decodeEvents)).toEqual([{ origin: 'me', events: [], upTo: 104n }]);
+    // Without positions (the event log off), events go in full.
+    expect(encodeEvents('me', [event(5)], () => {}).map(decodeEvents)).toEqual([{ origin: 'me', events: [event(5)], upTo: null }]);
+  });
+
   it('drops an event too large to send, and says so', () => {
     const big: BusEvent = { topic: 'credentialRevoked', payload: { tokenId: 'x'.repeat(9000), sessionId: null } };
     const dropped: BusEvent[] = [];

@@ -10,7 +10,9 @@
  * so it is held for the commit only.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../client.js';
+import type { Db, NamedStatement } from '../client.js';
+import { runNamed } from '../named.js';
+import { rawString } from '../raw.js';
 import { affectedRows, queryRows } from '../query.js';
 
 export interface LogAppend {
@@ -27,6 +29,33 @@ export interface LogRow {
   payload: string;
 }
 
+/** Appends of up to this many events go as a named statement per count (a report's or a command's handful); more as one statement each. */
+const NAMED_APPEND_MAX = 32;
+const appendStatements = new Map<number, NamedStatement>();
+
+/** The append of n events as a named statement: parameters $1 = n, then topic, cluster id and payload of each. */
+function appendStatement(n: number): NamedStatement {
+  let st = appendStatements.get(n);
+  if (!st) {
+    const rows = Array.from({ length: n }, (_, i) => `(${i + 1}::int, $${3 * i + 2}::text, $${3 * i + 3}::uuid, $${3 * i + 4}::json)`).join(', ');
+    st = {
+      name: `oc_log_append_${n}`,
+      text: `with h as (
+      insert into event_log_head (id, position) values (1, $1::bigint)
+      on conflict (id) do update set position = event_log_head.position + excluded.position
+      returning position
+    ), i as (
+      insert into event_log (position, topic, cluster_id, payload)
+      select h.position - $1::bigint + v.ord, v.topic, v.cluster_id, v.payload
+      from h, (values ${rows}) as v(ord, topic, cluster_id, payload)
+    )
+    select position::text as head from h`,
+    };
+    appendStatements.set(n, st);
+  }
+  return st;
+}
+
 /**
  * Appends events in order; returns the position of the first (the others follow it, one by one).
  * One statement: the head's upsert (the lock) and the rows, as a VALUES list (cheaper than
@@ -34,6 +63,13 @@ export interface LogRow {
  */
 export async function appendEvents(tx: Db, events: LogAppend[]): Promise<bigint> {
   const n = events.length;
+  if (n <= NAMED_APPEND_MAX) {
+    const values: unknown[] = [n];
+    for (const e of events) values.push(e.topic, e.clusterId, JSON.stringify(e.payload));
+    const [row] = await runNamed(tx, appendStatement(n), values);
+    if (!row) throw new Error('event log: the head was not returned');
+    return BigInt(rawString(row[0])) - BigInt(n) + 1n;
+  }
   const values = events.map((e, i) => sql`(${i + 1}::int, ${e.topic}::text, ${e.clusterId}::uuid, ${JSON.stringify(e.payload)}::json)`);
   const rows = await queryRows<{ head: string | bigint }>(
     tx,

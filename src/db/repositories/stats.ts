@@ -1,6 +1,6 @@
 /**
- * Each cluster's stats history in time buckets (read by step, pruned; recorded by endReport of
- * ./topology/aggregates.ts). Clusters' and
+ * Each cluster's stats history in time buckets (read by step, pruned; recorded by writeStatsReport of
+ * ./topology/reports.ts). Clusters' and
  * the system's current stats are kept in cluster_aggregates (./topology/aggregates.ts).
  */
 import { sql } from 'drizzle-orm';

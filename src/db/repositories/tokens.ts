@@ -5,7 +5,9 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ApiToken } from '../../domain/auth.js';
 import type { Role } from '../../domain/types.js';
-import type { Db } from '../client.js';
+import type { Db, NamedStatement } from '../client.js';
+import { runNamed } from '../named.js';
+import { rawDate, rawNumber, rawString } from '../raw.js';
 import { apiTokens, managerSessions } from '../schema/index.js';
 
 const toToken = (r: typeof apiTokens.$inferSelect): ApiToken => ({
@@ -86,10 +88,24 @@ export async function findSessionByHash(db: Db, tokenHash: string): Promise<Sess
   return (r as SessionRow | undefined) ?? null;
 }
 
-/** Locks the session row for the rest of the transaction (serialises one session's reports). */
+const LOCK_SESSION: NamedStatement = {
+  name: 'oc_lock_session',
+  text: 'select id, manager_id, cluster_id, enrollment_token_id, token_name, last_seq, revoked_at from manager_sessions where id = $1::uuid for update',
+};
+
+/** Locks the session row for the rest of the transaction (serialises one session's reports); a named statement, as every report starts with it. */
 export async function lockSession(db: Db, id: string): Promise<SessionRow | null> {
-  const [r] = await db.select().from(managerSessions).where(eq(managerSessions.id, id)).for('update').limit(1);
-  return (r as SessionRow | undefined) ?? null;
+  const [r] = await runNamed(db, LOCK_SESSION, [id]);
+  if (!r) return null;
+  return {
+    id: rawString(r[0]),
+    managerId: rawString(r[1]),
+    clusterId: rawString(r[2]),
+    enrollmentTokenId: r[3] == null ? null : rawString(r[3]),
+    tokenName: rawString(r[4]),
+    lastSeq: rawNumber(r[5]),
+    revokedAt: r[6] == null ? null : rawDate(r[6]),
+  };
 }
 
 /** Revokes every live session of a cluster (a new registration replaces them); returns their ids. */

@@ -31,21 +31,21 @@ export const STATS_FRESH_MS = 5 * 60_000;
 export const freshCutoff = (now: Date) => new Date(now.getTime() - STATS_FRESH_MS);
 
 /** The aggregate columns over workers w (of one cluster), each with `fresh`: whether its latest sample counts. */
-const AGGREGATE_SELECT = `count(*)::int, (count(*) filter (where w.state = 'STARTING'))::int,
+export const AGGREGATE_SELECT = `count(*)::int, (count(*) filter (where w.state = 'STARTING'))::int,
   (count(*) filter (where w.state = 'RUNNING'))::int, (count(*) filter (where w.state = 'STOPPING'))::int,
   (count(*) filter (where w.state = 'STOPPED'))::int, (count(*) filter (where w.state = 'FAILED'))::int,
   (count(*) filter (where w.fresh))::int, coalesce(sum(w.cpu_percent) filter (where w.fresh), 0),
   coalesce(sum(w.memory_mb) filter (where w.fresh), 0), coalesce(sum(w.requests_per_sec) filter (where w.fresh), 0),
   coalesce(sum(w.errors_per_sec) filter (where w.fresh), 0), min(w.stats_at) filter (where w.fresh), max(w.stats_at) filter (where w.fresh)`;
 
-const AGGREGATE_COLUMNS =
+export const AGGREGATE_COLUMNS =
   'total, starting, running, stopping, stopped, failed, sampled, cpu_percent_sum, memory_mb, requests_per_sec, errors_per_sec, stats_min_at, stats_max_at';
 
-const SET_ALL = AGGREGATE_COLUMNS.split(', ')
+export const SET_ALL = AGGREGATE_COLUMNS.split(', ')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
 
-type Figure = number | string | null;
+export type Figure = number | string | null;
 
 const RECOUNT = (clusterId: SQL, now: Date) => sql`insert into cluster_aggregates as a (cluster_id, ${sql.raw(AGGREGATE_COLUMNS)})
     select ${clusterId}, ${sql.raw(AGGREGATE_SELECT)}
@@ -73,49 +73,7 @@ export async function refreshClusterAggregates(db: Db, clusterId: string, now: D
  */
 export type WorkerCountDeltas = { total: number } & Record<WorkerState, number>;
 
-/**
- * What ends a manager's report, in one statement (each round trip to the database costs about
- * as much as the rest of a small report): the cluster's aggregates recomputed, its manager's
- * lease renewed (as touchManager) (or, given countDeltas, its counts changed by them), and as asked, the session's seq set and the current stats
- * added to the cluster's history bucket (cluster_stats: the sum of the snapshots of a bucket and
- * their count). Returns the current stats and whether the
- * manager was disconnected before (it just came back).
- */
-export async function endReport(
-  db: Db,
-  v: { clusterId: string; now: Date; session: { id: string; lastSeq: number } | null; historyBucketSeconds: number | null; countDeltas?: WorkerCountDeltas | null },
-): Promise<{ stats: Stats | null; cameBack: boolean }> {
-  const c = sql`${v.clusterId}::uuid`;
-  const d = v.countDeltas;
-  const agg = d
-    ? sql`update cluster_aggregates set total = total + ${d.total}, starting = starting + ${d.STARTING}, running = running + ${d.RUNNING},
-        stopping = stopping + ${d.STOPPING}, stopped = stopped + ${d.STOPPED}, failed = failed + ${d.FAILED} where cluster_id = ${c}
-      returning sampled, cpu_percent_sum as cpu, memory_mb as mem, requests_per_sec as rps, errors_per_sec as eps, stats_max_at as at`
-    : RECOUNT(c, v.now);
-  const now = sql`${v.now.toISOString()}::timestamptz`;
-  const bucket = v.historyBucketSeconds;
-  const history =
-    bucket === null
-      ? sql``
-      : sql`, hist as (insert into cluster_stats as cs (cluster_id, bucket, snapshots, cpu_percent, memory_mb, requests_per_sec, errors_per_sec, last_at)
-      select ${c}, to_timestamp(floor(extract(epoch from agg.at) / ${bucket}) * ${bucket}), 1, agg.cpu / agg.sampled, agg.mem, agg.rps, agg.eps, agg.at from agg where agg.sampled > 0
-      on conflict (cluster_id, bucket) do update set snapshots = cs.snapshots + 1,
-        cpu_percent = cs.cpu_percent + excluded.cpu_percent, memory_mb = cs.memory_mb + excluded.memory_mb,
-        requests_per_sec = cs.requests_per_sec + excluded.requests_per_sec, errors_per_sec = cs.errors_per_sec + excluded.errors_per_sec,
-        last_at = greatest(cs.last_at, excluded.last_at))`;
-  const seq = v.session === null ? sql`` : sql`, seq as (update manager_sessions set last_seq = ${v.session.lastSeq} where id = ${v.session.id}::uuid)`;
-  const [r] = await queryRows<AggregateRow & { was_connected: boolean | null }>(
-    db,
-    sql`with agg as (${agg}),
-    prev as (select id, connected from managers where cluster_id = ${c} for update),
-    touched as (update managers m set last_seen_at = ${now}, connected = true, connected_at = case when prev.connected then m.connected_at else ${now} end
-      from prev where m.id = prev.id returning prev.connected as was_connected)${seq}${history}
-    select agg.*, (select was_connected from touched) as was_connected from (select 1) one left join agg on true`,
-  );
-  return { stats: statsOfRow(r), cameBack: r?.was_connected === false };
-}
-
-const toStats = (n: number, cpu: Figure, mem: Figure, rps: Figure, eps: Figure, at: unknown): Stats => ({
+export const toStats = (n: number, cpu: Figure, mem: Figure, rps: Figure, eps: Figure, at: unknown): Stats => ({
   sampledAt: rawDate(at),
   cpuPercent: rawNumber(cpu) / n,
   memoryMb: rawNumber(mem),
