@@ -58,7 +58,8 @@ export interface Database {
    */
   listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>>;
   /** NOTIFY on a channel, at once (outside any transaction: send it after the commit it tells of). */
-  notify(channel: string, payload: string): Promise<void>;
+  /** NOTIFY: one payload, or several in one statement (one round trip and one commit: PostgreSQL takes its NOTIFY commit lock once). */
+  notify(channel: string, payload: string | readonly string[]): Promise<void>;
   /** Is the database answering? (A trivial statement, bounded by `timeoutMs`.) */
   ping(timeoutMs: number): Promise<void>;
   /** Whether notifications reach this process now: false while the PostgreSQL LISTEN connection is being re-opened. */
@@ -147,9 +148,11 @@ function openFailure(err: unknown, url: string): string | null {
 const asText = (value: string) => value;
 const rawTypes = { getTypeParser: () => asText };
 
-/** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters). */
-const notifier = (db: Db) => async (channel: string, payload: string) => {
-  await db.execute(sql`select pg_notify(${channel}, ${payload})`);
+/** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters); several payloads in one statement. */
+const notifier = (db: Db) => async (channel: string, payload: string | readonly string[]) => {
+  const payloads = typeof payload === 'string' ? [payload] : payload;
+  if (payloads.length === 0) return;
+  await db.execute(sql`select ${sql.join(payloads.map((p) => sql`pg_notify(${channel}, ${p})`), sql`, `)}`);
 };
 
 function counter() {
