@@ -7,6 +7,7 @@ import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { AdmissionGate } from './admission.js';
 import { hashToken, newSecret } from './token-service.js';
 import { differs, toWrite, validateOperations, validateWorker } from './manager-input.js';
 import { finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
@@ -15,6 +16,8 @@ export const MAX_WORKERS_PER_CALL = 10_000;
 export const MAX_EVENTS_PER_CALL = 5_000;
 export const MAX_SAMPLES_PER_CALL = 10_000;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** How long a registration may wait for its turn before it is refused (well under a client's timeout, 15 s for the simulator). */
+const REGISTRATION_MAX_WAIT_MS = 5_000;
 
 type Enrollment = Extract<Principal, { kind: 'token' }>;
 type Session = Extract<Principal, { kind: 'session' }>;
@@ -54,11 +57,21 @@ export class ManagerService {
   /** Clusters whose managerTasks stream this instance holds (streams per cluster): renewHeldLeases renews them together. */
   private readonly held = new Map<string, number>();
 
-  constructor(private deps: ServiceDeps) {}
+  /** Registrations in hand: bounded, the rest refused with OVERLOADED (a registration storm must not drown the instance). */
+  private readonly registrations: AdmissionGate;
+
+  constructor(private deps: ServiceDeps) {
+    this.registrations = new AdmissionGate({
+      what: 'registrations',
+      concurrency: deps.config.registrationConcurrency ?? 4,
+      queue: deps.config.registrationQueue ?? 200,
+      maxWaitMs: REGISTRATION_MAX_WAIT_MS,
+    });
+  }
 
   async register(enrollment: Enrollment, input: RegisterInput) {
     try {
-      return await this.registerChecked(enrollment, input);
+      return await this.registrations.run(() => this.registerChecked(enrollment, input));
     } catch (e) {
       if (e instanceof DomainError) {
         const cluster = typeof input?.clusterName === 'string' ? input.clusterName.slice(0, 200) : null;
