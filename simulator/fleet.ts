@@ -64,7 +64,8 @@ export function startFleet(spec: FleetSpec): Fleet {
   const managers = new Map<string, VirtualManager>();
   const registrationSlots = new Slots(Math.max(1, spec.registerConcurrency ?? 32));
   for (const plan of scenario.clusters) {
-    const profile = getProfile(spec.profile ?? plan.profile, spec.profileOverrides);
+    const fromScenario = scenario.statsIntervalMs === null ? {} : { statsIntervalMs: scenario.statsIntervalMs };
+    const profile = getProfile(spec.profile ?? plan.profile, { ...fromScenario, ...spec.profileOverrides });
     const traits = kindTraits(plan.kind);
     const clusterRng = Rng.derive(seed, 'cluster', plan.name);
     // The manager's host clock: its times (and its workers') are read off it.
