@@ -199,16 +199,19 @@ export async function readClusterStats(readRows: ReadRows, ids: readonly string[
  * The whole system's worker count and stats, from every cluster's aggregates (cpu averaged over
  * every worker sampled), recounting only the clusters whose row cannot answer.
  */
-export async function systemAggregates(db: Db, now: Date): Promise<{ workerCount: number; stats: Stats | null }> {
+export async function systemAggregates(db: Db, now: Date): Promise<{ clusterCount: number; workerCount: number; stats: Stats | null }> {
   const s = statsOfCluster('p.cutoff');
-  const [r] = await queryRows<{ total: Figure; n: Figure; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null }>(
+  const [r] = await queryRows<{ clusters: Figure; total: Figure; n: Figure; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null }>(
     db,
     sql`with p as (select ${freshCutoff(now).toISOString()}::timestamptz as cutoff)
-    select sum(x.total) as total, sum(x.s_n) as n, sum(x.s_cpu) as cpu, sum(x.s_mem) as mem, sum(x.s_rps) as rps, sum(x.s_eps) as eps, max(x.s_at) as at
+    select count(*)::int as clusters, sum(x.total) as total, sum(x.s_n) as n, sum(x.s_cpu) as cpu, sum(x.s_mem) as mem, sum(x.s_rps) as rps, sum(x.s_eps) as eps, max(x.s_at) as at
     from (select wc.total, ${sql.raw(s.columns)} from p cross join clusters c ${sql.raw(AGGREGATES_JOIN)} ${sql.raw(s.join)}) x`,
   );
   const n = r?.n == null ? 0 : rawNumber(r.n);
-  return { workerCount: r?.total == null ? 0 : rawNumber(r.total), stats: n > 0 ? toStats(n, r!.cpu, r!.mem, r!.rps, r!.eps, r!.at) : null };
+  return {
+    clusterCount: r?.clusters == null ? 0 : rawNumber(r.clusters),
+    workerCount: r?.total == null ? 0 : rawNumber(r.total),
+    stats: n > 0 ? toStats(n, r!.cpu, r!.mem, r!.rps, r!.eps, r!.at) : null };
 }
 
 /** Workers by state across the fleet (states with none left out), from the clusters' aggregates. */
