@@ -97,6 +97,30 @@ describe('a fleet registering against a struggling OC', () => {
   });
 });
 
+describe('stats against a struggling OC', () => {
+  it('after a reportStats timed out, sends none for as long again (the OC may still be working on it), then reports on its interval', async () => {
+    const scheduler = new VirtualScheduler();
+    const stats: number[] = [];
+    const base = stormOc(scheduler, () => ({ afterMs: 10, result: 'ok' }));
+    const transport = (cluster: string): OcTransport => ({
+      ...base.transport(cluster),
+      reportStats: () =>
+        new Promise((resolve, reject) => {
+          stats.push(scheduler.now());
+          const first = stats.length === 1;
+          scheduler.setTimeout(() => (first ? reject(new OcError('network', 'reportStats: ETIMEDOUT (timed out)', undefined, { timedOut: true })) : resolve({ ok: true, value: null })), first ? 15_000 : 10);
+        }),
+    });
+    fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'enroll', scenario: scenario(1), profile: 'fast', seed: 7, scheduler, transport, profileOverrides: { statsIntervalMs: 1_000 } });
+    await scheduler.advanceAsync(60_000);
+    expect(stats.length).toBeGreaterThan(10);
+    // The first timed out 15 s after it was sent: the next comes no sooner than 15 s after that.
+    expect(stats[1]! - stats[0]!).toBeGreaterThanOrEqual(30_000);
+    // Then every second again.
+    expect(stats[3]! - stats[2]!).toBeLessThanOrEqual(1_000);
+  });
+});
+
 describe("the simulator's OC client and the OVERLOADED answer", () => {
   let server: Server | null = null;
   afterEach(async () => {
