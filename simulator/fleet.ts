@@ -31,6 +31,7 @@ import {
   type WorkerSeed,
 } from './manager.js';
 import { Rng } from './random.js';
+import { Slots } from './slots.js';
 import { realScheduler, skewedScheduler, type TimerHandle } from './scheduler.js';
 import { type Fault, parseFault, parseScenario, type Scenario, type ScenarioFault, type ScenarioSpec } from './scenario.js';
 import { type DeployedArtifact, type VirtualWorker, WORKER_STATES, type WorkerState } from './worker.js';
@@ -61,8 +62,10 @@ export function startFleet(spec: FleetSpec): Fleet {
 
   // ── managers ──────────────────────────────────────────────────────────────────────────────
   const managers = new Map<string, VirtualManager>();
+  const registrationSlots = new Slots(Math.max(1, spec.registerConcurrency ?? 32));
   for (const plan of scenario.clusters) {
-    const profile = getProfile(spec.profile ?? plan.profile, spec.profileOverrides);
+    const fromScenario = scenario.statsIntervalMs === null ? {} : { statsIntervalMs: scenario.statsIntervalMs };
+    const profile = getProfile(spec.profile ?? plan.profile, { ...fromScenario, ...spec.profileOverrides });
     const traits = kindTraits(plan.kind);
     const clusterRng = Rng.derive(seed, 'cluster', plan.name);
     // The manager's host clock: its times (and its workers') are read off it.
@@ -106,13 +109,12 @@ export function startFleet(spec: FleetSpec): Fleet {
         transport: spec.transport?.(plan.name),
         enrollmentToken: spec.enrollmentToken,
         scheduler: managerScheduler,
+        registrationSlots,
         hooks: {
           log: record,
           registered: (m) => {
             registered.add(m.clusterName);
-            startNext();
           },
-          registrationFailed: () => startNext(),
           restartRequested: (m, w) => {
             const key = `${m.clusterName}/${w.memberId}`;
             restarts.set(key, (restarts.get(key) ?? 0) + 1);
@@ -135,18 +137,10 @@ export function startFleet(spec: FleetSpec): Fleet {
     managers.set(plan.name, manager);
   }
 
-  // Managers come up `registerConcurrency` at a time: a slot frees when one registers or fails once.
-  const queue = [...managers.values()];
-  const concurrency = Math.max(1, spec.registerConcurrency ?? 32);
-  let started = 0;
-  function startNext(): void {
-    if (stopped) return;
-    const next = queue[started];
-    if (!next) return;
-    started++;
-    next.start();
-  }
-  for (let i = 0; i < concurrency; i++) startNext();
+  // Managers come up `registerConcurrency` registrations at a time: every registerManager call of
+  // the fleet, first ones and retries alike, holds one of these slots while it is out, so a storm
+  // of failures never puts more calls in flight (it used to free a slot per failure).
+  for (const m of managers.values()) m.start();
 
   // ── faults ────────────────────────────────────────────────────────────────────────────────
   function later(ms: number, fn: () => void): void {

@@ -38,9 +38,26 @@ export class ManagerConnection {
     }
     m.status = 'registering';
     const gen = ++this.generation;
+    const slots = m.registrationSlots;
+    if (!slots) {
+      this.register(gen, () => {});
+      return;
+    }
+    // One of the fleet's registration slots while the call is out (a stopped or dropped manager gives its slot back at once).
+    void slots.acquire().then((release) => {
+      if (gen !== this.generation) release();
+      else this.register(gen, release);
+    });
+  }
+
+  /** The registerManager call, its snapshot taken now (the slot may have been a while coming). */
+  private register(gen: number, release: () => void): void {
+    const m = this.m;
     const input = m.registrationSnapshot();
+    const sentAt = m.scheduler.now();
     m.transport.registerManager(this.enrollmentToken, input).then(
       (res) => {
+        release();
         if (gen !== this.generation) return;
         if (!res.ok) {
           const reason = `registerManager refused: ${res.error.code} ${res.error.message}`;
@@ -52,11 +69,24 @@ export class ManagerConnection {
         this.openSession(res.value);
       },
       (err: unknown) => {
+        release();
         if (gen !== this.generation) return;
         m.enrollmentRefused = err instanceof OcError && err.kind === 'auth';
         const hint = m.enrollmentRefused ? ' (is the enrollment token a MANAGER token that exists and is not revoked?)' : '';
         const reason = `registerManager failed: ${errorText(err)}${hint}`;
-        this.retryLater(reason);
+        if (err instanceof OcError && err.kind === 'overloaded') {
+          // The OC did nothing and said when to come back: then, spread over as long again so the
+          // fleet does not return at one instant. Not a failure of the OC: the backoff does not grow.
+          const wait = err.retryAfterMs + Math.round(this.rng.float(0, err.retryAfterMs));
+          this.retryIn(wait, reason, 'info');
+        } else if (err instanceof OcError && err.kind === 'network' && err.timedOut) {
+          // The OC may still be working on the call that timed out: give it at least as long again.
+          const backoff = backoffMs(m.profile, this.attempt + 1, this.rng);
+          this.attempt++;
+          this.retryIn(Math.max(backoff, m.scheduler.now() - sentAt), reason, this.attempt >= 5 ? 'error' : 'warn');
+        } else {
+          this.retryLater(reason);
+        }
         m.hooks.registrationFailed?.(m, reason);
       },
     );
@@ -112,13 +142,17 @@ export class ManagerConnection {
   }
 
   private retryLater(reason: string): void {
+    if (this.m.status === 'stopped' || this.m.status === 'crashed') return;
+    this.attempt++;
+    this.retryIn(backoffMs(this.m.profile, this.attempt, this.rng), reason, this.attempt >= 5 ? 'error' : 'warn');
+  }
+
+  private retryIn(delay: number, reason: string, level: 'info' | 'warn' | 'error'): void {
     const m = this.m;
     if (m.status === 'stopped' || m.status === 'crashed') return;
-    this.attempt++;
-    const delay = backoffMs(m.profile, this.attempt, this.rng);
     m.lastError = reason;
     m.status = 'backoff';
-    m.log(this.attempt >= 5 ? 'error' : 'warn', `${reason}; registering again in ${delay} ms (attempt ${this.attempt})`);
+    m.log(level, `${reason}; registering again in ${delay} ms (attempt ${this.attempt})`);
     this.clearReconnect();
     this.reconnectTimer = m.scheduler.setTimeout(() => this.connect(), delay);
   }

@@ -5,6 +5,7 @@
 import type { ManagerTask, MembershipChange, MembershipEventInput, OcTransport, Result, TaskStream } from './oc-client.js';
 import type { Profile } from './profiles.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
+import type { Slots } from './slots.js';
 import type { ChangeCause, VirtualWorker, WorkerSeed, WorkerState } from './worker.js';
 import type { VirtualManager } from './manager.js';
 
@@ -53,6 +54,8 @@ export interface ManagerOptions {
   enrollmentToken: string;
   scheduler?: Scheduler;
   hooks?: ManagerHooks;
+  /** Shared by a fleet's managers: every registerManager call (first ones and retries) takes one of these slots while in flight. */
+  registrationSlots?: Slots;
 }
 
 export type ManagerStatus =

@@ -40,6 +40,7 @@ import { type KindTraits, kindTraits, type Profile } from './profiles.js';
 import { Rng } from './random.js';
 import { FigureKeeper } from './rollout-figures.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
+import type { Slots } from './slots.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskJournal } from './task-journal.js';
 import { type ChangeCause, type StatsSample, VirtualWorker, type WorkerHost, type WorkerSeed, type WorkerState } from './worker.js';
@@ -82,6 +83,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
 
   readonly transport: OcTransport;
   readonly hooks: ManagerHooks;
+  readonly registrationSlots: Slots | null;
   private readonly rng: Rng;
   private readonly traits: KindTraits;
   private readonly ops: ClusterOperations;
@@ -103,6 +105,7 @@ export class VirtualManager implements WorkerHost, ManagerCore {
     this.scheduler = opts.scheduler ?? realScheduler;
     this.transport = opts.transport ?? new OcClient(opts.ocUrl!);
     this.hooks = opts.hooks ?? {};
+    this.registrationSlots = opts.registrationSlots ?? null;
     this.rng = Rng.derive(spec.seed, 'manager', spec.clusterName);
     this.traits = kindTraits(spec.kind);
     this.ops = operationsFor(spec.kind, Rng.derive(spec.seed, 'operations', spec.clusterName), this.scheduler.now());

@@ -86,16 +86,28 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ResultError
 /**
  * A failure to get an answer: `network` (unreachable, timeout, 5xx, socket closed), `auth`
  * (HTTP 401, UNAUTHENTICATED, close 4401/4403: the token or session is refused), `protocol`
- * (GraphQL errors: the OC did not understand us; usually a contract mismatch).
+ * (GraphQL errors: the OC did not understand us; usually a contract mismatch), `overloaded`
+ * (OVERLOADED, HTTP 503: the OC did nothing and says to come back after `retryAfterMs`).
  */
 export class OcError extends Error {
   constructor(
-    readonly kind: 'network' | 'auth' | 'protocol',
+    readonly kind: 'network' | 'auth' | 'protocol' | 'overloaded',
     message: string,
     readonly status?: number,
+    readonly extra: { retryAfterMs?: number; timedOut?: boolean } = {},
   ) {
     super(message);
     this.name = 'OcError';
+  }
+
+  /** `overloaded`: when the OC said to come back (1 s when it did not say). */
+  get retryAfterMs(): number {
+    return this.extra.retryAfterMs ?? 1_000;
+  }
+
+  /** `network`: the call timed out (the OC may still be working on it). */
+  get timedOut(): boolean {
+    return this.extra.timedOut === true;
   }
 }
 
@@ -139,6 +151,11 @@ export function endpoints(url: string): { http: string; ws: string } {
 export interface OcClientOptions {
   /** Per-request deadline for HTTP calls. */
   requestTimeoutMs?: number;
+  /**
+   * The deadline of registerManager (default 60 s, longer than the others): under a storm the OC
+   * queues registrations, and one given up on is work the OC does anyway, then again on the retry.
+   */
+  registerTimeoutMs?: number;
   /** graphql-ws ping interval; a missing pong within pongTimeoutMs drops the socket. */
   keepAliveMs?: number;
   pongTimeoutMs?: number;
@@ -155,6 +172,7 @@ export class OcClient implements OcTransport {
   readonly wsUrl: string;
   private readonly httpTarget: URL;
   private readonly requestTimeoutMs: number;
+  private readonly registerTimeoutMs: number;
   private readonly keepAliveMs: number;
   private readonly pongTimeoutMs: number;
 
@@ -164,12 +182,13 @@ export class OcClient implements OcTransport {
     this.wsUrl = ep.ws;
     this.httpTarget = new URL(ep.http);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 15_000;
+    this.registerTimeoutMs = opts.registerTimeoutMs ?? Math.max(60_000, this.requestTimeoutMs);
     this.keepAliveMs = opts.keepAliveMs ?? 10_000;
     this.pongTimeoutMs = opts.pongTimeoutMs ?? 5_000;
   }
 
   async registerManager(enrollmentToken: string, input: RegisterManagerInput): Promise<Result<RegisterManagerPayload>> {
-    const data = await this.request('registerManager', RegisterManagerMutation, { input }, enrollmentToken);
+    const data = await this.request('registerManager', RegisterManagerMutation, { input }, enrollmentToken, this.registerTimeoutMs);
     return unionResult(data.registerManager, (v) => ({
       sessionToken: v.sessionToken,
       manager: { id: v.manager.id },
@@ -268,14 +287,18 @@ export class OcClient implements OcTransport {
     doc: TypedDocumentNode<R, V>,
     variables: V,
     token: string,
+    timeoutMs = this.requestTimeoutMs,
   ): Promise<R> {
-    let res: { status: number; text: string };
+    let res: { status: number; text: string; retryAfter: string | undefined };
     try {
-      res = await this.post(JSON.stringify({ query: documentText(doc), variables }), token);
+      res = await this.post(JSON.stringify({ query: documentText(doc), variables }), token, timeoutMs);
     } catch (err) {
-      throw new OcError('network', `${field}: ${describeRequestError(err)}`);
+      const timedOut = (err as { code?: string }).code === 'ETIMEDOUT';
+      throw new OcError('network', `${field}: ${describeRequestError(err)}`, undefined, { timedOut });
     }
     if (res.status === 401) throw new OcError('auth', `${field}: HTTP 401 (token refused)`, 401);
+    const overloaded = overloadedError(field, res);
+    if (overloaded) throw overloaded;
     let body: GraphQLResponse;
     try {
       body = JSON.parse(res.text) as GraphQLResponse;
@@ -293,7 +316,7 @@ export class OcClient implements OcTransport {
   }
 
   /** POST over node:http(s) with a keep-alive agent: no lazy fetch start-up, cheap per call. */
-  private post(body: string, token: string): Promise<{ status: number; text: string }> {
+  private post(body: string, token: string, timeoutMs: number): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     const url = this.httpTarget;
     return new Promise((resolve, reject) => {
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -307,12 +330,15 @@ export class OcClient implements OcTransport {
             authorization: `Bearer ${token}`,
             'content-length': Buffer.byteLength(body),
           },
-          timeout: this.requestTimeoutMs,
+          timeout: timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => {
+            const retryAfter = res.headers['retry-after'];
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
+          });
           res.on('error', reject);
         },
       );
@@ -321,6 +347,26 @@ export class OcClient implements OcTransport {
       req.end(body);
     });
   }
+}
+
+/**
+ * The OC's OVERLOADED answer (docs/api.md: HTTP 503, Retry-After, extensions.retryAfterMs), or null.
+ * Any HTTP 503 with a Retry-After counts (a proxy in front of the OC saying the same).
+ */
+function overloadedError(field: string, res: { status: number; text: string; retryAfter: string | undefined }): OcError | null {
+  if (res.status !== 503 && !res.text.includes('"OVERLOADED"')) return null; // (no second parse of every answer)
+  let ext: { code?: string; retryAfterMs?: unknown } | undefined;
+  try {
+    ext = (JSON.parse(res.text) as GraphQLResponse & { errors?: { extensions?: { retryAfterMs?: unknown } }[] }).errors?.find(
+      (e) => e.extensions?.code === 'OVERLOADED',
+    )?.extensions;
+  } catch {
+    ext = undefined;
+  }
+  if (!ext && !(res.status === 503 && res.retryAfter !== undefined)) return null;
+  const fromHeader = res.retryAfter !== undefined && /^\d+$/.test(res.retryAfter) ? Number(res.retryAfter) * 1000 : undefined;
+  const retryAfterMs = typeof ext?.retryAfterMs === 'number' && ext.retryAfterMs >= 0 ? ext.retryAfterMs : (fromHeader ?? 1_000);
+  return new OcError('overloaded', `${field}: the OC is overloaded (HTTP ${res.status}); retry after ${retryAfterMs} ms`, res.status, { retryAfterMs });
 }
 
 /** graphql-ws's dispose() rejects when the socket was refused before it connected: nothing to do then. */

@@ -113,6 +113,11 @@ export const ScenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
   profile: z.enum(PROFILE_NAMES).default('realistic'),
+  /**
+   * Overrides the profile's reportStats interval for every manager (ms). A fleet's size sets it,
+   * not the profile: the OC's load is managers / interval (see scenarios/huge.json).
+   */
+  statsIntervalMs: z.number().int().min(100).max(86_400_000).optional(),
   seed: z.number().int().nonnegative().optional(),
   clusters: z.array(ClusterSchema).min(1, 'a scenario needs at least one cluster'),
   faults: z.array(ScenarioFaultSchema).default([]),
@@ -140,6 +145,8 @@ export interface Scenario {
   name: string;
   description: string;
   profile: ProfileName;
+  /** The scenario's reportStats interval (ms), overriding the profile's; null: the profile's. */
+  statsIntervalMs: number | null;
   seed: number | null;
   clusters: ClusterPlan[];
   faults: ScenarioFault[];
@@ -209,6 +216,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     name: spec.name ?? source,
     description: spec.description ?? '',
     profile: spec.profile,
+    statsIntervalMs: spec.statsIntervalMs ?? null,
     seed: spec.seed ?? null,
     clusters,
     faults: spec.faults,

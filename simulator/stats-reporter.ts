@@ -15,6 +15,8 @@ const LOAD_PERIOD_MS = 15 * 60_000;
 export class StatsReporter {
   sent = 0;
   errors = 0;
+  /** No report before this time (the scheduler's ms): the OC may still be working on one that timed out. */
+  private quietUntil = 0;
 
   constructor(
     private readonly m: ManagerCore,
@@ -31,10 +33,11 @@ export class StatsReporter {
     const m = this.m;
     if (m.currentSession !== s) return;
     s.statsTimer = m.scheduler.setTimeout(() => this.tick(s), m.profile.statsIntervalMs);
-    if (s.statsInflight) return;
+    if (s.statsInflight || m.scheduler.now() < this.quietUntil) return;
     const samples = this.sample(m.scheduler.now());
     if (samples.length === 0) return;
     s.statsInflight = true;
+    const sentAt = m.scheduler.now();
     m.call(s, (token) => m.transport.reportStats(token, samples)).then(
       (res) => {
         s.statsInflight = false;
@@ -50,6 +53,9 @@ export class StatsReporter {
       (err: unknown) => {
         s.statsInflight = false;
         this.errors++;
+        // A report that timed out is one the OC may still be working on (behind, it answers late, not
+        // never): sending the next on top of it only deepens its queue. Skip the ticks of as long again.
+        if (err instanceof OcError && err.timedOut) this.quietUntil = m.scheduler.now() + (m.scheduler.now() - sentAt);
         if (m.currentSession === s && err instanceof OcError && err.kind === 'auth') m.sessionLost(`reportStats: ${err.message}`);
       },
     );

@@ -32,6 +32,12 @@ export interface Config {
   pgliteSharedBuffersMb: number;
   /** How many commands one instance's rollout driver advances at once (each holds a database connection meanwhile). */
   driverConcurrency: number;
+  /**
+   * Registrations one instance runs at once (each holds a database connection), and how many may
+   * wait for a turn (at most 5 s); past that, registerManager answers OVERLOADED (services/admission.ts).
+   */
+  registrationConcurrency: number;
+  registrationQueue: number;
 }
 
 export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1/128'];
@@ -75,6 +81,8 @@ const schema = z.object({
   OC_AUDIT_RETENTION_DAYS: intVar('OC_AUDIT_RETENTION_DAYS', 1, 36_600).default(90),
   OC_EVENT_LOG: z.enum(['on', 'off'], { message: 'OC_EVENT_LOG must be on or off' }).default('on'),
   OC_DRIVER_CONCURRENCY: intVar('OC_DRIVER_CONCURRENCY', 1, 64).default(4),
+  OC_REGISTRATION_CONCURRENCY: intVar('OC_REGISTRATION_CONCURRENCY', 1, 64).default(4),
+  OC_REGISTRATION_QUEUE: intVar('OC_REGISTRATION_QUEUE', 0, 100_000).default(200),
   OC_METRICS_ALLOW: z
     .string()
     .transform((s, ctx) => {
@@ -119,5 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsAllow: e.OC_METRICS_ALLOW ?? DEFAULT_METRICS_ALLOW,
     pgliteSharedBuffersMb: e.OC_PGLITE_SHARED_BUFFERS_MB,
     driverConcurrency: e.OC_DRIVER_CONCURRENCY,
+    registrationConcurrency: e.OC_REGISTRATION_CONCURRENCY,
+    registrationQueue: e.OC_REGISTRATION_QUEUE,
   };
 }

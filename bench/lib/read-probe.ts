@@ -4,7 +4,7 @@
  * reports. The probe is a client of the public API only.
  */
 import pg from 'pg';
-import { machineBusySeconds, processCpuSeconds } from './machine.js';
+import { machineBusySeconds, pgCpuDelta, processCpuSeconds } from './machine.js';
 
 export const CLUSTERS_PAGE_QUERY = `query ClusterPage { clusters(first: 50) { totalCount edges { node { id name kind health workerCount manager { url connected } stats { cpuPercent } } } } }`;
 export const SYSTEM_QUERY = `query System { system { clusterCount workerCount stats { cpuPercent memoryMb requestsPerSec errorsPerSec sampledAt } } }`;
@@ -58,16 +58,21 @@ export function probeReads(url: string, token: string, query: string, everyMs: n
  * machine) and by the whole machine, between `start` and `stop`: as a share of one core.
  */
 export function cpuWindow(pid: number, databaseUrl: string | null) {
-  const pgCpu = async (): Promise<number | null> => {
+  // Per backend: a pooled connection that closes inside the window must not subtract its whole
+  // life's CPU (summing all backends at each end did, and printed negative figures).
+  const pgCpu = async (): Promise<Map<number, number> | null> => {
     if (!databaseUrl) return null;
     const name = new URL(databaseUrl).pathname.slice(1);
     const c = new pg.Client({ connectionString: databaseUrl });
     try {
       await c.connect();
       const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-      let sum = 0;
-      for (const r of rows) sum += processCpuSeconds(r.pid) ?? 0;
-      return sum;
+      const out = new Map<number, number>();
+      for (const r of rows) {
+        const seconds = processCpuSeconds(r.pid);
+        if (seconds !== null) out.set(r.pid, seconds);
+      }
+      return out;
     } catch {
       return null;
     } finally {
@@ -76,7 +81,7 @@ export function cpuWindow(pid: number, databaseUrl: string | null) {
   };
   let t0 = 0;
   let oc0: number | null = null;
-  let pg0: number | null = null;
+  let pg0: Map<number, number> | null = null;
   let m0: number | null = null;
   return {
     async start() {
@@ -94,8 +99,8 @@ export function cpuWindow(pid: number, databaseUrl: string | null) {
         seconds,
         /** The OC process, in cores (1 = one core busy all the time). */
         ocCores: oc0 !== null && oc1 !== null ? (oc1 - oc0) / seconds : null,
-        /** The database's PostgreSQL backends (those alive at both ends), in cores. */
-        pgCores: pg0 !== null && pg1 !== null ? (pg1 - pg0) / seconds : null,
+        /** The database's PostgreSQL backends (alive at the end; one opened meanwhile counts from zero; one closed meanwhile is missed), in cores. */
+        pgCores: pg0 !== null && pg1 !== null ? (pgCpuDelta(pg0, pg1) ?? 0) / seconds : null,
         /** The whole machine, in cores. */
         machineCores: m0 !== null && m1 !== null ? (m1 - m0) / seconds : null,
       };

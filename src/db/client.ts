@@ -58,7 +58,8 @@ export interface Database {
    */
   listen(channel: string, onPayload: (payload: string) => void, onRestored?: () => void): Promise<() => Promise<void>>;
   /** NOTIFY on a channel, at once (outside any transaction: send it after the commit it tells of). */
-  notify(channel: string, payload: string): Promise<void>;
+  /** NOTIFY: one payload, or several in one statement (one round trip and one commit: PostgreSQL takes its NOTIFY commit lock once). */
+  notify(channel: string, payload: string | readonly string[]): Promise<void>;
   /** Is the database answering? (A trivial statement, bounded by `timeoutMs`.) */
   ping(timeoutMs: number): Promise<void>;
   /** Whether notifications reach this process now: false while the PostgreSQL LISTEN connection is being re-opened. */
@@ -147,9 +148,11 @@ function openFailure(err: unknown, url: string): string | null {
 const asText = (value: string) => value;
 const rawTypes = { getTypeParser: () => asText };
 
-/** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters). */
-const notifier = (db: Db) => async (channel: string, payload: string) => {
-  await db.execute(sql`select pg_notify(${channel}, ${payload})`);
+/** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters); several payloads in one statement. */
+const notifier = (db: Db) => async (channel: string, payload: string | readonly string[]) => {
+  const payloads = typeof payload === 'string' ? [payload] : payload;
+  if (payloads.length === 0) return;
+  await db.execute(sql`select ${sql.join(payloads.map((p) => sql`pg_notify(${channel}, ${p})`), sql`, `)}`);
 };
 
 function counter() {
@@ -174,7 +177,15 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
   const logger = opts.logger;
   // keepAlive: a peer that vanished without a word (a failover) is noticed by TCP, not only at the next query.
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, keepAlive: true });
+  // jit off for the OC's sessions: its statements are short OLTP, and PostgreSQL JIT-compiles any
+  // whose estimate passes jit_above_cost. The system-wide stats (a lateral recount per cluster,
+  // costed for every cluster though it runs for the stale ones only) took 1.3 s of compiling per
+  // read at 2,000 clusters, for a 1.5 ms execution (bench:simulator --huge's `system` probe).
+  // (pg lets the URL's own `options` win over the config's: they are moved out of it and kept.)
+  const u = new URL(url);
+  const options = [u.searchParams.get('options'), '-c jit=off'].filter(Boolean).join(' ');
+  u.searchParams.delete('options');
+  const pool = new pg.Pool({ connectionString: u.toString(), max: opts.poolSize ?? 10, keepAlive: true, options });
   // Every client gets its own 'error' listener for its whole life: pg-pool removes its listener from a
   // client while it is checked out, and a connection lost then (idle in a transaction: a failover, a
   // restart, idle_in_transaction_session_timeout) would be an unhandled 'error' event that ends the

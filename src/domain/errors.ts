@@ -77,3 +77,19 @@ export class EventsExpiredError extends DomainError {
     this.name = 'EventsExpiredError';
   }
 }
+
+/**
+ * The instance has more of this work in hand than it takes on: nothing was done, retry after
+ * `retryAfterMs` (with jitter). Not a business outcome: a GraphQL error with
+ * `extensions.code = "OVERLOADED"` and `retryAfterMs`, HTTP 503 with `Retry-After` (API.md).
+ */
+export class OverloadedError extends Error {
+  readonly code = 'OVERLOADED';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+    this.name = 'OverloadedError';
+  }
+}

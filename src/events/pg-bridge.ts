@@ -8,6 +8,8 @@ export const CHANNEL = 'oc_events';
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay well under it. */
 const MAX_PAYLOAD = 7000;
 const NOTIFY_ATTEMPTS = 3;
+/** Payloads sent in one statement at most (each up to MAX_PAYLOAD: a statement stays under a megabyte). */
+const NOTIFY_BATCH = 100;
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 const revive = (_k: string, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? new Date(v) : v);
@@ -21,8 +23,11 @@ const revive = (_k: string, v: unknown) => (typeof v === 'string' && ISO_DATE.te
  * delivered). A report's ten membership events were two NOTIFYs of 7 kB each, sent to PostgreSQL,
  * queued, and received and parsed by every instance (`npm run bench:ingest`); they are one small
  * NOTIFY now, and an instance that receives it reads them in one statement (several reports' at once when busy).
+ *
+ * `serial` numbers each payload: PostgreSQL delivers identical payloads NOTIFYed in one
+ * transaction once, and the bridge sends many publications in one statement.
  */
-export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: BusEvent) => void): string[] {
+export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: BusEvent) => void, serial?: () => number): string[] {
   const out: string[] = [];
   let batch: string[] = [];
   let size = 0;
@@ -31,28 +36,34 @@ export function encodeEvents(origin: string, events: BusEvent[], onTooBig: (e: B
     const p = positionOf(e);
     if (p !== null && (upTo === null || p > upTo)) upTo = p;
   }
-  let head = `{"o":"${origin}",${upTo === null ? '' : `"u":"${upTo}",`}"e":[`;
+  const head = ownPrefix(origin);
+  // Room for the serial's digits, the position and the rest of the head.
+  const headLength = head.length + 48;
   const flush = () => {
-    if (batch.length || upTo !== null) out.push(`${head}${batch.join(',')}]}`);
+    if (batch.length || upTo !== null) {
+      out.push(`${head}${serial ? `"n":${serial()},` : ''}${upTo === null ? '' : `"u":"${upTo}",`}"e":[${batch.join(',')}]}`);
+    }
     batch = [];
     size = 0;
     upTo = null;
-    head = `{"o":"${origin}","e":[`;
   };
   for (const e of events) {
     if (positionOf(e) !== null) continue;
     const s = JSON.stringify(e);
-    if (head.length + s.length + 2 > MAX_PAYLOAD) {
+    if (headLength + s.length + 2 > MAX_PAYLOAD) {
       onTooBig(e);
       continue;
     }
-    if (head.length + size + s.length + 2 > MAX_PAYLOAD) flush();
+    if (headLength + size + s.length + 2 > MAX_PAYLOAD) flush();
     batch.push(s);
     size += s.length + 1;
   }
   flush();
   return out;
 }
+
+/** How every payload of `origin` starts (see encodeEvents). */
+export const ownPrefix = (origin: string) => `{"o":"${origin}",`;
 
 /** A payload of encodeEvents: who sent it, the events it carries, and up to which log position the sender committed events (null: none). */
 export function decodeEvents(payload: string): { origin: string; events: BusEvent[]; upTo: bigint | null } {
@@ -69,10 +80,9 @@ export function decodeEvents(payload: string): { origin: string; events: BusEven
  */
 export async function bridgeBus(bus: EventBus, database: Database, logger: Logger): Promise<() => Promise<void>> {
   const origin = randomUUID();
-  // Every instance hears its own NOTIFYs too: told apart by their first bytes (encodeEvents' head),
-  // not by parsing them (a report's events are several kB of JSON; parsing them back was about 4%
-  // of the OC's CPU in `npm run bench:ingest`).
-  const own = `{"o":"${origin}",`;
+  // This instance's own payloads come back too: recognised by their first bytes (encodeEvents
+  // writes the origin first), never parsed (parsing them was a third of the bridge's CPU).
+  const own = ownPrefix(origin);
   const unlisten = await database.listen(
     CHANNEL,
     (payload) => {
@@ -93,31 +103,45 @@ export async function bridgeBus(bus: EventBus, database: Database, logger: Logge
     // arrived. Everyone who acts on events looks at the database again (see EventMap.resync).
     () => bus.deliver([{ topic: 'resync', payload: { at: new Date(), reason: 'the LISTEN connection was restored' } }]),
   );
-  let chain: Promise<unknown> = Promise.resolve();
+  // Payloads waiting for their NOTIFY, in publication order. One statement sends all that are
+  // waiting (up to NOTIFY_BATCH): one round trip and one NOTIFY commit for many publications (a
+  // 50-worker registration alone made 5 payloads; a fleet's reports make hundreds a second).
+  const waiting: string[] = [];
+  let serial = 0;
+  let sending: Promise<void> | null = null;
+  const send = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, NOTIFY_BATCH);
+      // A connection lost between the commit and its NOTIFY: sent again on another (the pool opens one).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await database.notify(CHANNEL, batch);
+          break;
+        } catch (err) {
+          if (isConnectionError(err) && attempt < NOTIFY_ATTEMPTS) continue;
+          logger.warn('NOTIFY failed; other instances will not see these events', { err, attempt });
+          break;
+        }
+      }
+    }
+    sending = null;
+  };
   bus.bridge = (all) => {
     const events = all.filter((e) => e.topic !== 'resync');
     if (events.length === 0) return;
-    const payloads = encodeEvents(origin, events, (e) => logger.warn('event too large to bridge; other instances will not see it', { topic: e.topic }));
-    // In order, one after the other: subscribers elsewhere see events in the order they happened here.
-    chain = chain.then(async () => {
-      for (const p of payloads) {
-        // A connection lost between the commit and its NOTIFY: sent again on another (the pool opens one).
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await database.notify(CHANNEL, p);
-            break;
-          } catch (err) {
-            if (isConnectionError(err) && attempt < NOTIFY_ATTEMPTS) continue;
-            logger.warn('NOTIFY failed; other instances will not see these events', { err, attempt });
-            break;
-          }
-        }
-      }
-    });
+    const payloads = encodeEvents(
+      origin,
+      events,
+      (e) => logger.warn('event too large to bridge; other instances will not see it', { topic: e.topic }),
+      () => ++serial,
+    );
+    // In order: subscribers elsewhere see events in the order they happened here.
+    waiting.push(...payloads);
+    sending ??= send();
   };
   return async () => {
     bus.bridge = null;
-    await chain;
+    await sending;
     await unlisten();
   };
 }

@@ -2,7 +2,7 @@
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { isConnectionError } from '../db/client.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, OverloadedError } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { boundedError, boundedMessage } from './limits.js';
 
@@ -27,6 +27,11 @@ export function maskError(error: unknown, message: string, logger: Logger): Grap
   const as = (msg: string, code: unknown, extra: Record<string, unknown> = {}) =>
     new Err(msg, { nodes: located?.nodes, source: located?.source, positions: located?.positions, path: located?.path, extensions: { ...extra, code } });
   if (original instanceof DomainError) return as(original.message, original.code === 'VALIDATION' ? 'BAD_USER_INPUT' : original.code);
+  // Over capacity (services/admission.ts): HTTP 503 with Retry-After (yoga reads extensions.http and leaves it out of the answer).
+  if (original instanceof OverloadedError) {
+    const http = { status: 503, headers: { 'retry-after': String(Math.ceil(original.retryAfterMs / 1000)) } };
+    return as(original.message, original.code, { retryAfterMs: original.retryAfterMs, http });
+  }
   if (isConnectionError(original ?? error)) {
     logger.warn('request failed: database connection lost', { err: original ?? error, path: located?.path?.join('.') });
     return as(DATABASE_UNAVAILABLE_MESSAGE, DATABASE_UNAVAILABLE);

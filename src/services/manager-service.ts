@@ -8,6 +8,7 @@ import * as tokens from '../db/repositories/tokens.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
+import { AdmissionGate } from './admission.js';
 import { hashToken, newSecret } from './token-service.js';
 import { differs, toWrite, validateOperations, validateWorker } from './manager-input.js';
 import { finite, httpUrl, int, list, NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
@@ -16,6 +17,8 @@ export const MAX_WORKERS_PER_CALL = 10_000;
 export const MAX_EVENTS_PER_CALL = 5_000;
 export const MAX_SAMPLES_PER_CALL = 10_000;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** How long a registration may wait for its turn before it is refused (well under a client's timeout, 15 s for the simulator). */
+const REGISTRATION_MAX_WAIT_MS = 5_000;
 
 type Enrollment = Extract<Principal, { kind: 'token' }>;
 type Session = Extract<Principal, { kind: 'session' }>;
@@ -75,11 +78,21 @@ export class ManagerService {
   /** Clusters whose managerTasks stream this instance holds (streams per cluster): renewHeldLeases renews them together. */
   private readonly held = new Map<string, number>();
 
-  constructor(private deps: ServiceDeps) {}
+  /** Registrations in hand: bounded, the rest refused with OVERLOADED (a registration storm must not drown the instance). */
+  private readonly registrations: AdmissionGate;
+
+  constructor(private deps: ServiceDeps) {
+    this.registrations = new AdmissionGate({
+      what: 'registrations',
+      concurrency: deps.config.registrationConcurrency ?? 4,
+      queue: deps.config.registrationQueue ?? 200,
+      maxWaitMs: REGISTRATION_MAX_WAIT_MS,
+    });
+  }
 
   async register(enrollment: Enrollment, input: RegisterInput) {
     try {
-      return await this.registerChecked(enrollment, input);
+      return await this.registrations.run(() => this.registerChecked(enrollment, input));
     } catch (e) {
       if (e instanceof DomainError) {
         const cluster = typeof input?.clusterName === 'string' ? input.clusterName.slice(0, 200) : null;
@@ -133,45 +146,51 @@ export class ManagerService {
         if (existing.enrolledByTokenId !== enrollment.tokenId) await topo.setClusterEnrollment(tx, existing.id, enrollment.tokenId);
         cluster = { id: existing.id, name: existing.name, kind: existing.kind, createdAt: existing.createdAt };
       }
-      const { manager, wasConnected } = await topo.upsertManager(tx, { clusterId: cluster.id, host, url, version, operations, now });
-      for (const sessionId of await tokens.revokeClusterSessions(tx, cluster.id, now)) {
-        emit({ topic: 'credentialRevoked', payload: { tokenId: null, sessionId } });
-      }
-      const session = await tokens.insertSession(tx, {
-        managerId: manager.id,
+      // The manager, the sessions revoked and the new one: one statement.
+      const { manager, wasConnected, sessionId, revoked } = await topo.replaceManagerSession(tx, {
         clusterId: cluster.id,
-        enrollmentTokenId: enrollment.tokenId,
-        tokenName: enrollment.name,
-        tokenHash: hashToken(sessionToken),
+        host,
+        url,
+        version,
+        operations,
+        now,
+        session: { enrollmentTokenId: enrollment.tokenId, tokenName: enrollment.name, tokenHash: hashToken(sessionToken) },
       });
-      await this.replaceMembership(tx, emit, cluster.id, snapshot, now, created);
+      for (const id of revoked) emit({ topic: 'credentialRevoked', payload: { tokenId: null, sessionId: id } });
       // Serialized with the cluster's reports: this transaction holds the cluster row and has revoked (locked) every session.
-      await topo.refreshClusterAggregates(tx, cluster.id, now);
+      await this.replaceMembership(tx, emit, cluster.id, snapshot, now, created);
       const c = { id: cluster.id, name: cluster.name, kind: cluster.kind, createdAt: cluster.createdAt };
       if (created) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'CLUSTER_ADDED', at: now, cluster: c } });
       if (!wasConnected) emit({ topic: 'topology', payload: { clusterId: cluster.id, change: 'MANAGER_CONNECTED', at: now, cluster: c } });
       emit({ topic: 'health', payload: { clusterId: cluster.id } });
-      return { manager, cluster, sessionId: session.id };
+      return { manager, cluster, sessionId };
     });
     this.deps.logger.info('manager registered', { cluster: clusterName, managerId: result.manager.id, workers: snapshot.size });
     return { ...result, sessionToken };
   }
 
-  /** The snapshot replaces what the OC had: workers gone are LEFT, new ones JOINED, changed ones STATE_CHANGED. */
+  /**
+   * The snapshot replaces what the OC had: workers gone are LEFT, new ones JOINED, changed ones
+   * STATE_CHANGED. Three statements at most, however many workers: the cluster's workers read
+   * (not for a cluster just created), the removals and writes together, and the aggregates
+   * recounted with the cluster's snapshot that every event of the registration carries.
+   */
   private async replaceMembership(tx: Db, emit: Emit, clusterId: string, snapshot: Map<string, WorkerReport>, now: Date, created: boolean) {
     // A cluster created in this transaction has no workers yet: nothing to read, nothing to remove.
     const existing = new Map(created ? [] : (await topo.listWorkersByCluster(tx, clusterId)).map((w) => [w.memberId, w]));
-    const left = created ? [] : await topo.deleteWorkersNotIn(tx, clusterId, [...snapshot.keys()]);
     const writes = [...snapshot.values()].map((r) => toWrite(r, existing.get(r.memberId) ?? null, now));
     const changed = writes.filter((w) => {
       const prev = existing.get(w.memberId);
       return !prev || differs(prev, w);
     });
-    const stored = await topo.upsertWorkers(tx, clusterId, changed, now);
-    await emitMembership(tx, emit, clusterId, now, [
-      ...left.map((worker) => ({ change: 'LEFT' as const, worker })),
-      ...stored.map((worker) => ({ change: existing.has(worker.memberId) ? ('STATE_CHANGED' as const) : ('JOINED' as const), worker })),
-    ]);
+    const anyGone = [...existing.keys()].some((m) => !snapshot.has(m));
+    const { deleted: left, stored } = await topo.replaceWorkers(tx, clusterId, anyGone ? [...snapshot.keys()] : null, changed, now);
+    const cluster = await topo.refreshAndSnapshotCluster(tx, clusterId, now);
+    for (const worker of left) emit({ topic: 'membership', payload: { clusterId, change: 'LEFT', worker, at: now, ...(cluster ? { cluster } : {}) } });
+    for (const worker of stored) {
+      const change = existing.has(worker.memberId) ? ('STATE_CHANGED' as const) : ('JOINED' as const);
+      emit({ topic: 'membership', payload: { clusterId, change, worker, at: now, ...(cluster ? { cluster } : {}) } });
+    }
   }
 
   async reportMembership(session: Session, events: MembershipEvent[]): Promise<{ acceptedThroughSeq: number; applied: number }> {

@@ -18,10 +18,9 @@ export class TopologyService {
     return topo.findClusterByName(this.deps.db, name);
   }
 
-  /** Clusters, and workers from the clusters' aggregates. */
-  async systemCounts() {
-    const [clusterCount, { workerCount }] = await Promise.all([topo.countClusters(this.deps.db), topo.systemAggregates(this.deps.db, this.deps.clock.now())]);
-    return { clusterCount, workerCount };
+  /** Clusters, workers and the current stats over all of them, from the clusters' aggregates: one statement. */
+  systemCounts(): Promise<{ clusterCount: number; workerCount: number; stats?: Stats | null }> {
+    return topo.systemAggregates(this.deps.db, this.deps.clock.now());
   }
 
   /** Over every cluster's current stats (cpu averaged over every worker sampled), from their aggregates. */

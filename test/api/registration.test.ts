@@ -1,9 +1,10 @@
 import type { Client } from 'graphql-ws';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, type Subscription, subscribeReady, wsClient } from '../support/client.js';
-import { type MembershipEventInput, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
+import { type MembershipEventInput, REGISTER_MANAGER, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
-import { sqlRows } from '../support/db.js';
+import { sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
 
@@ -449,5 +450,45 @@ describe('held leases', () => {
     expect(topo.events).toHaveLength(3);
     await streams[1]!.dispose();
     await watch.dispose();
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL)('registerManager over capacity (on PostgreSQL)', () => {
+  it('refuses a registration past the instance\'s bound with OVERLOADED, HTTP 503 and Retry-After, doing nothing of it; the registration in hand completes', async () => {
+    const small = await oc.restart({ registrationConcurrency: 1, registrationQueue: 0 });
+    const token = (await createToken(small.url, 'MANAGER', 'capacity')).token;
+    await register(small.url, token, { clusterName: 'cap-held', workers: workerInputs(2) });
+    // Hold the cluster's row from outside: its next registration takes the one slot and waits on the lock.
+    const holder = new pg.Client({ connectionString: small.config.databaseUrl! });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query("select 1 from clusters where name = 'cap-held' for update");
+      const held = tryRegister(small.url, token, { clusterName: 'cap-held', workers: workerInputs(3) });
+      await waitFor(
+        async () => (await holder.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rowCount! > 0,
+        'the held registration to wait on the row lock',
+      );
+      const res = await fetch(`${small.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: REGISTER_MANAGER, variables: { input: { clusterName: 'cap-refused', kind: 'AS', host: 'h', url: 'https://h.example', workers: workerInputs(2) } } }),
+      });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const body = (await res.json()) as { data: unknown; errors: { extensions: { code: string; retryAfterMs: number; http?: unknown } }[] };
+      expect(body.data).toBeNull();
+      expect(body.errors[0]!.extensions).toMatchObject({ code: 'OVERLOADED' });
+      expect(body.errors[0]!.extensions.retryAfterMs).toBeGreaterThanOrEqual(1000);
+      expect(body.errors[0]!.extensions.http).toBeUndefined();
+      await holder.query('rollback');
+      expect((await held).data.registerManager.__typename).toBe('RegisterManagerPayload');
+      expect(await sqlRows(small.database, "select 1 from clusters where name = 'cap-refused'")).toEqual([]);
+      // With the slot free again, the refused registration goes through.
+      await register(small.url, token, { clusterName: 'cap-refused', workers: workerInputs(2) });
+    } finally {
+      await holder.end();
+      await small.stop();
+    }
   });
 });

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       metricsAllow: ['127.0.0.0/8', '::1/128'],
       pgliteSharedBuffersMb: 16,
       driverConcurrency: 4,
+      registrationConcurrency: 4,
+      registrationQueue: 200,
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../src/events/bus.js';
-import { decodeEvents, encodeEvents } from '../../src/events/pg-bridge.js';
+import { decodeEvents, encodeEvents, ownPrefix } from '../../src/events/pg-bridge.js';
 
 const event = (i: number): BusEvent => ({ topic: 'command', payload: { commandId: `c${i}`, clusterId: null, parentId: null, at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) } });
 
@@ -40,5 +40,23 @@ describe('the PostgreSQL bus bridge encoding', () => {
     const payloads = encodeEvents('me', [event(1), big, event(2)], (e) => dropped.push(e));
     expect(dropped).toEqual([big]);
     expect(payloads.flatMap((p) => decodeEvents(p).events)).toEqual([event(1), event(2)]);
+  });
+
+  it('numbers each payload, so that identical publications sent in one statement are all delivered (PostgreSQL folds identical payloads of one transaction)', () => {
+    let n = 0;
+    const serial = () => ++n;
+    const health: BusEvent = { topic: 'health', payload: { clusterId: 'c1' } };
+    const [a] = encodeEvents('me', [health], () => {}, serial);
+    const [b] = encodeEvents('me', [health], () => {}, serial);
+    expect(a).not.toBe(b);
+    expect(decodeEvents(a!).events).toEqual([health]);
+    expect(decodeEvents(b!).events).toEqual([health]);
+  });
+
+  it("recognises its own payloads by their first bytes, and no other instance's", () => {
+    const [mine] = encodeEvents('me', [event(1)], () => {}, () => 7);
+    const [theirs] = encodeEvents('other', [event(1)], () => {}, () => 7);
+    expect(mine!.startsWith(ownPrefix('me'))).toBe(true);
+    expect(theirs!.startsWith(ownPrefix('me'))).toBe(false);
   });
 });

@@ -35,6 +35,25 @@ describe('scenarios', () => {
     expect(new Set(s.clusters.map((c) => c.name)).size).toBe(400);
   });
 
+  it("huge: every manager reports stats every 30 s, as a fleet of that size does; the scenario's interval wins over the profile's", async () => {
+    const s = await loadScenario('huge');
+    expect(s.statsIntervalMs).toBe(30_000);
+    const { startFleet } = await import('../../simulator/fleet.js');
+    const fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'x', scenario: { ...s, clusters: s.clusters.slice(0, 1) }, registerConcurrency: 1, transport: () => ({
+      registerManager: () => new Promise(() => {}),
+      reportMembership: async () => ({ ok: true, value: { acceptedThroughSeq: 0 } }),
+      reportStats: async () => ({ ok: true, value: null }),
+      reportTask: async () => ({ ok: true, value: null }),
+      subscribeTasks: () => ({ close: () => {} }),
+    }) });
+    try {
+      expect([...fleet.managers.values()][0]!.profile.statsIntervalMs).toBe(30_000);
+    } finally {
+      await fleet.stop();
+    }
+    expect((await loadScenario('large')).statsIntervalMs).toBeNull();
+  });
+
   it('huge: 2,000 managers of 50 workers (100,000 workers)', async () => {
     const s = await loadScenario('huge');
     expect(s.clusters).toHaveLength(2_000);

@@ -20,10 +20,11 @@
  * one cluster in between (a cluster whose manager stopped reporting for some workers).
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { type Stats, WORKER_STATES, type WorkerState } from '../../../domain/types.js';
+import { type ClusterHealth, type ClusterSnapshot, type Stats, WORKER_STATES, type WorkerState } from '../../../domain/types.js';
 import type { Db, ReadRows } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { keyedStatement, rawDate, rawNumber } from '../../raw.js';
+import { HEALTH } from './health.js';
 
 /** How old a worker's latest sample may be and still count in its cluster's current stats. */
 export const STATS_FRESH_MS = 5 * 60_000;
@@ -47,12 +48,14 @@ export const SET_ALL = AGGREGATE_COLUMNS.split(', ')
 
 export type Figure = number | string | null;
 
-const RECOUNT = (clusterId: SQL, now: Date) => sql`insert into cluster_aggregates as a (cluster_id, ${sql.raw(AGGREGATE_COLUMNS)})
+const RECOUNT_RETURNING = 'sampled, cpu_percent_sum as cpu, memory_mb as mem, requests_per_sec as rps, errors_per_sec as eps, stats_max_at as at';
+
+const RECOUNT = (clusterId: SQL, now: Date, returning = RECOUNT_RETURNING) => sql`insert into cluster_aggregates as a (cluster_id, ${sql.raw(AGGREGATE_COLUMNS)})
     select ${clusterId}, ${sql.raw(AGGREGATE_SELECT)}
     from (select state, stats_at, cpu_percent, memory_mb, requests_per_sec, errors_per_sec, stats_at >= ${freshCutoff(now).toISOString()}::timestamptz as fresh
           from workers where cluster_id = ${clusterId}) w
     on conflict (cluster_id) do update set ${sql.raw(SET_ALL)}
-    returning sampled, cpu_percent_sum as cpu, memory_mb as mem, requests_per_sec as rps, errors_per_sec as eps, stats_max_at as at`;
+    returning ${sql.raw(returning)}`;
 
 type AggregateRow = { sampled: number; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null };
 const statsOfRow = (r: AggregateRow | undefined) => (r && r.sampled > 0 ? toStats(r.sampled, r.cpu, r.mem, r.rps, r.eps, r.at) : null);
@@ -64,6 +67,24 @@ const statsOfRow = (r: AggregateRow | undefined) => (r && r.sampled > 0 ? toStat
 export async function refreshClusterAggregates(db: Db, clusterId: string, now: Date): Promise<Stats | null> {
   const [r] = await queryRows<AggregateRow>(db, RECOUNT(sql`${clusterId}::uuid`, now));
   return statsOfRow(r);
+}
+
+/**
+ * A registration's end, in one statement: the cluster's aggregates recomputed (as
+ * refreshClusterAggregates) and the cluster as it now is, with its health and worker counts read
+ * off the recount (as snapshotClusters), for the events the registration publishes.
+ */
+export async function refreshAndSnapshotCluster(db: Db, clusterId: string, now: Date): Promise<ClusterSnapshot | null> {
+  const [r] = await queryRows<{ id: string; name: string; kind: string; created_at: Date | string; health: ClusterHealth; worker_count: number; running_count: number }>(
+    db,
+    sql`with wc as (${RECOUNT(sql`${clusterId}::uuid`, now, 'total, running')})
+    select c.id, c.name, c.kind, c.created_at, ${sql.raw(HEALTH)} as health, coalesce(wc.total, 0)::int as worker_count, coalesce(wc.running, 0)::int as running_count
+    from clusters c left join managers m on m.cluster_id = c.id left join wc on true
+    where c.id = ${clusterId}::uuid`,
+  );
+  return r
+    ? { id: r.id, name: r.name, kind: r.kind, createdAt: new Date(r.created_at), health: r.health, workerCount: r.worker_count, runningCount: r.running_count }
+    : null;
 }
 
 /**
@@ -136,16 +157,19 @@ export async function readClusterStats(readRows: ReadRows, ids: readonly string[
  * The whole system's worker count and stats, from every cluster's aggregates (cpu averaged over
  * every worker sampled), recounting only the clusters whose row cannot answer.
  */
-export async function systemAggregates(db: Db, now: Date): Promise<{ workerCount: number; stats: Stats | null }> {
+export async function systemAggregates(db: Db, now: Date): Promise<{ clusterCount: number; workerCount: number; stats: Stats | null }> {
   const s = statsOfCluster('p.cutoff');
-  const [r] = await queryRows<{ total: Figure; n: Figure; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null }>(
+  const [r] = await queryRows<{ clusters: Figure; total: Figure; n: Figure; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null }>(
     db,
     sql`with p as (select ${freshCutoff(now).toISOString()}::timestamptz as cutoff)
-    select sum(x.total) as total, sum(x.s_n) as n, sum(x.s_cpu) as cpu, sum(x.s_mem) as mem, sum(x.s_rps) as rps, sum(x.s_eps) as eps, max(x.s_at) as at
+    select count(*)::int as clusters, sum(x.total) as total, sum(x.s_n) as n, sum(x.s_cpu) as cpu, sum(x.s_mem) as mem, sum(x.s_rps) as rps, sum(x.s_eps) as eps, max(x.s_at) as at
     from (select wc.total, ${sql.raw(s.columns)} from p cross join clusters c ${sql.raw(AGGREGATES_JOIN)} ${sql.raw(s.join)}) x`,
   );
   const n = r?.n == null ? 0 : rawNumber(r.n);
-  return { workerCount: r?.total == null ? 0 : rawNumber(r.total), stats: n > 0 ? toStats(n, r!.cpu, r!.mem, r!.rps, r!.eps, r!.at) : null };
+  return {
+    clusterCount: r?.clusters == null ? 0 : rawNumber(r.clusters),
+    workerCount: r?.total == null ? 0 : rawNumber(r.total),
+    stats: n > 0 ? toStats(n, r!.cpu, r!.mem, r!.rps, r!.eps, r!.at) : null };
 }
 
 /** Workers by state across the fleet (states with none left out), from the clusters' aggregates. */

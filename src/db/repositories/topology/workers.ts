@@ -2,7 +2,7 @@
  * The workers table: what managers report (membership, states, artifacts, stats samples) written
  * in bulk, and workers read by id, by cluster and by member id.
  */
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { DeployedArtifact, ObservedWorker, Stats, Worker, WorkerState } from '../../../domain/types.js';
 import type { Db } from '../../client.js';
 import { affectedRows, queryRows } from '../../query.js';
@@ -27,7 +27,8 @@ export const toWorker = (r: typeof workers.$inferSelect): ObservedWorker => ({
 });
 
 export async function listWorkersByCluster(db: Db, clusterId: string): Promise<ObservedWorker[]> {
-  return (await db.select().from(workers).where(eq(workers.clusterId, clusterId)).orderBy(asc(workers.memberId))).map(toWorker);
+  // Raw: drizzle's select builder cost more than the statement for a registration's diff.
+  return (await queryRows<WorkerRecord>(db, sql`select * from workers where cluster_id = ${clusterId}::uuid order by member_id`)).map(fromRecord);
 }
 
 export async function findWorkersByIds(db: Db, ids: readonly string[]): Promise<Worker[]> {
@@ -108,23 +109,54 @@ export interface WorkerWrite {
 export async function upsertWorkers(db: Db, clusterId: string, rows: readonly WorkerWrite[], now: Date): Promise<ObservedWorker[]> {
   const out: ObservedWorker[] = [];
   for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    const col = <T>(f: (w: WorkerWrite) => T) => sql.param(chunk.map(f));
-    const stored = await queryRows<WorkerRecord>(
-      db,
-      sql`insert into workers as w (cluster_id, member_id, host, port, state, started_at, joined_at, state_changed_at, state_changes, artifacts)
+    const stored = await queryRows<WorkerRecord>(db, sql`${upsertStatement(clusterId, rows.slice(i, i + 500), now)} returning w.*`);
+    out.push(...stored.map(fromRecord));
+  }
+  return out;
+}
+
+/** The insert-or-update of workers (the rows as arrays: a few parameters however many workers), without its returning clause. */
+function upsertStatement(clusterId: string, chunk: readonly WorkerWrite[], now: Date) {
+  const col = <T>(f: (w: WorkerWrite) => T) => sql.param(chunk.map(f));
+  return sql`insert into workers as w (cluster_id, member_id, host, port, state, started_at, joined_at, state_changed_at, state_changes, artifacts)
       select ${clusterId}::uuid, x.m, x.h, x.p, x.s, x.sa, ${now.toISOString()}::timestamptz, x.sc, x.n, x.a::jsonb
       from unnest(${col((w) => w.memberId)}::text[], ${col((w) => w.host)}::text[], ${col((w) => w.port)}::int[], ${col((w) => w.state)}::text[],
                   ${col((w) => w.startedAt?.toISOString() ?? null)}::timestamptz[], ${col((w) => w.stateChangedAt.toISOString())}::timestamptz[],
                   ${col((w) => w.stateChanges)}::int[], ${col((w) => JSON.stringify(w.artifacts))}::text[]) as x(m, h, p, s, sa, sc, n, a)
       on conflict (cluster_id, member_id) do update set host = excluded.host, port = excluded.port, state = excluded.state,
         started_at = excluded.started_at, state_changed_at = excluded.state_changed_at, state_changes = w.state_changes + excluded.state_changes,
-        artifacts = excluded.artifacts
-      returning w.*`,
-    );
-    out.push(...stored.map(fromRecord));
+        artifacts = excluded.artifacts`;
+}
+
+/**
+ * A registration's membership in one statement: the cluster's workers whose member id is not in
+ * `keep` deleted (none when `keep` is null: a cluster just created), and `rows` inserted or
+ * updated. The two touch different rows, so they run as two parts of one statement. Returns
+ * the rows deleted and the rows as stored.
+ */
+export async function replaceWorkers(
+  db: Db,
+  clusterId: string,
+  keep: readonly string[] | null,
+  rows: readonly WorkerWrite[],
+  now: Date,
+): Promise<{ deleted: ObservedWorker[]; stored: ObservedWorker[] }> {
+  if (rows.length > 500) {
+    // Past one chunk of the upsert: as separate statements.
+    const deleted = keep === null ? [] : await deleteWorkersNotIn(db, clusterId, keep);
+    return { deleted, stored: await upsertWorkers(db, clusterId, rows, now) };
   }
-  return out;
+  if (keep === null && rows.length === 0) return { deleted: [], stored: [] };
+  const del =
+    keep === null
+      ? sql`select null::text as op, w.* from workers w where false`
+      : sql`delete from workers w where w.cluster_id = ${clusterId}::uuid and not (w.member_id = any(${sql.param([...keep])}::text[])) returning 'd'::text as op, w.*`;
+  const up = rows.length === 0 ? sql`select null::text as op, w.* from workers w where false` : sql`${upsertStatement(clusterId, rows, now)} returning 'u'::text as op, w.*`;
+  const found = await queryRows<WorkerRecord & { op: 'd' | 'u' }>(db, sql`with d as (${del}), u as (${up}) select * from d union all select * from u`);
+  const deleted: ObservedWorker[] = [];
+  const stored: ObservedWorker[] = [];
+  for (const r of found) (r.op === 'd' ? deleted : stored).push(fromRecord(r));
+  return { deleted, stored };
 }
 
 export async function deleteWorkers(db: Db, clusterId: string, memberIds: readonly string[]): Promise<ObservedWorker[]> {
