@@ -12,6 +12,38 @@ function rootField(args: OperationArgs): string {
   return first?.kind === 'Field' ? first.name.value : 'unknown';
 }
 
+/**
+ * The same stream, calling `onEnd` once when it ends: done, returned, or failed. (envelop's onEnd
+ * is not called when the stream fails, e.g. a subscriber too slow for its buffer: the gauge of
+ * active subscriptions kept counting it for good.)
+ */
+function endingWith<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableIterator<T> {
+  const inner = source[Symbol.asyncIterator]();
+  const it: AsyncIterableIterator<T> = {
+    next: () =>
+      inner.next().then(
+        (r) => {
+          if (r.done) onEnd();
+          return r;
+        },
+        (e: unknown) => {
+          onEnd();
+          throw e;
+        },
+      ),
+    return: (v?: unknown) => {
+      onEnd();
+      return inner.return ? inner.return(v) : Promise.resolve({ value: undefined, done: true as const });
+    },
+    throw: (e?: unknown) => {
+      onEnd();
+      return inner.throw ? inner.throw(e) : Promise.reject(e);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
+}
+
 /** Counts and times every operation, HTTP and WebSocket alike. */
 export function metricsPlugin(metrics: Metrics): Plugin {
   const observe = (args: OperationArgs, start: number, ok: boolean) => {
@@ -38,14 +70,14 @@ export function metricsPlugin(metrics: Metrics): Plugin {
         metrics.subscriptionEnded(topic);
       };
       return {
-        onSubscribeResult({ result }) {
+        onSubscribeResult({ result, setResult }) {
           const live = isAsyncIterable(result);
           observe(args, start, live || !('errors' in result && result.errors?.length));
           if (!live) return;
           active = true;
           topic = rootField(args);
           metrics.subscriptionStarted(topic);
-          return { onEnd: end };
+          setResult(endingWith(result, end));
         },
         onSubscribeError: end,
       };

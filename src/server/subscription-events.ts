@@ -1,21 +1,36 @@
 /**
- * How a subscription's events are resolved: once per event for every subscriber asking the same
- * thing, like Kubernetes' watch cache serving every watcher from one copy.
+ * How a subscription's events reach its subscribers: each event executed once per group of
+ * subscribers asking the same thing, serialized once, and its bytes fanned out (Kubernetes' watch
+ * cache serving every watcher from one copy; Nomad's event broker, whose publisher never waits).
  *
  * graphql-js (and yoga's executor) resolve each event once per subscriber: a thousand subscribers
  * of `membershipChanged` cost a thousand executions per event, and as many reads of whatever the
  * selection asks beyond the event (the cluster's health, its manager...). Here:
  * - each subscriber still has its own event stream (the field's `subscribe`: its filters, its
- *   authorization, its bounded buffer, its order), made by graphql-js's createSourceEventStream;
- * - every subscriber of a topic receives the same payload object from the bus, so an event is
- *   executed once per (document, operation, variables, access) and the result is shared: the
- *   second to the thousandth subscriber only await it;
+ *   authorization), made by graphql-js's createSourceEventStream;
+ * - subscribers asking the same (document, operation, variables, accessKey) form a group; every
+ *   subscriber of a topic receives the same payload object from the bus, so an event is executed
+ *   once per group, with the group's one representative context, and the result is shared;
  * - the event's executions read through loaders of their own, made for that event and shared by
  *   every execution of it (other documents too): anything a selection asks beyond the event's own
- *   snapshot is read once per event, never once per subscriber, and always fresh for the event.
- * - an event's first execution waits for a turn of the event loop (setImmediate), so that the
- *   request that published it is answered first, not after its thousand subscribers.
- * Both live as long as the payload object (WeakMaps): nothing to expire.
+ *   snapshot is read once per event, never once per subscriber, and always fresh for the event;
+ * - an event's executions wait for a turn of the event loop (setImmediate), so that the request
+ *   that published it is answered first, not after its thousand subscribers.
+ * Results live as long as the payload object (WeakMaps): nothing to expire.
+ *
+ * graphql-ws subscribers on a live stream (ws.ts puts the socket and the operation id in the
+ * context as `wsOperation`; the bus's iterator can push, events/bus.ts PUSH) go further ("push
+ * mode"): the bus calls a sink per subscriber synchronously; the group's result is masked as yoga
+ * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and each subscriber's
+ * socket is sent `{"id":…,"type":"next","payload":<the shared JSON>}` directly. A subscriber keeps
+ * a small FIFO of the shared results it awaits, flushed in order as its head is ready (results of
+ * one event may be ready out of order across groups). graphql-ws is handed a stream that yields
+ * nothing: it ends when graphql-ws returns it (complete, socket closed: the subscriber leaves the
+ * bus), or fails with "subscriber too slow" when the subscriber's FIFO or its socket's unsent
+ * bytes pass their bounds (the bounded buffer of the pull path). Why: bench:subscriptions; per
+ * subscriber and event, the pull path costs a queue, several promises, graphql-ws's `for await`, its
+ * masking and JSON.stringify; push mode costs a string concatenation and `socket.send`.
+ * Replays (`after:`), managerTasks, server-sent events and anything else keep the pull path.
  *
  * An event that is not an object (a command id) cannot be told from the next event with the same
  * value: it is executed per subscriber, with loaders of its own too.
@@ -23,13 +38,27 @@
  * Resolvers under Subscription must therefore not depend on who asks beyond what `accessKey`
  * holds (role, kind, cluster binding): that is all the auth scopes read (graphql/builder.ts).
  */
-import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, execute, getOperationAST, GraphQLError } from 'graphql';
+import { createSourceEventStream, type DocumentNode, type ExecutionArgs, type ExecutionResult, execute, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { WebSocket } from 'ws';
 import type { Principal } from '../domain/auth.js';
+import { PUSH, type Pushable } from '../events/bus.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Loaders } from '../services/loaders.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** What ws.ts puts in a graphql-ws operation's context: where its events go in push mode. */
+export interface WsOperation {
+  socket: WebSocket;
+  id: string;
+}
+
+/** A push-mode subscriber is ended when this many of its events wait for their execution... */
+export const MAX_PENDING_EVENTS = 10_000;
+/** ...or when its socket holds this many bytes not yet taken by the network (a client that stopped reading). */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+const TOO_SLOW = 'subscriber too slow: event buffer overflowed';
 
 /** What of a principal its authorization depends on: subscribers alike in this see the same answers. */
 export function accessKey(p: Principal | null | undefined): string {
@@ -57,14 +86,50 @@ function mapStream<T, U>(source: AsyncIterator<T>, map: (v: T) => U | Promise<U>
   return it;
 }
 
+/** One event's result for one group, as the payload of a graphql-ws `next` message (JSON), once ready. */
+interface Shared {
+  json: string | null;
+  /** Push-mode subscribers whose next message this is, waiting for it. */
+  waiters: Member[] | null;
+}
+
+/** Subscribers asking the same: the group's one execution context (no socket, no request). */
+interface Group {
+  key: string;
+  args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'> & { context: Omit<GraphQLContext, 'loaders'> };
+  members: number;
+}
+
+/** A push-mode subscriber: only what its deliveries need. */
+interface Member {
+  socket: WebSocket;
+  /** `{"id":<id>,"type":"next","payload":` */
+  prefix: string;
+  group: Group;
+  /** Results it is to send next, in event order; the head is waited for (its `waiters`). */
+  fifo: Shared[];
+  source: AsyncIterator<unknown>;
+  /** graphql-ws's pending next() on the empty stream, settled when the subscription ends. */
+  settle: ((r: IteratorResult<never>) => void) | null;
+  fail: ((e: Error) => void) | null;
+  ended: boolean;
+  failure: GraphQLError | null;
+}
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
 /**
  * The envelop plugin (yoga: graphql-ws and server-sent events alike). `makeLoaders` makes the
- * loaders of one event.
+ * loaders of one event; `mask` is yoga's masking of an error (yoga.ts's maskedErrors), applied
+ * here to push-mode results, which bypass yoga's own.
  */
-export function useSharedSubscriptionEvents(makeLoaders: () => Loaders): Plugin {
+export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (error: GraphQLError) => GraphQLError): Plugin {
   const loadersOf = new WeakMap<object, Loaders>();
   /** Per event: its results, by what was asked (document, operation, variables, access). */
   const resultsOf = new WeakMap<object, Map<string, Result>>();
+  /** Per event: its push-mode results, by group. */
+  const sharedOf = new WeakMap<object, Map<Group, Shared>>();
+  const groups = new Map<string, Group>();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 1;
 
@@ -75,16 +140,155 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders): Plugin 
     return l;
   };
 
+  // Executions deferred to the next turn of the event loop, all in one setImmediate.
+  let deferred: (() => void)[] = [];
+  const runDeferred = () => {
+    const now = deferred;
+    deferred = [];
+    for (const f of now) f();
+  };
+  const defer = (f: () => void) => {
+    if (deferred.push(f) === 1) setImmediate(runDeferred);
+  };
+
+  // --- push mode -----------------------------------------------------------------------------
+
+  const serialize = (result: ExecutionResult): string => {
+    // The shape graphql-ws sends: the result without errors, then its errors (masked, as yoga would).
+    const { errors, ...rest } = result;
+    return JSON.stringify(errors ? { ...rest, errors: errors.map(mask) } : rest);
+  };
+
+  const ready = (shared: Shared, json: string) => {
+    shared.json = json;
+    const waiters = shared.waiters;
+    shared.waiters = null;
+    if (waiters) for (const m of waiters) flush(m);
+  };
+
+  const executeShared = (group: Group, event: unknown, shared: Shared) => {
+    let r: Result;
+    try {
+      const { context, ...args } = group.args;
+      r = execute({ ...args, rootValue: event, contextValue: { ...context, loaders: eventLoaders(event) } satisfies GraphQLContext }) as Result;
+    } catch (e) {
+      r = { errors: [new GraphQLError((e as Error).message, { originalError: e as Error })] };
+    }
+    if ('then' in r) {
+      r.then(
+        (result) => ready(shared, serialize(result)),
+        (e: Error) => ready(shared, serialize({ errors: [new GraphQLError(e.message, { originalError: e })] })),
+      );
+    } else ready(shared, serialize(r));
+  };
+
+  const sharedFor = (group: Group, event: unknown): Shared => {
+    let shared: Shared | undefined;
+    if (typeof event === 'object' && event !== null) {
+      let byGroup = sharedOf.get(event);
+      if (!byGroup) sharedOf.set(event, (byGroup = new Map()));
+      shared = byGroup.get(group);
+      if (shared) return shared;
+      shared = { json: null, waiters: null };
+      byGroup.set(group, shared);
+    } else shared = { json: null, waiters: null };
+    const s = shared;
+    defer(() => executeShared(group, event, s));
+    return s;
+  };
+
+  const send = (m: Member, json: string) => {
+    if (m.socket.readyState === 1) m.socket.send(`${m.prefix}${json}}`);
+  };
+
+  /** Sends what is ready at the head of the member's FIFO, in order; then waits for the next head. */
+  function flush(m: Member) {
+    if (m.ended) return;
+    const fifo = m.fifo;
+    let i = 0;
+    while (i < fifo.length && fifo[i]!.json !== null) send(m, fifo[i++]!.json!);
+    if (i > 0) fifo.splice(0, i);
+    if (fifo.length > 0) (fifo[0]!.waiters ??= []).push(m);
+  }
+
+  const leave = (m: Member) => {
+    m.ended = true;
+    m.fifo = [];
+    if (--m.group.members === 0) groups.delete(m.group.key);
+    void m.source.return?.();
+  };
+
+  const onEvent = (m: Member, event: unknown) => {
+    if (m.ended) return;
+    if (m.fifo.length >= MAX_PENDING_EVENTS || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
+      const fail = m.fail;
+      m.failure = new GraphQLError(TOO_SLOW, { nodes: getOperationAST(m.group.args.document, m.group.args.operationName) });
+      leave(m);
+      m.settle = m.fail = null;
+      fail?.(m.failure);
+      return;
+    }
+    const shared = sharedFor(m.group, event);
+    if (m.fifo.length === 0 && shared.json !== null) send(m, shared.json);
+    else if (m.fifo.push(shared) === 1) (shared.waiters ??= []).push(m);
+  };
+
+  /** The stream graphql-ws iterates for a push-mode subscriber: nothing, until the subscription ends. */
+  const pushStream = (source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): AsyncIterableIterator<never> => {
+    let group = groups.get(key);
+    if (!group) {
+      const { principal, services, clock } = args.contextValue as GraphQLContext;
+      const { schema, document, operationName, variableValues } = args;
+      group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, members: 0 };
+      groups.set(key, group);
+    }
+    group.members++;
+    const m: Member = { socket: op.socket, prefix: `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, fifo: [], source, settle: null, fail: null, ended: false, failure: null };
+    const end = () => {
+      if (m.ended) return;
+      leave(m);
+      const settle = m.settle;
+      m.settle = m.fail = null;
+      settle?.(DONE);
+    };
+    source[PUSH]((event) => onEvent(m, event), end);
+    const it: AsyncIterableIterator<never> = {
+      next: () => {
+        if (m.failure) return Promise.reject(m.failure);
+        if (m.ended) return Promise.resolve(DONE);
+        return new Promise<IteratorResult<never>>((resolve, reject) => {
+          m.settle = resolve;
+          m.fail = reject;
+        });
+      },
+      return: () => {
+        end();
+        return Promise.resolve(DONE);
+      },
+      throw: (e) => {
+        end();
+        return Promise.reject(e);
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  };
+
+  // --- the subscribe function ---------------------------------------------------------------
+
   const subscribe = async (args: ExecutionArgs) => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream;
-    const subscriber = args.contextValue as GraphQLContext;
+    const subscriber = args.contextValue as GraphQLContext & { wsOperation?: WsOperation };
     let documentId = documentIds.get(args.document);
     if (documentId === undefined) documentIds.set(args.document, (documentId = nextDocumentId++));
     const asked = `${documentId}|${args.operationName ?? ''}|${JSON.stringify(args.variableValues ?? {})}|${accessKey(subscriber.principal)}`;
+    const source = stream[Symbol.asyncIterator]();
+    if (subscriber.wsOperation && PUSH in source) return pushStream(source as AsyncIterator<unknown> & Pushable<unknown>, subscriber.wsOperation, asked, args);
+
     const run = (event: unknown): Result =>
       execute({ ...args, rootValue: event, contextValue: { ...subscriber, loaders: eventLoaders(event) } satisfies GraphQLContext }) as Result;
-    return mapStream(stream[Symbol.asyncIterator](), (event: unknown): Result => {
+    return mapStream(source, (event: unknown): Result => {
       if (typeof event !== 'object' || event === null) return run(event);
       let results = resultsOf.get(event);
       if (!results) resultsOf.set(event, (results = new Map()));
@@ -93,7 +297,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders): Plugin 
         // After what is pending now: the publisher (a manager's report) answers before its
         // subscribers are served, whatever their number (Nomad's event broker: publishing never
         // waits on subscribers).
-        r = new Promise<void>((resolve) => setImmediate(resolve)).then(() => run(event));
+        r = new Promise<void>((resolve) => defer(resolve)).then(() => run(event));
         results.set(asked, r);
       }
       return r;

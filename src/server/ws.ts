@@ -14,6 +14,7 @@ import type { Services } from '../services/index.js';
 import { HEARTBEAT_MS, heartbeat } from './heartbeat.js';
 import { bearer, MAX_BODY_BYTES } from './http.js';
 import type { Metrics } from './metrics.js';
+import type { WsOperation } from './subscription-events.js';
 import type { Yoga } from './yoga.js';
 
 /** What this server keeps on a graphql-ws connection, next to graphql-ws's own `{ socket, request }`. */
@@ -81,12 +82,14 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
         }
         return true;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          // Where a subscription's events may be sent directly (push mode, subscription-events.ts).
+          wsOperation: { socket: ctx.extra.socket, id } satisfies WsOperation,
         });
         let document: ReturnType<typeof parse>;
         try {
