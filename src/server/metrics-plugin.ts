@@ -2,6 +2,7 @@
 import { type DocumentNode, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Metrics } from './metrics.js';
+import { ON_END, type PushStream } from './subscription-events.js';
 
 /** What the plugin reads of an operation's arguments (envelop's ExecutionArgs and SubscriptionArgs). */
 type OperationArgs = { document: DocumentNode; operationName?: string | null };
@@ -77,7 +78,9 @@ export function metricsPlugin(metrics: Metrics): Plugin {
           active = true;
           topic = rootField(args);
           metrics.subscriptionStarted(topic);
-          setResult(endingWith(result, end));
+          // A push-mode stream (subscription-events.ts) is handed to graphql-ws without envelop's wrappers: it says when it ends.
+          if (ON_END in result) (result as PushStream)[ON_END](end);
+          else setResult(endingWith(result, end));
         },
         onSubscribeError: end,
       };

@@ -48,11 +48,19 @@ import type { Loaders } from '../services/loaders.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** What ws.ts puts in a graphql-ws operation's context: where its events go in push mode. */
+/**
+ * What ws.ts puts in a graphql-ws operation's context: where its events go in push mode. In push
+ * mode the plugin sets `stream`: ws.ts hands that to graphql-ws rather than envelop's wrappers of it.
+ */
 export interface WsOperation {
   socket: WebSocket;
   id: string;
+  stream?: PushStream;
 }
+
+/** Registers what to call once when a push-mode stream ends (completed, socket closed, too slow). */
+export const ON_END: unique symbol = Symbol('PushStream.onEnd');
+export type PushStream = AsyncIterableIterator<never> & { [ON_END](f: () => void): void };
 
 /** A push-mode subscriber is ended when this many of its events wait for their execution... */
 export const MAX_PENDING_EVENTS = 10_000;
@@ -112,6 +120,8 @@ interface Member {
   /** graphql-ws's pending next() on the empty stream, settled when the subscription ends. */
   settle: ((r: IteratorResult<never>) => void) | null;
   fail: ((e: Error) => void) | null;
+  /** Called once when it leaves (the gauge of active subscriptions, metrics-plugin.ts). */
+  onEnd: (() => void) | null;
   ended: boolean;
   failure: GraphQLError | null;
 }
@@ -214,6 +224,9 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   const leave = (m: Member) => {
     m.ended = true;
     m.fifo = [];
+    const onEnd = m.onEnd;
+    m.onEnd = null;
+    onEnd?.();
     if (--m.group.members === 0) groups.delete(m.group.key);
     void m.source.return?.();
   };
@@ -234,7 +247,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   };
 
   /** The stream graphql-ws iterates for a push-mode subscriber: nothing, until the subscription ends. */
-  const pushStream = (source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): AsyncIterableIterator<never> => {
+  const pushStream = (source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream => {
     let group = groups.get(key);
     if (!group) {
       const { principal, services, clock } = args.contextValue as GraphQLContext;
@@ -243,7 +256,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       groups.set(key, group);
     }
     group.members++;
-    const m: Member = { socket: op.socket, prefix: `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, fifo: [], source, settle: null, fail: null, ended: false, failure: null };
+    const m: Member = { socket: op.socket, prefix: `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, fifo: [], source, settle: null, fail: null, onEnd: null, ended: false, failure: null };
     const end = () => {
       if (m.ended) return;
       leave(m);
@@ -252,7 +265,11 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       settle?.(DONE);
     };
     source[PUSH]((event) => onEvent(m, event), end);
-    const it: AsyncIterableIterator<never> = {
+    const it: PushStream = {
+      [ON_END]: (f) => {
+        if (m.ended) f();
+        else m.onEnd = f;
+      },
       next: () => {
         if (m.failure) return Promise.reject(m.failure);
         if (m.ended) return Promise.resolve(DONE);
@@ -271,6 +288,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       },
       [Symbol.asyncIterator]: () => it,
     };
+    op.stream = it;
     return it;
   };
 
