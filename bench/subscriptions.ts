@@ -297,6 +297,9 @@ async function main() {
     reportLatencyChange: reportWith / reportAlone - 1,
     ocCpuPercent: (ocCpu / ocWall) * 100,
     rawCpuPercent: (rawCpu / rawWall) * 100,
+    // The server's CPU per message delivered: what the run's latencies cannot hide on a busy machine.
+    ocCpuMicrosPerMessage: (ocCpu * 1e6) / Math.max(1, ocRun.received),
+    rawCpuMicrosPerMessage: (rawCpu * 1e6) / Math.max(1, rawRun.received),
     ocHeapBytesPerIdleSubscriber: Math.round(ocPerSub),
     ocRssBytesPerIdleSubscriber: Math.round((ocIdle1.rss - ocIdle0.rss) / n),
     rawHeapBytesPerConnection: Math.round(rawPerConn),
@@ -310,6 +313,7 @@ async function main() {
   console.log(`| out of order | ${ocRun.outOfOrder} | ${rawRun.outOfOrder} |`);
   console.log(`| report→receipt p50 / p99 / max ms | ${fmt(ocRun.p50)} / ${fmt(ocRun.p99)} / ${fmt(ocRun.max)} | ${fmt(rawRun.p50)} / ${fmt(rawRun.p99)} / ${fmt(rawRun.max)} |`);
   console.log(`| server CPU (of one core) | ${Math.round(figures.ocCpuPercent)}% | ${Math.round(figures.rawCpuPercent)}% |`);
+  console.log(`| server CPU per message delivered | ${fmt(figures.ocCpuMicrosPerMessage)} µs | ${fmt(figures.rawCpuMicrosPerMessage)} µs |`);
   console.log(`| memory per idle subscriber (heap) | ${kb(ocPerSub)} | ${kb(rawPerConn)} |`);
   console.log(
     `\nmanager's report latency p50: ${fmt(reportAlone)} ms alone, ${fmt(reportWith)} ms with the subscribers (${(figures.reportLatencyChange * 100).toFixed(0)}%); p99 ${fmt(figures.reportAloneP99Ms)} → ${fmt(figures.reportWithSubscribersP99Ms)} ms`,
