@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../domain/auth.js';
 import type { EventBus } from '../events/bus.js';
@@ -15,7 +16,6 @@ import { HEARTBEAT_MS, heartbeat } from './heartbeat.js';
 import { bearer, MAX_BODY_BYTES } from './http.js';
 import type { Metrics } from './metrics.js';
 import type { WsOperation } from './subscription-events.js';
-import { isAsyncIterable } from 'graphql-yoga';
 import type { Yoga } from './yoga.js';
 
 /** What this server keeps on a graphql-ws connection, next to graphql-ws's own `{ socket, request }`. */
