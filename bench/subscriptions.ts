@@ -256,7 +256,10 @@ async function main() {
   const loadRaw = await load('the raw run');
   const rawCpu0 = await cpuOf(raw);
   const r0 = now();
-  const rawDrive = await drive(events, broadcast);
+  // The manager reports to the OC (which has no subscribers now) meanwhile: its latency while the
+  // machine carries the same messages without the OC, which tells the OC's share of the slowdown
+  // from the machine's (the subscriber processes take every core they can get).
+  const [rawDrive, duringRaw] = await Promise.all([drive(events, broadcast), drive(events, reportToOc)]);
   await delivered(children, 60_000);
   const rawWall = (now() - r0) / 1000;
   const rawCpu = (await cpuOf(raw)) - rawCpu0;
@@ -295,6 +298,9 @@ async function main() {
     reportWithSubscribersP50Ms: reportWith,
     reportWithSubscribersP99Ms: quantile(withSubs.latencies, 0.99),
     reportLatencyChange: reportWith / reportAlone - 1,
+    reportsDuringRawBroadcast: duringRaw.calls,
+    reportDuringRawBroadcastP50Ms: quantile(duringRaw.latencies, 0.5),
+    reportDuringRawBroadcastP99Ms: quantile(duringRaw.latencies, 0.99),
     ocCpuPercent: (ocCpu / ocWall) * 100,
     rawCpuPercent: (rawCpu / rawWall) * 100,
     // The server's CPU per message delivered: what the run's latencies cannot hide on a busy machine.
@@ -317,6 +323,9 @@ async function main() {
   console.log(`| memory per idle subscriber (heap) | ${kb(ocPerSub)} | ${kb(rawPerConn)} |`);
   console.log(
     `\nmanager's report latency p50: ${fmt(reportAlone)} ms alone, ${fmt(reportWith)} ms with the subscribers (${(figures.reportLatencyChange * 100).toFixed(0)}%); p99 ${fmt(figures.reportAloneP99Ms)} → ${fmt(figures.reportWithSubscribersP99Ms)} ms`,
+  );
+  console.log(
+    `while the raw ws server broadcast the same messages (the OC without subscribers): ${duringRaw.calls} reports, p50 ${fmt(figures.reportDuringRawBroadcastP50Ms)} ms, p99 ${fmt(figures.reportDuringRawBroadcastP99Ms)} ms`,
   );
   const ok = (b: boolean) => (b ? 'MET' : 'NOT MET');
   console.log(`Targets: every event in order: ${ok(ocRun.received === events * n && ocRun.outOfOrder === 0 && ocRun.errors === 0)}`);
