@@ -35,13 +35,14 @@
  * in one write (the TCP socket is corked until the turn ends).
  * Replays (`after:`), managerTasks, server-sent events and anything else keep the pull path.
  *
- * Why by hand: bench:subscriptions (--quick, 400 subscribers, 100 events/s, PostgreSQL, a loaded
- * 2-core machine, same runs): the OC's CPU per message delivered went from 26 µs (a queue, a
- * promise chain, envelop's wrappers, graphql-ws's `for await` and JSON.stringify per subscriber and
- * event) to ~6-8 µs, against ~9 µs for a raw `ws` server broadcasting the same bytes (most of
- * either is the kernel's writev); report→receipt p99 from ~7-13 s to ~0.4 s, below the raw
- * server's on the same machine; heap per idle subscriber from 20.8 KB to 13.7 KB (raw `ws`:
- * 3.3 KB; a graphql-ws socket with no subscription is already ~7 KB here).
+ * Why by hand: bench:subscriptions (--quick, 400 subscribers, 100 events/s, PostgreSQL, same
+ * runs). Quiet machine: report→receipt p99 894 ms → 39 ms (raw `ws` broadcasting the same bytes:
+ * 94-144 ms), the manager's reports p50 94 → 12 ms (6 ms alone), the OC's CPU per message delivered
+ * 26.9 → 18.9 µs, the reports' own CPU included (raw `ws` 9 µs; a queue, a promise chain,
+ * envelop's wrappers, graphql-ws's `for await` and JSON.stringify per subscriber and event before).
+ * Loaded machine: p99 ~7-13 s → 0.2-0.4 s, 27 → 6-9 µs per message (bursts share one write per
+ * socket). Heap per idle subscriber 20.8 → 12.7-13.7 KB (raw `ws` 3.3 KB; a graphql-ws socket with
+ * no subscription is already ~7 KB here).
  *
  * An event that is not an object (a command id) cannot be told from the next event with the same
  * value: it is executed per subscriber, with loaders of its own too.
