@@ -256,7 +256,14 @@ async function main() {
   const loadRaw = await load('the raw run');
   const rawCpu0 = await cpuOf(raw);
   const r0 = now();
-  const rawDrive = await drive(events, broadcast);
+  // With BENCH_REPORTS_DURING_RAW=1, the manager reports to the OC (which has no subscribers now)
+  // meanwhile: its latency while the machine carries the same messages without the OC, which tells
+  // the OC's share of its slowdown from the machine's (the subscriber processes take every core they
+  // can get). Off by default: that load slows the raw baseline too.
+  const [rawDrive, duringRaw] = await Promise.all([
+    drive(events, broadcast),
+    process.env.BENCH_REPORTS_DURING_RAW === '1' ? drive(events, reportToOc) : { sentAt: [], latencies: [] as number[], calls: 0 },
+  ]);
   await delivered(children, 60_000);
   const rawWall = (now() - r0) / 1000;
   const rawCpu = (await cpuOf(raw)) - rawCpu0;
@@ -295,8 +302,14 @@ async function main() {
     reportWithSubscribersP50Ms: reportWith,
     reportWithSubscribersP99Ms: quantile(withSubs.latencies, 0.99),
     reportLatencyChange: reportWith / reportAlone - 1,
+    reportsDuringRawBroadcast: duringRaw.calls,
+    reportDuringRawBroadcastP50Ms: quantile(duringRaw.latencies, 0.5),
+    reportDuringRawBroadcastP99Ms: quantile(duringRaw.latencies, 0.99),
     ocCpuPercent: (ocCpu / ocWall) * 100,
     rawCpuPercent: (rawCpu / rawWall) * 100,
+    // The server's CPU per message delivered: what the run's latencies cannot hide on a busy machine.
+    ocCpuMicrosPerMessage: (ocCpu * 1e6) / Math.max(1, ocRun.received),
+    rawCpuMicrosPerMessage: (rawCpu * 1e6) / Math.max(1, rawRun.received),
     ocHeapBytesPerIdleSubscriber: Math.round(ocPerSub),
     ocRssBytesPerIdleSubscriber: Math.round((ocIdle1.rss - ocIdle0.rss) / n),
     rawHeapBytesPerConnection: Math.round(rawPerConn),
@@ -310,9 +323,13 @@ async function main() {
   console.log(`| out of order | ${ocRun.outOfOrder} | ${rawRun.outOfOrder} |`);
   console.log(`| report→receipt p50 / p99 / max ms | ${fmt(ocRun.p50)} / ${fmt(ocRun.p99)} / ${fmt(ocRun.max)} | ${fmt(rawRun.p50)} / ${fmt(rawRun.p99)} / ${fmt(rawRun.max)} |`);
   console.log(`| server CPU (of one core) | ${Math.round(figures.ocCpuPercent)}% | ${Math.round(figures.rawCpuPercent)}% |`);
+  console.log(`| server CPU per message delivered | ${fmt(figures.ocCpuMicrosPerMessage)} µs | ${fmt(figures.rawCpuMicrosPerMessage)} µs |`);
   console.log(`| memory per idle subscriber (heap) | ${kb(ocPerSub)} | ${kb(rawPerConn)} |`);
   console.log(
     `\nmanager's report latency p50: ${fmt(reportAlone)} ms alone, ${fmt(reportWith)} ms with the subscribers (${(figures.reportLatencyChange * 100).toFixed(0)}%); p99 ${fmt(figures.reportAloneP99Ms)} → ${fmt(figures.reportWithSubscribersP99Ms)} ms`,
+  );
+  if (duringRaw.calls > 0) console.log(
+    `while the raw ws server broadcast the same messages (the OC without subscribers): ${duringRaw.calls} reports, p50 ${fmt(figures.reportDuringRawBroadcastP50Ms)} ms, p99 ${fmt(figures.reportDuringRawBroadcastP99Ms)} ms`,
   );
   const ok = (b: boolean) => (b ? 'MET' : 'NOT MET');
   console.log(`Targets: every event in order: ${ok(ocRun.received === events * n && ocRun.outOfOrder === 0 && ocRun.errors === 0)}`);

@@ -58,6 +58,18 @@ export interface Orderer {
 type Handler<K extends Topic> = (payload: EventMap[K]) => void;
 
 /**
+ * The method by which a consumer of `EventBus.subscribe`'s iterator takes its events pushed
+ * instead of pulled: `it[PUSH](sink, ended)` hands what is buffered and every later event to
+ * `sink`, synchronously as it is published, and calls `ended` once when the stream ends (return(),
+ * the abort signal). The consumer then bounds itself. Used by server/subscription-events.ts, where a
+ * promise per event and subscriber is what a thousand subscribers cannot afford.
+ */
+export const PUSH: unique symbol = Symbol('EventBus.push');
+export interface Pushable<T> {
+  [PUSH](sink: (value: T) => void, ended: () => void): void;
+}
+
+/**
  * The typed in-process event bus. Services publish only after their transaction commits.
  * `bridge` (when set) forwards local publications to other OC instances and feeds theirs in via `deliver`.
  */
@@ -122,23 +134,27 @@ export class EventBus {
   subscribe<K extends Topic, T = EventMap[K]>(
     topic: K,
     opts: { filter?: (p: EventMap[K]) => boolean; map?: (p: EventMap[K]) => T; maxBuffered?: number; signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<T> {
+  ): AsyncIterableIterator<T> & Pushable<T> {
     const queue: T[] = [];
     const max = opts.maxBuffered ?? 10_000;
     let waiting: ((r: IteratorResult<T>) => void) | null = null;
     let done = false;
     let overflow = false;
+    let sink: ((v: T) => void) | null = null;
+    let ended: (() => void) | null = null;
     const finish = () => {
       if (done) return;
       done = true;
       off();
       waiting?.({ value: undefined, done: true });
       waiting = null;
+      ended?.();
     };
     const off = this.on(topic, (p) => {
       if (done || (opts.filter && !opts.filter(p))) return;
       const v = opts.map ? opts.map(p) : (p as unknown as T);
-      if (waiting) {
+      if (sink) sink(v);
+      else if (waiting) {
         const w = waiting;
         waiting = null;
         w({ value: v, done: false });
@@ -148,7 +164,13 @@ export class EventBus {
       } else queue.push(v);
     });
     opts.signal?.addEventListener('abort', finish, { once: true });
-    const it: AsyncIterableIterator<T> = {
+    const it: AsyncIterableIterator<T> & Pushable<T> = {
+      [PUSH](to, onEnd) {
+        sink = to;
+        ended = onEnd;
+        while (queue.length > 0) to(queue.shift() as T);
+        if (done) onEnd();
+      },
       next() {
         if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
         if (overflow) return Promise.reject(new Error('subscriber too slow: event buffer overflowed'));

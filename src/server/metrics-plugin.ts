@@ -2,6 +2,7 @@
 import { type DocumentNode, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Metrics } from './metrics.js';
+import { ON_END, type PushStream } from './subscription-events.js';
 
 /** What the plugin reads of an operation's arguments (envelop's ExecutionArgs and SubscriptionArgs). */
 type OperationArgs = { document: DocumentNode; operationName?: string | null };
@@ -10,6 +11,38 @@ type OperationArgs = { document: DocumentNode; operationName?: string | null };
 function rootField(args: OperationArgs): string {
   const first = getOperationAST(args.document, args.operationName ?? undefined)?.selectionSet.selections[0];
   return first?.kind === 'Field' ? first.name.value : 'unknown';
+}
+
+/**
+ * The same stream, calling `onEnd` once when it ends: done, returned, or failed. (envelop's onEnd
+ * is not called when the stream fails, e.g. a subscriber too slow for its buffer: the gauge of
+ * active subscriptions kept counting it for good.)
+ */
+function endingWith<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterableIterator<T> {
+  const inner = source[Symbol.asyncIterator]();
+  const it: AsyncIterableIterator<T> = {
+    next: () =>
+      inner.next().then(
+        (r) => {
+          if (r.done) onEnd();
+          return r;
+        },
+        (e: unknown) => {
+          onEnd();
+          throw e;
+        },
+      ),
+    return: (v?: unknown) => {
+      onEnd();
+      return inner.return ? inner.return(v) : Promise.resolve({ value: undefined, done: true as const });
+    },
+    throw: (e?: unknown) => {
+      onEnd();
+      return inner.throw ? inner.throw(e) : Promise.reject(e);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
 }
 
 /** Counts and times every operation, HTTP and WebSocket alike. */
@@ -38,14 +71,16 @@ export function metricsPlugin(metrics: Metrics): Plugin {
         metrics.subscriptionEnded(topic);
       };
       return {
-        onSubscribeResult({ result }) {
+        onSubscribeResult({ result, setResult }) {
           const live = isAsyncIterable(result);
           observe(args, start, live || !('errors' in result && result.errors?.length));
           if (!live) return;
           active = true;
           topic = rootField(args);
           metrics.subscriptionStarted(topic);
-          return { onEnd: end };
+          // A push-mode stream (subscription-events.ts) is handed to graphql-ws without envelop's wrappers: it says when it ends.
+          if (ON_END in result) (result as PushStream)[ON_END](end);
+          else setResult(endingWith(result, end));
         },
         onSubscribeError: end,
       };

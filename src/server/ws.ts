@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../domain/auth.js';
 import type { EventBus } from '../events/bus.js';
@@ -14,6 +15,7 @@ import type { Services } from '../services/index.js';
 import { HEARTBEAT_MS, heartbeat } from './heartbeat.js';
 import { bearer, MAX_BODY_BYTES } from './http.js';
 import type { Metrics } from './metrics.js';
+import type { WsOperation } from './subscription-events.js';
 import type { Yoga } from './yoga.js';
 
 /** What this server keeps on a graphql-ws connection, next to graphql-ws's own `{ socket, request }`. */
@@ -55,7 +57,20 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
   const wsServer = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       execute: (args) => enveloped(args).execute(args),
-      subscribe: (args) => enveloped(args).subscribe(args),
+      subscribe: async (args) => {
+        const result = await enveloped(args).subscribe(args);
+        const op = (args.contextValue as { wsOperation?: WsOperation } | undefined)?.wsOperation;
+        const pushed = op?.stream;
+        if (!pushed || !isAsyncIterable(result)) return result;
+        // Push mode (subscription-events.ts): the stream yields nothing and ends by itself, so
+        // envelop's wrappers of it (masking values, onEnd hooks) have nothing to do; graphql-ws
+        // iterates it directly, and keeps neither them nor the operation's context, which the
+        // events no longer need (bench:subscriptions, memory per idle subscriber).
+        op.stream = undefined;
+        args.contextValue = undefined;
+        args.rootValue = undefined;
+        return pushed;
+      },
       onConnect: async (ctx) => {
         const secret = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
         const generation = services.tokens.generation;
@@ -66,6 +81,9 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
           return false;
         }
         ctx.extra.principal = principal;
+        // Nothing reads the upgrade request once the socket is authenticated: not kept for the
+        // socket's life (bench:subscriptions, memory per idle subscriber).
+        (ctx.extra as { request?: unknown }).request = undefined;
         const key = credentialKey(principal);
         let set = socketsByCredential.get(key);
         if (!set) socketsByCredential.set(key, (set = new Set()));
@@ -81,12 +99,13 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
         }
         return true;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          // Where a subscription's events may be sent directly (push mode, subscription-events.ts).
+          wsOperation: { socket: ctx.extra.socket, id } satisfies WsOperation,
         });
         let document: ReturnType<typeof parse>;
         try {
@@ -115,11 +134,12 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
   wss.on('connection', (socket, request) => {
     metrics.sockets.inc();
     const opened = Date.now();
+    const remote = request.socket.remoteAddress;
     const stopHeartbeat = heartbeat(socket, HEARTBEAT_MS);
     socket.once('close', (code, reason) => {
       stopHeartbeat();
       metrics.sockets.dec();
-      logger.debug('websocket closed', { code, reason: reason.toString(), remote: request.socket.remoteAddress, openMs: Date.now() - opened });
+      logger.debug('websocket closed', { code, reason: reason.toString(), remote, openMs: Date.now() - opened });
     });
   });
 

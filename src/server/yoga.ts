@@ -22,6 +22,9 @@ export interface ServerContext {
   extra?: { principal?: Principal };
 }
 
+/** What a client is told of an unexpected error (yoga's default too). */
+const MASKED_MESSAGE = 'Unexpected error.';
+
 export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 export interface YogaDeps {
@@ -34,6 +37,8 @@ export interface YogaDeps {
 
 export function createGraphQLServer({ database, services, clock, metrics, logger }: YogaDeps): Yoga {
   const loaders = () => createLoaders({ db: database.db, readRows: database.readRows, clock });
+  // One masking for yoga's answers and for the subscription events that bypass it (push mode).
+  const mask = (error: unknown, message = MASKED_MESSAGE) => maskError(error, message, logger);
   return createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -48,9 +53,9 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
         loaders: loaders(),
         clock,
       }) satisfies GraphQLContext,
-    maskedErrors: { maskError: (error, message) => maskError(error, message, logger) },
+    maskedErrors: { errorMessage: MASKED_MESSAGE, maskError: (error, message) => mask(error, message) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: documentCache() },
-    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics), useSharedSubscriptionEvents(loaders)],
+    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics), useSharedSubscriptionEvents(loaders, (error) => mask(error))],
   });
 }
