@@ -28,12 +28,14 @@ import { gqlOk } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { spawnOc } from '../test/support/oc-process.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
-import { backgroundLoad } from './lib/machine.js';
+import { backgroundLoad, processCpuSeconds } from './lib/machine.js';
 import { emitFigures, quickMode } from './lib/report.js';
 
 const RESTART = { cluster: 'bench-1000', workers: 1000, batch: 100 };
 const PATCH = quickMode ? { clusters: 100, workers: 20, batch: 5, parallel: 20 } : { clusters: 500, workers: 20, batch: 5, parallel: 100 };
 const RESTART_MS = 1000;
+/** BENCH_ROLLOUT_ONLY=restart: the restart case alone (no patch clusters registered), for profiling it. */
+const ONLY_RESTART = process.env.BENCH_ROLLOUT_ONLY === 'restart';
 const FLUSH_MS = 20;
 const ADMIN = 'bench-admin-token-0123456789';
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -48,7 +50,8 @@ async function main() {
     let dbLabel: string;
     if (process.env.DATABASE_URL) {
       const db = await createTestDatabase();
-      onCleanup(() => db.drop());
+      if (!process.env.BENCH_KEEP_DB) onCleanup(() => db.drop());
+      else console.log(`database kept: ${db.url}`);
       env = { DATABASE_URL: db.url! };
       dbLabel = 'PostgreSQL';
     } else {
@@ -84,7 +87,7 @@ async function main() {
         name: 'bench-rollout',
         clusters: [
           { name: RESTART.cluster, kind: 'AS', size: RESTART.workers },
-          { name: 'patch-{i}', kind: 'PATCHB', size: PATCH.workers, count: PATCH.clusters },
+          ...(ONLY_RESTART ? [] : [{ name: 'patch-{i}', kind: 'PATCHB', size: PATCH.workers, count: PATCH.clusters }]),
         ],
         faults: [],
       },
@@ -100,12 +103,15 @@ async function main() {
     const concurrency = process.env.BENCH_DRIVER_CONCURRENCY ?? 'default (4)';
     console.log(`OC on ${dbLabel} (separate process), driver concurrency ${concurrency}; ${fleet.status().totalWorkers} workers registered; machine ${load === null ? '?' : `${Math.round(load * 100)}%`} busy before the run`);
 
+    // Polls the state alone (reading 1,000 steps every 100 ms was a good part of the OC's CPU
+    // counted against the rollout), then reads the selection once.
     const waitCommand = async (id: string, selection: string) => {
       for (;;) {
-        const c = (await gql(`query($id: ID!) { command(id: $id) { state startedAt finishedAt ${selection} } }`, { id })).command;
-        if (TERMINAL.includes(c.state)) return c;
+        const c = (await gql(`query($id: ID!) { command(id: $id) { state } }`, { id })).command;
+        if (TERMINAL.includes(c.state)) break;
         await new Promise((res) => setTimeout(res, 100));
       }
+      return (await gql(`query($id: ID!) { command(id: $id) { state startedAt finishedAt ${selection} } }`, { id })).command;
     };
 
     // ---------- 1. restart ----------
@@ -118,12 +124,18 @@ async function main() {
     fleet.resetInvariants();
     marks.length = 0;
 
+    const ocCpu = () => processCpuSeconds(oc.proc.pid!);
+    const cpu0 = ocCpu();
     const r = await gql(`mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
       i: { clusterId: cluster.id, strategy: { batchSize: RESTART.batch, healthTimeoutMs: 60_000 } },
     });
     if (!r.restartCluster.command) throw new Error(r.restartCluster.message);
     const c = await waitCommand(r.restartCluster.command.id, 'steps { startedAt finishedAt }');
+    const cpu1 = ocCpu();
     const batches = RESTART.workers / RESTART.batch;
+    // The OC's own CPU over the whole command (its polling by this bench included), per batch:
+    // on a loaded machine the wall-clock overhead is noisy, this is not.
+    const restartCpuMs = cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1000) / batches;
     const commandMs = Date.parse(c.finishedAt) - Date.parse(c.startedAt);
     const inv = fleet.invariants();
     // Per batch: its last worker RUNNING at the manager → the next task accepted there.
@@ -151,9 +163,29 @@ async function main() {
     console.log(`floor (${batches} batches x ${RESTART_MS} ms):                  ${fmt(restartFloor)}   (same-run floor ${batches} x baseline: ${fmt(batches * baselineMs)})`);
     console.log(`rollout, command startedAt -> finishedAt:     ${fmt(commandMs)}   ratio ${(commandMs / restartFloor).toFixed(3)} to the floor, ${(commandMs / (batches * baselineMs)).toFixed(3)} to the same-run floor`);
     console.log(`per-batch overhead (duration - floor) / ${batches}:    ${perBatch.toFixed(0)} ms   (target <= 30 ms -> ${perBatch <= 30 ? 'MET' : 'NOT MET'})`);
+    if (restartCpuMs !== null) console.log(`the OC's CPU per batch (process, whole command):  ${restartCpuMs.toFixed(0)} ms`);
     if (meanTurn !== null) console.log(`turnaround per batch at the manager:          ${meanTurn.toFixed(0)} ms = the manager's report interval ${FLUSH_MS} ms + the OC ${(meanTurn - FLUSH_MS).toFixed(0)} ms`);
     console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks[RESTART.cluster] ?? '?'}; most restarts of one worker ${Math.max(...Object.values(inv.restarts))}`);
     await settled('restart settled');
+    const restartFigures = {
+      workers: RESTART.workers,
+      batchSize: RESTART.batch,
+      state: c.state,
+      floorMs: restartFloor,
+      baselineMs: Math.round(baselineMs),
+      durationMs: commandMs,
+      ratio: round(commandMs / restartFloor, 3),
+      ratioSameRun: round(commandMs / (batches * baselineMs), 3),
+      perBatchOverheadMs: Math.round(perBatch),
+      ocCpuPerBatchMs: restartCpuMs === null ? null : Math.round(restartCpuMs),
+      turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
+      managerReportIntervalMs: FLUSH_MS,
+    };
+    const common = { db: dbLabel, driverConcurrency: concurrency, machineBusyBefore: load === null ? null : round(load, 2) };
+    if (ONLY_RESTART) {
+      emitFigures('rollout', { ...common, restart: restartFigures, patch: null });
+      return;
+    }
 
     // ---------- 2. patch across many clusters ----------
     const waves = PATCH.clusters / PATCH.parallel;
@@ -167,6 +199,7 @@ async function main() {
     const patchBaselineMs = performance.now() - t0;
     await settled('patch baseline settled');
     fleet.resetInvariants();
+    const pcpu0 = ocCpu();
     const p = await gql(`mutation($i: DeployPatchInput!) { deployPatch(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
       i: {
         artifact: { name: 'bench-app', version: '2.0.0', url: 'https://repo.example/bench-app-2.0.0.zip', sha256: 'e'.repeat(64) },
@@ -177,6 +210,8 @@ async function main() {
     });
     if (!p.deployPatch.command) throw new Error(p.deployPatch.message);
     const parent = await waitCommand(p.deployPatch.command.id, 'children { state startedAt finishedAt }');
+    const pcpu1 = ocCpu();
+    const patchCpuS = pcpu0 === null || pcpu1 === null ? null : pcpu1 - pcpu0;
     const patchMs = Date.parse(parent.finishedAt) - Date.parse(parent.startedAt);
     const childMs = parent.children.map((ch: any) => Date.parse(ch.finishedAt) - Date.parse(ch.startedAt)).sort((a: number, b: number) => a - b);
     const patchInv = fleet.invariants();
@@ -188,27 +223,14 @@ async function main() {
     console.log(`floor (${waves} waves x ${PATCH.workers / PATCH.batch} batches x ${RESTART_MS} ms):          ${fmt(patchFloor)}   (same-run floor: ${fmt(patchBatches * patchBaselineMs)})`);
     console.log(`patch, startedAt -> finishedAt:                ${fmt(patchMs)}   ratio ${ratio.toFixed(3)} (target <= 1.25 -> ${ratio <= 1.25 && parent.state === 'SUCCEEDED' ? 'MET' : 'NOT MET'}), ${(patchMs / (patchBatches * patchBaselineMs)).toFixed(3)} to the same-run floor`);
     console.log(`per-batch overhead (duration - floor) / ${patchBatches}:   ${patchPerBatch.toFixed(0)} ms; a child cluster took ${fmt(childMs[0])} .. ${fmt(childMs.at(-1))} (median ${fmt(childMs[childMs.length >> 1])}; floor ${fmt((PATCH.workers / PATCH.batch) * RESTART_MS)})`);
+    if (patchCpuS !== null) console.log(`the OC's CPU over the patch: ${patchCpuS.toFixed(1)} s (${((patchCpuS * 1000) / patchMs * 100).toFixed(0)}% of one core), ${((patchCpuS * 1e6) / (PATCH.clusters * PATCH.workers)).toFixed(0)} µs per worker restarted`);
     const children: Record<string, number> = {};
     for (const ch of parent.children) children[ch.state] = (children[ch.state] ?? 0) + 1;
     console.log(`state ${parent.state} (${JSON.stringify(children)}); most restarts of one worker ${Math.max(...Object.values(patchInv.restarts))}`);
 
     emitFigures('rollout', {
-      db: dbLabel,
-      driverConcurrency: concurrency,
-      machineBusyBefore: load === null ? null : round(load, 2),
-      restart: {
-        workers: RESTART.workers,
-        batchSize: RESTART.batch,
-        state: c.state,
-        floorMs: restartFloor,
-        baselineMs: Math.round(baselineMs),
-        durationMs: commandMs,
-        ratio: round(commandMs / restartFloor, 3),
-        ratioSameRun: round(commandMs / (batches * baselineMs), 3),
-        perBatchOverheadMs: Math.round(perBatch),
-        turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
-        managerReportIntervalMs: FLUSH_MS,
-      },
+      ...common,
+      restart: restartFigures,
       patch: {
         clusters: PATCH.clusters,
         workersPerCluster: PATCH.workers,
@@ -221,6 +243,7 @@ async function main() {
         ratio: round(ratio, 3),
         ratioSameRun: round(patchMs / (patchBatches * patchBaselineMs), 3),
         perBatchOverheadMs: Math.round(patchPerBatch),
+        ocCpuS: patchCpuS === null ? null : round(patchCpuS, 1),
       },
     });
   } finally {

@@ -72,6 +72,10 @@ export function createRolloutController(o: RolloutControllerOptions) {
   const lookUpClusters = () => {
     if (lookup || stopped || kickedClusters.size === 0) return;
     lookup = (async () => {
+      // Started after the events published with this one are handed out (one report's events come
+      // together): one look-up for them all, not one for the first and a second for the rest,
+      // which kicked the command again while it was being advanced (a second, idle advance per batch).
+      await Promise.resolve();
       while (!stopped && kickedClusters.size > 0) {
         const clusters = [...kickedClusters];
         kickedClusters.clear();

@@ -12,6 +12,7 @@ import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
 import { type CommandLogLine, recordCommand, transitionEvents } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { startAutoRevert } from './rollback-service.js';
+import { taskEvent } from './task-snapshots.js';
 
 interface FinishedSteps {
   kind: CommandKind;
@@ -114,7 +115,7 @@ export class RolloutService {
         createdAt: now,
       });
       newTaskId = task.id;
-      emit({ topic: 'task', payload: { taskId: task.id, clusterId, commandId: command.id, state: task.state } });
+      emit({ topic: 'task', payload: taskEvent(task) });
     }
     // Each changed step, whole (the decision's fields over the stored ones), in one statement.
     const written = d.stepUpdates.map((u) => {

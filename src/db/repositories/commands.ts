@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
 import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
@@ -366,6 +366,28 @@ export async function updateTask(db: Db, id: string, patch: Partial<Pick<Manager
     .where(eq(managerTasks.id, id))
     .returning();
   return toTask(r!);
+}
+
+/**
+ * A manager's report on a rollout task (not an operation's: its answer ends its command), in one
+ * statement: written only if the task is this cluster's, unfinished, and the report moves it on
+ * (an ACCEPTED task reported ACCEPTED again does not); null otherwise (the caller then looks at
+ * the task under its lock).
+ */
+export async function reportRolloutTask(
+  db: Db,
+  id: string,
+  clusterId: string,
+  patch: Pick<ManagerTask, 'state'> & Partial<Pick<ManagerTask, 'message' | 'result'>>,
+  now: Date,
+): Promise<ManagerTask | null> {
+  const open = patch.state === 'ACCEPTED' ? ['PENDING'] : ['PENDING', 'ACCEPTED'];
+  const [r] = await db
+    .update(managerTasks)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(managerTasks.id, id), eq(managerTasks.clusterId, clusterId), ne(managerTasks.action, 'RUN_OPERATION'), inArray(managerTasks.state, open)))
+    .returning();
+  return r ? toTask(r) : null;
 }
 
 export async function countDeliveries(db: Db, ids: readonly string[]): Promise<void> {
