@@ -36,6 +36,8 @@ const PATCH = quickMode ? { clusters: 100, workers: 20, batch: 5, parallel: 20 }
 const RESTART_MS = 1000;
 /** BENCH_ROLLOUT_ONLY=restart: the restart case alone (no patch clusters registered), for profiling it. */
 const ONLY_RESTART = process.env.BENCH_ROLLOUT_ONLY === 'restart';
+/** BENCH_ROLLOUT_ONLY=patch: the patch case alone (no 1,000-worker cluster). */
+const ONLY_PATCH = process.env.BENCH_ROLLOUT_ONLY === 'patch';
 const FLUSH_MS = 20;
 const ADMIN = 'bench-admin-token-0123456789';
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -86,7 +88,7 @@ async function main() {
       scenario: {
         name: 'bench-rollout',
         clusters: [
-          { name: RESTART.cluster, kind: 'AS', size: RESTART.workers },
+          ...(ONLY_PATCH ? [] : [{ name: RESTART.cluster, kind: 'AS', size: RESTART.workers }]),
           ...(ONLY_RESTART ? [] : [{ name: 'patch-{i}', kind: 'PATCHB', size: PATCH.workers, count: PATCH.clusters }]),
         ],
         faults: [],
@@ -114,73 +116,86 @@ async function main() {
       return (await gql(`query($id: ID!) { command(id: $id) { state startedAt finishedAt ${selection} } }`, { id })).command;
     };
 
-    // ---------- 1. restart ----------
-    const cluster = (await gql(`{ cluster(name: "${RESTART.cluster}") { id } }`)).cluster;
-    const members = [...Array(RESTART.batch).keys()].map((i) => memberName(RESTART.cluster, i + 1, RESTART.workers));
-    let t0 = performance.now();
-    await Promise.all(members.map((m) => fleet.worker(RESTART.cluster, m).restart()));
-    const baselineMs = performance.now() - t0;
-    await settled('restart baseline settled');
-    fleet.resetInvariants();
-    marks.length = 0;
-
     const ocCpu = () => processCpuSeconds(oc.proc.pid!);
-    const cpu0 = ocCpu();
-    const r = await gql(`mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
-      i: { clusterId: cluster.id, strategy: { batchSize: RESTART.batch, healthTimeoutMs: 60_000 } },
-    });
-    if (!r.restartCluster.command) throw new Error(r.restartCluster.message);
-    const c = await waitCommand(r.restartCluster.command.id, 'steps { startedAt finishedAt }');
-    const cpu1 = ocCpu();
-    const batches = RESTART.workers / RESTART.batch;
-    // The OC's own CPU over the whole command (its polling by this bench included), per batch:
-    // on a loaded machine the wall-clock overhead is noisy, this is not.
-    const restartCpuMs = cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1000) / batches;
-    const commandMs = Date.parse(c.finishedAt) - Date.parse(c.startedAt);
-    const inv = fleet.invariants();
-    // Per batch: its last worker RUNNING at the manager → the next task accepted there.
-    const turnarounds: number[] = [];
-    let lastRunning: number | null = null;
-    for (const m of marks.sort((a, b) => a.at - b.at)) {
-      if (m.running) lastRunning = m.at;
-      else if (lastRunning !== null) {
-        turnarounds.push(m.at - lastRunning);
-        lastRunning = null;
+
+    // ---------- 1. restart ----------
+    const restartCase = async () => {
+      const cluster = (await gql(`{ cluster(name: "${RESTART.cluster}") { id } }`)).cluster;
+      const members = [...Array(RESTART.batch).keys()].map((i) => memberName(RESTART.cluster, i + 1, RESTART.workers));
+      const t0 = performance.now();
+      await Promise.all(members.map((m) => fleet.worker(RESTART.cluster, m).restart()));
+      const baselineMs = performance.now() - t0;
+      await settled('restart baseline settled');
+      fleet.resetInvariants();
+      marks.length = 0;
+
+      // The OC's CPU while nothing rolls (stats reports, leases), over 3 s: subtracted below.
+      const idle0 = ocCpu();
+      await new Promise((res) => setTimeout(res, 3000));
+      const idle1 = ocCpu();
+      const idlePerSecond = idle0 === null || idle1 === null ? null : (idle1 - idle0) / 3;
+      const cpu0 = ocCpu();
+      const r = await gql(`mutation($i: RestartClusterInput!) { restartCluster(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
+        i: { clusterId: cluster.id, strategy: { batchSize: RESTART.batch, healthTimeoutMs: 60_000 } },
+      });
+      if (!r.restartCluster.command) throw new Error(r.restartCluster.message);
+      const c = await waitCommand(r.restartCluster.command.id, 'steps { startedAt finishedAt }');
+      const cpu1 = ocCpu();
+      const batches = RESTART.workers / RESTART.batch;
+      // The OC's own CPU over the whole command (its polling by this bench included), per batch:
+      // on a loaded machine the wall-clock overhead is noisy, this is not.
+      const commandMs = Date.parse(c.finishedAt) - Date.parse(c.startedAt);
+      const restartCpuMs = cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1000) / batches;
+      const idleMsPerBatch = idlePerSecond === null ? null : (idlePerSecond * commandMs) / batches;
+      const inv = fleet.invariants();
+      // Per batch: its last worker RUNNING at the manager → the next task accepted there.
+      const turnarounds: number[] = [];
+      let lastRunning: number | null = null;
+      for (const m of marks.sort((a, b) => a.at - b.at)) {
+        if (m.running) lastRunning = m.at;
+        else if (lastRunning !== null) {
+          turnarounds.push(m.at - lastRunning);
+          lastRunning = null;
+        }
       }
-    }
-    const rows = [...Array(batches).keys()].map((b) => {
-      const steps = c.steps.slice(b * RESTART.batch, (b + 1) * RESTART.batch);
-      const start = Math.min(...steps.map((s: any) => Date.parse(s.startedAt)));
-      const end = Math.max(...steps.map((s: any) => Date.parse(s.finishedAt)));
-      return { batch: b + 1, durationMs: end - start, overBaselineMs: Math.round(end - start - baselineMs), turnaroundMs: turnarounds[b] ?? null };
-    });
-    console.log(`\n1. rolling restart of ${RESTART.workers} workers, batchSize ${RESTART.batch}, restarts of a fixed ${RESTART_MS} ms`);
-    console.table(rows);
-    const restartFloor = batches * RESTART_MS;
-    const perBatch = (commandMs - restartFloor) / batches;
-    const meanTurn = turnarounds.length ? turnarounds.reduce((a, b) => a + b, 0) / turnarounds.length : null;
-    console.log(`baseline (simulator alone, ${RESTART.batch} workers):      ${fmt(baselineMs)}`);
-    console.log(`floor (${batches} batches x ${RESTART_MS} ms):                  ${fmt(restartFloor)}   (same-run floor ${batches} x baseline: ${fmt(batches * baselineMs)})`);
-    console.log(`rollout, command startedAt -> finishedAt:     ${fmt(commandMs)}   ratio ${(commandMs / restartFloor).toFixed(3)} to the floor, ${(commandMs / (batches * baselineMs)).toFixed(3)} to the same-run floor`);
-    console.log(`per-batch overhead (duration - floor) / ${batches}:    ${perBatch.toFixed(0)} ms   (target <= 30 ms -> ${perBatch <= 30 ? 'MET' : 'NOT MET'})`);
-    if (restartCpuMs !== null) console.log(`the OC's CPU per batch (process, whole command):  ${restartCpuMs.toFixed(0)} ms`);
-    if (meanTurn !== null) console.log(`turnaround per batch at the manager:          ${meanTurn.toFixed(0)} ms = the manager's report interval ${FLUSH_MS} ms + the OC ${(meanTurn - FLUSH_MS).toFixed(0)} ms`);
-    console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks[RESTART.cluster] ?? '?'}; most restarts of one worker ${Math.max(...Object.values(inv.restarts))}`);
-    await settled('restart settled');
-    const restartFigures = {
-      workers: RESTART.workers,
-      batchSize: RESTART.batch,
-      state: c.state,
-      floorMs: restartFloor,
-      baselineMs: Math.round(baselineMs),
-      durationMs: commandMs,
-      ratio: round(commandMs / restartFloor, 3),
-      ratioSameRun: round(commandMs / (batches * baselineMs), 3),
-      perBatchOverheadMs: Math.round(perBatch),
-      ocCpuPerBatchMs: restartCpuMs === null ? null : Math.round(restartCpuMs),
-      turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
-      managerReportIntervalMs: FLUSH_MS,
+      const rows = [...Array(batches).keys()].map((b) => {
+        const steps = c.steps.slice(b * RESTART.batch, (b + 1) * RESTART.batch);
+        const start = Math.min(...steps.map((s: any) => Date.parse(s.startedAt)));
+        const end = Math.max(...steps.map((s: any) => Date.parse(s.finishedAt)));
+        return { batch: b + 1, durationMs: end - start, overBaselineMs: Math.round(end - start - baselineMs), turnaroundMs: turnarounds[b] ?? null };
+      });
+      console.log(`\n1. rolling restart of ${RESTART.workers} workers, batchSize ${RESTART.batch}, restarts of a fixed ${RESTART_MS} ms`);
+      console.table(rows);
+      const restartFloor = batches * RESTART_MS;
+      const perBatch = (commandMs - restartFloor) / batches;
+      const meanTurn = turnarounds.length ? turnarounds.reduce((a, b) => a + b, 0) / turnarounds.length : null;
+      console.log(`baseline (simulator alone, ${RESTART.batch} workers):      ${fmt(baselineMs)}`);
+      console.log(`floor (${batches} batches x ${RESTART_MS} ms):                  ${fmt(restartFloor)}   (same-run floor ${batches} x baseline: ${fmt(batches * baselineMs)})`);
+      console.log(`rollout, command startedAt -> finishedAt:     ${fmt(commandMs)}   ratio ${(commandMs / restartFloor).toFixed(3)} to the floor, ${(commandMs / (batches * baselineMs)).toFixed(3)} to the same-run floor`);
+      console.log(`per-batch overhead (duration - floor) / ${batches}:    ${perBatch.toFixed(0)} ms   (target <= 30 ms -> ${perBatch <= 30 ? 'MET' : 'NOT MET'})`);
+      if (restartCpuMs !== null && idleMsPerBatch !== null) {
+        console.log(`the OC's CPU per batch (process, whole command):  ${restartCpuMs.toFixed(0)} ms, ${(restartCpuMs - idleMsPerBatch).toFixed(0)} ms above its idle rate (${(idlePerSecond! * 1000).toFixed(0)} ms/s)`);
+      }
+      if (meanTurn !== null) console.log(`turnaround per batch at the manager:          ${meanTurn.toFixed(0)} ms = the manager's report interval ${FLUSH_MS} ms + the OC ${(meanTurn - FLUSH_MS).toFixed(0)} ms`);
+      console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks[RESTART.cluster] ?? '?'}; most restarts of one worker ${Math.max(...Object.values(inv.restarts))}`);
+      await settled('restart settled');
+      return {
+        workers: RESTART.workers,
+        batchSize: RESTART.batch,
+        state: c.state,
+        floorMs: restartFloor,
+        baselineMs: Math.round(baselineMs),
+        durationMs: commandMs,
+        ratio: round(commandMs / restartFloor, 3),
+        ratioSameRun: round(commandMs / (batches * baselineMs), 3),
+        perBatchOverheadMs: Math.round(perBatch),
+        ocCpuPerBatchMs: restartCpuMs === null ? null : Math.round(restartCpuMs),
+        ocCpuPerBatchAboveIdleMs: restartCpuMs === null || idleMsPerBatch === null ? null : Math.round(restartCpuMs - idleMsPerBatch),
+        turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
+        managerReportIntervalMs: FLUSH_MS,
+      };
     };
+    const restartFigures = ONLY_PATCH ? null : await restartCase();
     const common = { db: dbLabel, driverConcurrency: concurrency, machineBusyBefore: load === null ? null : round(load, 2) };
     if (ONLY_RESTART) {
       emitFigures('rollout', { ...common, restart: restartFigures, patch: null });
@@ -190,7 +205,7 @@ async function main() {
     // ---------- 2. patch across many clusters ----------
     const waves = PATCH.clusters / PATCH.parallel;
     const patchBatches = waves * (PATCH.workers / PATCH.batch);
-    t0 = performance.now();
+    const t0 = performance.now();
     await Promise.all(
       [...Array(PATCH.parallel).keys()].flatMap((i) =>
         [...Array(PATCH.batch).keys()].map((j) => fleet.worker(patchName(i + 1), memberName(patchName(i + 1), j + 1, PATCH.workers)).restart()),
@@ -209,7 +224,7 @@ async function main() {
       },
     });
     if (!p.deployPatch.command) throw new Error(p.deployPatch.message);
-    const parent = await waitCommand(p.deployPatch.command.id, 'children { state startedAt finishedAt }');
+    const parent = await waitCommand(p.deployPatch.command.id, 'children { state startedAt finishedAt steps { startedAt finishedAt } }');
     const pcpu1 = ocCpu();
     const patchCpuS = pcpu0 === null || pcpu1 === null ? null : pcpu1 - pcpu0;
     const patchMs = Date.parse(parent.finishedAt) - Date.parse(parent.startedAt);
@@ -224,6 +239,24 @@ async function main() {
     console.log(`patch, startedAt -> finishedAt:                ${fmt(patchMs)}   ratio ${ratio.toFixed(3)} (target <= 1.25 -> ${ratio <= 1.25 && parent.state === 'SUCCEEDED' ? 'MET' : 'NOT MET'}), ${(patchMs / (patchBatches * patchBaselineMs)).toFixed(3)} to the same-run floor`);
     console.log(`per-batch overhead (duration - floor) / ${patchBatches}:   ${patchPerBatch.toFixed(0)} ms; a child cluster took ${fmt(childMs[0])} .. ${fmt(childMs.at(-1))} (median ${fmt(childMs[childMs.length >> 1])}; floor ${fmt((PATCH.workers / PATCH.batch) * RESTART_MS)})`);
     if (patchCpuS !== null) console.log(`the OC's CPU over the patch: ${patchCpuS.toFixed(1)} s (${((patchCpuS * 1000) / patchMs * 100).toFixed(0)}% of one core), ${((patchCpuS * 1e6) / (PATCH.clusters * PATCH.workers)).toFixed(0)} µs per worker restarted`);
+    // Where a child's time goes: between its batches (a batch's last step done -> the next batch's
+    // first step started: the manager's report and the OC's decision), and between a child ending
+    // and the child that takes its slot starting (the parent's decision, then the child's first).
+    const pct = (xs: number[], q: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : Number.NaN);
+    const batchGaps: number[] = [];
+    for (const ch of parent.children) {
+      for (let b = 0; b + PATCH.batch < ch.steps.length; b += PATCH.batch) {
+        const done = Math.max(...ch.steps.slice(b, b + PATCH.batch).map((x: any) => Date.parse(x.finishedAt)));
+        const next = Math.min(...ch.steps.slice(b + PATCH.batch, b + 2 * PATCH.batch).map((x: any) => Date.parse(x.startedAt)));
+        batchGaps.push(next - done);
+      }
+    }
+    const ends = parent.children.map((ch: any) => Date.parse(ch.finishedAt)).sort((a: number, b: number) => a - b);
+    const starts = parent.children.map((ch: any) => Date.parse(ch.startedAt)).sort((a: number, b: number) => a - b);
+    const slotGaps = starts.slice(PATCH.parallel).map((st: number, i: number) => st - ends[i]);
+    console.log(
+      `between a child's batches: median ${pct(batchGaps, 0.5)} ms, p90 ${pct(batchGaps, 0.9)} ms; a freed slot to the next child started: median ${pct(slotGaps, 0.5)} ms, p90 ${pct(slotGaps, 0.9)} ms`,
+    );
     const children: Record<string, number> = {};
     for (const ch of parent.children) children[ch.state] = (children[ch.state] ?? 0) + 1;
     console.log(`state ${parent.state} (${JSON.stringify(children)}); most restarts of one worker ${Math.max(...Object.values(patchInv.restarts))}`);
@@ -244,6 +277,9 @@ async function main() {
         ratioSameRun: round(patchMs / (patchBatches * patchBaselineMs), 3),
         perBatchOverheadMs: Math.round(patchPerBatch),
         ocCpuS: patchCpuS === null ? null : round(patchCpuS, 1),
+        batchGapMedianMs: pct(batchGaps, 0.5),
+        batchGapP90Ms: pct(batchGaps, 0.9),
+        slotGapMedianMs: pct(slotGaps, 0.5),
       },
     });
   } finally {
