@@ -17,6 +17,11 @@
  *   npm run bench:rollout [-- --quick] [-- --json]              # PGlite (a temporary data folder)
  *   DATABASE_URL=postgres://... npm run bench:rollout            # a fresh database next to that one
  *   BENCH_DRIVER_CONCURRENCY=1 npm run bench:rollout             # the OC's OC_DRIVER_CONCURRENCY (default: the OC's)
+ *   BENCH_ROLLOUT_ONLY=restart|patch npm run bench:rollout       # one case only (to profile it: BENCH_NODE_FLAGS)
+ *   BENCH_KEEP_DB=1 DATABASE_URL=... npm run bench:rollout       # keep the database afterwards (to EXPLAIN its reads)
+ *
+ * On a loaded machine the wall-clock figures wander; the OC's own CPU per batch (its process's,
+ * above its idle rate) and, for the patch, over the whole patch, are what to compare.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
