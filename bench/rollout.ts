@@ -33,7 +33,7 @@ import { gqlOk } from '../test/support/client.js';
 import { createTestDatabase } from '../test/support/db.js';
 import { spawnOc } from '../test/support/oc-process.js';
 import { cleanup, onCleanup } from './lib/cleanup.js';
-import { backgroundLoad, processCpuSeconds } from './lib/machine.js';
+import { backgroundLoad, processCpuSeconds, processSchedSeconds } from './lib/machine.js';
 import { emitFigures, quickMode } from './lib/report.js';
 
 const RESTART = { cluster: 'bench-1000', workers: 1000, batch: 100 };
@@ -220,6 +220,7 @@ async function main() {
     await settled('patch baseline settled');
     fleet.resetInvariants();
     const pcpu0 = ocCpu();
+    const sched0 = processSchedSeconds(oc.proc.pid!);
     const p = await gql(`mutation($i: DeployPatchInput!) { deployPatch(input: $i) { ... on CommandPayload { command { id } } ... on Error { message } } }`, {
       i: {
         artifact: { name: 'bench-app', version: '2.0.0', url: 'https://repo.example/bench-app-2.0.0.zip', sha256: 'e'.repeat(64) },
@@ -231,6 +232,9 @@ async function main() {
     if (!p.deployPatch.command) throw new Error(p.deployPatch.message);
     const parent = await waitCommand(p.deployPatch.command.id, 'children { state startedAt finishedAt steps { startedAt finishedAt } }');
     const pcpu1 = ocCpu();
+    const sched1 = processSchedSeconds(oc.proc.pid!);
+    // The OC's main thread: how much of the patch it ran, and how much it waited for a CPU while runnable.
+    const waitedShare = sched0 && sched1 ? (sched1.waited - sched0.waited) / ((sched1.ran - sched0.ran) + (sched1.waited - sched0.waited)) : null;
     const patchCpuS = pcpu0 === null || pcpu1 === null ? null : pcpu1 - pcpu0;
     const patchMs = Date.parse(parent.finishedAt) - Date.parse(parent.startedAt);
     const childMs = parent.children.map((ch: any) => Date.parse(ch.finishedAt) - Date.parse(ch.startedAt)).sort((a: number, b: number) => a - b);
@@ -262,6 +266,7 @@ async function main() {
     console.log(
       `between a child's batches: median ${pct(batchGaps, 0.5)} ms, p90 ${pct(batchGaps, 0.9)} ms; a freed slot to the next child started: median ${pct(slotGaps, 0.5)} ms, p90 ${pct(slotGaps, 0.9)} ms`,
     );
+    if (waitedShare !== null) console.log(`the OC's main thread, when it had work, waited for a CPU ${(waitedShare * 100).toFixed(0)}% of that time (others' load on this machine)`);
     const children: Record<string, number> = {};
     for (const ch of parent.children) children[ch.state] = (children[ch.state] ?? 0) + 1;
     console.log(`state ${parent.state} (${JSON.stringify(children)}); most restarts of one worker ${Math.max(...Object.values(patchInv.restarts))}`);
@@ -282,6 +287,7 @@ async function main() {
         ratioSameRun: round(patchMs / (patchBatches * patchBaselineMs), 3),
         perBatchOverheadMs: Math.round(patchPerBatch),
         ocCpuS: patchCpuS === null ? null : round(patchCpuS, 1),
+        ocRunnableWaitShare: waitedShare === null ? null : round(waitedShare, 2),
         batchGapMedianMs: pct(batchGaps, 0.5),
         batchGapP90Ms: pct(batchGaps, 0.9),
         slotGapMedianMs: pct(slotGaps, 0.5),
