@@ -57,6 +57,20 @@ export function processCpuSeconds(pid: number): number | null {
 }
 
 /**
+ * How long a process has run and how long it waited, runnable, for a CPU (Linux
+ * /proc/<pid>/schedstat: its main thread, in seconds); null when unreadable. On a shared
+ * machine the wait says how much of a wall-clock figure is other people's load.
+ */
+export function processSchedSeconds(pid: number): { ran: number; waited: number } | null {
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return ran === undefined || waited === undefined ? null : { ran: ran / 1e9, waited: waited / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU time of the PostgreSQL backends serving one database (found in pg_stat_activity, read
  * from /proc: only when PostgreSQL runs on this machine, as the bench assumes).
  */

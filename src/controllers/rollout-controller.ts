@@ -72,9 +72,10 @@ export function createRolloutController(o: RolloutControllerOptions) {
   const lookUpClusters = () => {
     if (lookup || stopped || kickedClusters.size === 0) return;
     lookup = (async () => {
-      // Not before the events being handed out now are all in: a report publishes its events
-      // together (ten membership events were two lookups, the first one started by the first event).
-      await new Promise((resolve) => setImmediate(resolve));
+      // Started after the events published with this one are handed out (one report's events come
+      // together): one look-up for them all, not one for the first and a second for the rest,
+      // which kicked the command again while it was being advanced (a second, idle advance per batch).
+      await Promise.resolve();
       while (!stopped && kickedClusters.size > 0) {
         const clusters = [...kickedClusters];
         kickedClusters.clear();

@@ -384,6 +384,11 @@ export class ManagerService {
    * managerTasks stream this instance holds is skipped: renewHeldLeases keeps its lease (one
    * statement and a row lock less in every report of a manager that holds its stream).
    */
+  /** Whether a managerTasks stream of this instance keeps the cluster's lease (then `touch` has nothing to do). */
+  holdsLease(clusterId: string): boolean {
+    return this.held.has(clusterId);
+  }
+
   async touch(tx: Db, emit: Emit, clusterId: string, now: Date) {
     if (this.held.has(clusterId)) return;
     await this.touchNow(tx, emit, clusterId, now);

@@ -14,6 +14,7 @@ import type { Db } from '../db/client.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
 import { inTransaction, type ServiceDeps } from './deps.js';
 import { checkOperationArguments } from './operation-args.js';
+import { taskEvent } from './task-snapshots.js';
 import { boundedJson, int, text } from './validate.js';
 
 export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
@@ -54,7 +55,7 @@ export class OperationService {
       });
       const task = await cmds.insertTask(tx, { commandId: command.id, clusterId: cluster.id, action: kindSpec('OPERATION').taskAction!, memberIds: [], operation, arguments: args, createdAt: now });
       await this.history(tx, command, now, `operation ${operation} on ${cluster.name} requested by ${principal.name}`);
-      emit({ topic: 'task', payload: { taskId: task.id, clusterId: cluster.id, commandId: command.id, state: 'PENDING' } });
+      emit({ topic: 'task', payload: taskEvent(task) });
       emit({ topic: 'command', payload: { commandId: command.id, clusterId: cluster.id, parentId: null, at: now } });
       return { command, task, clusterName: cluster.name };
     });

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import * as cmds from '../db/repositories/commands.js';
 import { loadRolloutState } from '../db/repositories/rollout-state.js';
 import * as topo from '../db/repositories/topology.js';
@@ -7,11 +9,12 @@ import { childChange, planPatch } from '../domain/rollout/patch.js';
 import { planRollout } from '../domain/rollout/plan.js';
 import { autoRevertDue, taskArtifact } from '../domain/rollout/rollback.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
-import type { Command, CommandKind, StepState } from '../domain/types.js';
+import type { Command, CommandKind, ManagerTask, StepState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
 import { type CommandLogLine, recordCommand, transitionEvents } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import { startAutoRevert } from './rollback-service.js';
+import { taskEvent } from './task-snapshots.js';
 
 interface FinishedSteps {
   kind: CommandKind;
@@ -100,38 +103,50 @@ export class RolloutService {
     const { steps, workers, tasks, manager } = await loadRolloutState(tx, command.id, clusterId);
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
-    let newTaskId: string | null = null;
+    // The decision's writes (its task, its steps, tasks it cancels, the command, its history) go
+    // out as one statement (writeTogether): the task's id is made here, so the steps can name it.
+    const writes: SQL[] = [];
+    let task: ManagerTask | null = null;
     const byIndex = new Map(steps.map((s) => [s.index, s]));
     if (d.newTask) {
       const kind = kindSpec(command.kind);
       const batch = d.newTask.stepIndexes.map((i) => byIndex.get(i)!);
-      const task = await cmds.insertTask(tx, {
+      task = {
+        id: randomUUID(),
         commandId: command.id,
         clusterId,
         action: kind.taskAction!, // every rollout kind hands out tasks
         memberIds: d.newTask.memberIds,
         artifact: kind.shipsArtifact ? taskArtifact(command, batch) : null,
+        operation: null,
+        arguments: null,
+        state: 'PENDING',
+        message: null,
+        result: null,
+        deliveries: 0,
         createdAt: now,
-      });
-      newTaskId = task.id;
-      emit({ topic: 'task', payload: { taskId: task.id, clusterId, commandId: command.id, state: task.state } });
+        updatedAt: now,
+      };
+      writes.push(cmds.insertTaskStatement(tx, task));
     }
-    // Each changed step, whole (the decision's fields over the stored ones), in one statement.
+    // Each changed step, whole (the decision's fields over the stored ones).
     const written = d.stepUpdates.map((u) => {
       const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
       const s = { ...byIndex.get(u.index)!, ...given };
-      return { ...s, taskId: u.taskId === NEW_TASK ? newTaskId : s.taskId };
+      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId };
     });
-    await cmds.writeSteps(tx, command.id, written);
+    if (written.length > 0) writes.push(cmds.writeStepsStatement(command.id, written));
     countFinished(finished, command.kind, written.filter((s) => isTerminalStep(s.state) && !isTerminalStep(byIndex.get(s.index)!.state)));
-    for (const id of d.cancelTaskIds) {
-      await cmds.updateTask(tx, id, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now);
-      emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
+    if (d.cancelTaskIds.length > 0) {
+      writes.push(cmds.endTasksStatement(tx, d.cancelTaskIds, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now));
     }
     const changed = d.stepUpdates.length > 0 || d.newTask !== null || d.cancelTaskIds.length > 0 || Object.keys(d.command).length > 0 || d.hold !== undefined;
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
-    if (changed || wakeChanged) await cmds.updateCommand(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now);
-    await cmds.insertEvents(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e })));
+    if (changed || wakeChanged) writes.push(cmds.updateCommandStatement(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now));
+    if (d.events.length > 0) writes.push(cmds.insertEventsStatement(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
+    await cmds.writeTogether(tx, writes);
+    if (task) emit({ topic: 'task', payload: taskEvent(task) });
+    for (const id of d.cancelTaskIds) emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
     const stateChanged = d.command.state !== undefined && d.command.state !== command.state;
     if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }, stateChanged) });
     // Auto-revert starts in the transaction that fails the command: a crash cannot lose it.

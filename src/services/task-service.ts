@@ -9,9 +9,11 @@ import { isTerminalCommand, isTerminalTask, TASK_STATES } from '../domain/types.
 import * as cmds from '../db/repositories/commands.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
+import type { EventMap } from '../events/bus.js';
 import { type CommandLogLine, recordCommand } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
 import type { ManagerService } from './manager-service.js';
+import { taskSnapshot } from './task-snapshots.js';
 import { boundedJson, optionalText } from './validate.js';
 
 type Session = Extract<Principal, { kind: 'session' }>;
@@ -30,6 +32,17 @@ export class TaskService {
     const message = optionalText(input.message, 'input.message', { max: 4000, multiline: true });
     const result = boundedJson(input.result, 'input.result', 256 * 1024);
     const now = this.deps.clock.now();
+    // The usual report (a rollout task moving on, from a manager whose stream holds its lease
+    // here: nothing to touch) is one statement, not a transaction of four round trips: a patch
+    // over hundreds of clusters makes two of these per batch per cluster. Anything else (an
+    // operation's answer, a repeated or late report, an unknown task) goes the long way below.
+    if (this.managers.holdsLease(session.clusterId)) {
+      const updated = await cmds.reportRolloutTask(this.deps.db, input.taskId, session.clusterId, { state: input.state, message, result: result ?? null }, now);
+      if (updated) {
+        this.deps.bus.publish('task', { taskId: updated.id, clusterId: updated.clusterId, commandId: updated.commandId, state: updated.state });
+        return updated;
+      }
+    }
     const { task: reported, line } = await inTransaction(this.deps, async (tx, emit) => {
       const task = await cmds.lockTask(tx, input.taskId);
       // Another cluster's task is as good as unknown to this manager.
@@ -83,7 +96,7 @@ export class TaskService {
     return it;
   }
 
-  private async *tasks(session: Session, events: AsyncIterableIterator<{ taskId: string }>): AsyncGenerator<ManagerTask> {
+  private async *tasks(session: Session, events: AsyncIterableIterator<EventMap['task']>): AsyncGenerator<ManagerTask> {
     const { db } = this.deps;
     // Renewed at once (a manager coming back is announced now), then with every other held lease (renewHeldLeases).
     void this.managers.renewLease(session.clusterId).catch((err) => this.deps.logger.warn('lease renewal failed', { err }));
@@ -108,7 +121,14 @@ export class TaskService {
     try {
       for (const t of await deliver(await cmds.listUnfinishedTasks(db, session.clusterId))) yield t;
       for await (const e of events) {
-        for (const t of await deliver(await cmds.findTasksByIds(db, [e.taskId]))) yield t;
+        // What this stream sends of a task: once while unfinished, and once more when CANCELLED.
+        // The event's state says when a read cannot find anything to send (the manager's own
+        // ACCEPTED and SUCCEEDED reports of a task sent already: most task events), and a new
+        // task published here comes with its row (task-snapshots.ts): neither is read.
+        const prev = sent.get(e.taskId);
+        if (e.state === 'CANCELLED' ? prev === undefined || prev === 'CANCELLED' : prev !== undefined) continue;
+        const snapshot = taskSnapshot(e);
+        for (const t of await deliver(snapshot ? [snapshot] : await cmds.findTasksByIds(db, [e.taskId]))) yield t;
       }
     } finally {
       release();

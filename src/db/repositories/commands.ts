@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
 import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
@@ -196,6 +196,16 @@ export type CommandPatch = Partial<
   Pick<Command, 'state' | 'message' | 'startedAt' | 'finishedAt' | 'pauseRequested' | 'pauseRequestedBy' | 'cancelRequested' | 'acceptedFailures' | 'wakeAt' | 'result' | 'hold' | 'promotedAt' | 'resumedAt'>
 >;
 
+/** updateCommand as a statement to run with others (writeTogether). */
+export function updateCommandStatement(db: Db, id: string, patch: CommandPatch, now: Date): SQL {
+  const { hold, ...rest } = patch;
+  return db
+    .update(commands)
+    .set({ ...rest, ...(hold !== undefined ? { hold: fromHold(hold) } : {}), updatedAt: now })
+    .where(eq(commands.id, id))
+    .getSQL();
+}
+
 export async function updateCommand(db: Db, id: string, patch: CommandPatch, now: Date): Promise<Command> {
   const { hold, ...rest } = patch;
   const [r] = await db
@@ -286,15 +296,23 @@ export async function writeSteps(
   steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
 ): Promise<void> {
   if (steps.length === 0) return;
+  await db.execute(writeStepsStatement(commandId, steps));
+}
+
+/** writeSteps as a statement to run with others (writeTogether). */
+export function writeStepsStatement(
+  commandId: string,
+  steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
+): SQL {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   const json = (b: StepBaseline | null) => (b ? JSON.stringify(fromBaseline(b)) : null);
-  await db.execute(sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id,
+  return sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id,
       baseline = u.baseline::jsonb
     from unnest(${sql.param(steps.map((x) => x.index))}::int[], ${sql.param(steps.map((x) => x.state))}::text[], ${sql.param(steps.map((x) => x.message))}::text[],
                 ${sql.param(steps.map((x) => iso(x.startedAt)))}::timestamptz[], ${sql.param(steps.map((x) => iso(x.finishedAt)))}::timestamptz[],
                 ${sql.param(steps.map((x) => x.taskId))}::uuid[], ${sql.param(steps.map((x) => json(x.baseline)))}::text[])
       as u(idx, state, message, started_at, finished_at, task_id, baseline)
-    where s.command_id = ${commandId} and s.index = u.idx`);
+    where s.command_id = ${commandId} and s.index = u.idx`;
 }
 
 /** Progress counts of several commands in one statement. */
@@ -325,6 +343,35 @@ export async function insertTask(
     .values({ ...v, state: 'PENDING', updatedAt: v.createdAt })
     .returning();
   return toTask(r!);
+}
+
+/** A new rollout task as a statement to run with others (writeTogether): the caller made its id, and has the row it writes. */
+export function insertTaskStatement(db: Db, t: Pick<ManagerTask, 'id' | 'commandId' | 'clusterId' | 'action' | 'memberIds' | 'artifact' | 'state' | 'createdAt' | 'updatedAt'>): SQL {
+  return db
+    .insert(managerTasks)
+    .values({
+      id: t.id,
+      commandId: t.commandId,
+      clusterId: t.clusterId,
+      action: t.action,
+      memberIds: t.memberIds,
+      artifact: t.artifact,
+      // A rollout's task: no operation, arguments, message or result yet, delivered to no one
+      // (the columns' defaults, as the caller's row says).
+      state: t.state,
+      createdAt: t.createdAt,
+      updatedAt: t.updatedAt,
+    })
+    .getSQL();
+}
+
+/** Tasks ended with one state and message, as a statement to run with others (writeTogether). */
+export function endTasksStatement(db: Db, ids: readonly string[], patch: Pick<ManagerTask, 'state' | 'message'>, now: Date): SQL {
+  return db
+    .update(managerTasks)
+    .set({ ...patch, updatedAt: now })
+    .where(inArray(managerTasks.id, [...ids]))
+    .getSQL();
 }
 
 export async function findTasksByIds(db: Db, ids: readonly string[]): Promise<ManagerTask[]> {
@@ -368,6 +415,28 @@ export async function updateTask(db: Db, id: string, patch: Partial<Pick<Manager
   return toTask(r!);
 }
 
+/**
+ * A manager's report on a rollout task (not an operation's: its answer ends its command), in one
+ * statement: written only if the task is this cluster's, unfinished, and the report moves it on
+ * (an ACCEPTED task reported ACCEPTED again does not); null otherwise (the caller then looks at
+ * the task under its lock).
+ */
+export async function reportRolloutTask(
+  db: Db,
+  id: string,
+  clusterId: string,
+  patch: Pick<ManagerTask, 'state'> & Partial<Pick<ManagerTask, 'message' | 'result'>>,
+  now: Date,
+): Promise<ManagerTask | null> {
+  const open = patch.state === 'ACCEPTED' ? ['PENDING'] : ['PENDING', 'ACCEPTED'];
+  const [r] = await db
+    .update(managerTasks)
+    .set({ ...patch, updatedAt: now })
+    .where(and(eq(managerTasks.id, id), eq(managerTasks.clusterId, clusterId), ne(managerTasks.action, 'RUN_OPERATION'), inArray(managerTasks.state, open)))
+    .returning();
+  return r ? toTask(r) : null;
+}
+
 export async function countDeliveries(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
@@ -377,6 +446,28 @@ export async function countDeliveries(db: Db, ids: readonly string[]): Promise<v
 }
 
 // ---------- history ----------
+
+/** insertEvents as a statement to run with others (writeTogether). */
+export function insertEventsStatement(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): SQL {
+  return db.insert(commandEvents).values([...rows]).getSQL();
+}
+
+/**
+ * Runs writes to different rows as one statement (each a data-modifying WITH query): one round
+ * trip instead of one each. An advance that starts a batch wrote its task, its steps, its command
+ * and its history in four; under load each round trip costs a wait for the CPU on both sides
+ * (bench/rollout.ts). The writes see the same snapshot and not each other's effects: none may
+ * depend on another, nor touch the same row.
+ */
+export async function writeTogether(db: Db, statements: readonly SQL[]): Promise<void> {
+  if (statements.length === 0) return;
+  if (statements.length === 1) {
+    await db.execute(statements[0]!);
+    return;
+  }
+  const parts = statements.map((s, i) => sql`${sql.raw(`w${i}`)} as (${s})`);
+  await db.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+}
 
 export async function insertEvents(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): Promise<void> {
   if (rows.length === 0) return;

@@ -8,7 +8,8 @@
  * canary failure, and so is any failed canary step (the canary tolerates none, whatever
  * maxFailures says): the command then FAILS or PAUSES by `onFailure`.
  */
-import type { CommandHold, CommandStep, ObservedWorker, RolloutStrategy } from '../types.js';
+import type { CommandHold, CommandStep, RolloutStrategy } from '../types.js';
+import type { RolloutWorker } from './types.js';
 import { crashSince } from './soak.js';
 
 /** Whether the command is still proving its canary: it has one and it was not promoted yet. */
@@ -35,7 +36,7 @@ export interface CanaryCrash {
  * The canary's crashes since each of its steps was proven. Only SUCCEEDED steps with a proof
  * recorded are watched; a worker that left the cluster is gone, not crashed.
  */
-export function canaryCrashes(steps: readonly Pick<CommandStep, 'index' | 'memberId' | 'state' | 'taskId' | 'baseline'>[], workers: readonly ObservedWorker[]): CanaryCrash[] {
+export function canaryCrashes(steps: readonly Pick<CommandStep, 'index' | 'memberId' | 'state' | 'taskId' | 'baseline'>[], workers: readonly RolloutWorker[]): CanaryCrash[] {
   const byMember = new Map(workers.map((w) => [w.memberId, w]));
   const out: CanaryCrash[] = [];
   for (const s of steps) {

@@ -2,7 +2,8 @@
  * How the rollout planner judges one RUNNING step (plan.ts): from what the OC itself saw of its
  * worker since the step began (its baseline), then, with a soak or a canary, since its proof.
  */
-import type { ArtifactSpec, Command, CommandStep, ManagerTask, ObservedWorker, ProvenHealth, StepBaseline } from '../types.js';
+import type { ArtifactSpec, Command, CommandStep, ProvenHealth, StepBaseline } from '../types.js';
+import type { RolloutTask, RolloutWorker } from './types.js';
 import { kindSpec } from './kinds.js';
 import { stepArtifact } from './rollback.js';
 import { judgeSoak, provenOf } from './soak.js';
@@ -23,8 +24,8 @@ export type StepVerdict = ({ state: 'SUCCEEDED' | 'FAILED' | 'SKIPPED'; message:
 export function judgeStep(
   step: WorkStep,
   command: Command,
-  worker: ObservedWorker | undefined,
-  task: ManagerTask | undefined,
+  worker: RolloutWorker | undefined,
+  task: RolloutTask | undefined,
   managerConnectedSince: Date | null,
   now: Date,
   watch: boolean,
@@ -67,7 +68,7 @@ export function judgeStep(
 }
 
 /** What a step records of its worker when it begins; with the artifact it deploys, the version of it the worker had (what a rollback restores). */
-export function baselineOf(worker: ObservedWorker, deploys: ArtifactSpec | null = null): StepBaseline {
+export function baselineOf(worker: RolloutWorker, deploys: ArtifactSpec | null = null): StepBaseline {
   const b: StepBaseline = { workerId: worker.id, state: worker.state, startedAt: worker.startedAt, stateChanges: worker.stateChanges };
   if (deploys) b.previousVersion = worker.artifacts.find((a) => a.name === deploys.name)?.version ?? null;
   return b;
@@ -83,7 +84,7 @@ export function baselineOf(worker: ObservedWorker, deploys: ArtifactSpec | null 
  * - failed: FAILED now, and not merely still FAILED from before the step began.
  * A worker that left and joined again since (another row) counts as a state change.
  */
-export function sinceBaseline(b: StepBaseline, w: ObservedWorker): { restarted: boolean; failed: boolean } {
+export function sinceBaseline(b: StepBaseline, w: RolloutWorker): { restarted: boolean; failed: boolean } {
   const changes = w.id === b.workerId ? w.stateChanges - b.stateChanges : w.stateChanges + 1;
   const newProcess = w.startedAt === null ? null : b.startedAt === null || w.startedAt > b.startedAt;
   const cameBack = changes >= (b.state === 'STARTING' ? 2 : 1);

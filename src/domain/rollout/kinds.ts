@@ -33,7 +33,7 @@ export interface CommandKindSpec {
    * How a RUNNING step proves it succeeded, from what the OC itself saw of its worker since the
    * step began. Null for kinds without steps of their own.
    */
-  stepSucceeded: ((seen: SeenSinceBaseline, command: Pick<Command, 'artifact'>, worker: Worker) => boolean) | null;
+  stepSucceeded: ((seen: SeenSinceBaseline, command: Pick<Command, 'artifact'>, worker: Pick<Worker, 'artifacts'>) => boolean) | null;
   /** The kind of a PATCH parent's per-cluster children. */
   childKind: CommandKind | null;
   /** What the history's first line calls the request ("rolling restart", "deploy of app 2.0"). */
@@ -47,7 +47,7 @@ export interface CommandKindSpec {
 }
 
 /** A worker carries the command's artifact, name and version. */
-export function carriesArtifact(artifact: Pick<ArtifactSpec, 'name' | 'version'> | null, worker: Worker): boolean {
+export function carriesArtifact(artifact: Pick<ArtifactSpec, 'name' | 'version'> | null, worker: Pick<Worker, 'artifacts'>): boolean {
   if (!artifact) return false;
   return worker.artifacts.some((a) => a.name === artifact.name && a.version === artifact.version);
 }

@@ -8,10 +8,11 @@
  * it runs only while the manager is connected and starts again when it reconnects (as a
  * health timeout does). A canary waiting to be promoted is watched the same way (canary.ts).
  */
-import type { ObservedWorker, ProvenHealth } from '../types.js';
+import type { ProvenHealth } from '../types.js';
+import type { RolloutWorker } from './types.js';
 
 /** What the step records of its worker when the OC first sees its proof (`StepBaseline.proven`). */
-export function provenOf(worker: ObservedWorker, stepStart: Date, now: Date): ProvenHealth {
+export function provenOf(worker: RolloutWorker, stepStart: Date, now: Date): ProvenHealth {
   // stateChangedAt is the OC's receive time of the worker's last change of state: after the step
   // began, that was its coming back RUNNING. A restart reported without a change of state (a
   // new startedAt only) has no such time: the OC saw it now.
@@ -24,7 +25,7 @@ export function provenOf(worker: ObservedWorker, stepStart: Date, now: Date): Pr
  * RUNNING: a worker that is no longer RUNNING, that left RUNNING and came back (the OC counted a
  * change of state), that runs a new process (another startedAt), or that left and joined again.
  */
-export function crashSince(p: ProvenHealth, w: ObservedWorker): string | null {
+export function crashSince(p: ProvenHealth, w: RolloutWorker): string | null {
   if (w.id !== p.workerId) return 'worker left and joined again';
   if (w.state !== 'RUNNING') return `worker reported ${w.state}`;
   if (w.stateChanges !== p.stateChanges) return 'worker left RUNNING and came back';
@@ -41,7 +42,7 @@ export function soakEnd(from: Date, managerConnectedSince: Date, minHealthyMs: n
 }
 
 /** Judges a step in its soak: FAILED on a crash, SUCCEEDED once the window is through, else RUNNING until its end. */
-export function judgeSoak(p: ProvenHealth, worker: ObservedWorker, minHealthyMs: number, managerConnectedSince: Date | null, now: Date): SoakVerdict {
+export function judgeSoak(p: ProvenHealth, worker: RolloutWorker, minHealthyMs: number, managerConnectedSince: Date | null, now: Date): SoakVerdict {
   const crash = crashSince(p, worker);
   if (crash !== null) return { state: 'FAILED', message: `crashed within minHealthyMs ${minHealthyMs} ms: ${crash}` };
   // Nobody can tell whether it stays up while the manager is away: the window waits for it.

@@ -6,14 +6,22 @@ import type { Command, CommandHold, CommandState, CommandStep, ManagerTask, Obse
  * The planner is a pure function of this; the controller loads it in a transaction, calls
  * `planRollout`, applies the decision, and publishes after commit.
  */
+/**
+ * What the planner reads of a worker and of a task: the driver loads only this for each advance
+ * (rollout-state.ts; a whole worker row and a task's result were most of the bytes of a 1,000-worker
+ * command's read, bench/rollout.ts). Full ObservedWorker and ManagerTask values fit.
+ */
+export type RolloutWorker = Pick<ObservedWorker, 'id' | 'memberId' | 'state' | 'startedAt' | 'stateChangedAt' | 'stateChanges' | 'artifacts'>;
+export type RolloutTask = Pick<ManagerTask, 'id' | 'state' | 'message'>;
+
 export interface RolloutInput {
   command: Command;
   /** All steps of the command, ordered by index. */
   steps: CommandStep[];
   /** The cluster's current workers (as the manager reported them, with what the OC counted of them). */
-  workers: ObservedWorker[];
+  workers: RolloutWorker[];
   /** The command's manager tasks (any state). */
-  tasks: ManagerTask[];
+  tasks: RolloutTask[];
   /** When the cluster's manager last became connected, or null while it is unreachable. */
   managerConnectedSince: Date | null;
   now: Date;
