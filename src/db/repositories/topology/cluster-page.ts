@@ -7,7 +7,7 @@
 import type { Cluster, ClusterHealth, Manager, ManagerOperationSpec, Stats } from '../../../domain/types.js';
 import type { ReadRows } from '../../client.js';
 import { rawDate, rawNumber, rawString } from '../../raw.js';
-import { AGGREGATES_JOIN, freshCutoff, statsFromRaw, statsOfCluster } from './aggregates.js';
+import { AGGREGATES_JOIN, freshCutoff, statsOfCluster } from './aggregates.js';
 import type { ClusterCursor, ClusterFilter, ClusterSummary } from './clusters.js';
 import { HEALTH } from './health.js';
 
@@ -94,6 +94,107 @@ const PAGE_BY_HEALTH = pageStatement('oc_cluster_page_health', true);
 const parseOperations = (v: unknown): ManagerOperationSpec[] => (typeof v === 'string' ? (JSON.parse(v) as ManagerOperationSpec[]) : (v as ManagerOperationSpec[]));
 const rawBool = (v: unknown): boolean => v === true || v === 't';
 
+/*
+ * The page's clusters, managers and stats keep their timestamps as PostgreSQL wrote them and
+ * decode each when first asked for: a page has five a cluster (250), and a page query usually
+ * asks for none of them (the console's and bench:topology's do not). As with the paged workers
+ * (worker-page.ts), those fields are getters: a copy made by spreading lacks them (`toJSON`
+ * gives a whole one).
+ */
+
+class PageCluster implements Cluster {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly #createdAt: unknown;
+  #date: Date | undefined;
+  constructor(id: string, name: string, kind: string, createdAt: unknown) {
+    this.id = id;
+    this.name = name;
+    this.kind = kind;
+    this.#createdAt = createdAt;
+  }
+  get createdAt(): Date {
+    this.#date ??= rawDate(this.#createdAt);
+    return this.#date;
+  }
+  toJSON(): Cluster {
+    const { id, name, kind, createdAt } = this;
+    return { id, name, kind, createdAt };
+  }
+}
+
+class PageManager implements Manager {
+  readonly id: string;
+  readonly clusterId: string;
+  readonly host: string;
+  readonly url: string;
+  readonly version: string | null;
+  readonly operations: ManagerOperationSpec[];
+  readonly connected: boolean;
+  readonly #r: readonly unknown[];
+  #lastSeenAt: Date | undefined;
+  #connectedAt: Date | undefined;
+  #registeredAt: Date | undefined;
+  constructor(r: readonly unknown[], clusterId: string) {
+    this.#r = r;
+    this.id = rawString(r[7]);
+    this.clusterId = clusterId;
+    this.host = rawString(r[8]);
+    this.url = rawString(r[9]);
+    this.version = r[10] == null ? null : rawString(r[10]);
+    this.operations = parseOperations(r[11]);
+    this.connected = rawBool(r[12]);
+  }
+  get lastSeenAt(): Date {
+    this.#lastSeenAt ??= rawDate(this.#r[13]);
+    return this.#lastSeenAt;
+  }
+  get connectedAt(): Date {
+    this.#connectedAt ??= rawDate(this.#r[14]);
+    return this.#connectedAt;
+  }
+  get registeredAt(): Date {
+    this.#registeredAt ??= rawDate(this.#r[15]);
+    return this.#registeredAt;
+  }
+  toJSON(): Manager {
+    const { id, clusterId, host, url, version, operations, connected, lastSeenAt, connectedAt, registeredAt } = this;
+    return { id, clusterId, host, url, version, operations, connected, lastSeenAt, connectedAt, registeredAt };
+  }
+}
+
+/** statsFromRaw's figures (the six values from `at`), its time decoded when first asked for. */
+class PageStats implements Stats {
+  readonly cpuPercent: number;
+  readonly memoryMb: number;
+  readonly requestsPerSec: number;
+  readonly errorsPerSec: number;
+  readonly #at: unknown;
+  #sampledAt: Date | undefined;
+  constructor(r: readonly unknown[], at: number, n: number) {
+    this.cpuPercent = rawNumber(r[at + 1]) / n;
+    this.memoryMb = rawNumber(r[at + 2]);
+    this.requestsPerSec = rawNumber(r[at + 3]);
+    this.errorsPerSec = rawNumber(r[at + 4]);
+    this.#at = r[at + 5];
+  }
+  get sampledAt(): Date {
+    this.#sampledAt ??= rawDate(this.#at);
+    return this.#sampledAt;
+  }
+  toJSON(): Stats {
+    const { sampledAt, cpuPercent, memoryMb, requestsPerSec, errorsPerSec } = this;
+    return { sampledAt, cpuPercent, memoryMb, requestsPerSec, errorsPerSec };
+  }
+}
+
+/** As statsFromRaw (aggregates.ts), lazily: null when no fresh sample. */
+const pageStats = (r: readonly unknown[], at: number): Stats | null => {
+  const n = r[at] == null ? 0 : rawNumber(r[at]);
+  return n > 0 ? new PageStats(r, at, n) : null;
+};
+
 /**
  * A page of clusters in natural order (sort key, then name, byte by byte) after a cursor, with
  * their summaries, managers and stats, and how many clusters match the filter.
@@ -110,28 +211,17 @@ export async function readClusterPage(
   const totalCount = row ? rawNumber(row[0]) : 0;
   // The json value: text from PostgreSQL (the driver's raw types), already parsed by PGlite.
   const rows = (row?.[1] == null ? [] : typeof row[1] === 'string' ? JSON.parse(row[1]) : row[1]) as unknown[][];
-  const entries = rows.slice(0, page.first).map((r): ClusterPageEntry => {
+  const n = Math.min(page.first, rows.length);
+  const entries: ClusterPageEntry[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
     const id = rawString(r[0]);
-    return {
-      cluster: { id, name: rawString(r[1]), kind: rawString(r[2]), createdAt: rawDate(r[3]) },
+    entries[i] = {
+      cluster: new PageCluster(id, rawString(r[1]), rawString(r[2]), r[3]),
       summary: { clusterId: id, health: rawString(r[4]) as ClusterHealth, workerCount: rawNumber(r[5]), runningCount: rawNumber(r[6]) },
-      manager:
-        r[7] == null
-          ? null
-          : {
-              id: rawString(r[7]),
-              clusterId: id,
-              host: rawString(r[8]),
-              url: rawString(r[9]),
-              version: r[10] == null ? null : rawString(r[10]),
-              operations: parseOperations(r[11]),
-              connected: rawBool(r[12]),
-              lastSeenAt: rawDate(r[13]),
-              connectedAt: rawDate(r[14]),
-              registeredAt: rawDate(r[15]),
-            },
-      stats: statsFromRaw(r, 16),
+      manager: r[7] == null ? null : new PageManager(r, id),
+      stats: pageStats(r, 16),
     };
-  });
+  }
   return { entries, totalCount, hasNextPage: rows.length > page.first };
 }
