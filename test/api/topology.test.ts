@@ -558,6 +558,13 @@ describe('the clusters page and cluster(name) agree', () => {
       expect(d.cluster.stats).toMatchObject({ cpuPercent: 12.5 + i, memoryMb: 100.25 });
     }
   });
+
+  it('even with the separators of the packed page in a host and a version (written around the API, which refuses them)', async () => {
+    await oc.database.db.execute(sql`update managers set host = ${'h\x1ex'}, version = ${'v\x1fy'} where cluster_id = (select id from clusters where name = 'agree-1')`);
+    const d = await q(`{ clusters(first: 5, kind: "agree-1") { edges { node { ${FIELDS} } } } cluster(name: "agree-1") { ${FIELDS} } }`);
+    expect(d.cluster.manager).toMatchObject({ host: 'h\x1ex', version: 'v\x1fy' });
+    expect(d.clusters.edges.map((e: any) => e.node)).toEqual([d.cluster]);
+  });
 });
 
 describe('every path that reads workers', () => {

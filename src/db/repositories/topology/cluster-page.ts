@@ -30,24 +30,36 @@ export interface ClusterPageWithSummaries {
  * sorts after it), $4 the limit, $5 the stats freshness cutoff; with the health filter, $6 the health.
  * Two texts: the count of a health filter needs the joins, the count of the others does not.
  *
- * One row: the count, and the page as ONE json value, an array of clusters each written as an
- * array of its fields (in the order of PAGE_FIELDS), timestamps as their text. Why one value:
- * the driver decodes every column of every row on its own (23 columns of 51 rows: about 1,200
- * values a page, most of the read's CPU in the OC), where JSON.parse reads the whole page at
- * once (bench:topology). JSON escapes whatever a name, URL or version holds, so no field can
- * break the encoding. The page comes back even when empty, with its count: one statement always.
+ * One row: the count, and the page as ONE value, in either of two forms:
+ * - packed (`oc_cluster_page`, read first): one text, each cluster's fields (in the order of
+ *   PAGE_FIELDS) separated by U+001F, clusters by U+001E, NULL as an empty field (never a valid
+ *   value: every text is at least one character), timestamps and booleans as PostgreSQL writes
+ *   them. Free texts (a name, a host, a URL, a version) never hold a control character when
+ *   written through the API (services/validate.ts's text()); should one hold a separator anyway,
+ *   its cluster does not split into PAGE_FIELDS fields, and the page is read again as json.
+ * - json (`oc_cluster_page_json`): an array of each cluster's fields as an array, which any text
+ *   survives.
+ * Why one value: the driver decodes every column of every row on its own (23 columns of 51 rows:
+ * about 1,200 values a page), which was most of the read's CPU in the OC, where one split reads
+ * the whole page. PostgreSQL writes the packed text for what it spent on the columns (json costs
+ * it about 40% more), bench:topology. The page comes back even when empty, with its count: one
+ * statement always (but for the fallback).
  */
-function pageStatement(name: string, byHealth: boolean) {
+function pageStatement(name: string, byHealth: boolean, form: 'packed' | 'json') {
   const stats = statsOfCluster('$5::timestamptz');
   const kind = '($1::text is null or c.kind = $1)';
   const health = byHealth ? ` and ${HEALTH} = $6::text` : '';
   const count = byHealth
     ? `select count(*)::int from clusters c ${AGGREGATES_JOIN} left join managers m on m.cluster_id = c.id where ${kind}${health}`
     : `select count(*)::int from clusters c where ${kind}`;
+  const order = 'order by p.sort_key collate "C", p.name collate "C"';
+  const page =
+    form === 'packed'
+      ? `string_agg(concat(${PAGE_FIELDS.map((f) => `p.${f}`).join(", e'\\x1f', ")}), e'\\x1e' ${order})`
+      : `json_agg(json_build_array(${PAGE_FIELDS.map((f) => (TIMESTAMPS.has(f) ? `p.${f}::text` : `p.${f}`)).join(', ')}) ${order})`;
   return {
     name,
-    text: `select (${count}) as total, json_agg(json_build_array(${PAGE_FIELDS.map((f) => (TIMESTAMPS.has(f) ? `p.${f}::text` : `p.${f}`)).join(', ')})
-      order by p.sort_key collate "C", p.name collate "C")
+    text: `select (${count}) as total, ${page}
     from (select c.id, c.name, c.kind, c.created_at, ${HEALTH} as health, coalesce(wc.total, 0) as workers, coalesce(wc.running, 0) as running,
       m.id as m_id, m.host as m_host, m.url as m_url, m.version as m_version, m.operations as m_operations, m.connected as m_connected,
       m.last_seen_at as m_last_seen_at, m.connected_at as m_connected_at, m.registered_at as m_registered_at, ${stats.columns}, c.sort_key
@@ -89,8 +101,31 @@ const PAGE_FIELDS = [
 /** Written as their text (as the driver would hand them over), which parseTimestamptz reads; JSON's own form it does not. */
 const TIMESTAMPS = new Set<string>(['created_at', 'm_last_seen_at', 'm_connected_at', 'm_registered_at', 's_at']);
 
-const PAGE = pageStatement('oc_cluster_page', false);
-const PAGE_BY_HEALTH = pageStatement('oc_cluster_page_health', true);
+const PAGE = pageStatement('oc_cluster_page', false, 'packed');
+const PAGE_BY_HEALTH = pageStatement('oc_cluster_page_health', true, 'packed');
+const PAGE_JSON = pageStatement('oc_cluster_page_json', false, 'json');
+const PAGE_JSON_BY_HEALTH = pageStatement('oc_cluster_page_health_json', true, 'json');
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/** The clusters of a packed page, each as its fields (NULL as null); null if one does not split into PAGE_FIELDS fields. */
+function unpack(text: unknown): unknown[][] | null {
+  if (text == null || text === '') return [];
+  const records = (text as string).split(RECORD);
+  const rows: unknown[][] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const fields: (string | null)[] = records[i]!.split(FIELD);
+    if (fields.length !== PAGE_FIELDS.length) return null;
+    for (let j = 0; j < fields.length; j++) if (fields[j] === '') fields[j] = null;
+    rows[i] = fields;
+  }
+  return rows;
+}
+
+/** The clusters of a json page (text from PostgreSQL, already parsed by PGlite). */
+const fromJson = (v: unknown): unknown[][] => (v == null ? [] : typeof v === 'string' ? JSON.parse(v) : v) as unknown[][];
+
 const parseOperations = (v: unknown): ManagerOperationSpec[] => (typeof v === 'string' ? (JSON.parse(v) as ManagerOperationSpec[]) : (v as ManagerOperationSpec[]));
 const rawBool = (v: unknown): boolean => v === true || v === 't';
 
@@ -208,9 +243,14 @@ export async function readClusterPage(
   const values: unknown[] = [f.kind ?? null, page.after?.sortKey ?? '', page.after?.name ?? '', page.first + 1, freshCutoff(now).toISOString()];
   if (f.health) values.push(f.health);
   const [row] = await readRows(f.health ? PAGE_BY_HEALTH : PAGE, values);
-  const totalCount = row ? rawNumber(row[0]) : 0;
-  // The json value: text from PostgreSQL (the driver's raw types), already parsed by PGlite.
-  const rows = (row?.[1] == null ? [] : typeof row[1] === 'string' ? JSON.parse(row[1]) : row[1]) as unknown[][];
+  let totalCount = row ? rawNumber(row[0]) : 0;
+  let rows = unpack(row?.[1]);
+  if (rows === null) {
+    // A text held a separator: the page again, as json (see pageStatement).
+    const [again] = await readRows(f.health ? PAGE_JSON_BY_HEALTH : PAGE_JSON, values);
+    totalCount = again ? rawNumber(again[0]) : 0;
+    rows = fromJson(again?.[1]);
+  }
   const n = Math.min(page.first, rows.length);
   const entries: ClusterPageEntry[] = new Array(n);
   for (let i = 0; i < n; i++) {
