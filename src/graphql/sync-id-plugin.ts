@@ -15,7 +15,7 @@ type IdResolver = (parent: unknown, args: object, context: object, info: unknown
 /**
  * A node's `id` answered at once: the relay plugin resolves every node id through an async
  * function (a promise, and a resolve info from graphql-jit, per id), and a page of 50 clusters
- * has 50 of them, about a tenth of what its execution allocated (bench:topology). Where the
+ * has 50 of them, about a tenth of what the page allocated (bench:topology). Where the
  * type's own id resolver (builder.node's `id.resolve`) answers synchronously, this encodes the
  * global id as the relay plugin would (no custom encodeGlobalID is configured in builder.ts);
  * otherwise (a promise, or no id) the relay plugin's resolver answers, as before.

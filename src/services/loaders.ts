@@ -63,7 +63,7 @@ export interface ReadAlong {
  * The rows a statement brought along with each cluster object it made (the page's summary,
  * manager and stats; by name, the summary), for that object's own fields to answer at once,
  * without a loader's promise per field: a clusters page is 50 nodes of 4 such fields, and their
- * promises were about a third of what the page allocated (bench:topology). Keyed by the object,
+ * promises were about a quarter of what the page allocated (bench:topology). Keyed by the object,
  * so it lives as long as the request holds it. The same values are primed into the request's
  * loaders too, for any other field that asks for them by id.
  */
