@@ -64,13 +64,14 @@ export interface ReadAlong {
  * manager and stats; by name, the summary), for that object's own fields to answer at once,
  * without a loader's promise per field: a clusters page is 50 nodes of 4 such fields, and their
  * promises were about a quarter of what the page allocated (bench:topology). Keyed by the object,
- * so it lives as long as the request holds it. The same values are primed into the request's
+ * so it lives as long as the request holds it; a page's clusters carry theirs themselves
+ * (cluster-page.ts), this holds the others' (by name). The same values are primed into the request's
  * loaders too, for any other field that asks for them by id.
  */
 const readAlong = new WeakMap<Cluster, ReadAlong>();
 
 /** What came with this cluster object from its statement, if it came from one that brings more. */
-export const readAlongWith = (cluster: Cluster): ReadAlong | undefined => readAlong.get(cluster);
+export const readAlongWith = (cluster: Cluster): ReadAlong | undefined => topo.alongWithPageCluster(cluster) ?? readAlong.get(cluster);
 
 /** How each loader of a request is made, from the database and the request's other loaders. */
 const makers = {
@@ -130,7 +131,6 @@ const makers = {
               loaders.prime('summary', e.cluster.id, e.summary);
               loaders.prime('managerByCluster', e.cluster.id, e.manager);
               loaders.prime('clusterStats', e.cluster.id, e.stats);
-              readAlong.set(e.cluster, { summary: e.summary, manager: e.manager, stats: e.stats });
             }
             return { clusters: page.entries.map((e) => e.cluster), totalCount: page.totalCount, hasNextPage: page.hasNextPage };
           }),

@@ -137,17 +137,26 @@ const rawBool = (v: unknown): boolean => v === true || v === 't';
  * gives a whole one).
  */
 
+/** What the page read along with one of its clusters. */
+export type PageAlong = Omit<ClusterPageEntry, 'cluster'>;
+
 class PageCluster implements Cluster {
   readonly id: string;
   readonly name: string;
   readonly kind: string;
   readonly #createdAt: unknown;
   #date: Date | undefined;
-  constructor(id: string, name: string, kind: string, createdAt: unknown) {
+  /** Kept on the cluster itself (a private field: no copy, spread or JSON shows it), see alongWithPageCluster. */
+  readonly #along: PageAlong;
+  constructor(id: string, name: string, kind: string, createdAt: unknown, along: PageAlong) {
     this.id = id;
     this.name = name;
     this.kind = kind;
     this.#createdAt = createdAt;
+    this.#along = along;
+  }
+  get along(): PageAlong {
+    return this.#along;
   }
   get createdAt(): Date {
     this.#date ??= rawDate(this.#createdAt);
@@ -256,12 +265,19 @@ export async function readClusterPage(
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     const id = rawString(r[0]);
-    entries[i] = {
-      cluster: new PageCluster(id, rawString(r[1]), rawString(r[2]), r[3]),
+    const along: PageAlong = {
       summary: { clusterId: id, health: rawString(r[4]) as ClusterHealth, workerCount: rawNumber(r[5]), runningCount: rawNumber(r[6]) },
       manager: r[7] == null ? null : new PageManager(r, id),
       stats: pageStats(r, 16),
     };
+    entries[i] = { cluster: new PageCluster(id, rawString(r[1]), rawString(r[2]), r[3], along), ...along };
   }
   return { entries, totalCount, hasNextPage: rows.length > page.first };
 }
+
+/**
+ * What the page read along with this cluster, if it is one of a page's: its own fields answer
+ * from it (services/loaders.ts readAlongWith), kept on the object rather than in a WeakMap (50
+ * entries a page, and the ephemeron table's cost in every scavenge, bench:topology).
+ */
+export const alongWithPageCluster = (c: Cluster): PageAlong | undefined => (c instanceof PageCluster ? c.along : undefined);
