@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { hasRole, isEnrollment, isManagerSession } from '../domain/auth.js';
 import { ValidationError } from '../domain/errors.js';
 import { AuditPlugin } from './audit-plugin.js';
+import { SyncNodeIdPlugin } from './sync-id-plugin.js';
 import type { GraphQLContext } from './context.js';
 import { listSizeExtensions, listSizeOf, NODE_IDS } from './ids.js';
 
@@ -22,8 +23,9 @@ export const builder = new SchemaBuilder<{
   Connection: { totalCount: number };
   DefaultFieldNullability: false;
 }>({
-  // The audit plugin first: it wraps the others (a refused mutation is recorded too).
-  plugins: [AuditPlugin, ScopeAuthPlugin, RelayPlugin],
+  // The audit plugin first: it wraps the others (a refused mutation is recorded too). Sync node
+  // ids last: it replaces the relay plugin's id resolvers, innermost (sync-id-plugin.ts).
+  plugins: [AuditPlugin, ScopeAuthPlugin, RelayPlugin, SyncNodeIdPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

@@ -46,6 +46,9 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
     // GraphiQL is served by graphiql.ts, from the package's files (yoga's loads from a CDN).
     graphiql: false,
     logging: false,
+    // Bodies are bounded by http.ts (MAX_BODY_BYTES, 16 MB, 413 PAYLOAD_TOO_LARGE) before yoga sees
+    // them, below yoga's own default (25 MB), whose check piped every body through a TransformStream.
+    maxRequestBodySize: false,
     context: (initial) =>
       ({
         principal: initial.principal ?? initial.extra?.principal ?? null,

@@ -36,16 +36,42 @@ export const workerPageKey = (clusterId: string, state: WorkerPageKey['state'], 
 /** What the loaders read with: drizzle, and the named raw reads of the hot topology queries. */
 type Deps = Pick<ServiceDeps, 'db' | 'clock'> & { readRows: ReadRows };
 type WorkerPage = { workers: Worker[]; totalCount: number; hasNextPage: boolean };
-/** The loaders a loader may prime (typed apart from Loaders, which is derived from the makers below). */
+/** What each loader that others prime holds: its key and value. */
+interface Primed {
+  cluster: [string, Cluster | null];
+  summary: [string, ClusterSummary | null];
+  managerByCluster: [string, Manager | null];
+  clusterStats: [string, Stats | null];
+  workerPage: [WorkerPageKey, WorkerPage];
+}
+/** How a loader primes the request's others (typed apart from Loaders, which is derived from the makers below). */
 interface PrimeTargets {
-  cluster: DataLoader<string, Cluster | null>;
-  summary: DataLoader<string, ClusterSummary | null>;
-  managerByCluster: DataLoader<string, Manager | null>;
-  clusterStats: DataLoader<string, Stats | null>;
-  workerPage: DataLoader<WorkerPageKey, WorkerPage, string>;
+  /** As `loaders[loader].prime(key, value)`, but a loader not made yet is primed when it is made. */
+  prime<K extends keyof Primed>(loader: K, key: Primed[K][0], value: Primed[K][1]): void;
 }
 
 const opts = { maxBatchSize: 1000 };
+
+/** What a read of clusters brought along with a cluster object: a field absent was not read with it. */
+export interface ReadAlong {
+  summary: ClusterSummary;
+  manager?: Manager | null;
+  stats?: Stats | null;
+}
+
+/**
+ * The rows a statement brought along with each cluster object it made (the page's summary,
+ * manager and stats; by name, the summary), for that object's own fields to answer at once,
+ * without a loader's promise per field: a clusters page is 50 nodes of 4 such fields, and their
+ * promises were about a quarter of what the page allocated (bench:topology). Keyed by the object,
+ * so it lives as long as the request holds it; a page's clusters carry theirs themselves
+ * (cluster-page.ts), this holds the others' (by name). The same values are primed into the request's
+ * loaders too, for any other field that asks for them by id.
+ */
+const readAlong = new WeakMap<Cluster, ReadAlong>();
+
+/** What came with this cluster object from its statement, if it came from one that brings more. */
+export const readAlongWith = (cluster: Cluster): ReadAlong | undefined => topo.alongWithPageCluster(cluster) ?? readAlong.get(cluster);
 
 /** How each loader of a request is made, from the database and the request's other loaders. */
 const makers = {
@@ -55,8 +81,9 @@ const makers = {
     new DataLoader<string, Cluster | null>(async (names) => {
       const rows = await topo.findClustersWithSummaryByNames(readRows, names);
       for (const r of rows) {
-        loaders.cluster.prime(r.cluster.id, r.cluster);
-        loaders.summary.prime(r.cluster.id, r.summary);
+        loaders.prime('cluster', r.cluster.id, r.cluster);
+        loaders.prime('summary', r.cluster.id, r.summary);
+        readAlong.set(r.cluster, { summary: r.summary });
       }
       return byKey(
         names,
@@ -74,9 +101,10 @@ const makers = {
         const out: (Cluster | null)[] = keys.map(() => null);
         for (const r of await topo.findClustersWithWorkerPage(readRows, keys)) {
           const k = keys[r.index]!;
-          loaders.cluster.prime(r.cluster.id, r.cluster);
-          loaders.summary.prime(r.cluster.id, r.summary);
-          loaders.workerPage.prime(workerPageKey(r.cluster.id, k.state, k.afterMemberId, k.first), r.page);
+          loaders.prime('cluster', r.cluster.id, r.cluster);
+          loaders.prime('summary', r.cluster.id, r.summary);
+          loaders.prime('workerPage', workerPageKey(r.cluster.id, k.state, k.afterMemberId, k.first), r.page);
+          readAlong.set(r.cluster, { summary: r.summary });
           out[r.index] = r.cluster;
         }
         return out;
@@ -99,10 +127,10 @@ const makers = {
           keys.map(async (k) => {
             const page = await topo.readClusterPage(readRows, k.filter, { first: k.first, after: k.after }, clock.now());
             for (const e of page.entries) {
-              loaders.cluster.prime(e.cluster.id, e.cluster);
-              loaders.summary.prime(e.cluster.id, e.summary);
-              loaders.managerByCluster.prime(e.cluster.id, e.manager);
-              loaders.clusterStats.prime(e.cluster.id, e.stats);
+              loaders.prime('cluster', e.cluster.id, e.cluster);
+              loaders.prime('summary', e.cluster.id, e.summary);
+              loaders.prime('managerByCluster', e.cluster.id, e.manager);
+              loaders.prime('clusterStats', e.cluster.id, e.stats);
             }
             return { clusters: page.entries.map((e) => e.cluster), totalCount: page.totalCount, hasNextPage: page.hasNextPage };
           }),
@@ -140,21 +168,46 @@ export type Loaders = { readonly [K in keyof typeof makers]: ReturnType<(typeof 
  * The loaders of one request, each made when first used: a request uses a few of the twenty,
  * and making them all cost about as much as a small query's execution. A loader, once made,
  * is an own enumerable property, so `Object.values(loaders)` lists exactly the loaders that
- * may hold data (which is what clearing them needs); the command loaders come as one group.
+ * may hold data (which is what clearing them needs) but for the primes still pending (see
+ * prime); the command loaders come as one group.
  */
-class RequestLoaders {
+class RequestLoaders implements PrimeTargets {
   readonly #deps: Deps;
   #commands: CommandLoaders | null = null;
+  /** Primes of loaders not made yet, by loader: key, value, key, value, ... in the order given. */
+  #pending: Map<string, unknown[]> | null = null;
   constructor(deps: Deps) {
     this.#deps = deps;
+  }
+  /**
+   * Primes a loader of this request, now if it is made, else as it is made (in the order given,
+   * so the first value primed for a key stays, as DataLoader's prime does). A page of clusters
+   * primes four loaders with 50 values each, which its own fields never read (they answer from
+   * readAlong): making those loaders and their 200 settled promises was most of its loaders' cost.
+   */
+  prime<K extends keyof Primed>(loader: K, key: Primed[K][0], value: Primed[K][1]): void {
+    if (Object.hasOwn(this, loader)) {
+      (this as unknown as Record<K, DataLoader<Primed[K][0], Primed[K][1], unknown>>)[loader].prime(key, value);
+      return;
+    }
+    this.#pending ??= new Map();
+    let list = this.#pending.get(loader);
+    if (!list) this.#pending.set(loader, (list = []));
+    list.push(key, value);
   }
   static {
     const own = (target: object, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, configurable: true });
     for (const [key, make] of Object.entries(makers)) {
       Object.defineProperty(RequestLoaders.prototype, key, {
         get(this: RequestLoaders) {
-          const loader = make(this.#deps, this as unknown as PrimeTargets);
+          const loader = make(this.#deps, this);
           own(this, key, loader);
+          const pending = this.#pending?.get(key);
+          if (pending) {
+            this.#pending!.delete(key);
+            const primed = loader as unknown as DataLoader<unknown, unknown, unknown>;
+            for (let i = 0; i < pending.length; i += 2) primed.prime(pending[i], pending[i + 1]);
+          }
           return loader;
         },
       });

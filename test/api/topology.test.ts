@@ -498,6 +498,73 @@ describe('the big topology query', () => {
     expect(fifty.count).toBeLessThanOrEqual(3);
     expect(fifty.count).toBe(five.count);
   });
+
+  it('reads a page of clusters in one statement, and an empty page with its count in one too', async () => {
+    const PAGE = `query($kind: String) { clusters(first: 50, kind: $kind) { totalCount edges { node { name health workerCount manager { url connected } stats { cpuPercent } } } } }`;
+    const page = async (kind: string | null) => {
+      const before = big.database.queryCount;
+      const data = await gqlOk(big.url, ADMIN_TOKEN, PAGE, { kind });
+      return { count: big.database.queryCount - before, clusters: data.clusters };
+    };
+    const full = await page(null);
+    expect(full.clusters.edges).toHaveLength(50);
+    expect(full.count).toBe(1);
+    const empty = await page('NO-SUCH-KIND');
+    expect(empty.clusters).toEqual({ totalCount: 0, edges: [] });
+    expect(empty.count).toBe(1);
+  });
+
+  it('reads nothing more for a cluster of the page reached again in the same request (through its manager)', async () => {
+    const before = big.database.queryCount;
+    const d = await gqlOk(big.url, ADMIN_TOKEN, `{ clusters(first: 50) { edges { node { name health stats { cpuPercent } manager { cluster { name health workerCount stats { cpuPercent } manager { url } } } } } } }`);
+    expect(big.database.queryCount - before).toBe(1);
+    for (const { node } of d.clusters.edges) {
+      const { manager, ...own } = node;
+      expect(manager.cluster).toMatchObject(own);
+      expect(manager.cluster.workerCount).toBe(100);
+    }
+  });
+});
+
+describe('the clusters page and cluster(name) agree', () => {
+  // The page is read as one json value and the single cluster as columns: any text a host, a
+  // version or an operation may hold comes back the same through both.
+  const FIELDS = 'id name kind health workerCount createdAt manager { id host url version connected lastSeenAt registeredAt operations { name description } } stats { sampledAt cpuPercent memoryMb requestsPerSec errorsPerSec }';
+  const odd = ['q"uote\\back\\"', 'ünï😀 ', "a'b <tag> & \u2028 \u00a0x"];
+  beforeAll(async () => {
+    for (const [i, text] of odd.entries()) {
+      const r = await register(oc.url, enrollment, {
+        clusterName: `agree-${i}`,
+        kind: `agree-${i}`,
+        host: `h-${text}`,
+        url: `https://agree-${i}.example/a?b=${encodeURIComponent(text)}`,
+        version: `v-${text}`,
+        workers: workerInputs(2),
+        operations: [{ name: `op-${i}`, description: `does ${text}` }],
+      });
+      await reportStats(oc.url, r.sessionToken, [sample('w-000', 12.5 + i, 100.25, 3, 0.1)]);
+    }
+  });
+
+  it('field by field, whatever text a host, a version or an operation holds', async () => {
+    for (const [i, text] of odd.entries()) {
+      const d = await q(`query($kind: String, $name: String) { clusters(first: 5, kind: $kind) { edges { node { ${FIELDS} } } } cluster(name: $name) { ${FIELDS} } }`, {
+        kind: `agree-${i}`,
+        name: `agree-${i}`,
+      });
+      expect(d.clusters.edges).toHaveLength(1);
+      expect(d.clusters.edges[0].node).toEqual(d.cluster);
+      expect(d.cluster).toMatchObject({ name: `agree-${i}`, manager: { host: `h-${text}`.trim(), version: `v-${text}`.trim(), operations: [{ description: `does ${text}`.trim() }] } });
+      expect(d.cluster.stats).toMatchObject({ cpuPercent: 12.5 + i, memoryMb: 100.25 });
+    }
+  });
+
+  it('even with the separators of the packed page in a host and a version (written around the API, which refuses them)', async () => {
+    await oc.database.db.execute(sql`update managers set host = ${'h\x1ex'}, version = ${'v\x1fy'} where cluster_id = (select id from clusters where name = 'agree-1')`);
+    const d = await q(`{ clusters(first: 5, kind: "agree-1") { edges { node { ${FIELDS} } } } cluster(name: "agree-1") { ${FIELDS} } }`);
+    expect(d.cluster.manager).toMatchObject({ host: 'h\x1ex', version: 'v\x1fy' });
+    expect(d.clusters.edges.map((e: any) => e.node)).toEqual([d.cluster]);
+  });
 });
 
 describe('every path that reads workers', () => {

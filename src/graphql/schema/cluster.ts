@@ -1,6 +1,6 @@
 import { getArgumentValues, getNamedType, type GraphQLResolveInfo, isObjectType, Kind } from 'graphql';
 import { ValidationError } from '../../domain/errors.js';
-import { type ClusterPageByName, workerPageKey } from '../../services/loaders.js';
+import { type ClusterPageByName, readAlongWith, workerPageKey } from '../../services/loaders.js';
 import { clusterCursor } from '../../services/topology-service.js';
 import { storable } from '../../services/validate.js';
 import type { Cluster, ClusterHealth, Worker, WorkerState } from '../../domain/types.js';
@@ -48,9 +48,21 @@ builder.node(ClusterRef, {
   fields: (t) => ({
     name: t.exposeString('name', { description: 'unique across the system' }),
     kind: t.exposeString('kind', { description: 'product type: "AS", "ESB", ...' }),
-    health: t.field({ type: ClusterHealthEnum, resolve: async (c, _a, ctx) => (await ctx.loaders.summary.load(c.id))?.health ?? 'UNREACHABLE' }),
-    manager: t.field({ type: ManagerRef, nullable: true, resolve: (c, _a, ctx) => ctx.loaders.managerByCluster.load(c.id) }),
-    workerCount: t.int({ resolve: async (c, _a, ctx) => (await ctx.loaders.summary.load(c.id))?.workerCount ?? 0 }),
+    // health, workerCount, manager and stats answer at once with what the cluster's statement
+    // brought along (a page, a cluster by name), else through the request's loaders.
+    health: t.field({
+      type: ClusterHealthEnum,
+      resolve: (c, _a, ctx) => readAlongWith(c)?.summary.health ?? ctx.loaders.summary.load(c.id).then((s) => s?.health ?? 'UNREACHABLE'),
+    }),
+    manager: t.field({
+      type: ManagerRef,
+      nullable: true,
+      resolve: (c, _a, ctx) => {
+        const along = readAlongWith(c);
+        return along?.manager !== undefined ? along.manager : ctx.loaders.managerByCluster.load(c.id);
+      },
+    }),
+    workerCount: t.int({ resolve: (c, _a, ctx) => readAlongWith(c)?.summary.workerCount ?? ctx.loaders.summary.load(c.id).then((s) => s?.workerCount ?? 0) }),
     workers: t.field({
       type: WorkerConnection,
       extensions: listSizeExtensions(WORKER_PAGE),
@@ -63,7 +75,14 @@ builder.node(ClusterRef, {
       },
     }),
     artifacts: t.field({ type: [ArtifactVersionCountRef], description: 'what runs across the cluster: skew is visible', resolve: (c, _a, ctx) => ctx.loaders.artifacts.load(c.id) }),
-    stats: t.field({ type: StatsRef, nullable: true, resolve: (c, _a, ctx) => ctx.loaders.clusterStats.load(c.id) }),
+    stats: t.field({
+      type: StatsRef,
+      nullable: true,
+      resolve: (c, _a, ctx) => {
+        const along = readAlongWith(c);
+        return along?.stats !== undefined ? along.stats : ctx.loaders.clusterStats.load(c.id);
+      },
+    }),
     statsHistory: t.field({
       type: [StatsRef],
       args: { since: t.arg({ type: 'DateTime' }), until: t.arg({ type: 'DateTime' }), stepSeconds: t.arg.int() },
