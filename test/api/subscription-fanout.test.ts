@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../../src/events/bus.js';
 import { parseId } from '../../src/graphql/ids.js';
 import { metricValue } from '../support/client.js';
-import { type MembershipEventInput, type Registered, register, reportMembership, type WorkerInput, type WorkerState, workerInputs } from '../support/fleet.js';
+import { ReportingManager, type WorkerState, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
@@ -85,29 +85,6 @@ class RawClient {
   }
 }
 
-/** A manager whose workers' states the test scripts; each report returns what subscribers should see of it. */
-class Manager {
-  seq = 0;
-  states = new Map<string, WorkerState>();
-  reg!: Registered;
-  constructor(readonly name: string) {}
-  async register(workers: WorkerInput[]) {
-    for (const w of workers) this.states.set(w.memberId, w.state ?? 'RUNNING');
-    this.reg = await register(oc.url, enrollment, { clusterName: this.name, workers });
-  }
-  async report(changes: [memberId: string, change: 'JOINED' | 'LEFT' | 'STATE_CHANGED', state: WorkerState][]) {
-    const events: MembershipEventInput[] = changes.map(([memberId, change, state]) => ({ seq: ++this.seq, change, worker: { memberId, host: `${memberId}.local`, state } }));
-    for (const [memberId, change, state] of changes) {
-      if (change === 'LEFT') this.states.delete(memberId);
-      else this.states.set(memberId, state);
-    }
-    const r = await reportMembership(oc.url, this.reg.sessionToken, events);
-    expect(r.acceptedThroughSeq).toBe(this.seq);
-    const running = [...this.states.values()].filter((s) => s === 'RUNNING').length;
-    const health = running === 0 ? 'UNAVAILABLE' : running === this.states.size ? 'HEALTHY' : 'DEGRADED';
-    return changes.map(([memberId, change, state]) => ({ change, cluster: { name: this.name, health }, worker: { memberId, state } }));
-  }
-}
 
 /** Waits until the server counts `n` more subscriptions started than `before`. */
 const live = (before: number, n: number) => waitFor(async () => (await started()) >= before + n, `${n} subscriptions to be live`, 20_000);
@@ -127,8 +104,8 @@ function madeUpEvent(globalClusterId: string, memberId: string, state: string): 
 
 describe('push mode: one execution and one serialization per event and group, bytes to every socket', () => {
   it('gives each of 50 sockets (same and different selections, variables, operations and roles; several operations on a socket) every event, complete and in order, and refuses manager credentials', async () => {
-    const a = new Manager('fan-a');
-    const b = new Manager('fan-b');
+    const a = new ReportingManager(oc.url, enrollment, 'fan-a');
+    const b = new ReportingManager(oc.url, enrollment, 'fan-b');
     await a.register(workerInputs(4));
     await b.register(workerInputs(2));
     const viewer = (await createToken(oc.url, 'VIEWER', 'fan-viewer')).token;
@@ -230,7 +207,7 @@ describe('push mode: one execution and one serialization per event and group, by
   });
 
   it('masks an error of an event’s execution as yoga masks it for the same subscription over server-sent events', async () => {
-    const m = new Manager('fan-mask');
+    const m = new ReportingManager(oc.url, enrollment, 'fan-mask');
     await m.register(workerInputs(1));
     const ws = new RawClient(ADMIN_TOKEN);
     const before = await started();
@@ -277,7 +254,7 @@ describe('push mode: one execution and one serialization per event and group, by
   });
 
   it('stops sending an operation the client completed, and ends it on the server, while the socket’s other operation goes on', async () => {
-    const m = new Manager('fan-complete');
+    const m = new ReportingManager(oc.url, enrollment, 'fan-complete');
     await m.register(workerInputs(2));
     const client = new RawClient(ADMIN_TOKEN);
     const before = await started();
@@ -298,7 +275,7 @@ describe('push mode: one execution and one serialization per event and group, by
   });
 
   it('ends a subscriber that stopped reading with "subscriber too slow", once its socket holds too much unsent, and the others get every event', async () => {
-    const m = new Manager('fan-slow');
+    const m = new ReportingManager(oc.url, enrollment, 'fan-slow');
     await m.register(workerInputs(1));
     const slow = new RawClient(ADMIN_TOKEN);
     const others = [new RawClient(ADMIN_TOKEN), new RawClient(ADMIN_TOKEN)];

@@ -6,7 +6,7 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk, metricValue, type Subscription, subscribe, wsClient } from '../support/client.js';
-import { type MembershipEventInput, type Registered, register, reportMembership, type WorkerInput, type WorkerState, workerInputs } from '../support/fleet.js';
+import { ReportingManager, type WorkerState, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
@@ -47,31 +47,6 @@ async function subscribers<T = Seen>(n: number, query: string, variables?: Recor
   return subs;
 }
 
-/** A manager whose workers' states the test scripts; it tells the OC what changed, with seq. */
-class Manager {
-  seq = 0;
-  states = new Map<string, WorkerState>();
-  reg!: Registered;
-  constructor(readonly name: string) {}
-  async register(workers: WorkerInput[]) {
-    for (const w of workers) this.states.set(w.memberId, w.state ?? 'RUNNING');
-    this.reg = await register(oc.url, enrollment, { clusterName: this.name, workers });
-  }
-  /** Reports the changes (one call), and returns the events every subscriber should then see, in order. */
-  async report(changes: [memberId: string, change: 'JOINED' | 'LEFT' | 'STATE_CHANGED', state: WorkerState][]) {
-    const events: MembershipEventInput[] = changes.map(([memberId, change, state]) => ({ seq: ++this.seq, change, worker: { memberId, host: `${memberId}.local`, state } }));
-    for (const [memberId, change, state] of changes) {
-      if (change === 'LEFT') this.states.delete(memberId);
-      else this.states.set(memberId, state);
-    }
-    const r = await reportMembership(oc.url, this.reg.sessionToken, events);
-    expect(r.acceptedThroughSeq).toBe(this.seq);
-    // Health as the report's transaction left the cluster (API.md's rule).
-    const running = [...this.states.values()].filter((s) => s === 'RUNNING').length;
-    const health = running === 0 ? 'UNAVAILABLE' : running === this.states.size ? 'HEALTHY' : 'DEGRADED';
-    return changes.map(([memberId, change, state]) => ({ change, cluster: { name: this.name, health }, worker: { memberId, state } }));
-  }
-}
 
 const stripAt = (subs: Subscription<Seen>[]) =>
   subs.map((s) =>
@@ -84,8 +59,8 @@ const stripAt = (subs: Subscription<Seen>[]) =>
 
 describe('membershipChanged with many subscribers', () => {
   it('delivers every event to each of 200 subscribers (100 of every cluster, 100 of one), in order, with the cluster as each report left it', async () => {
-    const a = new Manager('subs-a');
-    const b = new Manager('subs-b');
+    const a = new ReportingManager(oc.url, enrollment, 'subs-a');
+    const b = new ReportingManager(oc.url, enrollment, 'subs-b');
     await a.register(workerInputs(4));
     await b.register(workerInputs(2));
     const all = await subscribers(100, README);
@@ -112,7 +87,7 @@ describe('membershipChanged with many subscribers', () => {
   });
 
   it('shows each event with the worker as that event left it, when one report changes a worker more than once', async () => {
-    const m = new Manager('subs-twice');
+    const m = new ReportingManager(oc.url, enrollment, 'subs-twice');
     await m.register(workerInputs(2));
     const subs = await subscribers(3, FILTERED, { c: m.reg.clusterId });
     await m.report([
@@ -134,7 +109,7 @@ describe('membershipChanged with many subscribers', () => {
   });
 
   it('reads the same SQL for an event whatever the number of its subscribers (what a selection asks beyond the event is read once per event)', async () => {
-    const m = new Manager('subs-count');
+    const m = new ReportingManager(oc.url, enrollment, 'subs-count');
     await m.register(workerInputs(3));
     const RICH =
       'subscription Rich($c: ID) { membershipChanged(clusterId: $c) { change cluster { name kind health workerCount manager { connected url } stats { cpuPercent } } worker { memberId state cluster { name } } } }';
@@ -172,7 +147,7 @@ describe('membershipChanged with many subscribers', () => {
 
 describe('many subscribers, each authorized on its own', () => {
   it('refuses the manager tokens among viewers subscribing with the same document, and a revoked viewer’s socket closes while the others go on', async () => {
-    const m = new Manager('subs-auth');
+    const m = new ReportingManager(oc.url, enrollment, 'subs-auth');
     await m.register(workerInputs(2));
     const viewer = await createToken(oc.url, 'VIEWER', 'subs-viewer');
     const doomed = await createToken(oc.url, 'VIEWER', 'subs-doomed');

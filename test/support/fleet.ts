@@ -92,3 +92,35 @@ export interface StatsSampleInput {
 export async function reportStats(url: string, sessionToken: string, samples: StatsSampleInput[]) {
   return (await gqlOk(url, sessionToken, REPORT_STATS, { input: { samples } })).reportStats;
 }
+
+/**
+ * A manager whose workers' states a test scripts: it registers them, tells the OC what changed
+ * (one call, with seq), and returns the membership events every subscriber of the README's
+ * selection should then see, in order, with health as the report's transaction left the cluster.
+ */
+export class ReportingManager {
+  seq = 0;
+  states = new Map<string, WorkerState>();
+  reg!: Registered;
+  constructor(
+    readonly url: string,
+    readonly enrollmentToken: string,
+    readonly name: string,
+  ) {}
+  async register(workers: WorkerInput[]) {
+    for (const w of workers) this.states.set(w.memberId, w.state ?? 'RUNNING');
+    this.reg = await register(this.url, this.enrollmentToken, { clusterName: this.name, workers });
+  }
+  async report(changes: [memberId: string, change: 'JOINED' | 'LEFT' | 'STATE_CHANGED', state: WorkerState][]) {
+    const events: MembershipEventInput[] = changes.map(([memberId, change, state]) => ({ seq: ++this.seq, change, worker: { memberId, host: `${memberId}.local`, state } }));
+    for (const [memberId, change, state] of changes) {
+      if (change === 'LEFT') this.states.delete(memberId);
+      else this.states.set(memberId, state);
+    }
+    const r = await reportMembership(this.url, this.reg.sessionToken, events);
+    if (r.acceptedThroughSeq !== this.seq) throw new Error(`${this.name}: the OC accepted through seq ${r.acceptedThroughSeq}, not ${this.seq}`);
+    const running = [...this.states.values()].filter((s) => s === 'RUNNING').length;
+    const health = running === 0 ? 'UNAVAILABLE' : running === this.states.size ? 'HEALTHY' : 'DEGRADED';
+    return changes.map(([memberId, change, state]) => ({ change, cluster: { name: this.name, health }, worker: { memberId, state } }));
+  }
+}

@@ -231,18 +231,11 @@ function membershipEnd(rows: unknown[][], withWorkers: boolean): MembershipRepor
   return { stored, stats: statsAt(r, 0), cameBack: isFalse(r[6]), cluster };
 }
 
-/**
- * A membership report's write in one statement: the workers written (as upsertWorkers), the
- * cluster's counts moved by `countDeltas`, the lease renewed, the session's seq set. Returns the
- * workers as stored, the cluster's stats and snapshot, and whether its manager came back.
- */
-export async function writeMembershipReport(
-  db: Db,
-  v: { clusterId: string; now: Date; session: { id: string; lastSeq: number }; writes: readonly WorkerWrite[]; countDeltas: WorkerCountDeltas },
-): Promise<MembershipReportEnd> {
+/** The parameters MEMBERSHIP_REPORT and MEMBERSHIP_REPORT_LOGGED begin with, in their order ($1 to $18). */
+function membershipParams(v: { clusterId: string; now: Date; session: { id: string; lastSeq: number }; writes: readonly WorkerWrite[]; countDeltas: WorkerCountDeltas }): unknown[] {
   const d = v.countDeltas;
   const w = v.writes;
-  const rows = await runNamed(db, MEMBERSHIP_REPORT, [
+  return [
     v.clusterId,
     v.now.toISOString(),
     v.session.id,
@@ -261,7 +254,19 @@ export async function writeMembershipReport(
     w.map((x) => x.stateChangedAt.toISOString()),
     w.map((x) => x.stateChanges),
     w.map((x) => JSON.stringify(x.artifacts)),
-  ]);
+  ];
+}
+
+/**
+ * A membership report's write in one statement: the workers written (as upsertWorkers), the
+ * cluster's counts moved by `countDeltas`, the lease renewed, the session's seq set. Returns the
+ * workers as stored, the cluster's stats and snapshot, and whether its manager came back.
+ */
+export async function writeMembershipReport(
+  db: Db,
+  v: { clusterId: string; now: Date; session: { id: string; lastSeq: number }; writes: readonly WorkerWrite[]; countDeltas: WorkerCountDeltas },
+): Promise<MembershipReportEnd> {
+  const rows = await runNamed(db, MEMBERSHIP_REPORT, membershipParams(v));
   return membershipEnd(rows, true);
 }
 
@@ -339,28 +344,9 @@ export async function writeLoggedMembershipReport(
     payloads: readonly string[];
   },
 ): Promise<MembershipReportEnd & { firstPosition: bigint }> {
-  const d = v.countDeltas;
-  const w = v.writes;
   const n = v.payloads.length;
   const rows = await runNamed(db, MEMBERSHIP_REPORT_LOGGED, [
-    v.clusterId,
-    v.now.toISOString(),
-    v.session.id,
-    v.session.lastSeq,
-    d.total,
-    d.STARTING,
-    d.RUNNING,
-    d.STOPPING,
-    d.STOPPED,
-    d.FAILED,
-    w.map((x) => x.memberId),
-    w.map((x) => x.host),
-    w.map((x) => x.port),
-    w.map((x) => x.state),
-    w.map((x) => x.startedAt?.toISOString() ?? null),
-    w.map((x) => x.stateChangedAt.toISOString()),
-    w.map((x) => x.stateChanges),
-    w.map((x) => JSON.stringify(x.artifacts)),
+    ...membershipParams(v),
     v.ids,
     n,
     v.payloads,
