@@ -43,17 +43,6 @@ export interface StatsSample {
 }
 
 /**
- * Emits a transaction's membership events, in order, each with the cluster as the transaction
- * leaves it (one statement for them all): a subscriber's usual selection (cluster name, health)
- * then needs no read at all (server/subscription-events.ts).
- */
-async function emitMembership(tx: Db, emit: Emit, clusterId: string, at: Date, events: { change: MembershipChange; worker: Worker }[]) {
-  if (events.length === 0) return;
-  const [cluster] = await topo.snapshotClusters(tx, [clusterId]);
-  for (const { change, worker } of events) emit({ topic: 'membership', payload: { clusterId, change, worker, at, ...(cluster ? { cluster } : {}) } });
-}
-
-/**
  * The worker each event of a report carries: the row as stored (as it was, for LEFT) with the
  * fields as that event left them (a member may change more than once in a report).
  */

@@ -75,14 +75,6 @@ export interface SessionRow {
   revokedAt: Date | null;
 }
 
-export async function insertSession(
-  db: Db,
-  v: { managerId: string; clusterId: string; enrollmentTokenId: string | null; tokenName: string; tokenHash: string },
-): Promise<SessionRow> {
-  const [r] = await db.insert(managerSessions).values(v).returning();
-  return r! as SessionRow;
-}
-
 export async function findSessionByHash(db: Db, tokenHash: string): Promise<SessionRow | null> {
   const [r] = await db.select().from(managerSessions).where(eq(managerSessions.tokenHash, tokenHash)).limit(1);
   return (r as SessionRow | undefined) ?? null;

@@ -57,22 +57,10 @@ const RECOUNT = (clusterId: SQL, now: Date, returning = RECOUNT_RETURNING) => sq
     on conflict (cluster_id) do update set ${sql.raw(SET_ALL)}
     returning ${sql.raw(returning)}`;
 
-type AggregateRow = { sampled: number; cpu: Figure; mem: Figure; rps: Figure; eps: Figure; at: string | Date | null };
-const statsOfRow = (r: AggregateRow | undefined) => (r && r.sampled > 0 ? toStats(r.sampled, r.cpu, r.mem, r.rps, r.eps, r.at) : null);
-
 /**
- * Recomputes one cluster's aggregates from its workers, in the caller's transaction (after the
- * change), and returns its current stats (null: no fresh sample).
- */
-export async function refreshClusterAggregates(db: Db, clusterId: string, now: Date): Promise<Stats | null> {
-  const [r] = await queryRows<AggregateRow>(db, RECOUNT(sql`${clusterId}::uuid`, now));
-  return statsOfRow(r);
-}
-
-/**
- * A registration's end, in one statement: the cluster's aggregates recomputed (as
- * refreshClusterAggregates) and the cluster as it now is, with its health and worker counts read
- * off the recount (as snapshotClusters), for the events the registration publishes.
+ * A registration's end, in one statement: the cluster's aggregates recomputed from its
+ * workers and the cluster as it now is, with its health and worker counts read
+ * off the recount, for the events the registration publishes.
  */
 export async function refreshAndSnapshotCluster(db: Db, clusterId: string, now: Date): Promise<ClusterSnapshot | null> {
   const [r] = await queryRows<{ id: string; name: string; kind: string; created_at: Date | string; health: ClusterHealth; worker_count: number; running_count: number }>(

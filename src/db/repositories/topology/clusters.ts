@@ -3,7 +3,7 @@
  * order, filtered by kind or health) and clusters' health summaries.
  */
 import { eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Cluster, ClusterHealth, ClusterSnapshot } from '../../../domain/types.js';
+import type { Cluster, ClusterHealth } from '../../../domain/types.js';
 import type { Db } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { clusters } from '../../schema/index.js';
@@ -129,27 +129,4 @@ export async function summarizeClusters(db: Db, ids: readonly string[]): Promise
     where c.id = any(${sql.param([...ids])}::uuid[])`,
   );
   return rows.map((r) => ({ clusterId: r.cluster_id, health: r.health, workerCount: r.worker_count, runningCount: r.running_count }));
-}
-
-/** Clusters with their health and worker counts as of now (in a transaction: as it wrote them), in one statement. */
-export async function snapshotClusters(db: Db, ids: readonly string[]): Promise<ClusterSnapshot[]> {
-  if (ids.length === 0) return [];
-  const rows = await queryRows<{ id: string; name: string; kind: string; created_at: Date | string; health: ClusterHealth; worker_count: number; running_count: number }>(
-    db,
-    sql`select c.id, c.name, c.kind, c.created_at, ${healthSql} as health, coalesce(wc.total, 0)::int as worker_count, coalesce(wc.running, 0)::int as running_count
-    from clusters c
-    left join managers m on m.cluster_id = c.id
-    left join (select cluster_id, count(*)::int total, (count(*) filter (where state = 'RUNNING'))::int running
-               from workers where cluster_id = any(${sql.param([...ids])}::uuid[]) group by cluster_id) wc on wc.cluster_id = c.id
-    where c.id = any(${sql.param([...ids])}::uuid[])`,
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    createdAt: new Date(r.created_at),
-    health: r.health,
-    workerCount: r.worker_count,
-    runningCount: r.running_count,
-  }));
 }

@@ -31,33 +31,6 @@ export async function findManagersByIds(db: Db, ids: readonly string[]): Promise
   return (await db.select().from(managers).where(inArray(managers.id, [...ids]))).map(toManager);
 }
 
-/** Creates or replaces the cluster's manager; returns it and whether it was connected before. */
-export async function upsertManager(
-  db: Db,
-  v: { clusterId: string; host: string; url: string; version: string | null; operations: ManagerOperationSpec[]; now: Date },
-): Promise<{ manager: Manager; wasConnected: boolean }> {
-  const [prev] = await db.select().from(managers).where(eq(managers.clusterId, v.clusterId)).for('update').limit(1);
-  const values = {
-    host: v.host,
-    url: v.url,
-    version: v.version,
-    operations: v.operations,
-    connected: true,
-    lastSeenAt: v.now,
-    connectedAt: v.now,
-    registeredAt: v.now,
-  };
-  if (prev) {
-    const [r] = await db.update(managers).set(values).where(eq(managers.id, prev.id)).returning();
-    return { manager: toManager(r!), wasConnected: prev.connected };
-  }
-  const [r] = await db
-    .insert(managers)
-    .values({ clusterId: v.clusterId, ...values })
-    .returning();
-  return { manager: toManager(r!), wasConnected: false };
-}
-
 /** Renews a manager's lease; returns true when it was disconnected before (it just came back). */
 export async function touchManager(db: Db, clusterId: string, now: Date): Promise<boolean> {
   const [row] = await queryRows<{ was_connected: boolean }>(
@@ -114,7 +87,7 @@ const fromManagerRecord = (r: ManagerRecord): Manager => ({
 
 /**
  * A registration's manager and session, in one statement (a round trip costs about as much as
- * the work of each part): the cluster's manager created or replaced (as upsertManager), every
+ * the work of each part): the cluster's manager created or replaced , every
  * live session of the cluster revoked (as revokeClusterSessions) and the new session inserted.
  * The caller holds the cluster row's lock. Returns the manager, whether it was connected
  * before, the new session's id and the revoked sessions' ids.
