@@ -68,7 +68,10 @@ async function main() {
     if (signals > 1) process.exit(1);
     app.logger.info('signal received', { signal });
     app.stop().then(
-      () => process.exit(0),
+      () => {
+        app.logger.info('stopped');
+        process.exit(0);
+      },
       (err) => {
         app.logger.error('shutdown failed', { err });
         process.exit(1);

@@ -36,8 +36,8 @@ async function storage(): Promise<Record<string, string>> {
   return { DATABASE_URL: '', OC_DATA_DIR: pgliteDir() };
 }
 
-async function start(env: Record<string, string>, command?: string[]): Promise<OcProcess> {
-  const oc = await spawnOc(env, START_MS, command);
+async function start(env: Record<string, string>, command?: string[], opts?: { group?: boolean }): Promise<OcProcess> {
+  const oc = await spawnOc(env, START_MS, command, opts);
   cleanups.push(async () => {
     await oc.kill('SIGKILL');
     // The OC itself, should the process we started not have passed the signal on.
@@ -192,5 +192,17 @@ describe('npm start', () => {
       100,
     );
     expect(oc.log.some((l) => l.includes('"signal":"SIGTERM"'))).toBe(true);
+  });
+
+  it('stops cleanly on a terminal Ctrl-C (SIGINT to npm and the OC, the whole process group): one signal reaches the OC, its whole shutdown runs (the database closed)', async () => {
+    const oc = await start({ ...(await storage()), OC_ADMIN_TOKEN: 'startup-admin-token-0123456789' }, ['npm', 'start', '--silent'], { group: true });
+    expect((await fetch(`${oc.url}/healthz`)).status).toBe(200);
+    await oc.kill('SIGINT');
+    const pid = listeningPid(oc);
+    expect(pid).not.toBeNull();
+    await waitFor(() => !isAlive(pid!), 'the OC process to exit', 15_000, 100);
+    // npm start execs node, so the OC hears the terminal's SIGINT once (a second one would make it exit at once, mid-shutdown).
+    expect(oc.log.filter((l) => l.includes('"signal":"SIGINT"'))).toHaveLength(1);
+    expect(oc.log.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
 });

@@ -33,13 +33,21 @@ const OC_COMMAND = [process.execPath, '--import', 'tsx', 'src/main.ts'];
 
 /**
  * Starts `src/main.ts` as its own process (as `npm start` does) and waits until it listens.
- * `command` runs something else that starts it (e.g. `npm start` itself).
+ * `command` runs something else that starts it (e.g. `npm start` itself); `group`: in a process
+ * group of its own, every process of which kill() signals.
  */
-export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000, command: string[] = OC_COMMAND): Promise<OcProcess> {
+export async function spawnOc(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  command: string[] = OC_COMMAND,
+  opts: { group?: boolean } = {},
+): Promise<OcProcess> {
   const proc = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, which kill() then signals whole, as a terminal's Ctrl-C does.
+    detached: opts.group === true,
   });
   const log: string[] = [];
   const out: string[] = [];
@@ -68,7 +76,10 @@ export async function spawnOc(env: Record<string, string>, timeoutMs = 30_000, c
       return proc.exitCode !== null || proc.signalCode !== null;
     },
     kill(signal) {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        if (opts.group && proc.pid) process.kill(-proc.pid, signal);
+        else proc.kill(signal);
+      }
       return exited;
     },
   };
