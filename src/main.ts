@@ -62,10 +62,16 @@ async function main() {
     }
     throw e;
   }
-  let signals = 0;
+  let firstSignalAt = 0;
   const shutdown = (signal: string) => {
-    signals++;
-    if (signals > 1) process.exit(1);
+    if (firstSignalAt > 0) {
+      // Under `npm start` a terminal's Ctrl-C reaches the OC twice at once: the terminal signals
+      // the whole process group and npm passes its own on. Such a repeat is not an operator
+      // insisting; stopping at once would leave the database (PGlite's folder) unclosed.
+      if (Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
+      process.exit(1);
+    }
+    firstSignalAt = Date.now();
     app.logger.info('signal received', { signal });
     app.stop().then(
       () => {
@@ -81,6 +87,9 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
+
+/** A second signal sooner than this after the first is the same Ctrl-C (see main); later, it stops the OC at once. */
+const REPEATED_SIGNAL_MS = 1000;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err) => {

@@ -194,14 +194,14 @@ describe('npm start', () => {
     expect(oc.log.some((l) => l.includes('"signal":"SIGTERM"'))).toBe(true);
   });
 
-  it('stops cleanly on a terminal Ctrl-C (SIGINT to npm and the OC, the whole process group): one signal reaches the OC, its whole shutdown runs (the database closed)', async () => {
+  it('stops cleanly on a terminal Ctrl-C, which reaches the OC twice (from the terminal, and from npm passing its own on): its whole shutdown runs, the database closed', async () => {
     const oc = await start({ ...(await storage()), OC_ADMIN_TOKEN: 'startup-admin-token-0123456789' }, ['npm', 'start', '--silent'], { group: true });
     expect((await fetch(`${oc.url}/healthz`)).status).toBe(200);
     await oc.kill('SIGINT');
     const pid = listeningPid(oc);
     expect(pid).not.toBeNull();
     await waitFor(() => !isAlive(pid!), 'the OC process to exit', 15_000, 100);
-    // npm start execs node, so the OC hears the terminal's SIGINT once (a second one would make it exit at once, mid-shutdown).
+    // The repeat is ignored (it used to make the OC exit at once, mid-shutdown: seen on PostgreSQL, where closing takes longer).
     expect(oc.log.filter((l) => l.includes('"signal":"SIGINT"'))).toHaveLength(1);
     expect(oc.log.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
   });
