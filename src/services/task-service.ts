@@ -71,6 +71,20 @@ export class TaskService {
     return { event: state === 'CANCELLED' ? 'command cancelled' : 'command finished', command: c, cluster: cluster?.name ?? null, state, message };
   }
 
+  /** Per cluster: the task deliveries its streams on this instance are still counting (see tasks()). */
+  private readonly countingOf = new Map<string, Promise<void>>();
+
+  private counting(clusterId: string, count: Promise<unknown>): void {
+    const done: Promise<void> = Promise.all([this.countingOf.get(clusterId), count]).then(
+      () => {},
+      (err) => this.deps.logger.warn('counting task deliveries failed', { err }),
+    );
+    this.countingOf.set(clusterId, done);
+    void done.then(() => {
+      if (this.countingOf.get(clusterId) === done) this.countingOf.delete(clusterId);
+    });
+  }
+
   /**
    * The managerTasks stream of a session: every unfinished task of its cluster first, then each
    * new task, and a task again when it is CANCELLED. Holding it keeps the manager's lease.
@@ -110,15 +124,16 @@ export class TaskService {
       });
       for (const t of out) sent.set(t.id, t.state);
       // Counted beside the delivery, not before it: the manager's next batch does not wait on a counter.
-      if (out.length > 0) {
-        void cmds.countDeliveries(db, out.map((t) => t.id)).catch((err) => this.deps.logger.warn('counting task deliveries failed', { err }));
-      }
+      if (out.length > 0) this.counting(session.clusterId, cmds.countDeliveries(db, out.map((t) => t.id)));
       // Work handed out (a CANCELLED notice is not); handed out before means to an earlier stream.
       const work = out.filter((t) => t.state !== 'CANCELLED');
       if (work.length > 0) this.deps.telemetry?.tasksDelivered(work.length, work.filter((t) => t.deliveries > 0).length);
       return out;
     };
     try {
+      // A stream that just ended here may still be counting what it sent: a task it handed out
+      // then counts as handed out before (re-delivered) when this one sends it again.
+      await this.countingOf.get(session.clusterId);
       for (const t of await deliver(await cmds.listUnfinishedTasks(db, session.clusterId))) yield t;
       for await (const e of events) {
         // What this stream sends of a task: once while unfinished, and once more when CANCELLED.

@@ -261,6 +261,8 @@ describe('the OC with a simulated fleet (default scenario, fast profile)', () =>
       const back = await sub.waitFor((e) => e.topologyChanged.cluster.name === ESB && e.topologyChanged.change === 'MANAGER_CONNECTED', LEASE_MS * 10);
       expect(back.topologyChanged.cluster.health).toBe('HEALTHY');
       await waitFor(async () => (await cluster(ESB)).health === 'HEALTHY', 'esb-1 HEALTHY again');
+      // The OC announces the registration at its commit, maybe before the manager has its answer.
+      await waitFor(() => fleet.manager(ESB).registrations > registrationsBefore, 'esb-1 to have its registration answered');
       expect(fleet.manager(ESB).registrations).toBe(registrationsBefore + 1);
       expect(sub.events.filter((e) => e.topologyChanged.cluster.name === AS)).toEqual([]);
     } finally {
