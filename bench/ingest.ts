@@ -20,7 +20,7 @@
  * membership call in flight (its seq numbers must arrive in order, as from a real manager).
  *
  * Environment: DATABASE_URL (required for the target; without it PGlite, informational and
- * without the plain pg baseline), BENCH_CLUSTERS, BENCH_STEP_SECONDS (5; --quick 2),
+ * without the plain pg baseline), BENCH_CLUSTERS, BENCH_INGEST_KINDS, BENCH_STEP_SECONDS (5; --quick 2),
  * BENCH_QUIET_WAIT (s, 30). Flags: --json, --quick.
  */
 import { mkdirSync } from 'node:fs';
@@ -47,6 +47,9 @@ const clusters = envInt('BENCH_CLUSTERS', 200);
 const stepSeconds = envInt('BENCH_STEP_SECONDS', quickMode ? 2 : 5);
 const quietWaitSeconds = envInt('BENCH_QUIET_WAIT', quickMode ? 5 : 30);
 const refinements = quickMode ? 1 : 3;
+/** BENCH_INGEST_KINDS: which calls to measure, comma-separated (stats, membership; default both). */
+const kinds = (process.env.BENCH_INGEST_KINDS ?? 'stats,membership').split(',').map((k) => k.trim()) as Kind[];
+for (const k of kinds) if (k !== 'stats' && k !== 'membership') throw new Error(`BENCH_INGEST_KINDS: unknown kind ${k} (stats, membership)`);
 /** BENCH_PROFILE: a directory where a CPU profile of the OC (one instance) over each kind's steps is written. */
 const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null;
 if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -395,7 +398,7 @@ async function main() {
   if (ocs.length > 1) systems.push({ label: 'OC x2 (one PG)', call: ocCaller(ocs.map((o) => o.ready.url), fleet), usage: ocUsage(ocs) });
 
   const results: Record<Kind, Record<string, Sustained>> = { stats: {}, membership: {} };
-  for (const kind of ['stats', 'membership'] as const) {
+  for (const kind of kinds) {
     console.log(`\n${kind === 'stats' ? `reportStats (${WORKERS} samples)` : `reportMembership (${EVENTS} events)`}:`);
     for (const s of systems) {
       const profile = profileDir && s.label === 'OC x1' ? join(profileDir, `ingest-${kind}.cpuprofile`) : null;
@@ -411,7 +414,7 @@ async function main() {
   const header = ['call', 'system', 'calls/s at p99 <= 100 ms', 'p50 ms', 'p99 ms', 'x plain pg', 'server CPU ms/call', 'PG CPU ms/call'];
   const body: string[][] = [];
   const figures: Record<string, unknown> = { clusters, workersPerCluster: WORKERS, eventsPerCall: EVENTS, stepSeconds };
-  for (const kind of ['stats', 'membership'] as const) {
+  for (const kind of kinds) {
     const base = results[kind]['plain pg']?.best?.rate ?? null;
     for (const s of systems) {
       const r = results[kind][s.label]!;

@@ -18,6 +18,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { CONNECTION_ERRNOS, DatabaseOpenError } from './errors.js';
 import { reconnectingListener } from './listener.js';
+import { rawTypes } from './named.js';
 import { lockDataDir } from './pglite-lock.js';
 
 export { DatabaseOpenError, isConnectionError } from './errors.js';
@@ -144,9 +145,6 @@ function openFailure(err: unknown, url: string): string | null {
   return null;
 }
 
-/** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
-const asText = (value: string) => value;
-const rawTypes = { getTypeParser: () => asText };
 
 /** NOTIFY through drizzle (pg_notify takes the channel and payload as parameters); several payloads in one statement. */
 const notifier = (db: Db) => async (channel: string, payload: string | readonly string[]) => {
@@ -185,7 +183,8 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
   const u = new URL(url);
   const options = [u.searchParams.get('options'), '-c jit=off'].filter(Boolean).join(' ');
   u.searchParams.delete('options');
-  const pool = new pg.Pool({ connectionString: u.toString(), max: opts.poolSize ?? 10, keepAlive: true, options });
+  // pipeline: a statement is sent at once, without waiting for the answers before it (./transaction.ts uses that).
+  const pool = new pg.Pool({ connectionString: u.toString(), max: opts.poolSize ?? 10, keepAlive: true, options, pipeline: true });
   // Every client gets its own 'error' listener for its whole life: pg-pool removes its listener from a
   // client while it is checked out, and a connection lost then (idle in a transaction: a failover, a
   // restart, idle_in_transaction_session_timeout) would be an unhandled 'error' event that ends the

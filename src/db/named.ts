@@ -13,7 +13,8 @@ import pg from 'pg';
 import type { Db, NamedStatement } from './client.js';
 
 const asText = (value: string) => value;
-const rawTypes = { getTypeParser: () => asText };
+/** pg: every column as its text (the converters of ./raw.ts parse what a caller uses). */
+export const rawTypes = { getTypeParser: () => asText };
 
 type PgQueryable = { query(config: pg.QueryConfig & { rowMode: 'array'; types: typeof rawTypes }): Promise<{ rows: unknown[][] }> };
 type PgliteQueryable = { query(text: string, values: unknown[], options: { rowMode: 'array' }): Promise<{ rows: unknown[][] }> };

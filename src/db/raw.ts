@@ -15,6 +15,8 @@ import type { NamedStatement, ReadRows } from './client.js';
 export const rawString = (v: unknown): string => v as string;
 /** int4, float8 (PostgreSQL writes NaN and ±Infinity as words; Number reads them). */
 export const rawNumber = (v: unknown): number => (typeof v === 'string' ? Number(v) : (v as number));
+/** bool (PostgreSQL writes t or f). */
+export const rawBoolean = (v: unknown): boolean => v === true || v === 't';
 export const rawDate = (v: unknown): Date => (v instanceof Date ? v : parseTimestamptz(v as string));
 
 const slowTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (s: string) => Date;

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../domain/clock.js';
 import { appendEvents } from '../db/repositories/event-log.js';
+import { committed, transaction } from '../db/transaction.js';
 import { type BusEvent, type EventBus, isLogged, type LoggedEvent } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Telemetry } from './telemetry.js';
@@ -26,9 +27,9 @@ export type Emit = (event: BusEvent) => void;
  */
 export async function inTransaction<T>(deps: Pick<ServiceDeps, 'db' | 'bus' | 'config'>, fn: (tx: Db, emit: Emit) => Promise<T>): Promise<T> {
   const events: BusEvent[] = [];
-  const result = await deps.db.transaction(async (tx) => {
-    const r = await fn(tx as unknown as Db, (e) => events.push(e));
-    if (deps.config.eventLog) await appendToLog(tx as unknown as Db, events);
+  const result = await transaction(deps.db, async (tx) => {
+    const r = await fn(tx, (e) => events.push(e));
+    if (deps.config.eventLog) await appendToLog(tx, events);
     return r;
   });
   deps.bus.publishAll(events);
@@ -43,6 +44,7 @@ export async function inTransaction<T>(deps: Pick<ServiceDeps, 'db' | 'bus' | 'c
 async function appendToLog(tx: Db, events: BusEvent[]): Promise<void> {
   const logged = events.filter((e): e is LoggedEvent => isLogged(e) && e.payload.position === undefined);
   if (logged.length === 0) return;
+  if (committed(tx)) throw new Error(`${logged.length} logged event(s) emitted after their transaction was committed (commitWith must be its last write)`);
   const first = await appendEvents(
     tx,
     logged.map((e) => ({ topic: e.topic, clusterId: e.payload.clusterId, payload: e.payload })),

@@ -197,7 +197,11 @@ export class ManagerService {
     }
     const now = this.deps.clock.now();
     return inTransaction(this.deps, async (tx, emit) => {
-      const s = await tokens.lockSession(tx, session.sessionId);
+      // The manager's row too: whether this report brings it back is then known before its last statement.
+      // The workers the events name are read by the next statement, sent with it (on PostgreSQL one round
+      // trip for both); it runs once the lock is held, so it reads what the session's last report wrote.
+      const members = [...new Set(valid.map((e) => e.worker.memberId))];
+      const [s, found] = await Promise.all([tokens.lockSessionAndManager(tx, session.sessionId), topo.findClusterWorkers(tx, session.clusterId, members)]);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
       const fresh = valid.filter((e) => e.seq > s.lastSeq);
       if (fresh.length > 0 && fresh[0]!.seq !== s.lastSeq + 1) {
@@ -211,7 +215,8 @@ export class ManagerService {
       }
       if (fresh.length > 0) {
         const lastSeq = fresh[fresh.length - 1]!.seq;
-        const end = await this.applyEvents(tx, emit, s.clusterId, { id: s.id, lastSeq }, fresh, now);
+        // A report that does not bring its manager back writes nothing after its events: their statement can commit.
+        const end = await this.applyEvents(tx, emit, s.clusterId, { id: s.id, lastSeq }, fresh, found, now, s.managerConnected === true);
         if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
       } else {
         await this.touch(tx, emit, s.clusterId, now);
@@ -224,12 +229,14 @@ export class ManagerService {
    * Applies a batch of events and ends the report: the workers written, the cluster's aggregates
    * (serialized with the cluster's other writers by the session row locked before), the session's
    * seq and the lease, in one statement as a rule (topo.writeMembershipReport). Emits the events,
-   * each with the cluster as the report leaves it.
+   * each with the cluster as the report leaves it. `found`: the cluster's workers of (at least) the
+   * events' member ids, as read under the session's lock. `last`: nothing is written in `tx` after it (the
+   * statement that appends the events may then commit, see writeLogged).
    */
-  private async applyEvents(tx: Db, emit: Emit, clusterId: string, session: { id: string; lastSeq: number }, events: MembershipEvent[], now: Date) {
+  private async applyEvents(tx: Db, emit: Emit, clusterId: string, session: { id: string; lastSeq: number }, events: MembershipEvent[], found: ObservedWorker[], now: Date, last: boolean) {
     // Fold the batch per member first: one write per worker, events emitted in order.
     const members = [...new Set(events.map((e) => e.worker.memberId))];
-    const current = new Map((await topo.findClusterWorkers(tx, clusterId, members)).map((w) => [w.memberId, w]));
+    const current = new Map(found.map((w) => [w.memberId, w]));
     const finalState = new Map<string, { write: ReturnType<typeof toWrite> | null }>();
     // Each event with the worker as that event left it (a member may change more than once in a batch).
     const emitted: { change: MembershipEvent['change']; memberId: string; write: topo.WorkerWrite | null }[] = [];
@@ -274,7 +281,7 @@ export class ManagerService {
         if (after) countDeltas[after]++;
       }
       if (this.deps.config.eventLog && emitted.length > 0) {
-        return this.writeLogged(tx, emit, clusterId, session, now, { current, deleted, writes, emitted, countDeltas });
+        return this.writeLogged(tx, emit, clusterId, session, now, { current, deleted, writes, emitted, countDeltas, last });
       }
       end = await topo.writeMembershipReport(tx, { clusterId, now, session, writes, countDeltas });
     }
@@ -305,6 +312,8 @@ export class ManagerService {
       writes: topo.WorkerWrite[];
       emitted: { change: MembershipChange; memberId: string; write: topo.WorkerWrite | null }[];
       countDeltas: topo.WorkerCountDeltas;
+      /** Whether nothing is written after this statement in `tx` (then it commits it: the log's head lock is held for the shortest time). */
+      last: boolean;
     },
   ) {
     const ids = r.writes.map((w) => r.current.get(w.memberId)?.id ?? randomUUID());
@@ -331,7 +340,7 @@ export class ManagerService {
     const payloads = eventWorkers(r.emitted, r.current, r.deleted, stored).map(({ change, worker }) => ({ clusterId, change, worker, at: now }));
     // Each event's JSON as appendToLog would log it, up to its cluster: the statement adds the snapshot it computes.
     const texts = payloads.map((p) => `${JSON.stringify(p).slice(0, -1)},"cluster":`);
-    const end = await topo.writeLoggedMembershipReport(tx, { clusterId, now, session, writes: r.writes, ids, countDeltas: r.countDeltas, payloads: texts });
+    const end = await topo.writeLoggedMembershipReport(tx, { clusterId, now, session, writes: r.writes, ids, countDeltas: r.countDeltas, payloads: texts, commit: r.last });
     const cluster = end.cluster;
     payloads.forEach((p, i) => {
       emit({ topic: 'membership', payload: { ...p, ...(cluster ? { cluster } : {}), position: (end.firstPosition + BigInt(i)).toString() } });
@@ -358,10 +367,17 @@ export class ManagerService {
       };
     });
     return inTransaction(this.deps, async (tx, emit) => {
-      const s = await tokens.lockSession(tx, session.sessionId);
+      const s = await tokens.lockSessionAndManager(tx, session.sessionId);
       if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
-      // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement.
-      const end = await topo.writeStatsReport(tx, { clusterId: s.clusterId, now, samples: clean, historyBucketSeconds: this.deps.config.statsBucketSeconds });
+      // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement,
+      // which commits when the report does not bring its manager back (nothing is written after it then).
+      const end = await topo.writeStatsReport(tx, {
+        clusterId: s.clusterId,
+        now,
+        samples: clean,
+        historyBucketSeconds: this.deps.config.statsBucketSeconds,
+        commit: s.managerConnected === true,
+      });
       if (end.stats && end.accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
       if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
       return { accepted: end.accepted, stats: end.stats };

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
 import { type MembershipEventInput, register, reportMembership, reportStats, workerInputs } from '../support/fleet.js';
@@ -110,5 +112,40 @@ describe("a manager's reports", () => {
   it('write a stats report in its transaction of 4 statements (begin, lock, write, commit) and one NOTIFY at most', async () => {
     const n = await statementsOf(async () => expect(await reportStats(oc.url, session, samples())).toMatchObject({ accepted: 10 }));
     expect(n).toBeLessThanOrEqual(oc.database.driver === 'pg' ? 5 : 2);
+  });
+
+  // The event log's head row is every logged write's lock (positions in commit order): a membership
+  // report's statement takes it, and COMMIT goes with that statement, so PostgreSQL releases it
+  // without waiting for the OC to read the answer and send COMMIT (src/db/transaction.ts). Shown by
+  // keeping the OC's event loop blocked once the statement can go on: its events must still commit.
+  it.runIf(process.env.DATABASE_URL)('commit a membership report with its last statement: the log head is released while the OC is busy', async () => {
+    const url = oc.config.databaseUrl!;
+    const holder = new pg.Client({ connectionString: url });
+    holder.on('error', () => {}); // terminated below, on purpose
+    await holder.connect();
+    const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const before = BigInt((await sqlRows<{ p: string }>(oc.database, 'select coalesce(max(position), 0)::text as p from event_log'))[0]!.p);
+    await holder.query('begin');
+    await holder.query('select position from event_log_head where id = 1 for update');
+    const report = reportMembership(oc.url, session, events('RUNNING'));
+    // The report's statement waits for the head row.
+    await waitFor(
+      async () =>
+        (await sqlRows<{ n: number }>(oc.database, `select count(*)::int as n from pg_locks where not granted and pid <> ${holderPid} and locktype in ('transactionid', 'tuple')`))[0]!.n > 0,
+      "the report's statement to wait for the log head",
+    );
+    // From here on the OC's event loop is blocked: psql releases the head and then looks for the report's events.
+    const psql = (query: string) => execFileSync('psql', [url, '-XAtqc', query], { encoding: 'utf8', timeout: 10_000 }).trim();
+    psql(`select pg_terminate_backend(${holderPid})`);
+    let seen = 0;
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      seen = Number(psql(`select count(*) from event_log where position > ${before}`));
+      if (seen > 0) break;
+      execFileSync('sleep', ['0.05']);
+    }
+    expect(seen).toBe(10);
+    expect(await report).toMatchObject({ applied: 10 });
+    await holder.end().catch(() => {});
   });
 });

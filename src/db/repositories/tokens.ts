@@ -7,7 +7,7 @@ import type { ApiToken } from '../../domain/auth.js';
 import type { Role } from '../../domain/types.js';
 import type { Db, NamedStatement } from '../client.js';
 import { runNamed } from '../named.js';
-import { rawDate, rawNumber, rawString } from '../raw.js';
+import { rawBoolean, rawDate, rawNumber, rawString } from '../raw.js';
 import { apiTokens, managerSessions } from '../schema/index.js';
 
 const toToken = (r: typeof apiTokens.$inferSelect): ApiToken => ({
@@ -97,6 +97,34 @@ export async function lockSession(db: Db, id: string): Promise<SessionRow | null
     tokenName: rawString(r[4]),
     lastSeq: rawNumber(r[5]),
     revokedAt: r[6] == null ? null : rawDate(r[6]),
+  };
+}
+
+const LOCK_SESSION_AND_MANAGER: NamedStatement = {
+  name: 'oc_lock_session_and_manager',
+  text: `with s as materialized (select id, manager_id, cluster_id, enrollment_token_id, token_name, last_seq, revoked_at from manager_sessions where id = $1::uuid for update)
+    select s.*, (select connected from managers where cluster_id = s.cluster_id for update) from s`,
+};
+
+/**
+ * lockSession, and the row of the cluster's manager locked too, with whether the manager is
+ * connected (null: no manager row). The manager's lease cannot change until the transaction
+ * ends, so a report that writes it knows beforehand whether it brings the manager back. The
+ * session row is locked first (the materialized CTE), then the manager's, the order every
+ * report takes them in (a report's statement locks the manager's row after the session's).
+ */
+export async function lockSessionAndManager(db: Db, id: string): Promise<(SessionRow & { managerConnected: boolean | null }) | null> {
+  const [r] = await runNamed(db, LOCK_SESSION_AND_MANAGER, [id]);
+  if (!r) return null;
+  return {
+    id: rawString(r[0]),
+    managerId: rawString(r[1]),
+    clusterId: rawString(r[2]),
+    enrollmentTokenId: r[3] == null ? null : rawString(r[3]),
+    tokenName: rawString(r[4]),
+    lastSeq: rawNumber(r[5]),
+    revokedAt: r[6] == null ? null : rawDate(r[6]),
+    managerConnected: r[7] == null ? null : rawBoolean(r[7]),
   };
 }
 

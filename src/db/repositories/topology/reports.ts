@@ -18,7 +18,8 @@
 import type { ClusterHealth, ClusterSnapshot, DeployedArtifact, ObservedWorker, Stats, WorkerState } from '../../../domain/types.js';
 import type { Db, NamedStatement } from '../../client.js';
 import { runNamed } from '../../named.js';
-import { rawDate, rawNumber, rawString } from '../../raw.js';
+import { commitWith } from '../../transaction.js';
+import { rawBoolean, rawDate, rawNumber, rawString } from '../../raw.js';
 import { AGGREGATE_COLUMNS, AGGREGATE_SELECT, type Figure, freshCutoff, SET_ALL, toStats, type WorkerCountDeltas } from './aggregates.js';
 import { HEALTH } from './health.js';
 import type { WorkerWrite } from './workers.js';
@@ -123,13 +124,14 @@ export interface StatsSampleWrite {
  * stored one is ignored), the cluster's aggregates recounted, the lease renewed, and when a sample
  * was accepted the current stats added to the cluster's history bucket. Returns how many workers
  * took a sample, the cluster's current stats, and whether its manager was disconnected before.
+ * `commit`: the statement is the transaction's last write, and COMMIT is sent with it (../../transaction.ts).
  */
 export async function writeStatsReport(
   db: Db,
-  v: { clusterId: string; now: Date; samples: readonly StatsSampleWrite[]; historyBucketSeconds: number },
+  v: { clusterId: string; now: Date; samples: readonly StatsSampleWrite[]; historyBucketSeconds: number; commit: boolean },
 ): Promise<{ accepted: number; stats: Stats | null; cameBack: boolean }> {
   const s = v.samples;
-  const [r] = await runNamed(db, STATS_REPORT, [
+  const [r] = await (v.commit ? commitWith : runNamed)(db, STATS_REPORT, [
     v.clusterId,
     v.now.toISOString(),
     freshCutoff(v.now).toISOString(),
@@ -152,7 +154,7 @@ function statsAt(r: readonly unknown[], i: number): Stats | null {
 }
 
 /** A boolean column (pg sends 'f', PGlite false). */
-const isFalse = (v: unknown) => v === false || v === 'f';
+const isFalse = (v: unknown) => v != null && !rawBoolean(v);
 
 // --- reportMembership ----------------------------------------------------------------------
 
@@ -330,7 +332,9 @@ const MEMBERSHIP_REPORT_LOGGED: NamedStatement = {
  * MEMBERSHIP_REPORT_LOGGED). `ids`: each write's worker id (the stored one, or a new one for a
  * new worker); `payloads`: each event's payload JSON without its `cluster` and closing brace.
  * Returns what writeMembershipReport does (stored: none, the caller knows them), the snapshot's
- * JSON text, and the position of the first event.
+ * JSON text, and the position of the first event. `commit`: the statement is the transaction's
+ * last write, and COMMIT is sent with it (../../transaction.ts: the log's head is then held for
+ * the statement and the commit only).
  */
 export async function writeLoggedMembershipReport(
   db: Db,
@@ -342,15 +346,11 @@ export async function writeLoggedMembershipReport(
     ids: readonly string[];
     countDeltas: WorkerCountDeltas;
     payloads: readonly string[];
+    commit: boolean;
   },
 ): Promise<MembershipReportEnd & { firstPosition: bigint }> {
   const n = v.payloads.length;
-  const rows = await runNamed(db, MEMBERSHIP_REPORT_LOGGED, [
-    ...membershipParams(v),
-    v.ids,
-    n,
-    v.payloads,
-  ]);
+  const rows = await (v.commit ? commitWith : runNamed)(db, MEMBERSHIP_REPORT_LOGGED, [...membershipParams(v), v.ids, n, v.payloads]);
   const end = membershipEnd(rows, false);
   const last = rows[0]![TAIL_COLUMNS + 1];
   return { ...end, firstPosition: BigInt(rawString(last)) - BigInt(n) + 1n };
