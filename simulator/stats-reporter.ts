@@ -56,6 +56,8 @@ export class StatsReporter {
         // A report that timed out is one the OC may still be working on (behind, it answers late, not
         // never): sending the next on top of it only deepens its queue. Skip the ticks of as long again.
         if (err instanceof OcError && err.timedOut) this.quietUntil = m.scheduler.now() + (m.scheduler.now() - sentAt);
+        // A refused report (OVERLOADED) did nothing: this sample is dropped, and none is sent before the OC said to come back.
+        if (err instanceof OcError && err.kind === 'overloaded') this.quietUntil = m.scheduler.now() + err.retryAfterMs;
         if (m.currentSession === s && err instanceof OcError && err.kind === 'auth') m.sessionLost(`reportStats: ${err.message}`);
       },
     );

@@ -38,6 +38,12 @@ export interface Config {
    */
   registrationConcurrency: number;
   registrationQueue: number;
+  /**
+   * reportStats calls one instance runs at once, and how many may wait for a turn (at most 2 s: a
+   * sample is stale by the next interval); past that, reportStats answers OVERLOADED.
+   */
+  statsConcurrency: number;
+  statsQueue: number;
 }
 
 export const DEFAULT_METRICS_ALLOW = ['127.0.0.0/8', '::1/128'];
@@ -83,6 +89,8 @@ const schema = z.object({
   OC_DRIVER_CONCURRENCY: intVar('OC_DRIVER_CONCURRENCY', 1, 64).default(4),
   OC_REGISTRATION_CONCURRENCY: intVar('OC_REGISTRATION_CONCURRENCY', 1, 64).default(4),
   OC_REGISTRATION_QUEUE: intVar('OC_REGISTRATION_QUEUE', 0, 100_000).default(200),
+  OC_STATS_CONCURRENCY: intVar('OC_STATS_CONCURRENCY', 1, 64).default(6),
+  OC_STATS_QUEUE: intVar('OC_STATS_QUEUE', 0, 100_000).default(500),
   OC_METRICS_ALLOW: z
     .string()
     .transform((s, ctx) => {
@@ -129,5 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     driverConcurrency: e.OC_DRIVER_CONCURRENCY,
     registrationConcurrency: e.OC_REGISTRATION_CONCURRENCY,
     registrationQueue: e.OC_REGISTRATION_QUEUE,
+    statsConcurrency: e.OC_STATS_CONCURRENCY,
+    statsQueue: e.OC_STATS_QUEUE,
   };
 }

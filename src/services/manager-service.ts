@@ -19,6 +19,8 @@ export const MAX_SAMPLES_PER_CALL = 10_000;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** How long a registration may wait for its turn before it is refused (well under a client's timeout, 15 s for the simulator). */
 const REGISTRATION_MAX_WAIT_MS = 5_000;
+/** How long a stats report may wait for a turn: a manager reports again every few seconds, and a late sample is stale. */
+const STATS_MAX_WAIT_MS = 2_000;
 
 type Enrollment = Extract<Principal, { kind: 'token' }>;
 type Session = Extract<Principal, { kind: 'session' }>;
@@ -69,6 +71,12 @@ export class ManagerService {
 
   /** Registrations in hand: bounded, the rest refused with OVERLOADED (a registration storm must not drown the instance). */
   private readonly registrations: AdmissionGate;
+  /**
+   * Stats reports in hand: bounded too. An instance that falls behind would otherwise take every
+   * report on and answer each after its manager gave up on it, still doing its work. A refused
+   * report did nothing; the manager's next one (a few seconds later) carries fresher samples.
+   */
+  private readonly statsReports: AdmissionGate;
 
   constructor(private deps: ServiceDeps) {
     this.registrations = new AdmissionGate({
@@ -76,6 +84,12 @@ export class ManagerService {
       concurrency: deps.config.registrationConcurrency ?? 4,
       queue: deps.config.registrationQueue ?? 200,
       maxWaitMs: REGISTRATION_MAX_WAIT_MS,
+    });
+    this.statsReports = new AdmissionGate({
+      what: 'stats reports',
+      concurrency: deps.config.statsConcurrency ?? 6,
+      queue: deps.config.statsQueue ?? 500,
+      maxWaitMs: STATS_MAX_WAIT_MS,
     });
   }
 
@@ -366,22 +380,24 @@ export class ManagerService {
         errorsPerSec: finite(s.errorsPerSec, `${f}.errorsPerSec`, 0, 1e9),
       };
     });
-    return inTransaction(this.deps, async (tx, emit) => {
-      const s = await tokens.lockSessionAndManager(tx, session.sessionId);
-      if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
-      // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement,
-      // which commits when the report does not bring its manager back (nothing is written after it then).
-      const end = await topo.writeStatsReport(tx, {
-        clusterId: s.clusterId,
-        now,
-        samples: clean,
-        historyBucketSeconds: this.deps.config.statsBucketSeconds,
-        commit: s.managerConnected === true,
-      });
-      if (end.stats && end.accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
-      if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
-      return { accepted: end.accepted, stats: end.stats };
-    });
+    return this.statsReports.run(() =>
+      inTransaction(this.deps, async (tx, emit) => {
+        const s = await tokens.lockSessionAndManager(tx, session.sessionId);
+        if (!s || s.revokedAt) throw new ConflictError('this manager session was replaced by a newer registration; register again');
+        // The samples, the aggregates (serialized with the cluster's other writers by the session row locked above), the history and the lease in one statement,
+        // which commits when the report does not bring its manager back (nothing is written after it then).
+        const end = await topo.writeStatsReport(tx, {
+          clusterId: s.clusterId,
+          now,
+          samples: clean,
+          historyBucketSeconds: this.deps.config.statsBucketSeconds,
+          commit: s.managerConnected === true,
+        });
+        if (end.stats && end.accepted > 0) emit({ topic: 'clusterStats', payload: { clusterId: s.clusterId, stats: end.stats } });
+        if (end.cameBack) await this.announceReturn(tx, emit, s.clusterId, now);
+        return { accepted: end.accepted, stats: end.stats };
+      }),
+    );
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Client } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, type Subscription, subscribeReady, wsClient } from '../support/client.js';
-import { type MembershipEventInput, REGISTER_MANAGER, REPORT_MEMBERSHIP, register, reportMembership, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
+import { type MembershipEventInput, REGISTER_MANAGER, REPORT_MEMBERSHIP, REPORT_STATS, register, reportMembership, reportStats, tryRegister, type WorkerInput, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
@@ -486,6 +486,48 @@ describe.runIf(TEST_DATABASE_URL)('registerManager over capacity (on PostgreSQL)
       expect(await sqlRows(small.database, "select 1 from clusters where name = 'cap-refused'")).toEqual([]);
       // With the slot free again, the refused registration goes through.
       await register(small.url, token, { clusterName: 'cap-refused', workers: workerInputs(2) });
+    } finally {
+      await holder.end();
+      await small.stop();
+    }
+  });
+});
+
+describe.runIf(TEST_DATABASE_URL)('reportStats over capacity (on PostgreSQL)', () => {
+  it("refuses a stats report past the instance's bound with OVERLOADED, HTTP 503 and Retry-After, writing nothing of it; the report in hand completes", async () => {
+    const small = await oc.restart({ statsConcurrency: 1, statsQueue: 0 });
+    const token = (await createToken(small.url, 'MANAGER', 'stats-capacity')).token;
+    const held = await register(small.url, token, { clusterName: 'stats-held', workers: workerInputs(2) });
+    const other = await register(small.url, token, { clusterName: 'stats-refused', workers: workerInputs(2) });
+    const sample = (memberId: string, cpuPercent: number) => ({ memberId, at: new Date().toISOString(), cpuPercent, memoryMb: 256, requestsPerSec: 1, errorsPerSec: 0 });
+    // Hold the first cluster's session row from outside: its stats report takes the one slot and waits on the lock.
+    const holder = new pg.Client({ connectionString: small.config.databaseUrl! });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query("select 1 from manager_sessions where cluster_id = (select id from clusters where name = 'stats-held') and revoked_at is null for update");
+      const inHand = reportStats(small.url, held.sessionToken, [sample('w-000', 10)]);
+      await waitFor(
+        async () => (await holder.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rowCount! > 0,
+        'the held stats report to wait on the row lock',
+      );
+      const res = await fetch(`${small.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${other.sessionToken}` },
+        body: JSON.stringify({ query: REPORT_STATS, variables: { input: { samples: [sample('w-000', 77)] } } }),
+      });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const body = (await res.json()) as { data: unknown; errors: { extensions: { code: string; retryAfterMs: number } }[] };
+      expect(body.data).toBeNull();
+      expect(body.errors[0]!.extensions).toMatchObject({ code: 'OVERLOADED' });
+      expect(body.errors[0]!.extensions.retryAfterMs).toBeGreaterThanOrEqual(1000);
+      await holder.query('rollback');
+      expect(await inHand).toMatchObject({ accepted: 1 });
+      // Nothing of the refused report was written; with the slot free again, it goes through.
+      expect(await sqlRows(small.database, "select 1 from workers where cluster_id = (select id from clusters where name = 'stats-refused') and cpu_percent is not null")).toEqual([]);
+      expect(await reportStats(small.url, other.sessionToken, [sample('w-000', 77)])).toMatchObject({ accepted: 1 });
+      expect(await sqlRows(small.database, "select cpu_percent from workers where cluster_id = (select id from clusters where name = 'stats-refused') and cpu_percent is not null")).toEqual([{ cpu_percent: 77 }]);
     } finally {
       await holder.end();
       await small.stop();

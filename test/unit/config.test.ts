@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       driverConcurrency: 4,
       registrationConcurrency: 4,
       registrationQueue: 200,
+      statsConcurrency: 6,
+      statsQueue: 500,
     });
   });
 
@@ -46,9 +48,13 @@ describe('loadConfig', () => {
       OC_PGLITE_SHARED_BUFFERS_MB: '64',
       OC_DRIVER_CONCURRENCY: '16',
       OC_AUDIT_RETENTION_DAYS: '365',
+      OC_STATS_CONCURRENCY: '12',
+      OC_STATS_QUEUE: '0',
     });
     expect(c).toMatchObject({
       driverConcurrency: 16,
+      statsConcurrency: 12,
+      statsQueue: 0,
       auditRetentionDays: 365,
       port: 8080,
       host: '127.0.0.1',

@@ -156,4 +156,26 @@ describe("the simulator's OC client and the OVERLOADED answer", () => {
     expect((err as OcError).kind).toBe('overloaded');
     expect((err as OcError).retryAfterMs).toBe(4_000);
   });
+
+  it('after a reportStats refused with OVERLOADED, drops that sample and sends none before the retryAfterMs the OC said, then reports on its interval', async () => {
+    const scheduler = new VirtualScheduler();
+    const stats: number[] = [];
+    const base = stormOc(scheduler, () => ({ afterMs: 10, result: 'ok' }));
+    const transport = (cluster: string): OcTransport => ({
+      ...base.transport(cluster),
+      reportStats: () =>
+        new Promise((resolve, reject) => {
+          stats.push(scheduler.now());
+          const first = stats.length === 1;
+          scheduler.setTimeout(() => (first ? reject(new OcError('overloaded', 'reportStats: overloaded', 503, { retryAfterMs: 7_000 })) : resolve({ ok: true, value: null })), 10);
+        }),
+    });
+    fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'enroll', scenario: scenario(1), profile: 'fast', seed: 7, scheduler, transport, profileOverrides: { statsIntervalMs: 1_000 } });
+    await scheduler.advanceAsync(60_000);
+    expect(stats.length).toBeGreaterThan(10);
+    // Refused 10 ms after it was sent: the next no sooner than 7 s after that, and not much later (the next tick).
+    expect(stats[1]! - stats[0]!).toBeGreaterThanOrEqual(10 + 7_000);
+    expect(stats[1]! - stats[0]!).toBeLessThanOrEqual(10 + 8_000);
+    expect(stats[3]! - stats[2]!).toBeLessThanOrEqual(1_000);
+  });
 });
