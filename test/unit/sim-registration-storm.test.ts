@@ -97,21 +97,27 @@ describe('a fleet registering against a struggling OC', () => {
   });
 });
 
+/** A one-cluster fleet reporting stats every second to an OC whose first reportStats fails with `first.error` after `first.afterMs`; when each was sent. */
+function statsAgainst(scheduler: VirtualScheduler, first: { afterMs: number; error: OcError }): number[] {
+  const stats: number[] = [];
+  const base = stormOc(scheduler, () => ({ afterMs: 10, result: 'ok' }));
+  const transport = (cluster: string): OcTransport => ({
+    ...base.transport(cluster),
+    reportStats: () =>
+      new Promise((resolve, reject) => {
+        stats.push(scheduler.now());
+        const isFirst = stats.length === 1;
+        scheduler.setTimeout(() => (isFirst ? reject(first.error) : resolve({ ok: true, value: null })), isFirst ? first.afterMs : 10);
+      }),
+  });
+  fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'enroll', scenario: scenario(1), profile: 'fast', seed: 7, scheduler, transport, profileOverrides: { statsIntervalMs: 1_000 } });
+  return stats;
+}
+
 describe('stats against a struggling OC', () => {
   it('after a reportStats timed out, sends none for as long again (the OC may still be working on it), then reports on its interval', async () => {
     const scheduler = new VirtualScheduler();
-    const stats: number[] = [];
-    const base = stormOc(scheduler, () => ({ afterMs: 10, result: 'ok' }));
-    const transport = (cluster: string): OcTransport => ({
-      ...base.transport(cluster),
-      reportStats: () =>
-        new Promise((resolve, reject) => {
-          stats.push(scheduler.now());
-          const first = stats.length === 1;
-          scheduler.setTimeout(() => (first ? reject(new OcError('network', 'reportStats: ETIMEDOUT (timed out)', undefined, { timedOut: true })) : resolve({ ok: true, value: null })), first ? 15_000 : 10);
-        }),
-    });
-    fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'enroll', scenario: scenario(1), profile: 'fast', seed: 7, scheduler, transport, profileOverrides: { statsIntervalMs: 1_000 } });
+    const stats = statsAgainst(scheduler, { afterMs: 15_000, error: new OcError('network', 'reportStats: ETIMEDOUT (timed out)', undefined, { timedOut: true }) });
     await scheduler.advanceAsync(60_000);
     expect(stats.length).toBeGreaterThan(10);
     // The first timed out 15 s after it was sent: the next comes no sooner than 15 s after that.
@@ -159,18 +165,7 @@ describe("the simulator's OC client and the OVERLOADED answer", () => {
 
   it('after a reportStats refused with OVERLOADED, drops that sample and sends none before the retryAfterMs the OC said, then reports on its interval', async () => {
     const scheduler = new VirtualScheduler();
-    const stats: number[] = [];
-    const base = stormOc(scheduler, () => ({ afterMs: 10, result: 'ok' }));
-    const transport = (cluster: string): OcTransport => ({
-      ...base.transport(cluster),
-      reportStats: () =>
-        new Promise((resolve, reject) => {
-          stats.push(scheduler.now());
-          const first = stats.length === 1;
-          scheduler.setTimeout(() => (first ? reject(new OcError('overloaded', 'reportStats: overloaded', 503, { retryAfterMs: 7_000 })) : resolve({ ok: true, value: null })), 10);
-        }),
-    });
-    fleet = startFleet({ url: 'http://oc.invalid', enrollmentToken: 'enroll', scenario: scenario(1), profile: 'fast', seed: 7, scheduler, transport, profileOverrides: { statsIntervalMs: 1_000 } });
+    const stats = statsAgainst(scheduler, { afterMs: 10, error: new OcError('overloaded', 'reportStats: overloaded', 503, { retryAfterMs: 7_000 }) });
     await scheduler.advanceAsync(60_000);
     expect(stats.length).toBeGreaterThan(10);
     // Refused 10 ms after it was sent: the next no sooner than 7 s after that, and not much later (the next tick).

@@ -88,7 +88,11 @@ const LOCK_SESSION: NamedStatement = {
 /** Locks the session row for the rest of the transaction (serialises one session's reports); a named statement, as every report starts with it. */
 export async function lockSession(db: Db, id: string): Promise<SessionRow | null> {
   const [r] = await runNamed(db, LOCK_SESSION, [id]);
-  if (!r) return null;
+  return r ? sessionFromRaw(r) : null;
+}
+
+/** A session row from LOCK_SESSION's columns (LOCK_SESSION_AND_MANAGER's first seven). */
+function sessionFromRaw(r: readonly unknown[]): SessionRow {
   return {
     id: rawString(r[0]),
     managerId: rawString(r[1]),
@@ -115,17 +119,7 @@ const LOCK_SESSION_AND_MANAGER: NamedStatement = {
  */
 export async function lockSessionAndManager(db: Db, id: string): Promise<(SessionRow & { managerConnected: boolean | null }) | null> {
   const [r] = await runNamed(db, LOCK_SESSION_AND_MANAGER, [id]);
-  if (!r) return null;
-  return {
-    id: rawString(r[0]),
-    managerId: rawString(r[1]),
-    clusterId: rawString(r[2]),
-    enrollmentTokenId: r[3] == null ? null : rawString(r[3]),
-    tokenName: rawString(r[4]),
-    lastSeq: rawNumber(r[5]),
-    revokedAt: r[6] == null ? null : rawDate(r[6]),
-    managerConnected: r[7] == null ? null : rawBoolean(r[7]),
-  };
+  return r ? { ...sessionFromRaw(r), managerConnected: r[7] == null ? null : rawBoolean(r[7]) } : null;
 }
 
 /** Revokes every live session of a cluster (a new registration replaces them); returns their ids. */
