@@ -129,11 +129,12 @@ export class RolloutService {
       };
       writes.push(cmds.insertTaskStatement(tx, task));
     }
-    // Each changed step, whole (the decision's fields over the stored ones).
+    // Each changed step, whole (the decision's fields over the stored ones), but its baseline only
+    // when the decision set one (null keeps the stored one: writeStepsStatement).
     const written = d.stepUpdates.map((u) => {
       const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
       const s = { ...byIndex.get(u.index)!, ...given };
-      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId };
+      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId, baseline: u.baseline ?? null };
     });
     if (written.length > 0) writes.push(cmds.writeStepsStatement(command.id, written));
     countFinished(finished, command.kind, written.filter((s) => isTerminalStep(s.state) && !isTerminalStep(byIndex.get(s.index)!.state)));
@@ -145,7 +146,9 @@ export class RolloutService {
     if (changed || wakeChanged) writes.push(cmds.updateCommandStatement(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now));
     if (d.events.length > 0) writes.push(cmds.insertEventsStatement(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
     await cmds.writeTogether(tx, writes);
-    if (task) emit({ topic: 'task', payload: taskEvent(task) });
+    // The command as this statement leaves it (updateCommandStatement's fields over the locked row).
+    const commandAsWritten: Command | undefined = task ? { ...command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: now } : undefined;
+    if (task) emit({ topic: 'task', payload: taskEvent(task, commandAsWritten) });
     for (const id of d.cancelTaskIds) emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
     const stateChanged = d.command.state !== undefined && d.command.state !== command.state;
     if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }, stateChanged) });
