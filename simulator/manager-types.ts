@@ -159,6 +159,8 @@ export interface ManagerCore {
   call<T>(s: Session, fn: (token: string) => Promise<Result<T>>): Promise<Result<T>>;
   /** The session is gone (socket closed, token refused): register again after a backoff. */
   sessionLost(reason: string): void;
+  /** Sends the queued membership events now, not at the end of the flush interval (a task's workers are all back). */
+  reportMembershipNow(): void;
   log(level: LogLevel, message: string): void;
   /** The manager as its hooks see it. */
   readonly self: VirtualManager;

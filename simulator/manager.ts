@@ -3,7 +3,7 @@
  *
  *   registerManager (enrollment token, full snapshot) → session token
  *   managerTasks subscription (session token) → for each task: ACCEPTED, do it, SUCCEEDED/FAILED
- *   worker state changes → queued, one reportMembership per flush interval (seq 1, 2, … per session)
+ *   worker state changes → queued, one reportMembership per flush interval (seq 1, 2, … per session), at once when a task's last worker is back
  *   one reportStats per stats interval (one sample per worker)
  *   connection dropped / session refused → backoff, register again (new session, seq from 1,
  *   full snapshot); the subscription re-delivers unfinished tasks.
@@ -358,6 +358,10 @@ export class VirtualManager implements WorkerHost, ManagerCore {
       const id = memberName(this.clusterName, this.nextMemberIndex++, this.nominalSize);
       if (!this.workers.has(id)) return id;
     }
+  }
+
+  reportMembershipNow(): void {
+    this.reporter.sendNow();
   }
 
   log(level: LogLevel, message: string): void {

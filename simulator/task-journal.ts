@@ -162,6 +162,8 @@ export class TaskJournal {
         }
       }),
     );
+    // The task's last worker is back (or given up on): the OC waits for that report to go on.
+    m.reportMembershipNow();
     const failed = results.filter((r) => !r.ok);
     const result = {
       members: results.map((r) => ({ memberId: r.memberId, state: r.state, startedAt: r.startedAt })),

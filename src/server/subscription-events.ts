@@ -84,6 +84,15 @@ const TOO_SLOW = 'subscriber too slow: event buffer overflowed';
 const TURN_MS = 2;
 /** Subscribers flushed between two looks at the clock. */
 const FANOUT_STEP = 16;
+/**
+ * Subscription fields whose events are executed at once on the pull path, not after the I/O
+ * pending then: a manager's own task stream has one subscriber per event (its cluster's session),
+ * published by the rollout driver rather than by a request awaiting its answer, and a rollout's
+ * next batch waits on it. Deferred, a task waited for whatever requests had arrived meanwhile
+ * (the manager's own reports among them): 20-190 ms of each batch's turnaround in
+ * bench/rollout.ts's restart on a loaded machine.
+ */
+const AT_ONCE_FIELDS = new Set(['managerTasks']);
 
 /** What of a principal its authorization depends on: subscribers alike in this see the same answers. */
 export function accessKey(p: Principal | null | undefined): string {
@@ -371,8 +380,10 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
 
     const run = (event: unknown): Result =>
       execute({ ...args, rootValue: event, contextValue: { ...subscriber, loaders: eventLoaders(event) } satisfies GraphQLContext }) as Result;
+    const root = getOperationAST(args.document, args.operationName)?.selectionSet.selections[0];
+    const atOnce = root?.kind === 'Field' && AT_ONCE_FIELDS.has(root.name.value);
     return mapStream(source, (event: unknown): Result => {
-      if (typeof event !== 'object' || event === null) return run(event);
+      if (atOnce || typeof event !== 'object' || event === null) return run(event);
       let results = resultsOf.get(event);
       if (!results) resultsOf.set(event, (results = new Map()));
       let r = results.get(asked);

@@ -50,6 +50,15 @@ export class RolloutService {
    * this instance's bus (the same objects), with whether its state changed (see driverWakes).
    */
   private readonly announced = new WeakMap<object, { stateChanged: boolean }>();
+  /**
+   * The active rollout of each cluster as this instance's advances last saw it (a cluster has at
+   * most one: a unique index), so that a worker report wakes it without a read: the look-up was a
+   * round trip of every batch's turnaround (bench/rollout.ts's restart). Set when an advance
+   * leaves a rollout active, dropped when one finds it over (a later rollout of the cluster is
+   * advanced here on its creation, or is driven by the instance that holds it, which sees the
+   * same reports; the sweep looks at every active command in any case).
+   */
+  private readonly rolloutOfCluster = new Map<string, string>();
 
   constructor(private deps: ServiceDeps) {}
 
@@ -72,16 +81,27 @@ export class RolloutService {
     const lines: CommandLogLine[] = [];
     const finished: FinishedSteps[] = [];
     let changed = false;
+    // The rollout's cluster, and whether the advance left it active (for rolloutOfCluster).
+    let seen = null as { clusterId: string; active: boolean } | null;
     for (let attempt = 1; ; attempt++) {
       try {
         changed = await inTransaction(this.deps, async (tx, emit) => {
           lines.length = 0;
           finished.length = 0;
+          seen = null;
           const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
-          if (!command || isTerminalCommand(command.state)) return false;
+          if (!command) return false;
           const { driver } = kindSpec(command.kind);
+          if (isTerminalCommand(command.state)) {
+            if (driver === 'rollout' && command.clusterId) seen = { clusterId: command.clusterId, active: false };
+            return false;
+          }
           if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
-          if (driver === 'rollout') return this.advanceRollout(tx, emit, command, lines, finished);
+          if (driver === 'rollout') {
+            const r = await this.advanceRollout(tx, emit, command, lines, finished);
+            seen = { clusterId: command.clusterId!, active: !isTerminalCommand(r.state) };
+            return r.changed;
+          }
           return false; // an operation ends by the manager's answer or its timeout
         });
         break;
@@ -90,13 +110,21 @@ export class RolloutService {
         if (!(err instanceof StaleChild) || attempt >= MAX_STALE_RETRIES) throw err;
       }
     }
+    if (seen?.active) this.rolloutOfCluster.set(seen.clusterId, commandId);
+    else if (seen && this.rolloutOfCluster.get(seen.clusterId) === commandId) this.rolloutOfCluster.delete(seen.clusterId);
     for (const line of lines) recordCommand(this.deps, line);
     for (const f of finished) this.deps.telemetry?.stepsFinished(f.kind, f.outcome, f.n);
     if (changed) this.deps.logger.debug('command advanced', { commandId, ms: Math.round(performance.now() - started) });
     return changed;
   }
 
-  private async advanceRollout(tx: Db, emit: Emit, command: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
+  private async advanceRollout(
+    tx: Db,
+    emit: Emit,
+    command: Command,
+    lines: CommandLogLine[],
+    finished: FinishedSteps[],
+  ): Promise<{ changed: boolean; state: Command['state'] }> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
     // Steps, workers, tasks and the manager in one statement (one round trip: the driver's hot read).
@@ -129,11 +157,12 @@ export class RolloutService {
       };
       writes.push(cmds.insertTaskStatement(tx, task));
     }
-    // Each changed step, whole (the decision's fields over the stored ones).
+    // Each changed step, whole (the decision's fields over the stored ones), but its baseline only
+    // when the decision set one (null keeps the stored one: writeStepsStatement).
     const written = d.stepUpdates.map((u) => {
       const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
       const s = { ...byIndex.get(u.index)!, ...given };
-      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId };
+      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId, baseline: u.baseline ?? null };
     });
     if (written.length > 0) writes.push(cmds.writeStepsStatement(command.id, written));
     countFinished(finished, command.kind, written.filter((s) => isTerminalStep(s.state) && !isTerminalStep(byIndex.get(s.index)!.state)));
@@ -145,7 +174,9 @@ export class RolloutService {
     if (changed || wakeChanged) writes.push(cmds.updateCommandStatement(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now));
     if (d.events.length > 0) writes.push(cmds.insertEventsStatement(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
     await cmds.writeTogether(tx, writes);
-    if (task) emit({ topic: 'task', payload: taskEvent(task) });
+    // The command as this statement leaves it (updateCommandStatement's fields over the locked row).
+    const commandAsWritten: Command | undefined = task ? { ...command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: now } : undefined;
+    if (task) emit({ topic: 'task', payload: taskEvent(task, commandAsWritten) });
     for (const id of d.cancelTaskIds) emit({ topic: 'task', payload: { taskId: id, clusterId, commandId: command.id, state: 'CANCELLED' } });
     const stateChanged = d.command.state !== undefined && d.command.state !== command.state;
     if (changed) emit({ topic: 'command', payload: this.announce({ commandId: command.id, clusterId, parentId: command.parentId, at: now }, stateChanged) });
@@ -158,7 +189,7 @@ export class RolloutService {
       for (const { event, state } of told) lines.push({ event, command, cluster: cluster?.name ?? null, state, message: told.length > 1 && event === 'command started' ? null : message });
     }
     if (revert) lines.push(revert);
-    return changed;
+    return { changed, state: d.command.state ?? command.state };
   }
 
   private async advancePatch(tx: Db, emit: Emit, parent: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {
@@ -238,7 +269,15 @@ export class RolloutService {
     return rows.map((r) => r.id);
   }
 
-  activeRolloutIds(clusterIds: readonly string[]): Promise<string[]> {
-    return cmds.findActiveRolloutIdsByClusters(this.deps.db, clusterIds);
+  /** The active rollouts of these clusters: as this instance's advances left them (rolloutOfCluster), read for the others. */
+  async activeRolloutIds(clusterIds: readonly string[]): Promise<string[]> {
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (const c of clusterIds) {
+      const id = this.rolloutOfCluster.get(c);
+      if (id) known.push(id);
+      else unknown.push(c);
+    }
+    return unknown.length === 0 ? known : [...known, ...(await cmds.findActiveRolloutIdsByClusters(this.deps.db, unknown))];
   }
 }

@@ -90,6 +90,26 @@ describe('rolling restart', () => {
     expect(c.tasks.map((t: any) => t.memberIds)).toEqual([['w1', 'w2'], ['w3', 'w4'], ['w5']]);
   });
 
+  it("hands each batch's task with its command as the batch's decision wrote it, the same as a read of it then", async () => {
+    const m = await cluster('as-carry', 2);
+    m.restartMs = 1500; // nothing moves the command between a task's delivery and the read below
+    const ws = wsClient(oc.url, m.session);
+    const SELECTION = 'id kind state message createdAt startedAt finishedAt pauseRequested cancelRequested requestedBy hold { reason } strategy { batchSize healthTimeoutMs }';
+    try {
+      const tasks = await subscribeReady<{ managerTasks: { id: string; command: Record<string, unknown> } }>(oc.url, ws, `subscription { managerTasks { id command { ${SELECTION} } } }`);
+      const r = await restart(m.clusterId, { batchSize: 1 });
+      for (let batch = 1; batch <= 2; batch++) {
+        const carried = (await tasks.next(20_000)).managerTasks.command;
+        const read = (await gqlOk(oc.url, ADMIN_TOKEN, `query($id: ID!) { command(id: $id) { ${SELECTION} } }`, { id: r.command.id })).command;
+        expect(carried).toEqual(read);
+        expect(carried).toMatchObject({ id: r.command.id, kind: 'RESTART', state: 'RUNNING', strategy: { batchSize: 1 } });
+      }
+      expect((await finished(r.command.id)).state).toBe('SUCCEEDED');
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('refuses a second rollout of the same cluster while one is active', async () => {
     const m = await cluster('rr-conflict', 2);
     m.restartMs = 300;

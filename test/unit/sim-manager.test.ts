@@ -185,6 +185,15 @@ describe('a virtual manager', () => {
     expect(fleet!.invariants().maxDownDuringTasks['as-1']).toBe(4);
   });
 
+  it("reports a task's last worker back at once, not at the end of the flush interval (the OC's next batch waits on it)", async () => {
+    await start({ profileOverrides: { membershipFlushMs: 60_000 } });
+    const task = oc.createTask('as-1', { action: 'RESTART_WORKERS', memberIds: ['as-1-w01', 'as-1-w02'] });
+    // Every transition of both workers, the last RUNNING included, long before a minute's interval.
+    await until('the OC to see both workers back', () => oc.cluster('as-1').events.filter((e) => e.worker.state === 'RUNNING').length === 2);
+    expect(oc.cluster('as-1').events.map((e) => e.seq)).toEqual(oc.cluster('as-1').events.map((_, i) => i + 1));
+    await until('the restart to succeed', () => taskState(task.id) === 'SUCCEEDED');
+  });
+
   it('re-sends an accepted batch when told to, and the OC ignores the duplicate', async () => {
     await start();
     fleet!.inject({ type: 'duplicate-report', cluster: 'esb-1' });

@@ -289,7 +289,11 @@ export async function listSteps(db: Db, commandIds: readonly string[]): Promise<
   ).map(toStep);
 }
 
-/** Writes many steps of one command in one statement (each given whole: every column is set). */
+/**
+ * Writes many steps of one command in one statement (each given whole: every column is set, but
+ * a null `baseline` keeps the stored one: a step's baseline is set when it starts and only ever
+ * replaced, and rewriting the unchanged ones was half of a batch's step write, see writeStepsStatement).
+ */
 export async function writeSteps(
   db: Db,
   commandId: string,
@@ -299,7 +303,11 @@ export async function writeSteps(
   await db.execute(writeStepsStatement(commandId, steps));
 }
 
-/** writeSteps as a statement to run with others (writeTogether). */
+/**
+ * writeSteps as a statement to run with others (writeTogether). A null baseline keeps the stored
+ * one: the driver passes only the baselines its decision set (a batch's end rewrote a hundred
+ * unchanged ones, about half of the statement's parameters in bench/rollout.ts's restart).
+ */
 export function writeStepsStatement(
   commandId: string,
   steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
@@ -307,7 +315,7 @@ export function writeStepsStatement(
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   const json = (b: StepBaseline | null) => (b ? JSON.stringify(fromBaseline(b)) : null);
   return sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id,
-      baseline = u.baseline::jsonb
+      baseline = coalesce(u.baseline::jsonb, s.baseline)
     from unnest(${sql.param(steps.map((x) => x.index))}::int[], ${sql.param(steps.map((x) => x.state))}::text[], ${sql.param(steps.map((x) => x.message))}::text[],
                 ${sql.param(steps.map((x) => iso(x.startedAt)))}::timestamptz[], ${sql.param(steps.map((x) => iso(x.finishedAt)))}::timestamptz[],
                 ${sql.param(steps.map((x) => x.taskId))}::uuid[], ${sql.param(steps.map((x) => json(x.baseline)))}::text[])

@@ -7,6 +7,11 @@
  * whole rows (every worker's host and stats, every task's result) as JSON objects made 1.1 MB for
  * a 1,000-worker command, about half of an advance's time on the database and in JSON.parse
  * (bench/rollout.ts, the restart case); this is about a third of that.
+ *
+ * Of the workers, only those the planner can look at (RolloutInput.workers): the members of the
+ * steps not finished, and of steps holding a proof (a canary, watched for crashes until promoted).
+ * Finished batches' workers were most of the read late in a big rollout: its last batch read
+ * 1,000 workers to judge 100.
  */
 import { sql } from 'drizzle-orm';
 import type { RolloutTask, RolloutWorker } from '../../domain/rollout/types.js';
@@ -44,7 +49,8 @@ export async function loadRolloutState(db: Db, commandId: string, clusterId: str
       (select coalesce(json_agg(json_build_array(s.index, s.member_id, s.state, s.message, s.task_id, ${ms(sql.raw('s.started_at'))}, ${ms(sql.raw('s.finished_at'))}, s.baseline, s.artifact) order by s.index), '[]')
         from command_steps s where s.command_id = ${commandId}) as steps,
       (select coalesce(json_agg(json_build_array(w.id, w.member_id, w.state, ${ms(sql.raw('w.started_at'))}, ${ms(sql.raw('w.state_changed_at'))}, w.state_changes, w.artifacts)), '[]')
-        from workers w where w.cluster_id = ${clusterId}) as workers,
+        from workers w where w.cluster_id = ${clusterId} and w.member_id in (
+          select s.member_id from command_steps s where s.command_id = ${commandId} and (s.state in ('PENDING', 'RUNNING') or jsonb_typeof(s.baseline -> 'proven') = 'object'))) as workers,
       (select coalesce(json_agg(json_build_array(t.id, t.state, t.message) order by t.created_at, t.id), '[]') from manager_tasks t where t.command_id = ${commandId}) as tasks,
       (select json_build_object('connected', m.connected, 'connected_at', m.connected_at) from managers m where m.cluster_id = ${clusterId}) as manager`,
   );

@@ -18,7 +18,12 @@ export interface RolloutInput {
   command: Command;
   /** All steps of the command, ordered by index. */
   steps: CommandStep[];
-  /** The cluster's current workers (as the manager reported them, with what the OC counted of them). */
+  /**
+   * The cluster's current workers (as the manager reported them, with what the OC counted of
+   * them) that the planner looks at: at least the members of steps not finished (PENDING,
+   * RUNNING) and of steps with a proof (`baseline.proven`: a canary watched for crashes). Such a
+   * member missing has left the cluster. The driver loads only those (rollout-state.ts).
+   */
   workers: RolloutWorker[];
   /** The command's manager tasks (any state). */
   tasks: RolloutTask[];

@@ -1,5 +1,6 @@
 import type { Principal } from '../../domain/auth.js';
 import type { ManagerTask } from '../../domain/types.js';
+import { taskCommand } from '../../services/task-snapshots.js';
 import { builder } from '../builder.js';
 import { parseId } from '../ids.js';
 import { ArtifactRef, CommandRef } from './command.js';
@@ -14,7 +15,8 @@ builder.node(ManagerTaskRef, {
   id: { resolve: (t) => t.id },
   loadMany: (ids, ctx) => ctx.loaders.task.loadMany(ids) as Promise<(ManagerTask | null)[]>,
   fields: (t) => ({
-    command: t.field({ type: CommandRef, resolve: async (task, _a, ctx) => (await ctx.loaders.command.load(task.commandId))! }),
+    // A task handed out by this instance's driver comes with its command (task-snapshots.ts).
+    command: t.field({ type: CommandRef, resolve: async (task, _a, ctx) => taskCommand(task) ?? (await ctx.loaders.command.load(task.commandId))! }),
     action: t.field({ type: TaskActionEnum, resolve: (task) => task.action }),
     memberIds: t.field({ type: ['String'], description: 'the workers this task is for (empty for RUN_OPERATION)', resolve: (task) => task.memberIds }),
     artifact: t.field({ type: ArtifactRef, nullable: true, resolve: (task) => task.artifact }),
