@@ -7,6 +7,7 @@ import { DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE } from './errors.js'
 import { GRAPHIQL_PREFIX, type GraphiQL } from './graphiql.js';
 import type { Metrics } from './metrics.js';
 import type { ConsoleSite } from './static.js';
+import type { KnownQueries } from './known-queries.js';
 import type { Yoga } from './yoga.js';
 
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -22,6 +23,7 @@ export const bearer = (v: unknown): string | null => {
 
 export interface HttpDeps {
   yoga: Yoga;
+  knownQueries: KnownQueries;
   services: Services;
   database: Database;
   metrics: Metrics;
@@ -42,7 +44,7 @@ export interface HttpFront {
   close(): Promise<void>;
 }
 
-export function createHttpFront({ yoga, services, database, metrics, metricsAllowed, consoleSite, graphiql, logger }: HttpDeps): HttpFront {
+export function createHttpFront({ yoga, knownQueries, services, database, metrics, metricsAllowed, consoleSite, graphiql, logger }: HttpDeps): HttpFront {
   let draining = false;
   let shuttingDown = false;
   const eventStreams = new Set<ServerResponse>();
@@ -151,6 +153,8 @@ export function createHttpFront({ yoga, services, database, metrics, metricsAllo
           tooLarge();
           return;
         }
+        // A query yoga answered before is answered again without it (known-queries.ts).
+        if (await knownQueries.answer(req, res, body, principal)) return;
         (req as IncomingMessage & { body?: Buffer }).body = body;
       }
       await yoga.handle(req, res, { principal });
