@@ -26,6 +26,9 @@ interface Known {
 
 /** What yoga's answer to a request depends on beyond its body: the media types asked and sent, and the origin (CORS). */
 const headerKey = (contentType: unknown, accept: unknown, origin: unknown) => `${contentType ?? ''}\n${accept ?? ''}\n${origin ?? ''}`;
+/** A request's body as JSON (yoga reads `application/graphql` bodies as the query's text), and the answers answer() writes. */
+const JSON_MEDIA = /^\s*application\/json\s*(;|$)/i;
+const JSON_ANSWER = /^(application\/json|application\/graphql-response\+json)\s*(;|$)/i;
 const queryKey = (query: string, operationName: string | null) => (operationName === null ? query : `${operationName}\n${query}`);
 
 export interface KnownQueries {
@@ -87,6 +90,9 @@ export function knownQueries(opts: {
     },
     onResponse({ request, response }) {
       if (!succeeded.has(request) || response.status !== 200) return;
+      // Only what answer() sends: a JSON body (not yoga's event streams or multipart answers), of a JSON request, not encoded.
+      if (!JSON_MEDIA.test(request.headers.get('content-type') ?? '') || request.headers.has('content-encoding')) return;
+      if (!JSON_ANSWER.test(response.headers.get('content-type') ?? '') || response.headers.has('content-encoding')) return;
       const key = headerKey(request.headers.get('content-type'), request.headers.get('accept'), request.headers.get('origin'));
       if (headerSets.has(key) || headerSets.size >= KNOWN_HEADER_SETS) return;
       const headers: Record<string, string> = {};
@@ -98,7 +104,7 @@ export function knownQueries(opts: {
   };
 
   async function answer(req: IncomingMessage, res: ServerResponse, body: Buffer, principal: Principal | null): Promise<boolean> {
-    if (req.url !== '/graphql') return false; // a query string: yoga's to read
+    if (req.url !== '/graphql' || req.headers['content-encoding'] !== undefined) return false; // a query string, an encoded body: yoga's to read
     const headers = headerSets.get(headerKey(req.headers['content-type'], req.headers.accept, req.headers.origin));
     if (!headers) return false;
     let params: unknown;
@@ -121,8 +127,9 @@ export function knownQueries(opts: {
     if (isAsyncIterable(result) || result.errors?.length) return false;
     metrics.observe(operationName ?? entry.operation.name?.value, 'query', (performance.now() - start) / 1000, true);
     metrics.knownQueryAnswers.inc();
-    const text = JSON.stringify(result);
-    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(text) }).end(text);
+    // Encoded once: its length is the buffer's (Buffer.byteLength would walk the text a second time).
+    const bytes = Buffer.from(JSON.stringify(result));
+    res.writeHead(200, { ...headers, 'content-length': bytes.length }).end(bytes);
     return true;
   }
 

@@ -52,6 +52,20 @@ describe('known queries', () => {
     expect(await knownAnswers()).toBeGreaterThan(before);
   });
 
+  it('leaves to yoga the answers it writes otherwise: an event stream, a body of GraphQL text', async () => {
+    const query = '{ cluster(name: "known") { name kind } }';
+    const before = await knownAnswers();
+    const streams = [];
+    for (let i = 0; i < 4; i++) streams.push(await raw(viewer, { query }, { accept: 'text/event-stream' }));
+    expect(streams[0]).toContain('text/event-stream');
+    for (const answer of streams.slice(1)) expect(answer).toBe(streams[0]);
+    // As application/graphql, a JSON body is the query's text (yoga refuses it): never a known query's.
+    const asText = [];
+    for (let i = 0; i < 4; i++) asText.push(await raw(viewer, { query }, { 'content-type': 'application/graphql' }));
+    for (const answer of asText.slice(1)) expect(answer).toBe(asText[0]);
+    expect(await knownAnswers()).toBe(before);
+  });
+
   it('counts each answer in the operations, as yoga does', async () => {
     const query = '{ cluster(name: "known") { name workerCount } }';
     for (let i = 0; i < 3; i++) await raw(viewer, { query });
