@@ -22,6 +22,8 @@ interface Known {
   document: DocumentNode;
   operation: OperationDefinitionNode;
   compiled: CompiledEntry;
+  /** Its metrics (metrics.succeeded), made at its first known answer. */
+  succeeded?: (seconds: number) => void;
 }
 
 /** What yoga's answer to a request depends on beyond its body: the media types asked and sent, and the origin (CORS). */
@@ -125,7 +127,8 @@ export function knownQueries(opts: {
     const start = performance.now();
     const result = await entry.compiled.query(undefined, contextFor(principal), variableValues ?? {});
     if (isAsyncIterable(result) || result.errors?.length) return false;
-    metrics.observe(operationName ?? entry.operation.name?.value, 'query', (performance.now() - start) / 1000, true);
+    entry.succeeded ??= metrics.succeeded(operationName ?? entry.operation.name?.value, 'query');
+    entry.succeeded((performance.now() - start) / 1000);
     metrics.knownQueryAnswers.inc();
     // Encoded once: its length is the buffer's (Buffer.byteLength would walk the text a second time).
     const bytes = Buffer.from(JSON.stringify(result));
