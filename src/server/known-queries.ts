@@ -55,6 +55,9 @@ export interface KnownQueries {
  * the plugins do it: the limits (executionRefusal, by principal and variables), the context
  * (`contextFor`, yoga's factory), the operation's metrics. Everything else yoga's plugins do acts
  * on errors (masking, the jit's error positions) or on first runs only (parse, validation, compile).
+ * A plugin added later that acts on every successful execution must be done here too; one that
+ * adds `extensions` keeps its queries on yoga's path (they are not learned), and headers it adds
+ * are learned with the others (but for headers that vary per request: those it must do here).
  *
  * The answer is byte for byte yoga's (test/api/known-queries.test.ts): status 200, the same
  * headers, and the result as yoga serializes it (JSON.stringify of `{ data }`).
@@ -125,7 +128,12 @@ export function knownQueries(opts: {
     const variableValues = variables as Record<string, unknown> | null;
     if (executionRefusal({ schema, document: entry.document, operationName, variableValues }, principal)) return false;
     const start = performance.now();
-    const result = await entry.compiled.query(undefined, contextFor(principal), variableValues ?? {});
+    let result: Awaited<ReturnType<CompiledEntry['query']>>;
+    try {
+      result = await entry.compiled.query(undefined, contextFor(principal), variableValues ?? {});
+    } catch {
+      return false; // what yoga makes of it (masked, logged) is the answer
+    }
     if (isAsyncIterable(result) || result.errors?.length) return false;
     entry.succeeded ??= metrics.succeeded(operationName ?? entry.operation.name?.value, 'query');
     entry.succeeded((performance.now() - start) / 1000);
