@@ -57,9 +57,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     refreshFleetGauges({ db: database.db, bus, metrics, logger }),
   ];
 
-  const yoga = createGraphQLServer({ database, services, clock, metrics, logger });
+  const { yoga, knownQueries } = createGraphQLServer({ database, services, clock, metrics, logger });
   const http = createHttpFront({
     yoga,
+    knownQueries,
     services,
     database,
     metrics,

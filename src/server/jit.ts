@@ -2,7 +2,7 @@
  * Runs queries and mutations as code compiled by graphql-jit, fenced so that every answer stays
  * the executor's to the byte; and the document cache that bounds the compiled queries.
  */
-import { useGraphQlJit } from '@envelop/graphql-jit';
+import { type JITCache, useGraphQlJit } from '@envelop/graphql-jit';
 import { BREAK, type DocumentNode, getOperationAST, getVariableValues, GraphQLError, Kind, type Source, visit } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
@@ -16,6 +16,15 @@ const MAX_COMPILES = 10_000;
 
 /** Yoga's cache of parsed documents: the DOCUMENT_CACHE_SIZE last used, without expiry. */
 export const documentCache = () => new LRUCache<string, DocumentNode>({ max: DOCUMENT_CACHE_SIZE });
+
+/** A compiled query as the jit plugin keeps it. */
+export type CompiledEntry = NonNullable<ReturnType<JITCache['get']>>;
+
+export interface Jit {
+  plugins: (Plugin | ReturnType<typeof useGraphQlJit>)[];
+  /** The compiled queries by their document's text (as many as yoga keeps documents): known-queries.ts runs them. */
+  compiledByText: { get(text: string): CompiledEntry | undefined };
+}
 
 /**
  * Queries and mutations run as JavaScript compiled from their document by graphql-jit, instead of
@@ -41,10 +50,13 @@ export const documentCache = () => new LRUCache<string, DocumentNode>({ max: DOC
  * (a module-level memo, zalando-incubator/graphql-jit#287), so after MAX_COMPILES new documents stay
  * with the executor.
  */
-export function useJit(logger: Logger, metrics: Metrics): (Plugin | ReturnType<typeof useGraphQlJit>)[] {
+export function useJit(logger: Logger, metrics: Metrics): Jit {
   // Per document: absent until its first run, then whether it may be compiled.
   const compilable = new WeakMap<DocumentNode, boolean>();
   const compiled = new WeakSet<DocumentNode>();
+  // The plugin's own cache is by document object; this one by text too (bounded as yoga's
+  // documentCache), so that a known query's compiled code can be found from its text.
+  const byText = new LRUCache<string, CompiledEntry>({ max: DOCUMENT_CACHE_SIZE });
   let compiles = 0;
   const jit = useGraphQlJit(
     {},
@@ -57,6 +69,12 @@ export function useJit(logger: Logger, metrics: Metrics): (Plugin | ReturnType<t
         const defs = op?.variableDefinitions ?? [];
         if (op === null || (defs.length > 0 && 'errors' in getVariableValues(schema, defs, variableValues ?? {}))) return false;
         if (compiled.has(document)) return true;
+        // The same text parsed again (yoga's cache let it go): the plugin finds its compiled query by text.
+        const text = document.loc?.source.body;
+        if (text !== undefined && byText.has(text)) {
+          compiled.add(document);
+          return true;
+        }
         if (compiles >= MAX_COMPILES) return false;
         compiles++;
         metrics.compiledDocuments.inc();
@@ -64,6 +82,7 @@ export function useJit(logger: Logger, metrics: Metrics): (Plugin | ReturnType<t
         return true;
       },
       onError: (result) => logger.error('graphql-jit could not compile a document', { errors: result.errors?.map((e) => e.message) }),
+      cache: byText,
     },
   );
   const relocate: Plugin = {
@@ -76,7 +95,7 @@ export function useJit(logger: Logger, metrics: Metrics): (Plugin | ReturnType<t
       },
     }),
   };
-  return [jit, relocate];
+  return { plugins: [jit, relocate], compiledByText: byText };
 }
 
 /** One query or mutation, and no selection set with a fragment anywhere but last (see useJit). */

@@ -57,6 +57,11 @@ export function createMetrics(bus: EventBus, database: Pick<Database, 'listening
     help: 'documents compiled by graphql-jit, on their second run (at most 10,000 a process; later ones stay with the executor)',
     registers: [registry],
   });
+  const knownQueryAnswers = new client.Counter({
+    name: 'oc_graphql_known_query_answers_total',
+    help: 'queries answered again without yoga, as yoga answered them before (server/known-queries.ts); also counted in the operations',
+    registers: [registry],
+  });
   const sockets = new client.Gauge({ name: 'oc_websockets_open', help: 'open graphql-ws connections', registers: [registry] });
   const subscriptions = new client.Gauge({ name: 'oc_subscriptions_active', help: 'active GraphQL subscriptions', registers: [registry] });
   const managersConnected = new client.Gauge({ name: 'oc_managers_connected', help: 'cluster managers currently connected', registers: [registry] });
@@ -122,6 +127,7 @@ export function createMetrics(bus: EventBus, database: Pick<Database, 'listening
     sockets,
     subscriptions,
     compiledDocuments,
+    knownQueryAnswers,
     telemetry,
     subscriptionStarted(topic: string) {
       subscriptions.inc();
@@ -146,6 +152,19 @@ export function createMetrics(bus: EventBus, database: Pick<Database, 'listening
       const op = label(operation);
       requests.inc({ operation: op, type, outcome: ok ? 'ok' : 'error' });
       latency.observe({ operation: op, type }, seconds);
+    },
+    /**
+     * observe(operation, type, seconds, true) for one operation, its series looked up once (prom-client
+     * hashes the labels on every call otherwise): for the known queries (known-queries.ts), one per query.
+     */
+    succeeded(operation: string | null | undefined, type: string): (seconds: number) => void {
+      const op = label(operation);
+      const count = requests.labels({ operation: op, type, outcome: 'ok' });
+      const time = latency.labels({ operation: op, type });
+      return (seconds) => {
+        count.inc();
+        time.observe(seconds);
+      };
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Services } from '../services/index.js';
 import { createLoaders } from '../services/loaders.js';
 import { maskError } from './errors.js';
 import { documentCache, useJit } from './jit.js';
+import { type KnownQueries, knownQueries } from './known-queries.js';
 import { useQueryLimits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { metricsPlugin } from './metrics-plugin.js';
@@ -35,11 +36,21 @@ export interface YogaDeps {
   logger: Logger;
 }
 
-export function createGraphQLServer({ database, services, clock, metrics, logger }: YogaDeps): Yoga {
+export interface GraphQLServer {
+  yoga: Yoga;
+  /** Answers again the queries yoga answered (see known-queries.ts); http.ts asks it first. */
+  knownQueries: KnownQueries;
+}
+
+export function createGraphQLServer({ database, services, clock, metrics, logger }: YogaDeps): GraphQLServer {
   const loaders = () => createLoaders({ db: database.db, readRows: database.readRows, clock });
+  // One context for yoga's operations and for the known queries answered without it.
+  const contextFor = (principal: Principal | null): GraphQLContext => ({ principal, services, loaders: loaders(), clock });
   // One masking for yoga's answers and for the subscription events that bypass it (push mode).
   const mask = (error: unknown, message = MASKED_MESSAGE) => maskError(error, message, logger);
-  return createYoga<ServerContext, GraphQLContext>({
+  const jit = useJit(logger, metrics);
+  const known = knownQueries({ schema, metrics, compiledByText: jit.compiledByText, contextFor });
+  const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -49,16 +60,11 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
     // Bodies are bounded by http.ts (MAX_BODY_BYTES, 16 MB, 413 PAYLOAD_TOO_LARGE) before yoga sees
     // them, below yoga's own default (25 MB), whose check piped every body through a TransformStream.
     maxRequestBodySize: false,
-    context: (initial) =>
-      ({
-        principal: initial.principal ?? initial.extra?.principal ?? null,
-        services,
-        loaders: loaders(),
-        clock,
-      }) satisfies GraphQLContext,
+    context: (initial) => contextFor(initial.principal ?? initial.extra?.principal ?? null),
     maskedErrors: { errorMessage: MASKED_MESSAGE, maskError: (error, message) => mask(error, message) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: documentCache() },
-    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...useJit(logger, metrics), useSharedSubscriptionEvents(loaders, (error) => mask(error))],
+    plugins: [parseGuard(), metricsPlugin(metrics), useQueryLimits(), ...jit.plugins, useSharedSubscriptionEvents(loaders, (error) => mask(error)), known.plugin],
   });
+  return { yoga, knownQueries: known };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiToken, Principal } from '../domain/auth.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { ROLES, type Role } from '../domain/types.js';
@@ -6,7 +6,8 @@ import * as repo from '../db/repositories/tokens.js';
 import { inTransaction, type ServiceDeps } from './deps.js';
 import { NAME_HINT, NAME_PATTERN, optionalText, text } from './validate.js';
 
-export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
+/** Once per request (the cache of principals is by hash): the one-shot form, without a Hash object. */
+export const hashToken = (secret: string) => hash('sha256', secret, 'hex');
 export const newSecret = (prefix: 'oc' | 'ocs') => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 const CACHE_TTL_MS = 5_000;

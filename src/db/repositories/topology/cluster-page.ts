@@ -130,9 +130,10 @@ const parseOperations = (v: unknown): ManagerOperationSpec[] => (typeof v === 's
 const rawBool = (v: unknown): boolean => v === true || v === 't';
 
 /*
- * The page's clusters, managers and stats keep their timestamps as PostgreSQL wrote them and
- * decode each when first asked for: a page has five a cluster (250), and a page query usually
- * asks for none of them (the console's and bench:topology's do not). As with the paged workers
+ * The page's clusters, managers and stats keep their timestamps (and a manager its operations,
+ * JSON) as PostgreSQL wrote them and decode each when first asked for: a page has five a cluster
+ * (250), and a page query usually asks for none of them (the console's and bench:topology's do
+ * not). As with the paged workers
  * (worker-page.ts), those fields are getters: a copy made by spreading lacks them (`toJSON`
  * gives a whole one).
  */
@@ -174,9 +175,9 @@ class PageManager implements Manager {
   readonly host: string;
   readonly url: string;
   readonly version: string | null;
-  readonly operations: ManagerOperationSpec[];
   readonly connected: boolean;
   readonly #r: readonly unknown[];
+  #operations: ManagerOperationSpec[] | undefined;
   #lastSeenAt: Date | undefined;
   #connectedAt: Date | undefined;
   #registeredAt: Date | undefined;
@@ -187,8 +188,11 @@ class PageManager implements Manager {
     this.host = rawString(r[8]);
     this.url = rawString(r[9]);
     this.version = r[10] == null ? null : rawString(r[10]);
-    this.operations = parseOperations(r[11]);
     this.connected = rawBool(r[12]);
+  }
+  get operations(): ManagerOperationSpec[] {
+    this.#operations ??= parseOperations(this.#r[11]);
+    return this.#operations;
   }
   get lastSeenAt(): Date {
     this.#lastSeenAt ??= rawDate(this.#r[13]);
