@@ -58,6 +58,7 @@ import type { Principal } from '../domain/auth.js';
 import { PUSH, type Pushable } from '../events/bus.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Loaders } from '../services/loaders.js';
+import { SETTLE, type Settling } from './graphql-transport-ws.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -73,7 +74,7 @@ export interface WsOperation {
 
 /** Registers what to call once when a push-mode stream ends (completed, socket closed, too slow). */
 export const ON_END: unique symbol = Symbol('PushStream.onEnd');
-export type PushStream = AsyncIterableIterator<never> & { [ON_END](f: () => void): void };
+export type PushStream = AsyncIterableIterator<never> & Settling & { [ON_END](f: () => void): void };
 
 /** A push-mode subscriber is ended when this many of its events wait for their execution... */
 export const MAX_PENDING_EVENTS = 10_000;
@@ -131,12 +132,11 @@ interface Member {
   /** `{"id":<id>,"type":"next","payload":` */
   prefix: string;
   group: Group;
-  /** Results it is to send next, in event order; the head is waited for (its `waiters`). */
-  fifo: Shared[];
+  /** Results it is to send next, in event order; the head is waited for (its `waiters`). Null when empty: an idle subscriber keeps no array (nor a grown one from its last burst). */
+  fifo: Shared[] | null;
   source: AsyncIterator<unknown>;
-  /** graphql-ws's pending next() on the empty stream, settled when the subscription ends. */
-  settle: ((r: IteratorResult<never>) => void) | null;
-  fail: ((e: Error) => void) | null;
+  /** Told once when the subscription ends by itself: null when done, the error when too slow (graphql-transport-ws.ts's SETTLE). */
+  settled: ((failure: GraphQLError | null) => void) | null;
   /** Called once when it leaves (the gauge of active subscriptions, metrics-plugin.ts). */
   onEnd: (() => void) | null;
   ended: boolean;
@@ -280,15 +280,19 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   function flush(m: Member) {
     if (m.ended) return;
     const fifo = m.fifo;
+    if (!fifo) return;
     let i = 0;
     while (i < fifo.length && fifo[i]!.json !== null) send(m, fifo[i++]!.json!);
-    if (i > 0) fifo.splice(0, i);
-    if (fifo.length > 0) (fifo[0]!.waiters ??= []).push(m);
+    if (i === fifo.length) m.fifo = null;
+    else {
+      if (i > 0) fifo.splice(0, i);
+      (fifo[0]!.waiters ??= []).push(m);
+    }
   }
 
   const leave = (m: Member) => {
     m.ended = true;
-    m.fifo = [];
+    m.fifo = null;
     const onEnd = m.onEnd;
     m.onEnd = null;
     onEnd?.();
@@ -298,21 +302,79 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
 
   const onEvent = (m: Member, event: unknown) => {
     if (m.ended) return;
-    if (m.fifo.length >= MAX_PENDING_EVENTS || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
-      const fail = m.fail;
+    if ((m.fifo?.length ?? 0) >= MAX_PENDING_EVENTS || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
       m.failure = new GraphQLError(TOO_SLOW, { nodes: getOperationAST(m.group.args.document, m.group.args.operationName) });
       leave(m);
-      m.settle = m.fail = null;
-      fail?.(m.failure);
+      const settled = m.settled;
+      m.settled = null;
+      settled?.(m.failure);
       return;
     }
     const shared = sharedFor(m.group, event);
-    if (m.fifo.length === 0 && shared.json !== null) send(m, shared.json);
-    else if (m.fifo.push(shared) === 1) (shared.waiters ??= []).push(m);
+    if (!m.fifo) {
+      if (shared.json !== null) send(m, shared.json);
+      else {
+        m.fifo = [shared];
+        (shared.waiters ??= []).push(m);
+      }
+    } else m.fifo.push(shared);
   };
 
-  /** The stream graphql-ws iterates for a push-mode subscriber: nothing, until the subscription ends. */
-  const pushStream = (source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream => {
+  /**
+   * A push-mode subscriber and the stream handed for it (it yields nothing; it ends when the
+   * subscription does). State in fields, methods on the prototype: no closure per subscriber but
+   * its sink (bench:subscriptions, memory per idle subscriber).
+   */
+  class PushMember implements Member, PushStream {
+    fifo: Shared[] | null = null;
+    settled: ((failure: GraphQLError | null) => void) | null = null;
+    onEnd: (() => void) | null = null;
+    ended = false;
+    failure: GraphQLError | null = null;
+    constructor(
+      readonly socket: WebSocket,
+      readonly prefix: string,
+      readonly group: Group,
+      readonly source: AsyncIterator<unknown>,
+    ) {}
+    end(): void {
+      if (this.ended) return;
+      leave(this);
+      const settled = this.settled;
+      this.settled = null;
+      settled?.(null);
+    }
+    [ON_END](f: () => void): void {
+      if (this.ended) f();
+      else this.onEnd = f;
+    }
+    [SETTLE](f: (failure: GraphQLError | null) => void): void {
+      if (this.ended) f(this.failure);
+      else this.settled = f;
+    }
+    /** Not called by graphql-transport-ws.ts (it takes SETTLE): an async iterator for anyone else. */
+    next(): Promise<IteratorResult<never>> {
+      if (this.failure) return Promise.reject(this.failure);
+      if (this.ended) return Promise.resolve(DONE);
+      return new Promise<IteratorResult<never>>((resolve, reject) => {
+        this.settled = (failure) => (failure ? reject(failure) : resolve(DONE));
+      });
+    }
+    return(): Promise<IteratorResult<never>> {
+      this.end();
+      return Promise.resolve(DONE);
+    }
+    throw(e?: unknown): Promise<IteratorResult<never>> {
+      this.end();
+      return Promise.reject(e);
+    }
+    [Symbol.asyncIterator](): PushMember {
+      return this;
+    }
+  }
+
+  /** The stream graphql-transport-ws.ts keeps for a push-mode subscriber. */
+  function pushStream(source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream {
     let group = groups.get(key);
     if (!group) {
       const { principal, services, clock } = args.contextValue as GraphQLContext;
@@ -321,41 +383,11 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       groups.set(key, group);
     }
     group.members++;
-    const m: Member = { socket: op.socket, prefix: `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, fifo: [], source, settle: null, fail: null, onEnd: null, ended: false, failure: null };
-    const end = () => {
-      if (m.ended) return;
-      leave(m);
-      const settle = m.settle;
-      m.settle = m.fail = null;
-      settle?.(DONE);
-    };
-    source[PUSH]((event) => onEvent(m, event), end);
-    const it: PushStream = {
-      [ON_END]: (f) => {
-        if (m.ended) f();
-        else m.onEnd = f;
-      },
-      next: () => {
-        if (m.failure) return Promise.reject(m.failure);
-        if (m.ended) return Promise.resolve(DONE);
-        return new Promise<IteratorResult<never>>((resolve, reject) => {
-          m.settle = resolve;
-          m.fail = reject;
-        });
-      },
-      return: () => {
-        end();
-        return Promise.resolve(DONE);
-      },
-      throw: (e) => {
-        end();
-        return Promise.reject(e);
-      },
-      [Symbol.asyncIterator]: () => it,
-    };
-    op.stream = it;
-    return it;
-  };
+    const m = new PushMember(op.socket, `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, source);
+    source[PUSH]((event) => onEvent(m, event), () => m.end());
+    op.stream = m;
+    return m;
+  }
 
   // --- the subscribe function ---------------------------------------------------------------
 

@@ -16,10 +16,9 @@ import { metricsPlugin } from './metrics-plugin.js';
 import { parseGuard } from './parse-guard.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 
-/** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's (graphql-ws extra). */
+/** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's. */
 export interface ServerContext {
   principal?: Principal | null;
-  extra?: { principal?: Principal };
 }
 
 /** What a client is told of an unexpected error (yoga's default too). */
@@ -51,7 +50,7 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
     maxRequestBodySize: false,
     context: (initial) =>
       ({
-        principal: initial.principal ?? initial.extra?.principal ?? null,
+        principal: initial.principal ?? null,
         services,
         loaders: loaders(),
         clock,
