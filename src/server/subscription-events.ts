@@ -23,7 +23,7 @@
  * mode"): the bus calls a sink per subscriber synchronously; the group's result is masked as yoga
  * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and each subscriber's
  * socket is sent `{"id":…,"type":"next","payload":<the shared JSON>}` directly. A subscriber keeps
- * a small FIFO of the shared results it awaits, flushed in order as its head is ready (results of
+ * the shared result it awaits (its head) and, in a burst, a FIFO of those after it, flushed in order as its head is ready (results of
  * one event may be ready out of order across groups). graphql-ws is handed a stream that yields
  * nothing (ws.ts gives it that stream itself, not envelop's wrappers of it, and drops the
  * operation's context): it ends when graphql-ws returns it (complete, socket closed: the
@@ -124,6 +124,13 @@ interface Group {
   key: string;
   args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'> & { context: Omit<GraphQLContext, 'loaders'> };
   members: number;
+  /**
+   * The last event its members were handed, and its result: the bus hands an event to every
+   * subscriber before the next event, so this finds the result for each member after the first
+   * (a lookup per subscriber and event in a WeakMap of Maps before: most of the publisher's time).
+   */
+  lastEvent: object | null;
+  lastShared: Shared | null;
 }
 
 /** A push-mode subscriber: only what its deliveries need. */
@@ -132,7 +139,9 @@ interface Member {
   /** `{"id":<id>,"type":"next","payload":` */
   prefix: string;
   group: Group;
-  /** Results it is to send next, in event order; the head is waited for (its `waiters`). Null when empty: an idle subscriber keeps no array (nor a grown one from its last burst). */
+  /** The result it is to send next, waited for (it is among the result's `waiters`); null when it waits for nothing. */
+  head: Shared | null;
+  /** The results after `head`, in event order; null when there are none (one event at a time needs no array, an idle subscriber keeps none). */
   fifo: Shared[] | null;
   source: AsyncIterator<unknown>;
   /** Told once when the subscription ends by itself: null when done, the error when too slow (graphql-transport-ws.ts's SETTLE). */
@@ -154,8 +163,6 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   const loadersOf = new WeakMap<object, Loaders>();
   /** Per event: its results, by what was asked (document, operation, variables, access). */
   const resultsOf = new WeakMap<object, Map<string, Result>>();
-  /** Per event: its push-mode results, by group. */
-  const sharedOf = new WeakMap<object, Map<Group, Shared>>();
   const groups = new Map<string, Group>();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 1;
@@ -241,18 +248,14 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   };
 
   const sharedFor = (group: Group, event: unknown): Shared => {
-    let shared: Shared | undefined;
+    if (group.lastEvent === event && group.lastShared) return group.lastShared;
+    const shared: Shared = { json: null, waiters: null };
     if (typeof event === 'object' && event !== null) {
-      let byGroup = sharedOf.get(event);
-      if (!byGroup) sharedOf.set(event, (byGroup = new Map()));
-      shared = byGroup.get(group);
-      if (shared) return shared;
-      shared = { json: null, waiters: null };
-      byGroup.set(group, shared);
-    } else shared = { json: null, waiters: null };
-    const s = shared;
-    defer(() => executeShared(group, event, s));
-    return s;
+      group.lastEvent = event;
+      group.lastShared = shared;
+    }
+    defer(() => executeShared(group, event, shared));
+    return shared;
   };
 
   // The TCP sockets written to in this turn are corked until its end (process.nextTick): the
@@ -279,19 +282,24 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   /** Sends what is ready at the head of the member's FIFO, in order; then waits for the next head. */
   function flush(m: Member) {
     if (m.ended) return;
+    let head = m.head;
     const fifo = m.fifo;
-    if (!fifo) return;
     let i = 0;
-    while (i < fifo.length && fifo[i]!.json !== null) send(m, fifo[i++]!.json!);
-    if (i === fifo.length) m.fifo = null;
-    else {
-      if (i > 0) fifo.splice(0, i);
-      (fifo[0]!.waiters ??= []).push(m);
+    while (head !== null && head.json !== null) {
+      send(m, head.json);
+      head = fifo !== null && i < fifo.length ? fifo[i++]! : null;
     }
+    if (fifo !== null) {
+      if (i >= fifo.length) m.fifo = null;
+      else if (i > 0) fifo.splice(0, i);
+    }
+    m.head = head;
+    if (head !== null) (head.waiters ??= []).push(m);
   }
 
   const leave = (m: Member) => {
     m.ended = true;
+    m.head = null;
     m.fifo = null;
     const onEnd = m.onEnd;
     m.onEnd = null;
@@ -302,7 +310,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
 
   const onEvent = (m: Member, event: unknown) => {
     if (m.ended) return;
-    if ((m.fifo?.length ?? 0) >= MAX_PENDING_EVENTS || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
+    if ((m.fifo?.length ?? 0) >= MAX_PENDING_EVENTS - 1 || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
       m.failure = new GraphQLError(TOO_SLOW, { nodes: getOperationAST(m.group.args.document, m.group.args.operationName) });
       leave(m);
       const settled = m.settled;
@@ -311,13 +319,13 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       return;
     }
     const shared = sharedFor(m.group, event);
-    if (!m.fifo) {
+    if (m.head === null) {
       if (shared.json !== null) send(m, shared.json);
       else {
-        m.fifo = [shared];
+        m.head = shared;
         (shared.waiters ??= []).push(m);
       }
-    } else m.fifo.push(shared);
+    } else (m.fifo ??= []).push(shared);
   };
 
   /**
@@ -326,6 +334,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
    * its sink (bench:subscriptions, memory per idle subscriber).
    */
   class PushMember implements Member, PushStream {
+    head: Shared | null = null;
     fifo: Shared[] | null = null;
     settled: ((failure: GraphQLError | null) => void) | null = null;
     onEnd: (() => void) | null = null;
@@ -379,7 +388,7 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
     if (!group) {
       const { principal, services, clock } = args.contextValue as GraphQLContext;
       const { schema, document, operationName, variableValues } = args;
-      group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, members: 0 };
+      group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, members: 0, lastEvent: null, lastShared: null };
       groups.set(key, group);
     }
     group.members++;
