@@ -103,7 +103,7 @@ export function serveGraphQLTransportWs<P>(wss: WebSocketServer, hooks: Protocol
   };
   const sendComplete = (socket: WebSocket, id: string) => send(socket, JSON.stringify({ id, type: MessageType.Complete }));
   /** Is `op` still the operation running under `id` (not completed by the client, socket open)? */
-  const running = (conn: Conn<P>, id: string, op: Returnable | null) => conn.ops !== null && conn.ops.has(id) && conn.ops.get(id) === op;
+  const running = (conn: Conn<P>, id: string, op: Returnable | null) => conn.ops?.has(id) === true && conn.ops.get(id) === op;
 
   async function start(socket: WebSocket, conn: Conn<P>, id: string, payload: SubscribePayload) {
     const prepared = await hooks.onSubscribe(socket, conn.principal as P, id, payload);

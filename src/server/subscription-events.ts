@@ -20,16 +20,19 @@
  *
  * graphql-ws subscribers on a live stream (ws.ts puts the socket and the operation id in the
  * context as `wsOperation`; the bus's iterator can push, events/bus.ts PUSH) go further ("push
- * mode"): the bus calls a sink per subscriber synchronously; the group's result is masked as yoga
- * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and each subscriber's
- * socket is sent `{"id":…,"type":"next","payload":<the shared JSON>}` directly. A subscriber keeps
- * the shared result it awaits (its head) and, in a burst, a FIFO of those after it, flushed in order as its head is ready (results of
- * one event may be ready out of order across groups). graphql-ws is handed a stream that yields
- * nothing (ws.ts gives it that stream itself, not envelop's wrappers of it, and drops the
- * operation's context): it ends when graphql-ws returns it (complete, socket closed: the
- * subscriber leaves the bus and its group), or fails with "subscriber too slow" when the
- * subscriber's FIFO passes MAX_PENDING_EVENTS or its socket's unsent bytes pass MAX_UNSENT_BYTES
- * (a client that stopped reading; the pull path's bounded buffer). Executions and fan-outs run in
+ * mode"): a group's first subscriber lends the group its event stream, and the bus calls the
+ * group's sink, once per event and group (a later subscriber's own stream is closed once the events
+ * it buffered while subscribing are handed to it alone); the group's result is masked as yoga
+ * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and sent, in the group's
+ * event order, to the members the group had at the event: `{"id":…,"type":"next","payload":<the
+ * shared JSON>}` directly on each socket. A subscriber waits on a result of its own only in that
+ * joining window (its `head`, and a FIFO behind it). graphql-transport-ws.ts keeps the subscriber's
+ * stream, which yields nothing (ws.ts hands it that stream itself, not envelop's wrappers of it,
+ * and drops the operation's context), and learns through SETTLE when it ends by itself: it ends
+ * when returned (complete, socket closed: the subscriber leaves its group), or fails with
+ * "subscriber too slow" when its socket's unsent bytes pass MAX_UNSENT_BYTES (a client that
+ * stopped reading) or its group's pending results pass MAX_PENDING_EVENTS (the pull path's bounded
+ * buffer). Executions and fan-outs run in
  * slices of TURN_MS, a fan-out FANOUT_STEP subscribers at a time, so the OC reads its sockets (the
  * next report, a report's database replies) between them; a turn's messages to one socket leave
  * in one write (the TCP socket is corked until the turn ends).
@@ -41,8 +44,9 @@
  * 26.9 → 18.9 µs, the reports' own CPU included (raw `ws` 9 µs; a queue, a promise chain,
  * envelop's wrappers, graphql-ws's `for await` and JSON.stringify per subscriber and event before).
  * Loaded machine: p99 ~7-13 s → 0.2-0.4 s, 27 → 6-9 µs per message (bursts share one write per
- * socket). Heap per idle subscriber 20.8 → 12.7-13.7 KB (raw `ws` 3.3 KB; a graphql-ws socket with
- * no subscription is already ~7 KB here).
+ * socket). Heap per idle subscriber 20.8 → 12.7-13.7 KB, then 5.0-5.4 KB with graphql-transport-ws.ts
+ * and no closure per subscriber (raw `ws` 3.2 KB). One bus handler per group rather than per
+ * subscriber: the publisher's time in the bus p50 ~0.27-0.58 → ~0.05 ms per event with 400.
  *
  * An event that is not an object (a command id) cannot be told from the next event with the same
  * value: it is executed per subscriber, with loaders of its own too.
@@ -64,7 +68,7 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
 
 /**
  * What ws.ts puts in a graphql-ws operation's context: where its events go in push mode. In push
- * mode the plugin sets `stream`: ws.ts hands that to graphql-ws rather than envelop's wrappers of it.
+ * mode the plugin sets `stream`: ws.ts hands that to graphql-transport-ws.ts rather than envelop's wrappers of it.
  */
 export interface WsOperation {
   socket: WebSocket;
@@ -446,9 +450,9 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
    * for a handler per subscriber: ~0.2-0.6 ms per event with 400).
    */
   function pushStream(source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream {
-    let group = groups.get(key);
+    const group = groups.get(key);
     const prefix = `{"id":${JSON.stringify(op.id)},"type":"next","payload":`;
-    if (!group || !group.source) {
+    if (!group?.source) {
       const { principal, services, clock } = args.contextValue as GraphQLContext;
       const { schema, document, operationName, variableValues } = args;
       const g: Group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, list: [], source, queue: [], lastEvent: null, lastShared: null };
