@@ -135,62 +135,87 @@ export class EventBus {
     topic: K,
     opts: { filter?: (p: EventMap[K]) => boolean; map?: (p: EventMap[K]) => T; maxBuffered?: number; signal?: AbortSignal } = {},
   ): AsyncIterableIterator<T> & Pushable<T> {
-    const queue: T[] = [];
-    const max = opts.maxBuffered ?? 10_000;
-    let waiting: ((r: IteratorResult<T>) => void) | null = null;
-    let done = false;
-    let overflow = false;
-    let sink: ((v: T) => void) | null = null;
-    let ended: (() => void) | null = null;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      off();
-      waiting?.({ value: undefined, done: true });
-      waiting = null;
-      ended?.();
-    };
-    const off = this.on(topic, (p) => {
-      if (done || (opts.filter && !opts.filter(p))) return;
-      const v = opts.map ? opts.map(p) : (p as unknown as T);
-      if (sink) sink(v);
-      else if (waiting) {
-        const w = waiting;
-        waiting = null;
-        w({ value: v, done: false });
-      } else if (queue.length >= max) {
-        overflow = true;
-        finish();
-      } else queue.push(v);
+    const sub = new TopicSubscription<EventMap[K], T>(opts.filter ?? null, opts.map ?? null, opts.maxBuffered ?? 10_000);
+    sub.off = this.on(topic, (p) => sub.take(p));
+    opts.signal?.addEventListener('abort', () => sub.finish(), { once: true });
+    return sub;
+  }
+}
+
+/**
+ * One subscriber's stream of a topic (EventBus.subscribe): its state in fields and its methods on
+ * the prototype, so that a live subscriber costs one object and one handler closure (a thousand
+ * idle subscribers: bench:subscriptions, memory per idle subscriber).
+ */
+class TopicSubscription<P, T> implements AsyncIterableIterator<T>, Pushable<T> {
+  /** Buffered events (pull mode), made when the first one waits. */
+  private queue: T[] | null = null;
+  private waiting: ((r: IteratorResult<T>) => void) | null = null;
+  private done = false;
+  private overflow = false;
+  private sink: ((v: T) => void) | null = null;
+  private ended: (() => void) | null = null;
+  off: (() => void) | null = null;
+
+  constructor(
+    private readonly filter: ((p: P) => boolean) | null,
+    private readonly map: ((p: P) => T) | null,
+    private readonly max: number,
+  ) {}
+
+  take(p: P): void {
+    if (this.done || (this.filter && !this.filter(p))) return;
+    const v = this.map ? this.map(p) : (p as unknown as T);
+    if (this.sink) this.sink(v);
+    else if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w({ value: v, done: false });
+    } else if ((this.queue?.length ?? 0) >= this.max) {
+      this.overflow = true;
+      this.finish();
+    } else (this.queue ??= []).push(v);
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.off?.();
+    this.off = null;
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = null;
+    this.ended?.();
+  }
+
+  [PUSH](to: (v: T) => void, onEnd: () => void): void {
+    this.sink = to;
+    this.ended = onEnd;
+    const queue = this.queue;
+    this.queue = null;
+    if (queue) for (const v of queue) to(v);
+    if (this.done) onEnd();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue && this.queue.length > 0) return Promise.resolve({ value: this.queue.shift() as T, done: false });
+    if (this.overflow) return Promise.reject(new Error('subscriber too slow: event buffer overflowed'));
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
     });
-    opts.signal?.addEventListener('abort', finish, { once: true });
-    const it: AsyncIterableIterator<T> & Pushable<T> = {
-      [PUSH](to, onEnd) {
-        sink = to;
-        ended = onEnd;
-        while (queue.length > 0) to(queue.shift() as T);
-        if (done) onEnd();
-      },
-      next() {
-        if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
-        if (overflow) return Promise.reject(new Error('subscriber too slow: event buffer overflowed'));
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
-          waiting = resolve;
-        });
-      },
-      return() {
-        finish();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      throw(e) {
-        finish();
-        return Promise.reject(e);
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(e?: unknown): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.reject(e);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
   }
 }

@@ -45,6 +45,21 @@ function endingWith<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncIterab
   return it;
 }
 
+/**
+ * Counts a live subscription in the gauge, and returns what uncounts it (once). Made here rather
+ * than in the hooks, so that a subscription's end keeps nothing of its operation (its arguments)
+ * alive: bench:subscriptions, memory per idle subscriber.
+ */
+function liveSubscription(metrics: Metrics, topic: string): () => void {
+  let active = true;
+  metrics.subscriptionStarted(topic);
+  return () => {
+    if (!active) return;
+    active = false;
+    metrics.subscriptionEnded(topic);
+  };
+}
+
 /** Counts and times every operation, HTTP and WebSocket alike. */
 export function metricsPlugin(metrics: Metrics): Plugin {
   const observe = (args: OperationArgs, start: number, ok: boolean) => {
@@ -63,26 +78,18 @@ export function metricsPlugin(metrics: Metrics): Plugin {
     onSubscribe({ args }) {
       const start = performance.now();
       // Only a subscription that is live (an event stream) counts as active; a refused one never does.
-      let active = false;
-      let topic = '';
-      const end = () => {
-        if (!active) return;
-        active = false;
-        metrics.subscriptionEnded(topic);
-      };
+      let end: (() => void) | null = null;
       return {
         onSubscribeResult({ result, setResult }) {
           const live = isAsyncIterable(result);
           observe(args, start, live || !('errors' in result && result.errors?.length));
           if (!live) return;
-          active = true;
-          topic = rootField(args);
-          metrics.subscriptionStarted(topic);
+          end = liveSubscription(metrics, rootField(args));
           // A push-mode stream (subscription-events.ts) is handed to graphql-ws without envelop's wrappers: it says when it ends.
           if (ON_END in result) (result as PushStream)[ON_END](end);
           else setResult(endingWith(result, end));
         },
-        onSubscribeError: end,
+        onSubscribeError: () => end?.(),
       };
     },
   };

@@ -20,16 +20,19 @@
  *
  * graphql-ws subscribers on a live stream (ws.ts puts the socket and the operation id in the
  * context as `wsOperation`; the bus's iterator can push, events/bus.ts PUSH) go further ("push
- * mode"): the bus calls a sink per subscriber synchronously; the group's result is masked as yoga
- * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and each subscriber's
- * socket is sent `{"id":…,"type":"next","payload":<the shared JSON>}` directly. A subscriber keeps
- * a small FIFO of the shared results it awaits, flushed in order as its head is ready (results of
- * one event may be ready out of order across groups). graphql-ws is handed a stream that yields
- * nothing (ws.ts gives it that stream itself, not envelop's wrappers of it, and drops the
- * operation's context): it ends when graphql-ws returns it (complete, socket closed: the
- * subscriber leaves the bus and its group), or fails with "subscriber too slow" when the
- * subscriber's FIFO passes MAX_PENDING_EVENTS or its socket's unsent bytes pass MAX_UNSENT_BYTES
- * (a client that stopped reading; the pull path's bounded buffer). Executions and fan-outs run in
+ * mode"): a group's first subscriber lends the group its event stream, and the bus calls the
+ * group's sink, once per event and group (a later subscriber's own stream is closed once the events
+ * it buffered while subscribing are handed to it alone); the group's result is masked as yoga
+ * masks (`mask`, the function yoga's maskedErrors uses), serialized once, and sent, in the group's
+ * event order, to the members the group had at the event: `{"id":…,"type":"next","payload":<the
+ * shared JSON>}` directly on each socket. A subscriber waits on a result of its own only in that
+ * joining window (its `head`, and a FIFO behind it). graphql-transport-ws.ts keeps the subscriber's
+ * stream, which yields nothing (ws.ts hands it that stream itself, not envelop's wrappers of it,
+ * and drops the operation's context), and learns through SETTLE when it ends by itself: it ends
+ * when returned (complete, socket closed: the subscriber leaves its group), or fails with
+ * "subscriber too slow" when its socket's unsent bytes pass MAX_UNSENT_BYTES (a client that
+ * stopped reading) or its group's pending results pass MAX_PENDING_EVENTS (the pull path's bounded
+ * buffer). Executions and fan-outs run in
  * slices of TURN_MS, a fan-out FANOUT_STEP subscribers at a time, so the OC reads its sockets (the
  * next report, a report's database replies) between them; a turn's messages to one socket leave
  * in one write (the TCP socket is corked until the turn ends).
@@ -41,8 +44,9 @@
  * 26.9 → 18.9 µs, the reports' own CPU included (raw `ws` 9 µs; a queue, a promise chain,
  * envelop's wrappers, graphql-ws's `for await` and JSON.stringify per subscriber and event before).
  * Loaded machine: p99 ~7-13 s → 0.2-0.4 s, 27 → 6-9 µs per message (bursts share one write per
- * socket). Heap per idle subscriber 20.8 → 12.7-13.7 KB (raw `ws` 3.3 KB; a graphql-ws socket with
- * no subscription is already ~7 KB here).
+ * socket). Heap per idle subscriber 20.8 → 12.7-13.7 KB, then 5.0-5.4 KB with graphql-transport-ws.ts
+ * and no closure per subscriber (raw `ws` 3.2 KB). One bus handler per group rather than per
+ * subscriber: the publisher's time in the bus p50 ~0.27-0.58 → ~0.05 ms per event with 400.
  *
  * An event that is not an object (a command id) cannot be told from the next event with the same
  * value: it is executed per subscriber, with loaders of its own too.
@@ -58,12 +62,13 @@ import type { Principal } from '../domain/auth.js';
 import { PUSH, type Pushable } from '../events/bus.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Loaders } from '../services/loaders.js';
+import { SETTLE, type Settling } from './graphql-transport-ws.js';
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
 /**
  * What ws.ts puts in a graphql-ws operation's context: where its events go in push mode. In push
- * mode the plugin sets `stream`: ws.ts hands that to graphql-ws rather than envelop's wrappers of it.
+ * mode the plugin sets `stream`: ws.ts hands that to graphql-transport-ws.ts rather than envelop's wrappers of it.
  */
 export interface WsOperation {
   socket: WebSocket;
@@ -73,7 +78,7 @@ export interface WsOperation {
 
 /** Registers what to call once when a push-mode stream ends (completed, socket closed, too slow). */
 export const ON_END: unique symbol = Symbol('PushStream.onEnd');
-export type PushStream = AsyncIterableIterator<never> & { [ON_END](f: () => void): void };
+export type PushStream = AsyncIterableIterator<never> & Settling & { [ON_END](f: () => void): void };
 
 /** A push-mode subscriber is ended when this many of its events wait for their execution... */
 export const MAX_PENDING_EVENTS = 10_000;
@@ -123,15 +128,26 @@ function mapStream<T, U>(source: AsyncIterator<T>, map: (v: T) => U | Promise<U>
 /** One event's result for one group, as the payload of a graphql-ws `next` message (JSON), once ready. */
 interface Shared {
   json: string | null;
-  /** Push-mode subscribers whose next message this is, waiting for it. */
+  /** Push-mode subscribers whose next message this is, waiting for it (the few that joined while it was published). */
   waiters: Member[] | null;
+  /** The group's members when its source had the event, sent it once ready, in the group's order; null when it is not the group's. */
+  members: Member[] | null;
+  group: Group | null;
 }
 
 /** Subscribers asking the same: the group's one execution context (no socket, no request). */
 interface Group {
   key: string;
   args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'> & { context: Omit<GraphQLContext, 'loaders'> };
-  members: number;
+  /** Its members; replaced, never changed in place, when one joins or leaves (a pending result keeps the list of its event). */
+  list: Member[];
+  /** The event stream of its first member, serving every member (theirs are closed once they join). */
+  source: (AsyncIterator<unknown> & Pushable<unknown>) | null;
+  /** Its events' results not sent yet, in event order: each is fanned out once it and those before it are ready. */
+  queue: Shared[];
+  /** The last event it had, and its result (the bus hands an event to every subscriber before the next). */
+  lastEvent: object | null;
+  lastShared: Shared | null;
 }
 
 /** A push-mode subscriber: only what its deliveries need. */
@@ -140,16 +156,18 @@ interface Member {
   /** `{"id":<id>,"type":"next","payload":` */
   prefix: string;
   group: Group;
-  /** Results it is to send next, in event order; the head is waited for (its `waiters`). */
-  fifo: Shared[];
-  source: AsyncIterator<unknown>;
-  /** graphql-ws's pending next() on the empty stream, settled when the subscription ends. */
-  settle: ((r: IteratorResult<never>) => void) | null;
-  fail: ((e: Error) => void) | null;
+  /** The result it is to send next, waited for (it is among the result's `waiters`); null when it waits for nothing. */
+  head: Shared | null;
+  /** The results after `head`, in event order; null when there are none (one event at a time needs no array, an idle subscriber keeps none). */
+  fifo: Shared[] | null;
+  /** Told once when the subscription ends by itself: null when done, the error when too slow (graphql-transport-ws.ts's SETTLE). */
+  settled: ((failure: GraphQLError | null) => void) | null;
   /** Called once when it leaves (the gauge of active subscriptions, metrics-plugin.ts). */
   onEnd: (() => void) | null;
   ended: boolean;
   failure: GraphQLError | null;
+  /** Ends its subscription (it leaves its group; graphql-transport-ws.ts sends complete). */
+  end(): void;
 }
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -163,8 +181,6 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   const loadersOf = new WeakMap<object, Loaders>();
   /** Per event: its results, by what was asked (document, operation, variables, access). */
   const resultsOf = new WeakMap<object, Map<string, Result>>();
-  /** Per event: its push-mode results, by group. */
-  const sharedOf = new WeakMap<object, Map<Group, Shared>>();
   const groups = new Map<string, Group>();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 1;
@@ -184,7 +200,8 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   // then executions, in the order of their events.
   let deferred: (() => void)[] = [];
   let done = 0;
-  const fanouts: { members: Member[]; next: number }[] = [];
+  /** Ready results to send: to their group's members (`shared`), or to the subscribers waiting for them (null: flush each). */
+  const fanouts: { members: Member[]; next: number; shared: Shared | null }[] = [];
   let scheduled = false;
   const runDeferred = () => {
     scheduled = false;
@@ -193,7 +210,8 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
       const f = fanouts[0];
       if (f) {
         const end = Math.min(f.members.length, f.next + FANOUT_STEP);
-        while (f.next < end) flush(f.members[f.next++]!);
+        if (f.shared) while (f.next < end) deliver(f.members[f.next++]!, f.shared);
+        else while (f.next < end) flush(f.members[f.next++]!);
         if (f.next >= f.members.length) fanouts.shift();
       } else if (done < deferred.length) deferred[done++]!();
       else break;
@@ -227,10 +245,19 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
     shared.json = json;
     const waiters = shared.waiters;
     shared.waiters = null;
-    if (waiters) {
-      fanouts.push({ members: waiters, next: 0 });
-      schedule();
+    if (waiters) fanouts.push({ members: waiters, next: 0, shared: null });
+    const group = shared.group;
+    if (group) {
+      const queue = group.queue;
+      let i = 0;
+      while (i < queue.length && queue[i]!.json !== null) {
+        const s = queue[i++]!;
+        fanouts.push({ members: s.members!, next: 0, shared: s });
+        s.members = null;
+      }
+      if (i > 0) queue.splice(0, i);
     }
+    schedule();
   };
 
   const executeShared = (group: Group, event: unknown, shared: Shared) => {
@@ -250,18 +277,14 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   };
 
   const sharedFor = (group: Group, event: unknown): Shared => {
-    let shared: Shared | undefined;
+    if (group.lastEvent === event && group.lastShared) return group.lastShared;
+    const shared: Shared = { json: null, waiters: null, members: null, group: null };
     if (typeof event === 'object' && event !== null) {
-      let byGroup = sharedOf.get(event);
-      if (!byGroup) sharedOf.set(event, (byGroup = new Map()));
-      shared = byGroup.get(group);
-      if (shared) return shared;
-      shared = { json: null, waiters: null };
-      byGroup.set(group, shared);
-    } else shared = { json: null, waiters: null };
-    const s = shared;
-    defer(() => executeShared(group, event, s));
-    return s;
+      group.lastEvent = event;
+      group.lastShared = shared;
+    }
+    defer(() => executeShared(group, event, shared));
+    return shared;
   };
 
   // The TCP sockets written to in this turn are corked until its end (process.nextTick): the
@@ -288,83 +311,174 @@ export function useSharedSubscriptionEvents(makeLoaders: () => Loaders, mask: (e
   /** Sends what is ready at the head of the member's FIFO, in order; then waits for the next head. */
   function flush(m: Member) {
     if (m.ended) return;
+    let head = m.head;
     const fifo = m.fifo;
     let i = 0;
-    while (i < fifo.length && fifo[i]!.json !== null) send(m, fifo[i++]!.json!);
-    if (i > 0) fifo.splice(0, i);
-    if (fifo.length > 0) (fifo[0]!.waiters ??= []).push(m);
+    while (head !== null && head.json !== null) {
+      send(m, head.json);
+      head = fifo !== null && i < fifo.length ? fifo[i++]! : null;
+    }
+    if (fifo !== null) {
+      if (i >= fifo.length) m.fifo = null;
+      else if (i > 0) fifo.splice(0, i);
+    }
+    m.head = head;
+    if (head !== null) (head.waiters ??= []).push(m);
   }
+
+  const tooSlow = (m: Member) => {
+    m.failure = new GraphQLError(TOO_SLOW, { nodes: getOperationAST(m.group.args.document, m.group.args.operationName) });
+    leave(m);
+    const settled = m.settled;
+    m.settled = null;
+    settled?.(m.failure);
+  };
 
   const leave = (m: Member) => {
     m.ended = true;
-    m.fifo = [];
+    m.head = null;
+    m.fifo = null;
     const onEnd = m.onEnd;
     m.onEnd = null;
     onEnd?.();
-    if (--m.group.members === 0) groups.delete(m.group.key);
-    void m.source.return?.();
+    const group = m.group;
+    group.list = group.list.filter((x) => x !== m);
+    if (group.list.length === 0) {
+      if (groups.get(group.key) === group) groups.delete(group.key);
+      const source = group.source;
+      group.source = null;
+      void source?.return?.();
+    }
   };
 
+  /** A ready result of the member's group: sent, or queued behind the result it waits for. */
+  const deliver = (m: Member, shared: Shared) => {
+    if (m.ended) return;
+    if (m.socket.bufferedAmount > MAX_UNSENT_BYTES || (m.fifo?.length ?? 0) >= MAX_PENDING_EVENTS - 1) tooSlow(m);
+    else if (m.head === null) send(m, shared.json!);
+    else (m.fifo ??= []).push(shared);
+  };
+
+  /** An event of a group's source: executed once (later), and sent to the members the group has now. */
+  const onGroupEvent = (group: Group, event: unknown) => {
+    if (group.list.length === 0) return;
+    if (group.queue.length >= MAX_PENDING_EVENTS) {
+      for (const m of group.list) tooSlow(m);
+      return;
+    }
+    const shared = sharedFor(group, event);
+    if (shared.group === group) return; // had it already
+    shared.group = group;
+    shared.members = group.list;
+    group.queue.push(shared);
+  };
+
+  /** An event of a member's own source, before it joined its group's (published while it subscribed): sent to it alone. */
   const onEvent = (m: Member, event: unknown) => {
     if (m.ended) return;
-    if (m.fifo.length >= MAX_PENDING_EVENTS || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
-      const fail = m.fail;
-      m.failure = new GraphQLError(TOO_SLOW, { nodes: getOperationAST(m.group.args.document, m.group.args.operationName) });
-      leave(m);
-      m.settle = m.fail = null;
-      fail?.(m.failure);
+    if ((m.fifo?.length ?? 0) >= MAX_PENDING_EVENTS - 1 || m.socket.bufferedAmount > MAX_UNSENT_BYTES) {
+      tooSlow(m);
       return;
     }
     const shared = sharedFor(m.group, event);
-    if (m.fifo.length === 0 && shared.json !== null) send(m, shared.json);
-    else if (m.fifo.push(shared) === 1) (shared.waiters ??= []).push(m);
+    if (m.head === null) {
+      if (shared.json !== null) send(m, shared.json);
+      else {
+        m.head = shared;
+        (shared.waiters ??= []).push(m);
+      }
+    } else (m.fifo ??= []).push(shared);
   };
 
-  /** The stream graphql-ws iterates for a push-mode subscriber: nothing, until the subscription ends. */
-  const pushStream = (source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream => {
-    let group = groups.get(key);
-    if (!group) {
+  /** Its source ended by itself: so do its members' subscriptions. */
+  const endGroup = (group: Group) => {
+    group.source = null;
+    for (const m of group.list) m.end();
+  };
+
+  /**
+   * A push-mode subscriber and the stream handed for it (it yields nothing; it ends when the
+   * subscription does). State in fields, methods on the prototype: no closure per subscriber
+   * (bench:subscriptions, memory per idle subscriber).
+   */
+  class PushMember implements Member, PushStream {
+    head: Shared | null = null;
+    fifo: Shared[] | null = null;
+    settled: ((failure: GraphQLError | null) => void) | null = null;
+    onEnd: (() => void) | null = null;
+    ended = false;
+    failure: GraphQLError | null = null;
+    constructor(
+      readonly socket: WebSocket,
+      readonly prefix: string,
+      readonly group: Group,
+    ) {}
+    end(): void {
+      if (this.ended) return;
+      leave(this);
+      const settled = this.settled;
+      this.settled = null;
+      settled?.(null);
+    }
+    [ON_END](f: () => void): void {
+      if (this.ended) f();
+      else this.onEnd = f;
+    }
+    [SETTLE](f: (failure: GraphQLError | null) => void): void {
+      if (this.ended) f(this.failure);
+      else this.settled = f;
+    }
+    /** Not called by graphql-transport-ws.ts (it takes SETTLE): an async iterator for anyone else. */
+    next(): Promise<IteratorResult<never>> {
+      if (this.failure) return Promise.reject(this.failure);
+      if (this.ended) return Promise.resolve(DONE);
+      return new Promise<IteratorResult<never>>((resolve, reject) => {
+        this.settled = (failure) => (failure ? reject(failure) : resolve(DONE));
+      });
+    }
+    return(): Promise<IteratorResult<never>> {
+      this.end();
+      return Promise.resolve(DONE);
+    }
+    throw(e?: unknown): Promise<IteratorResult<never>> {
+      this.end();
+      return Promise.reject(e);
+    }
+    [Symbol.asyncIterator](): PushMember {
+      return this;
+    }
+  }
+
+  const ignore = () => {};
+
+  /**
+   * The stream graphql-transport-ws.ts keeps for a push-mode subscriber. The first member of a
+   * group lends the group its event stream; a later member's own stream is closed once what it
+   * buffered (events published while it subscribed) is handed to it alone: an event reaches the bus
+   * handler of each group once, not of each subscriber (the publisher, a manager's report, waited
+   * for a handler per subscriber: ~0.2-0.6 ms per event with 400).
+   */
+  function pushStream(source: AsyncIterator<unknown> & Pushable<unknown>, op: WsOperation, key: string, args: ExecutionArgs): PushStream {
+    const group = groups.get(key);
+    const prefix = `{"id":${JSON.stringify(op.id)},"type":"next","payload":`;
+    if (!group?.source) {
       const { principal, services, clock } = args.contextValue as GraphQLContext;
       const { schema, document, operationName, variableValues } = args;
-      group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, members: 0 };
-      groups.set(key, group);
+      const g: Group = { key, args: { schema: schema as GraphQLSchema, document, operationName, variableValues, context: { principal, services, clock } }, list: [], source, queue: [], lastEvent: null, lastShared: null };
+      groups.set(key, g);
+      const m = new PushMember(op.socket, prefix, g);
+      g.list = [m];
+      source[PUSH]((event) => onGroupEvent(g, event), () => endGroup(g));
+      op.stream = m;
+      return m;
     }
-    group.members++;
-    const m: Member = { socket: op.socket, prefix: `{"id":${JSON.stringify(op.id)},"type":"next","payload":`, group, fifo: [], source, settle: null, fail: null, onEnd: null, ended: false, failure: null };
-    const end = () => {
-      if (m.ended) return;
-      leave(m);
-      const settle = m.settle;
-      m.settle = m.fail = null;
-      settle?.(DONE);
-    };
-    source[PUSH]((event) => onEvent(m, event), end);
-    const it: PushStream = {
-      [ON_END]: (f) => {
-        if (m.ended) f();
-        else m.onEnd = f;
-      },
-      next: () => {
-        if (m.failure) return Promise.reject(m.failure);
-        if (m.ended) return Promise.resolve(DONE);
-        return new Promise<IteratorResult<never>>((resolve, reject) => {
-          m.settle = resolve;
-          m.fail = reject;
-        });
-      },
-      return: () => {
-        end();
-        return Promise.resolve(DONE);
-      },
-      throw: (e) => {
-        end();
-        return Promise.reject(e);
-      },
-      [Symbol.asyncIterator]: () => it,
-    };
-    op.stream = it;
-    return it;
-  };
+    const m = new PushMember(op.socket, prefix, group);
+    group.list = [...group.list, m];
+    source[PUSH]((event) => onEvent(m, event), ignore);
+    void source.return?.();
+    op.stream = m;
+    return m;
+  }
 
   // --- the subscribe function ---------------------------------------------------------------
 

@@ -1,29 +1,22 @@
 /**
- * The WebSocket side of the one port: graphql-ws on /graphql through yoga's envelope (same auth,
- * validation, masking), each socket's credential (a revoked one loses its sockets at once), and
- * the heartbeat.
+ * The WebSocket side of the one port: graphql-transport-ws on /graphql (graphql-transport-ws.ts)
+ * through yoga's envelope (same auth, validation, masking), each socket's credential (a revoked
+ * one loses its sockets at once), and the heartbeat.
  */
 import type { Server } from 'node:http';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../domain/auth.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
-import { HEARTBEAT_MS, heartbeat } from './heartbeat.js';
+import { serveGraphQLTransportWs } from './graphql-transport-ws.js';
+import { HEARTBEAT_MS, startHeartbeat } from './heartbeat.js';
 import { bearer, MAX_BODY_BYTES } from './http.js';
 import type { Metrics } from './metrics.js';
 import type { WsOperation } from './subscription-events.js';
 import type { Yoga } from './yoga.js';
-
-/** What this server keeps on a graphql-ws connection, next to graphql-ws's own `{ socket, request }`. */
-type SocketExtra = { principal?: Principal };
-
-/** The enveloped execute and subscribe of one operation, handed from onSubscribe to graphql-ws in rootValue (yoga's graphql-ws recipe). */
-type Enveloped = Pick<ReturnType<Yoga['getEnveloped']>, 'execute' | 'subscribe'>;
-const enveloped = (args: ExecutionArgs) => args.rootValue as Enveloped;
 
 export interface WsDeps {
   server: Server;
@@ -37,7 +30,7 @@ export interface WsDeps {
 export interface WsFront {
   /** Closes every open socket (1001, server shutting down). */
   closeSockets(): void;
-  /** Stops graphql-ws (its sockets and the WebSocket server). */
+  /** Stops the protocol (its sockets and the WebSocket server). */
   dispose(): Promise<void>;
 }
 
@@ -54,93 +47,82 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
   });
   const socketsByCredential = new Map<string, Set<WebSocket>>();
   const credentialKey = (p: Principal) => (p.kind === 'session' ? `s:${p.sessionId}` : p.kind === 'token' ? `t:${p.tokenId}` : 'bootstrap');
-  const wsServer = useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      execute: (args) => enveloped(args).execute(args),
-      subscribe: async (args) => {
-        const result = await enveloped(args).subscribe(args);
-        const op = (args.contextValue as { wsOperation?: WsOperation } | undefined)?.wsOperation;
-        const pushed = op?.stream;
-        if (!pushed || !isAsyncIterable(result)) return result;
-        // Push mode (subscription-events.ts): the stream yields nothing and ends by itself, so
-        // envelop's wrappers of it (masking values, onEnd hooks) have nothing to do; graphql-ws
-        // iterates it directly, and keeps neither them nor the operation's context, which the
-        // events no longer need (bench:subscriptions, memory per idle subscriber).
-        op.stream = undefined;
-        args.contextValue = undefined;
-        args.rootValue = undefined;
-        return pushed;
-      },
-      onConnect: async (ctx) => {
-        const secret = bearer(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
-        const generation = services.tokens.generation;
-        const principal = await services.tokens.authenticate(secret);
-        const socket = ctx.extra.socket;
-        if (!principal) {
-          socket.close(4401, (await services.tokens.refusal(secret)).reason);
-          return false;
-        }
-        ctx.extra.principal = principal;
-        // Nothing reads the upgrade request once the socket is authenticated: not kept for the
-        // socket's life (bench:subscriptions, memory per idle subscriber).
-        (ctx.extra as { request?: unknown }).request = undefined;
-        const key = credentialKey(principal);
-        let set = socketsByCredential.get(key);
-        if (!set) socketsByCredential.set(key, (set = new Set()));
-        set.add(socket);
-        socket.once('close', () => {
-          set.delete(socket);
-          if (set.size === 0) socketsByCredential.delete(key);
-        });
-        // A revocation between the lookup and now found no socket to close: look again.
-        if (services.tokens.generation !== generation && !(await services.tokens.authenticate(secret))) {
-          socket.close(4401, 'token revoked');
-          return false;
-        }
-        return true;
-      },
-      onSubscribe: async (ctx, id, params) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          socket: ctx.extra.socket,
-          params,
-          // Where a subscription's events may be sent directly (push mode, subscription-events.ts).
-          wsOperation: { socket: ctx.extra.socket, id } satisfies WsOperation,
-        });
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(params.query);
-        } catch (e) {
-          return [e as GraphQLError];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies Enveloped,
-        };
-      },
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.debug('graphql-ws operation error', { errors: errors.map((e) => e.message) });
-      },
-    },
-    wss,
-    0, // graphql-ws's own heartbeat is replaced by ours (heartbeat.ts)
-  );
-  wss.on('connection', (socket, request) => {
+  const beat = startHeartbeat(wss.clients, HEARTBEAT_MS);
+  /** When each socket opened (for the close's log line): one number per socket, no closure. */
+  const openedAt = new WeakMap<WebSocket, number>();
+  wss.on('connection', (socket) => {
     metrics.sockets.inc();
-    const opened = Date.now();
-    const remote = request.socket.remoteAddress;
-    const stopHeartbeat = heartbeat(socket, HEARTBEAT_MS);
-    socket.once('close', (code, reason) => {
-      stopHeartbeat();
+    openedAt.set(socket, Date.now());
+    beat.watch(socket);
+  });
+  const protocol = serveGraphQLTransportWs<Principal>(wss, {
+    onConnect: async (socket, params) => {
+      const secret = bearer(params?.authorization ?? params?.Authorization);
+      const generation = services.tokens.generation;
+      const principal = await services.tokens.authenticate(secret);
+      if (!principal) {
+        socket.close(4401, (await services.tokens.refusal(secret)).reason);
+        return null;
+      }
+      if (socket.readyState !== socket.OPEN) return null;
+      const key = credentialKey(principal);
+      let set = socketsByCredential.get(key);
+      if (!set) socketsByCredential.set(key, (set = new Set()));
+      set.add(socket);
+      // A revocation between the lookup and now found no socket to close: look again.
+      if (services.tokens.generation !== generation && !(await services.tokens.authenticate(secret))) {
+        socket.close(4401, 'token revoked');
+        return null;
+      }
+      return principal;
+    },
+    onSubscribe: async (socket, principal, id, params) => {
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        principal,
+        params,
+        // Where a subscription's events may be sent directly (push mode, subscription-events.ts).
+        wsOperation: { socket, id } satisfies WsOperation,
+      });
+      let document: ReturnType<typeof parse>;
+      try {
+        document = parse(params.query);
+      } catch (e) {
+        return [e as GraphQLError];
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      const args: ExecutionArgs = { schema, operationName: params.operationName, document, variableValues: params.variables, contextValue: await contextFactory() };
+      return {
+        args,
+        execute: (a) => execute(a) as ExecutionResult | Promise<ExecutionResult>,
+        subscribe: async (a) => {
+          const result = await subscribe(a);
+          const op = (a.contextValue as { wsOperation?: WsOperation } | undefined)?.wsOperation;
+          const pushed = op?.stream;
+          if (!pushed || !isAsyncIterable(result)) return result as ExecutionResult | AsyncIterable<ExecutionResult>;
+          // Push mode (subscription-events.ts): the stream sends its events itself, so envelop's
+          // wrappers of it (masking values, onEnd hooks) have nothing to do; it is kept instead of
+          // them. Nor is the operation's context (its loaders: ~2 KB), which envelop's hooks would keep
+          // through these arguments (bench:subscriptions, memory per idle subscriber).
+          op.stream = undefined;
+          a.contextValue = undefined;
+          return pushed;
+        },
+      };
+    },
+    onError: (_id, errors) => {
+      logger.debug('graphql-ws operation error', { errors: errors.map((e) => e.message) });
+    },
+    onClose: (socket, principal, code, reason) => {
+      if (principal) {
+        const key = credentialKey(principal);
+        const set = socketsByCredential.get(key);
+        set?.delete(socket);
+        if (set?.size === 0) socketsByCredential.delete(key);
+      }
       metrics.sockets.dec();
-      logger.debug('websocket closed', { code, reason: reason.toString(), remote, openMs: Date.now() - opened });
-    });
+      logger.debug('websocket closed', { code, reason: reason.toString(), openMs: Date.now() - (openedAt.get(socket) ?? Date.now()) });
+    },
   });
 
   // A revoked token or replaced manager session loses its open sockets at once.
@@ -174,7 +156,8 @@ export function createWsFront({ server, yoga, services, bus, metrics, logger }: 
       for (const client of wss.clients) client.close(1001, 'server shutting down');
     },
     dispose: async () => {
-      await wsServer.dispose();
+      beat.stop();
+      await protocol.dispose();
     },
   };
 }

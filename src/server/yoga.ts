@@ -17,10 +17,9 @@ import { metricsPlugin } from './metrics-plugin.js';
 import { parseGuard } from './parse-guard.js';
 import { useSharedSubscriptionEvents } from './subscription-events.js';
 
-/** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's (graphql-ws extra). */
+/** Who is asking, as the fronts hand it to yoga: an HTTP request's principal, or its socket's. */
 export interface ServerContext {
   principal?: Principal | null;
-  extra?: { principal?: Principal };
 }
 
 /** What a client is told of an unexpected error (yoga's default too). */
@@ -60,7 +59,7 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
     // Bodies are bounded by http.ts (MAX_BODY_BYTES, 16 MB, 413 PAYLOAD_TOO_LARGE) before yoga sees
     // them, below yoga's own default (25 MB), whose check piped every body through a TransformStream.
     maxRequestBodySize: false,
-    context: (initial) => contextFor(initial.principal ?? initial.extra?.principal ?? null),
+    context: (initial) => contextFor(initial.principal ?? null),
     maskedErrors: { errorMessage: MASKED_MESSAGE, maskError: (error, message) => mask(error, message) },
     // Bounds graphql-jit's compiled queries too: one per document of this cache (see useJit).
     parserAndValidationCache: { documentCache: documentCache() },

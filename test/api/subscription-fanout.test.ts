@@ -274,6 +274,59 @@ describe('push mode: one execution and one serialization per event and group, by
     await waitFor(async () => (await active()) === activeBefore, 'both operations to end on the server');
   });
 
+  it('serves a group from one stream: a subscriber joining while events flow gets every event from one on, in order, none twice, and the others go on when the first leaves', async () => {
+    const m = new ReportingManager(oc.url, enrollment, 'fan-join');
+    await m.register(workerInputs(1));
+    const first = new RawClient(ADMIN_TOKEN);
+    const before = await started();
+    await first.subscribe('j', FILTERED, { c: m.reg.clusterId });
+    await live(before, 1);
+    let k = 0;
+    const publish = (n: number) => {
+      for (let i = 0; i < n; i++) oc.app.bus.handOut({ topic: 'membership', payload: madeUpEvent(m.reg.clusterId, String(k++), 'RUNNING') });
+    };
+    const ids = (c: RawClient) => c.data('j').map((d) => Number((d as { membershipChanged: { worker: { memberId: string } } }).membershipChanged.worker.memberId));
+    // Events on every turn of the event loop while ten more subscribe, one after the other, and
+    // the first leaves halfway. Some are published while a subscriber's stream is being made
+    // (after its bus subscription, before it joins its group): they reach it through its own.
+    const joiners: RawClient[] = [];
+    const publishedWhileJoining: number[] = [];
+    const events = oc.app.services.events;
+    const resume = events.resume;
+    events.resume = async function (this: typeof events, ...args: Parameters<typeof resume>) {
+      const stream = await resume.apply(this, args);
+      publishedWhileJoining.push(k);
+      publish(2);
+      return stream;
+    } as typeof resume;
+    const pump = setInterval(() => publish(3), 1);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const c = new RawClient(ADMIN_TOKEN);
+        await c.subscribe('j', FILTERED, { c: m.reg.clusterId });
+        joiners.push(c);
+        await live(before, 2 + i);
+        if (i === 4) first.complete('j');
+      }
+    } finally {
+      clearInterval(pump);
+      events.resume = resume;
+    }
+    publish(5);
+    const last = k - 1;
+    await waitFor(() => joiners.every((c) => ids(c).at(-1) === last), 'the last event at every subscriber that stayed', 20_000);
+    for (const [i, c] of joiners.entries()) {
+      const got = ids(c);
+      expect(got[0]).toBeLessThanOrEqual(publishedWhileJoining[i]!);
+      expect(got).toEqual(Array.from({ length: got.length }, (_, i) => got[0]! + i));
+      expect(c.ended('j')).toBeUndefined();
+    }
+    const firstGot = ids(first);
+    expect(firstGot).toEqual(Array.from({ length: firstGot.length }, (_, i) => i));
+    expect(firstGot.at(-1)).toBeLessThan(last);
+    for (const c of joiners) c.complete('j');
+  });
+
   it('ends a subscriber that stopped reading with "subscriber too slow", once its socket holds too much unsent, and the others get every event', async () => {
     const m = new ReportingManager(oc.url, enrollment, 'fan-slow');
     await m.register(workerInputs(1));
