@@ -31,19 +31,17 @@ const headerKey = (contentType: unknown, accept: unknown, origin: unknown) => `$
 /** A request's body as JSON (yoga reads `application/graphql` bodies as the query's text), and the answers answer() writes. */
 const JSON_MEDIA = /^\s*application\/json\s*(;|$)/i;
 const JSON_ANSWER = /^(application\/json|application\/graphql-response\+json)\s*(;|$)/i;
-const MUTATION = Buffer.from('mutation');
-const SUBSCRIPTION = Buffer.from('subscription');
 const queryKey = (query: string, operationName: string | null) => (operationName === null ? query : `${operationName}\n${query}`);
 
 export interface KnownQueries {
   /** The yoga plugin that learns: listed in yoga's plugins after the limits, metrics and jit plugins. */
   plugin: Plugin<{ principal?: Principal | null }>;
   /**
-   * Answers a POST of /graphql whose JSON body was read in one piece, if its query is known and
+   * Answers a POST of /graphql whose body http.ts parsed (a JSON object: jsonObject), if its query is known and
    * succeeds; false when yoga is to answer it (unknown, refused, or with errors: a query, so
    * running it again through yoga is a second read, and what yoga answers is what is sent).
    */
-  answer(req: IncomingMessage, res: ServerResponse, body: Buffer, principal: Principal | null): Promise<boolean>;
+  answer(req: IncomingMessage, res: ServerResponse, params: object, principal: Principal | null): Promise<boolean>;
 }
 
 /**
@@ -110,21 +108,11 @@ export function knownQueries(opts: {
     },
   };
 
-  async function answer(req: IncomingMessage, res: ServerResponse, body: Buffer, principal: Principal | null): Promise<boolean> {
+  async function answer(req: IncomingMessage, res: ServerResponse, params: object, principal: Principal | null): Promise<boolean> {
     if (req.url !== '/graphql' || req.headers['content-encoding'] !== undefined) return false; // a query string, an encoded body: yoga's to read
     const headers = headerSets.get(headerKey(req.headers['content-type'], req.headers.accept, req.headers.origin));
     if (!headers) return false;
-    // Mutations and subscriptions are never known: their bodies (a manager's reports, the most
-    // frequent and largest) go to yoga without a first parse here. A query whose text or variables
-    // hold either word goes to yoga too, which answers it as well.
-    if (body.includes(MUTATION) || body.includes(SUBSCRIPTION)) return false;
-    let params: unknown;
-    try {
-      params = JSON.parse(body.toString());
-    } catch {
-      return false;
-    }
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) return false;
+    if (Array.isArray(params)) return false;
     const { query, operationName = null, variables = null } = params as Record<string, unknown>;
     for (const k in params) if (k !== 'query' && k !== 'operationName' && k !== 'variables') return false;
     if (typeof query !== 'string' || (operationName !== null && typeof operationName !== 'string')) return false;
