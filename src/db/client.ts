@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +159,34 @@ function counter() {
   return c;
 }
 
+/**
+ * The statements a connection is given in one turn of the event loop leave in one write: its
+ * socket is corked at the first and uncorked once the turn's callbacks and promise reactions have
+ * run (process.nextTick from within them). In pipeline mode node-postgres writes each statement as
+ * it comes, one writev each; a transaction's BEGIN and first statement, its last statement and
+ * COMMIT (transaction.ts), a report's lock and read, were separate writes. On this project's test
+ * machine (a VM, loopback TCP) a write to PostgreSQL cost 50-150 µs of the OC's CPU, and writev was
+ * a quarter of the OC's CPU in bench/rollout.ts's patch (a profile).
+ */
+function corkPerTurn(client: pg.Client) {
+  const stream = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+  if (!stream || typeof stream.cork !== 'function') return;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    stream.uncork();
+  };
+  const query = client.query;
+  client.query = function (this: pg.Client, ...args: unknown[]) {
+    if (!corked && !stream.destroyed) {
+      corked = true;
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof client.query;
+}
+
 /** Opens the database and applies every migration (the app and the tests both do this; never push). */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) return openPostgres(opts.url, opts);
@@ -190,7 +219,10 @@ async function openPostgres(url: string, opts: DatabaseOptions): Promise<Databas
   // restart, idle_in_transaction_session_timeout) would be an unhandled 'error' event that ends the
   // process. The statement in flight, or the next one, fails instead; the request fails with it, and
   // the pool drops the client when it is released (it is no longer queryable).
-  pool.on('connect', (client) => client.on('error', (err) => logger?.warn('database connection lost', { err })));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger?.warn('database connection lost', { err }));
+    corkPerTurn(client);
+  });
   pool.on('error', () => {}); // reported by the client's own listener above
   const count = counter();
   const pgDb = drizzlePg({ client: pool, logger: count.logger });

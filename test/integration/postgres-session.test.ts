@@ -1,5 +1,9 @@
+import type { Socket } from 'node:net';
+import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { type Database, openDatabase } from '../../src/db/client.js';
+import { commitWith, transaction } from '../../src/db/transaction.js';
 import { createTestDatabase, sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 
 describe.runIf(TEST_DATABASE_URL)("the OC's PostgreSQL sessions", () => {
@@ -21,13 +25,45 @@ describe.runIf(TEST_DATABASE_URL)("the OC's PostgreSQL sessions", () => {
   it("keep the options given in DATABASE_URL's query", async () => {
     const u = new URL(db.url!);
     u.searchParams.set('options', '-c statement_timeout=12345');
-    const { openDatabase } = await import('../../src/db/client.js');
     const other = await openDatabase({ url: u.toString(), dataDir: null, poolSize: 1 });
     try {
       expect(await sqlRows(other, 'show statement_timeout')).toEqual([{ statement_timeout: '12345ms' }]);
       expect(await sqlRows(other, 'show jit')).toEqual([{ jit: 'off' }]);
     } finally {
       await other.close();
+    }
+  });
+
+  it("send the statements of one event-loop turn to the database in one write: a transaction's BEGIN with its first statement, its last statement with COMMIT", async () => {
+    const one = await openDatabase({ url: db.url!, dataDir: null, poolSize: 1 });
+    try {
+      // The pool's one connection, and the writes to its socket (a Writable's _write/_writev).
+      const pool = (one.db as unknown as { $client: pg.Pool }).$client;
+      const client = await pool.connect();
+      client.release();
+      const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+      let writes = 0;
+      for (const m of ['_write', '_writev'] as const) {
+        const original = socket[m] as (...a: unknown[]) => unknown;
+        (socket as unknown as Record<string, unknown>)[m] = function (this: Socket, ...a: unknown[]) {
+          writes++;
+          return original.apply(this, a);
+        };
+      }
+      const seen: number[] = [];
+      const rows = await transaction(one.db, async (tx) => {
+        await tx.execute(sql`select 1`);
+        seen.push(writes); // BEGIN and the select
+        return commitWith(tx, { name: 'oc_test_commit_with', text: 'select $1::int4 + 1' }, [41]);
+      });
+      seen.push(writes); // the statement and COMMIT
+      expect(rows).toEqual([['42']]);
+      expect(seen).toEqual([1, 2]);
+      // Statements of separate turns are not held back: each is answered.
+      expect(await sqlRows(one, 'select 7 as n')).toEqual([{ n: 7 }]);
+      expect(writes).toBe(3);
+    } finally {
+      await one.close();
     }
   });
 });
