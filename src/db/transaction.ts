@@ -15,6 +15,7 @@
  * On PGlite (one in-process connection, no round trips) drizzle's own transaction runs, and
  * `commitWith` is an ordinary statement, committed when the transaction ends.
  */
+import type { SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Db, NamedStatement } from './client.js';
@@ -27,8 +28,12 @@ interface DrizzleSession {
 
 const sessionOf = (db: Db) => (db as unknown as { session?: DrizzleSession }).session;
 
-/** The transactions this module runs, by their connection: whether COMMIT has been sent. */
-const open = new WeakMap<pg.ClientBase, { committed: boolean }>();
+/** The transactions this module runs, by their connection: whether COMMIT has been sent, and the statements `send` sent. */
+interface OpenTransaction {
+  committed: boolean;
+  sent: Promise<unknown>[];
+}
+const open = new WeakMap<pg.ClientBase, OpenTransaction>();
 /** A drizzle database over each pooled connection (made once per connection: connections live long). */
 const onClient = new WeakMap<pg.ClientBase, Db>();
 
@@ -51,7 +56,7 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
     tx = drizzle({ client, ...(logger ? { logger } : {}) }) as unknown as Db;
     onClient.set(client, tx);
   }
-  const state = { committed: false };
+  const state: OpenTransaction = { committed: false, sent: [] };
   open.set(client, state);
   try {
     logger?.logQuery('begin', []);
@@ -62,12 +67,25 @@ export async function transaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promis
     try {
       result = await fn(tx);
       await begin;
+      for (const p of state.sent) await p;
     } catch (err) {
+      // A statement `send` sent failed first: what came after it failed for it (the transaction was aborted).
+      let cause: unknown = err;
+      for (const p of state.sent) {
+        const failed = await p.then(
+          () => null,
+          (e: unknown) => ({ e }),
+        );
+        if (failed) {
+          cause = failed.e;
+          break;
+        }
+      }
       if (!state.committed) {
         logger?.logQuery('rollback', []);
         await client.query('rollback').catch(() => {});
       }
-      throw err;
+      throw cause;
     }
     if (!state.committed) {
       logger?.logQuery('commit', []);
@@ -100,6 +118,32 @@ export async function commitWith(tx: Db, statement: NamedStatement, values: unkn
   if (r.status === 'rejected') throw r.reason;
   if (c.status === 'rejected') throw c.reason;
   return r.value.rows as unknown[][];
+}
+
+/**
+ * Sends a write in `tx` (a transaction of `transaction`) without waiting for its answer: on
+ * PostgreSQL it goes on the wire now, in order with what the transaction sends after it (in the
+ * same write when that is in the same turn: client.ts corks a connection per turn), and the
+ * transaction fails with its error if it fails (checked before the transaction reports success).
+ * So a transaction's writes, its event-log append and COMMIT (commitWith) leave together, where
+ * each awaited write was a round trip. drizzle's own execute sends later, after promise hops, and
+ * would fall behind statements sent directly (runNamed, commitWith): this sends the statement
+ * drizzle would. Elsewhere (PGlite, outside such a transaction) the write runs and is awaited.
+ */
+export async function send(tx: Db, query: SQL): Promise<void> {
+  const session = sessionOf(tx);
+  const client = session?.client;
+  const state = pipelined(client) ? open.get(client) : undefined;
+  const dialect = (tx as unknown as { dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
+  if (!state || state.committed || !dialect) {
+    await tx.execute(query);
+    return;
+  }
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  session!.logger?.logQuery(text, params);
+  const p = (client as pg.Client).query(text, params);
+  p.catch(() => {}); // awaited by the transaction
+  state.sent.push(p);
 }
 
 /** Whether `tx` was committed by commitWith (then nothing more may be written in it). */

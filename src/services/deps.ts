@@ -45,9 +45,11 @@ async function appendToLog(tx: Db, events: BusEvent[]): Promise<void> {
   const logged = events.filter((e): e is LoggedEvent => isLogged(e) && e.payload.position === undefined);
   if (logged.length === 0) return;
   if (committed(tx)) throw new Error(`${logged.length} logged event(s) emitted after their transaction was committed (commitWith must be its last write)`);
+  // The transaction's last statement (inTransaction): COMMIT goes with it.
   const first = await appendEvents(
     tx,
     logged.map((e) => ({ topic: e.topic, clusterId: e.payload.clusterId, payload: e.payload })),
+    { commit: true },
   );
   logged.forEach((e: LoggedEvent, i) => {
     e.payload.position = (first + BigInt(i)).toString();

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/client.js';
-import { commitWith, transaction } from '../../src/db/transaction.js';
+import { commitWith, send, transaction } from '../../src/db/transaction.js';
 import { createTestDatabase, sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 
 describe.runIf(TEST_DATABASE_URL)("the OC's PostgreSQL sessions", () => {
@@ -62,8 +62,40 @@ describe.runIf(TEST_DATABASE_URL)("the OC's PostgreSQL sessions", () => {
       // Statements of separate turns are not held back: each is answered.
       expect(await sqlRows(one, 'select 7 as n')).toEqual([{ n: 7 }]);
       expect(writes).toBe(3);
+      // A write sent without waiting (send) leaves with the transaction's last statement and COMMIT.
+      await sqlRows(one, 'create table sent_writes (id int primary key)');
+      const before = writes;
+      await transaction(one.db, async (tx) => {
+        await tx.execute(sql`select 1`);
+        await send(tx, sql`insert into sent_writes values (1)`);
+        await commitWith(tx, { name: 'oc_test_commit_after_send', text: 'insert into sent_writes values ($1::int4)' }, [2]);
+      });
+      expect(writes - before).toBe(2);
+      expect(await sqlRows(one, 'select id from sent_writes order by id')).toEqual([{ id: 1 }, { id: 2 }]);
     } finally {
       await one.close();
     }
+  });
+
+  it('fail a transaction with the error of a write sent without waiting, and keep nothing of it', async () => {
+    await sqlRows(database, 'create table sent_fails (id int primary key)');
+    const attempt = transaction(database.db, async (tx) => {
+      await send(tx, sql`insert into sent_fails values (1)`);
+      await send(tx, sql`insert into sent_fails values (1)`); // a duplicate: the transaction is aborted here
+      await commitWith(tx, { name: 'oc_test_commit_after_failed_send', text: 'insert into sent_fails values ($1::int4)' }, [2]);
+      return 'committed';
+    });
+    await expect(attempt).rejects.toThrow(/duplicate key/);
+    expect(await sqlRows(database, 'select id from sent_fails')).toEqual([]);
+    // Without commitWith: the transaction's own COMMIT is not reached either.
+    const second = transaction(database.db, async (tx) => {
+      await send(tx, sql`insert into sent_fails values (3)`);
+      await send(tx, sql`insert into sent_fails values (3)`);
+      return 'committed';
+    });
+    await expect(second).rejects.toThrow(/duplicate key/);
+    expect(await sqlRows(database, 'select id from sent_fails')).toEqual([]);
+    // The pool's connections are fine afterwards.
+    expect(await sqlRows(database, 'select 1 as n')).toEqual([{ n: 1 }]);
   });
 });

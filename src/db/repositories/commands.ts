@@ -4,6 +4,7 @@ import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
 import type { Db } from '../client.js';
 import { queryRows } from '../query.js';
+import { send } from '../transaction.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
 const toHold = (h: StoredCommandHold | null): CommandHold | null => (h ? { reason: h.reason, since: new Date(h.since), by: h.by } : null);
@@ -462,7 +463,8 @@ export function insertEventsStatement(db: Db, rows: readonly { commandId: string
 
 /**
  * Runs writes to different rows as one statement (each a data-modifying WITH query): one round
- * trip instead of one each. An advance that starts a batch wrote its task, its steps, its command
+ * trip instead of one each, and in a transaction of transaction.ts not awaited (`send`: it leaves
+ * with what follows it, the event-log append and COMMIT, and fails the transaction if it fails). An advance that starts a batch wrote its task, its steps, its command
  * and its history in four; under load each round trip costs a wait for the CPU on both sides
  * (bench/rollout.ts). The writes see the same snapshot and not each other's effects: none may
  * depend on another, nor touch the same row.
@@ -470,11 +472,11 @@ export function insertEventsStatement(db: Db, rows: readonly { commandId: string
 export async function writeTogether(db: Db, statements: readonly SQL[]): Promise<void> {
   if (statements.length === 0) return;
   if (statements.length === 1) {
-    await db.execute(statements[0]!);
+    await send(db, statements[0]!);
     return;
   }
   const parts = statements.map((s, i) => sql`${sql.raw(`w${i}`)} as (${s})`);
-  await db.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+  await send(db, sql`with ${sql.join(parts, sql`, `)} select 1`);
 }
 
 export async function insertEvents(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): Promise<void> {

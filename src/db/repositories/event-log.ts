@@ -12,6 +12,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, NamedStatement } from '../client.js';
 import { runNamed } from '../named.js';
+import { commitWith } from '../transaction.js';
 import { rawString } from '../raw.js';
 import { affectedRows, queryRows } from '../query.js';
 
@@ -59,14 +60,17 @@ function appendStatement(n: number): NamedStatement {
 /**
  * Appends events in order; returns the position of the first (the others follow it, one by one).
  * One statement: the head's upsert (the lock) and the rows, as a VALUES list (cheaper than
- * unpacking one JSON array in the database: about a third less time on PGlite).
+ * unpacking one JSON array in the database: about a third less time on PGlite). With `commit`,
+ * the append is its transaction's last statement and COMMIT is sent with it (transaction.ts's
+ * commitWith): the head's lock is then held for the statement and the commit only, and the
+ * transaction takes one round trip less (up to NAMED_APPEND_MAX events; more commit as usual).
  */
-export async function appendEvents(tx: Db, events: LogAppend[]): Promise<bigint> {
+export async function appendEvents(tx: Db, events: LogAppend[], opts: { commit?: boolean } = {}): Promise<bigint> {
   const n = events.length;
   if (n <= NAMED_APPEND_MAX) {
     const values: unknown[] = [n];
     for (const e of events) values.push(e.topic, e.clusterId, JSON.stringify(e.payload));
-    const [row] = await runNamed(tx, appendStatement(n), values);
+    const [row] = await (opts.commit ? commitWith : runNamed)(tx, appendStatement(n), values);
     if (!row) throw new Error('event log: the head was not returned');
     return BigInt(rawString(row[0])) - BigInt(n) + 1n;
   }
