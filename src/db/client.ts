@@ -164,9 +164,11 @@ function counter() {
  * socket is corked at the first and uncorked once the turn's callbacks and promise reactions have
  * run (process.nextTick from within them). In pipeline mode node-postgres writes each statement as
  * it comes, one writev each; a transaction's BEGIN and first statement, its last statement and
- * COMMIT (transaction.ts), a report's lock and read, were separate writes. On this project's test
- * machine (a VM, loopback TCP) a write to PostgreSQL cost 50-150 µs of the OC's CPU, and writev was
- * a quarter of the OC's CPU in bench/rollout.ts's patch (a profile).
+ * COMMIT (transaction.ts), a report's lock and read, were separate writes: about six writes and
+ * six reads per worker restarted in bench/rollout.ts's patch (strace). On this project's test
+ * machine (2 cores, a VM) the OC's CPU per worker restarted went 3.8 → 3.3 ms with this; writev
+ * was a quarter of a CPU profile of the OC, though mostly as the time its thread, having woken a
+ * PostgreSQL backend, waited for a CPU (the profiler counts wall time).
  */
 function corkPerTurn(client: pg.Client) {
   const stream = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;

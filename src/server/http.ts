@@ -221,9 +221,10 @@ const yogaReadsJson = (contentType: string | undefined) => {
 
 /**
  * The body as yoga would parse it, when that is a JSON object with at least one key (whatwg-node
- * takes a parsed body only then); else null, and yoga parses (and refuses) it itself.
+ * takes a parsed body only then); else null, and yoga parses (and refuses) it itself. Not an
+ * array either (a batch, which yoga refuses): whatwg-node's Object.keys() would list its elements.
  */
-export function jsonObject(req: IncomingMessage, body: Buffer): Record<string, unknown> | null {
+function jsonObject(req: IncomingMessage, body: Buffer): Record<string, unknown> | null {
   if (req.headers['content-encoding'] !== undefined || !yogaReadsJson(req.headers['content-type'])) return null;
   let parsed: unknown;
   try {
@@ -231,7 +232,7 @@ export function jsonObject(req: IncomingMessage, body: Buffer): Record<string, u
   } catch {
     return null;
   }
-  if (typeof parsed !== 'object' || parsed === null) return null;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
   for (const _ in parsed) return parsed as Record<string, unknown>;
   return null;
 }

@@ -463,11 +463,12 @@ export function insertEventsStatement(db: Db, rows: readonly { commandId: string
 
 /**
  * Runs writes to different rows as one statement (each a data-modifying WITH query): one round
- * trip instead of one each, and in a transaction of transaction.ts not awaited (`send`: it leaves
- * with what follows it, the event-log append and COMMIT, and fails the transaction if it fails). An advance that starts a batch wrote its task, its steps, its command
+ * trip instead of one each. An advance that starts a batch wrote its task, its steps, its command
  * and its history in four; under load each round trip costs a wait for the CPU on both sides
  * (bench/rollout.ts). The writes see the same snapshot and not each other's effects: none may
- * depend on another, nor touch the same row.
+ * depend on another, nor touch the same row. In a transaction of transaction.ts the statement is
+ * not awaited (`send`): it leaves with what follows it (the event-log append and COMMIT), and
+ * fails the transaction if it fails.
  */
 export async function writeTogether(db: Db, statements: readonly SQL[]): Promise<void> {
   if (statements.length === 0) return;
