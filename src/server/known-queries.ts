@@ -37,11 +37,11 @@ export interface KnownQueries {
   /** The yoga plugin that learns: listed in yoga's plugins after the limits, metrics and jit plugins. */
   plugin: Plugin<{ principal?: Principal | null }>;
   /**
-   * Answers a POST of /graphql whose body http.ts parsed (a JSON object: jsonObject), if its query is known and
-   * succeeds; false when yoga is to answer it (unknown, refused, or with errors: a query, so
-   * running it again through yoga is a second read, and what yoga answers is what is sent).
+   * Answers a POST of /graphql whose body http.ts parsed (a JSON object, never an array), if its
+   * query is known and succeeds; false when yoga is to answer it (unknown, refused, or with errors:
+   * a query, so running it again through yoga is a second read, and what yoga answers is what is sent).
    */
-  answer(req: IncomingMessage, res: ServerResponse, params: object, principal: Principal | null): Promise<boolean>;
+  answer(req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, principal: Principal | null): Promise<boolean>;
 }
 
 /**
@@ -108,12 +108,11 @@ export function knownQueries(opts: {
     },
   };
 
-  async function answer(req: IncomingMessage, res: ServerResponse, params: object, principal: Principal | null): Promise<boolean> {
+  async function answer(req: IncomingMessage, res: ServerResponse, params: Record<string, unknown>, principal: Principal | null): Promise<boolean> {
     if (req.url !== '/graphql' || req.headers['content-encoding'] !== undefined) return false; // a query string, an encoded body: yoga's to read
     const headers = headerSets.get(headerKey(req.headers['content-type'], req.headers.accept, req.headers.origin));
     if (!headers) return false;
-    if (Array.isArray(params)) return false;
-    const { query, operationName = null, variables = null } = params as Record<string, unknown>;
+    const { query, operationName = null, variables = null } = params;
     for (const k in params) if (k !== 'query' && k !== 'operationName' && k !== 'variables') return false;
     if (typeof query !== 'string' || (operationName !== null && typeof operationName !== 'string')) return false;
     if (variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return false;
