@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
 import * as cmds from '../db/repositories/commands.js';
-import { loadRolloutState } from '../db/repositories/rollout-state.js';
+import { loadRolloutState, type RolloutState } from '../db/repositories/rollout-state.js';
 import * as topo from '../db/repositories/topology.js';
 import type { Db } from '../db/client.js';
 import { kindSpec } from '../domain/rollout/kinds.js';
@@ -89,7 +89,13 @@ export class RolloutService {
           lines.length = 0;
           finished.length = 0;
           seen = null;
-          const command = await cmds.lockCommand(tx, commandId, { skipLocked: true });
+          // The planner's read is sent right behind the lock, in the same write (one round trip, not
+          // two, on an advance's critical path: bench/rollout.ts's restart): it runs once the lock is
+          // held, and is not used when the command is no rollout, is over, or is someone else's.
+          const locking = cmds.lockCommand(tx, commandId, { skipLocked: true });
+          const loading = loadRolloutState(tx, commandId);
+          loading.catch(() => {}); // the lock's failure is the one thrown
+          const command = await locking;
           if (!command) return false;
           const { driver } = kindSpec(command.kind);
           if (isTerminalCommand(command.state)) {
@@ -98,7 +104,7 @@ export class RolloutService {
           }
           if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
           if (driver === 'rollout') {
-            const r = await this.advanceRollout(tx, emit, command, lines, finished);
+            const r = await this.advanceRollout(tx, emit, command, await loading, lines, finished);
             seen = { clusterId: command.clusterId!, active: !isTerminalCommand(r.state) };
             return r.changed;
           }
@@ -122,13 +128,12 @@ export class RolloutService {
     tx: Db,
     emit: Emit,
     command: Command,
+    { steps, workers, tasks, manager }: RolloutState,
     lines: CommandLogLine[],
     finished: FinishedSteps[],
   ): Promise<{ changed: boolean; state: Command['state'] }> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
-    // Steps, workers, tasks and the manager in one statement (one round trip: the driver's hot read).
-    const { steps, workers, tasks, manager } = await loadRolloutState(tx, command.id, clusterId);
     const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
 
     // The decision's writes (its task, its steps, tasks it cancels, the command, its history) go

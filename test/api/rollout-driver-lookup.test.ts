@@ -4,8 +4,10 @@
  * the drivers do not run by themselves (background off): the test advances each command on the
  * instance it names, as two instances' pools would.
  */
+import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
+import { TEST_DATABASE_URL } from '../support/db.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
@@ -13,6 +15,7 @@ import { waitFor } from '../support/wait.js';
 let a: TestOc;
 let b: TestOc;
 let operator: string;
+let enroll: string;
 let manager: ScriptedManager;
 
 /** The database id inside a GraphQL global id ("Command:<uuid>", base64). */
@@ -34,7 +37,7 @@ beforeAll(async () => {
   a = await startTestOc({}, { background: false });
   b = await a.restart();
   operator = (await createToken(a.url, 'OPERATOR', 'ops-lookup')).token;
-  const enroll = (await createToken(a.url, 'MANAGER')).token;
+  enroll = (await createToken(a.url, 'MANAGER')).token;
   manager = new ScriptedManager(a.url, enroll, 'lookup-1', 'AS', ['w1', 'w2']);
   await manager.register();
   manager.connect();
@@ -79,4 +82,39 @@ describe('the active rollout a worker report wakes', () => {
     expect(await rolloutsA.advance(first)).toBe(false);
     expect(await rolloutsA.activeRolloutIds([cluster])).toEqual([second]);
   }, 120_000);
+});
+
+describe.runIf(TEST_DATABASE_URL)("an advance's first round trip", () => {
+  it("sends the command's lock and the planner's read to PostgreSQL in one write, the lock first", async () => {
+    const other = new ScriptedManager(a.url, enroll, 'lookup-2', 'AS', ['w1', 'w2', 'w3']);
+    await other.register();
+    other.connect();
+    try {
+      const id = await restart(other.clusterId);
+      // What each write to a socket carried (the protocol's messages hold the statements' texts and names).
+      const written: string[] = [];
+      const originals = { writev: Socket.prototype._writev!, write: Socket.prototype._write };
+      Socket.prototype._writev = function (this: Socket, chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (e?: Error | null) => void) {
+        written.push(chunks.map((c) => Buffer.from(c.chunk).toString('latin1')).join(''));
+        return originals.writev.call(this, chunks, cb);
+      };
+      Socket.prototype._write = function (this: Socket, chunk: Buffer | string, encoding: BufferEncoding, cb: (e?: Error | null) => void) {
+        written.push(Buffer.from(chunk).toString('latin1'));
+        return originals.write.call(this, chunk, encoding, cb);
+      };
+      try {
+        expect(await a.app.services.rollouts.advance(id)).toBe(true);
+      } finally {
+        Socket.prototype._writev = originals.writev;
+        Socket.prototype._write = originals.write;
+      }
+      const lock = written.find((w) => w.includes('for update skip locked'));
+      expect(lock).toBeDefined();
+      expect(lock).toContain('oc_load_rollout_state');
+      expect(lock!.indexOf('for update skip locked')).toBeLessThan(lock!.indexOf('oc_load_rollout_state'));
+      expect(await steps(id)).toEqual(['RUNNING', 'PENDING', 'PENDING']);
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 });

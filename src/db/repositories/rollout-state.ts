@@ -43,25 +43,26 @@ const date = (ms: Ms) => (ms === null ? null : new Date(ms));
 const ms = (column: string) => `floor(extract(epoch from ${column}) * 1000)::int8`;
 
 /**
- * The read as a named statement ($1 the command, $2 its cluster): parsed once per connection and,
+ * The read as a named statement ($1 the command; its cluster is the command's): parsed once per connection and,
  * after a few calls, planned once. Planned on every call (drizzle's unnamed statement) it cost
  * PostgreSQL 4 ms of planning per advance, about as much as running it (EXPLAIN ANALYZE of a
  * 1,000-step command, bench/rollout.ts's restart).
  */
 const LOAD_ROLLOUT_STATE: NamedStatement = {
   name: 'oc_load_rollout_state',
-  text: `select
+  text: `with c as (select cluster_id from commands where id = $1::uuid)
+    select
       (select coalesce(json_agg(json_build_array(s.index, s.member_id, s.state, s.message, s.task_id, ${ms('s.started_at')}, ${ms('s.finished_at')}, s.baseline, s.artifact) order by s.index), '[]')
         from command_steps s where s.command_id = $1::uuid) as steps,
       (select coalesce(json_agg(json_build_array(w.id, w.member_id, w.state, ${ms('w.started_at')}, ${ms('w.state_changed_at')}, w.state_changes, w.artifacts)), '[]')
-        from workers w where w.cluster_id = $2::uuid and w.member_id in (
+        from workers w where w.cluster_id = (select cluster_id from c) and w.member_id in (
           select s.member_id from command_steps s where s.command_id = $1::uuid and (s.state in ('PENDING', 'RUNNING') or jsonb_typeof(s.baseline -> 'proven') = 'object'))) as workers,
       (select coalesce(json_agg(json_build_array(t.id, t.state, t.message) order by t.created_at, t.id), '[]') from manager_tasks t where t.command_id = $1::uuid) as tasks,
-      (select json_build_object('connected', m.connected, 'connected_at', m.connected_at) from managers m where m.cluster_id = $2::uuid) as manager`,
+      (select json_build_object('connected', m.connected, 'connected_at', m.connected_at) from managers m where m.cluster_id = (select cluster_id from c)) as manager`,
 };
 
-export async function loadRolloutState(db: Db, commandId: string, clusterId: string): Promise<RolloutState> {
-  const [r] = await runNamed(db, LOAD_ROLLOUT_STATE, [commandId, clusterId]);
+export async function loadRolloutState(db: Db, commandId: string): Promise<RolloutState> {
+  const [r] = await runNamed(db, LOAD_ROLLOUT_STATE, [commandId]);
   const row = r ? { steps: r[0], workers: r[1], tasks: r[2], manager: r[3] } : undefined;
   const steps = json<StepTuple[]>(row?.steps ?? '[]').map(
     ([index, memberId, state, message, taskId, startedAt, finishedAt, baseline, artifact]): CommandStep => ({
