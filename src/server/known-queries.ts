@@ -66,9 +66,10 @@ export function knownQueries(opts: {
   schema: GraphQLSchema;
   metrics: Metrics;
   compiledByText: Jit['compiledByText'];
+  inExecutorOrder: Jit['inExecutorOrder'];
   contextFor: (principal: Principal | null) => GraphQLContext;
 }): KnownQueries {
-  const { schema, metrics, compiledByText, contextFor } = opts;
+  const { schema, metrics, compiledByText, inExecutorOrder, contextFor } = opts;
   const known = new LRUCache<string, Known>({ max: KNOWN_QUERIES });
   const headerSets = new Map<string, Record<string, string>>();
   /** Requests whose query was answered without errors, until yoga's response to them is seen. */
@@ -132,7 +133,8 @@ export function knownQueries(opts: {
     entry.succeeded((performance.now() - start) / 1000);
     metrics.knownQueryAnswers.inc();
     // Encoded once: its length is the buffer's (Buffer.byteLength would walk the text a second time).
-    const bytes = Buffer.from(JSON.stringify(result));
+    const data = inExecutorOrder(schema, entry.document, result.data);
+    const bytes = Buffer.from(JSON.stringify(data === result.data ? result : { ...result, data }));
     res.writeHead(200, { ...headers, 'content-length': bytes.length }).end(bytes);
     return true;
   }

@@ -48,7 +48,7 @@ export function createGraphQLServer({ database, services, clock, metrics, logger
   // One masking for yoga's answers and for the subscription events that bypass it (push mode).
   const mask = (error: unknown, message = MASKED_MESSAGE) => maskError(error, message, logger);
   const jit = useJit(logger, metrics);
-  const known = knownQueries({ schema, metrics, compiledByText: jit.compiledByText, contextFor });
+  const known = knownQueries({ schema, metrics, compiledByText: jit.compiledByText, inExecutorOrder: jit.inExecutorOrder, contextFor });
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',

@@ -4,17 +4,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { metricValue, subscribe, wsClient } from '../support/client.js';
-import { register, workerInputs } from '../support/fleet.js';
+import { REPORT_MEMBERSHIP, register, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
 let oc: TestOc;
 let viewer: string;
+let session: string;
+let clusterId: string;
 beforeAll(async () => {
   oc = await startTestOc();
   viewer = (await createToken(oc.url, 'VIEWER', 'jit-viewer')).token;
   const enrollment = (await createToken(oc.url, 'MANAGER', 'jit-manager')).token;
-  await register(oc.url, enrollment, { clusterName: 'jit', workers: workerInputs(3) });
+  ({ sessionToken: session, clusterId } = await register(oc.url, enrollment, { clusterName: 'jit', workers: workerInputs(3) }));
 });
 afterAll(async () => {
   await oc?.stop();
@@ -95,6 +97,47 @@ describe('compiled execution (graphql-jit)', () => {
     const twoOperations = 'query A { viewer { role } } query B { viewer { role } }';
     for (let i = 0; i < 3; i++) await raw(viewer, twoOperations, undefined, 'A');
     expect(await compiled()).toBe(before + 1);
+  });
+
+  it("compiles the manager's report mutation, and answers it in the executor's order: a ValidationError matches two of its fragments", async () => {
+    const compiled = async () => (await metricValue(oc.url, 'oc_graphql_compiled_documents_total')) ?? 0;
+    const before = await compiled();
+    const worker = { memberId: 'jit-w1', host: 'h1', port: 8080, state: 'RUNNING' };
+    // seq 0 is out of range: a ValidationError, `... on ValidationError { field }` then `... on Error { code message }`.
+    const invalid = { input: { events: [{ seq: 0, change: 'JOINED', worker }] } };
+    const [first, ...later] = [await raw(session, REPORT_MEMBERSHIP, invalid), await raw(session, REPORT_MEMBERSHIP, invalid), await raw(session, REPORT_MEMBERSHIP, invalid)];
+    expect(first).toMatch(/^200 \{"data":\{"reportMembership":\{"__typename":"ValidationError","field":"input\.events\[0\]\.seq","code":"VALIDATION","message":/);
+    for (const answer of later) expect(answer).toBe(first);
+    expect(await compiled()).toBe(before + 1);
+    // An event sent again (seq 1, twice and more): the same payload on every run.
+    const valid = { input: { events: [{ seq: 1, change: 'JOINED', worker }] } };
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await raw(session, REPORT_MEMBERSHIP, valid));
+    expect(answers[0]).toBe('200 {"data":{"reportMembership":{"__typename":"ReportMembershipPayload","acceptedThroughSeq":1,"applied":1}}}');
+    expect(answers.slice(1)).toEqual(['200 {"data":{"reportMembership":{"__typename":"ReportMembershipPayload","acceptedThroughSeq":1,"applied":0}}}', '200 {"data":{"reportMembership":{"__typename":"ReportMembershipPayload","acceptedThroughSeq":1,"applied":0}}}']);
+  });
+
+  it("answers a query whose fragments come before its fields in the executor's order on every run, known queries included", async () => {
+    const query = `query($id: ID!) { node(id: $id) { __typename ... on Cluster { name kind } id ... on Node { id } } system { ... on System { clusterCount } workerCount } }`;
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await raw(viewer, query, { id: clusterId }));
+    expect(answers[0]).toMatch(new RegExp(`^200 \\{"data":\\{"node":\\{"__typename":"Cluster","name":"jit","kind":"AS","id":"${clusterId.replace(/[+/=]/g, '\\$&')}"\\},"system":\\{"clusterCount":1,"workerCount":\\d+\\}\\}\\}$`));
+    for (const answer of answers.slice(1)) expect(answer).toBe(answers[0]);
+    expect(await metricValue(oc.url, 'oc_graphql_known_query_answers_total')).toBeGreaterThan(0);
+  });
+
+  it('leaves to the executor a document whose order it cannot put back: an interface without __typename, or @include', async () => {
+    const compiled = async () => (await metricValue(oc.url, 'oc_graphql_compiled_documents_total')) ?? 0;
+    const before = await compiled();
+    for (const [query, variables] of [
+      [`query($id: ID!) { node(id: $id) { ... on Cluster { name } id } }`, { id: clusterId }],
+      [`query($id: ID!, $k: Boolean!) { node(id: $id) { __typename ... on Cluster { name } id @include(if: $k) } }`, { id: clusterId, k: true }],
+    ] as const) {
+      const [first, ...later] = await runs(viewer, query, variables);
+      expect(first).toContain('"name":"jit"');
+      for (const answer of later) expect(answer).toBe(first);
+    }
+    expect(await compiled()).toBe(before);
   });
 
   it('runs the operation named, of a document of several', async () => {
