@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gql, gqlOk, subscribe, subscribeReady, wsClient } from '../support/client.js';
 import { TEST_DATABASE_URL, sqlRows } from '../support/db.js';
-import { register, reportMembership, type WorkerInput, workerInputs } from '../support/fleet.js';
+import { register, reportMembership, reportStats, type WorkerInput, workerInputs } from '../support/fleet.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { waitFor } from '../support/wait.js';
 
@@ -134,6 +134,28 @@ describe('the event log', () => {
     // The four JOINED of the registration came before the first subscription.
     expect(received).toEqual(logged.slice(4));
     resumed.close();
+  });
+
+  it('replays a membership event as it was delivered live: its time, its worker with its times and stats, its cluster', async () => {
+    const m = await register(oc.url, enrollment, { clusterName: 'log-replay', workers: workerInputs(3) });
+    const workers = workerInputs(3);
+    await reportStats(oc.url, m.sessionToken, workers.map((w, i) => ({ memberId: w.memberId, at: new Date(Date.now() - 1000 * i).toISOString(), cpuPercent: 10 + i, memoryMb: 512, requestsPerSec: 3, errorsPerSec: 0 })));
+    const SUB = `subscription($c: ID, $after: String) { membershipChanged(clusterId: $c, after: $after) {
+      position at change cluster { name health workerCount }
+      worker { id memberId host port state startedAt joinedAt stateChangedAt artifacts { name version deployedAt } stats { sampledAt cpuPercent memoryMb } } } }`;
+    const client = wsClient(oc.url, ADMIN_TOKEN);
+    cleanups.push(() => client.dispose());
+    const before = (await allEvents({ clusterId: m.clusterId, topics: ['MEMBERSHIP'] })).at(-1)!.position;
+    const live = await subscribeReady(oc.url, client, SUB, { c: m.clusterId });
+    await flip(oc.url, m.sessionToken, workers);
+    await flip(oc.url, m.sessionToken, workers);
+    await waitFor(() => live.events.length >= 6, 'six live events');
+    live.close();
+    const replayed = subscribe(client, SUB, { c: m.clusterId, after: before });
+    await waitFor(() => replayed.events.length >= 6, 'six replayed events');
+    replayed.close();
+    expect(live.events[0].membershipChanged.worker.stats.sampledAt).toEqual(expect.any(String));
+    expect(replayed.events).toEqual(live.events);
   });
 
   it('resumes commandUpdated and topologyChanged with after too, each delivery carrying its position', async () => {
