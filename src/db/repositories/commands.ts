@@ -1,9 +1,11 @@
-import { and, asc, desc, eq, inArray, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { ROLLOUT_KINDS } from '../../domain/rollout/kinds.js';
 import { storedStrategy } from '../../domain/rollout/strategy.js';
 import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, CommandState, CommandStep, ManagerTask, RolloutStrategy, StepBaseline, StepState, TaskAction, TaskState } from '../../domain/types.js';
-import type { Db } from '../client.js';
+import type { Db, NamedStatement } from '../client.js';
+import { runNamed } from '../named.js';
 import { queryRows } from '../query.js';
+import { rawDate, rawNumber, rawString } from '../raw.js';
 import { send } from '../transaction.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
@@ -435,25 +437,51 @@ export async function reportRolloutTask(
   db: Db,
   id: string,
   clusterId: string,
-  patch: Pick<ManagerTask, 'state'> & Partial<Pick<ManagerTask, 'message' | 'result'>>,
+  patch: Pick<ManagerTask, 'state' | 'message' | 'result'>,
   now: Date,
 ): Promise<ManagerTask | null> {
   const open = patch.state === 'ACCEPTED' ? ['PENDING'] : ['PENDING', 'ACCEPTED'];
-  const [r] = await db
-    .update(managerTasks)
-    .set({ ...patch, updatedAt: now })
-    .where(and(eq(managerTasks.id, id), eq(managerTasks.clusterId, clusterId), ne(managerTasks.action, 'RUN_OPERATION'), inArray(managerTasks.state, open)))
-    .returning();
-  return r ? toTask(r) : null;
+  const result = patch.result === null || patch.result === undefined ? null : JSON.stringify(patch.result);
+  const [r] = await runNamed(db, REPORT_ROLLOUT_TASK, [id, clusterId, patch.state, patch.message, result, now.toISOString(), open]);
+  return r ? rawTask(r) : null;
 }
 
 export async function countDeliveries(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db
-    .update(managerTasks)
-    .set({ deliveries: sql`${managerTasks.deliveries} + 1` })
-    .where(inArray(managerTasks.id, [...ids]));
+  await runNamed(db, COUNT_DELIVERIES, [ids]);
 }
+
+/*
+ * A patch makes two task reports and one delivery count per batch per cluster: as named statements
+ * they are neither built by drizzle (86 µs for the report's update, measured in a loop) nor parsed
+ * and planned by PostgreSQL each time. The row comes back as text (the json columns cast, so both
+ * drivers give their text), converted by rawTask.
+ */
+const TASK_COLUMNS = 'id, command_id, cluster_id, action, member_ids::text, artifact::text, operation, arguments::text, state, message, result::text, deliveries, created_at, updated_at';
+const REPORT_ROLLOUT_TASK: NamedStatement = {
+  name: 'oc_report_rollout_task',
+  text: `update manager_tasks set state = $3, message = $4, result = $5::jsonb, updated_at = $6::timestamptz
+    where id = $1::uuid and cluster_id = $2::uuid and action <> 'RUN_OPERATION' and state = any($7::text[])
+    returning ${TASK_COLUMNS}`,
+};
+const COUNT_DELIVERIES: NamedStatement = { name: 'oc_count_deliveries', text: 'update manager_tasks set deliveries = deliveries + 1 where id = any($1::uuid[])' };
+const rawJson = (v: unknown): unknown => (v === null ? null : JSON.parse(rawString(v)));
+const rawTask = (r: unknown[]): ManagerTask => ({
+  id: rawString(r[0]),
+  commandId: rawString(r[1]),
+  clusterId: rawString(r[2]),
+  action: rawString(r[3]) as TaskAction,
+  memberIds: rawJson(r[4]) as string[],
+  artifact: rawJson(r[5]) as ArtifactSpec | null,
+  operation: r[6] === null ? null : rawString(r[6]),
+  arguments: rawJson(r[7]),
+  state: rawString(r[8]) as TaskState,
+  message: r[9] === null ? null : rawString(r[9]),
+  result: rawJson(r[10]),
+  deliveries: rawNumber(r[11]),
+  createdAt: rawDate(r[12]),
+  updatedAt: rawDate(r[13]),
+});
 
 // ---------- history ----------
 
