@@ -155,8 +155,9 @@ type Verdict = false | 'alike' | 'reorder';
 /**
  * One query or mutation; and either no selection set with a fragment anywhere but last (graphql-jit
  * answers in the executor's order), or one whose answers can be put back in that order: no @skip
- * or @include (which fields are collected would depend on variables), and every field of an
- * interface or union type selecting `__typename` (each object's type is then known from the answer).
+ * or @include (which fields are collected would depend on variables), no introspection, and every
+ * field of an interface or union type selecting `__typename` (each object's type is then known
+ * from the answer).
  * The manager's report mutations are of that kind: `__typename` and a fragment per result type,
  * of which a ValidationError matches two (`... on ValidationError` and `... on Error`).
  */
@@ -181,6 +182,13 @@ function jitAnswersAlike(schema: GraphQLSchema, document: DocumentNode): Verdict
       Directive() {
         typed = false;
         return BREAK;
+      },
+      // Introspection's types are not walked by the reorder (it follows the schema's own fields).
+      Field(field) {
+        if (field.name.value === '__schema' || field.name.value === '__type') {
+          typed = false;
+          return BREAK;
+        }
       },
       SelectionSet(set, _key, parent) {
         // A field's own selection set (its fragments' are collected into the object it selects).

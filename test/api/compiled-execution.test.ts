@@ -126,12 +126,13 @@ describe('compiled execution (graphql-jit)', () => {
     expect(await metricValue(oc.url, 'oc_graphql_known_query_answers_total')).toBeGreaterThan(0);
   });
 
-  it('leaves to the executor a document whose order it cannot put back: an interface without __typename, or @include', async () => {
+  it('leaves to the executor a document whose order it cannot put back: an interface without __typename, @include, introspection', async () => {
     const compiled = async () => (await metricValue(oc.url, 'oc_graphql_compiled_documents_total')) ?? 0;
     const before = await compiled();
     for (const [query, variables] of [
       [`query($id: ID!) { node(id: $id) { ... on Cluster { name } id } }`, { id: clusterId }],
       [`query($id: ID!, $k: Boolean!) { node(id: $id) { __typename ... on Cluster { name } id @include(if: $k) } }`, { id: clusterId, k: true }],
+      [`query($id: ID!) { node(id: $id) { __typename ... on Cluster { name } id } __type(name: "Cluster") { ... on __Type { kind } name fields { ... on __Field { name } type { name } } } }`, { id: clusterId }],
     ] as const) {
       const [first, ...later] = await runs(viewer, query, variables);
       expect(first).toContain('"name":"jit"');
