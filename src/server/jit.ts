@@ -90,8 +90,8 @@ export function useJit(logger: Logger, metrics: Metrics): Jit {
   // answers' keys are put back in the executor's order (jitAnswersAlike).
   const compilable = new WeakMap<DocumentNode, Verdict>();
   const compiled = new WeakSet<DocumentNode>();
-  // Per compiled document: graphql-jit's coercion of its variables (the executor's was 1 ms of a
-  // 100-event membership report, paid once here to decide and once more by the executor).
+  // Per document: graphql-jit's coercion of its variables, which decides whether they coerce
+  // (graphql-js's, which decided it before, took 0.9 ms of a 100-event membership report).
   const coercers = new WeakMap<DocumentNode, (inputs: Record<string, unknown>) => { errors?: unknown[] }>();
   // The plugin's own cache is by document object; this one by text too (bounded as yoga's
   // documentCache), so that a known query's compiled code can be found from its text.
