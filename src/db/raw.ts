@@ -18,6 +18,12 @@ export const rawNumber = (v: unknown): number => (typeof v === 'string' ? Number
 /** bool (PostgreSQL writes t or f). */
 export const rawBoolean = (v: unknown): boolean => v === true || v === 't';
 export const rawDate = (v: unknown): Date => (v instanceof Date ? v : parseTimestamptz(v as string));
+/**
+ * json and jsonb: their text, or the value PGlite parsed already (null stays null). A jsonb that
+ * may hold a JSON string (a task's result) is cast to text in the statement: PGlite would give
+ * that string parsed, indistinguishable from a text to parse.
+ */
+export const rawJson = <T = unknown>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 const slowTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text') as (s: string) => Date;
 

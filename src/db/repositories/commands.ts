@@ -5,7 +5,7 @@ import type { ArtifactSpec, Command, CommandEvent, CommandHold, CommandKind, Com
 import type { Db, NamedStatement } from '../client.js';
 import { runNamed } from '../named.js';
 import { queryRows } from '../query.js';
-import { rawDate, rawNumber, rawString } from '../raw.js';
+import { rawDate, rawJson, rawNumber, rawString } from '../raw.js';
 import { send } from '../transaction.js';
 import { commandEvents, commands, commandSteps, managerTasks, type StoredCommandHold, type StoredStepBaseline } from '../schema/index.js';
 
@@ -140,7 +140,7 @@ export async function findDeployedArtifacts(db: Db, clusterId: string, name: str
 
 /** An artifact read back from jsonb (a parsed object, or its text on drivers that leave it so). */
 function artifactOf(a: ArtifactSpec | string): ArtifactSpec {
-  const v = (typeof a === 'string' ? JSON.parse(a) : a) as ArtifactSpec;
+  const v = rawJson<ArtifactSpec>(a);
   return { name: v.name, version: v.version, url: v.url, sha256: v.sha256 };
 }
 
@@ -465,7 +465,6 @@ const REPORT_ROLLOUT_TASK: NamedStatement = {
     returning ${TASK_COLUMNS}`,
 };
 const COUNT_DELIVERIES: NamedStatement = { name: 'oc_count_deliveries', text: 'update manager_tasks set deliveries = deliveries + 1 where id = any($1::uuid[])' };
-const rawJson = (v: unknown): unknown => (v === null ? null : JSON.parse(rawString(v)));
 const rawTask = (r: unknown[]): ManagerTask => ({
   id: rawString(r[0]),
   commandId: rawString(r[1]),

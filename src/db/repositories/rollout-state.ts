@@ -17,6 +17,7 @@ import type { RolloutTask, RolloutWorker } from '../../domain/rollout/types.js';
 import type { ArtifactSpec, CommandStep, DeployedArtifact, StepState, TaskState, WorkerState } from '../../domain/types.js';
 import type { Db, NamedStatement } from '../client.js';
 import { runNamed } from '../named.js';
+import { rawJson } from '../raw.js';
 import type { StoredStepBaseline } from '../schema/index.js';
 import { toBaseline } from './commands.js';
 
@@ -35,8 +36,6 @@ type WorkerTuple = [string, string, string, Ms, number, number, DeployedArtifact
 /** A task: id, state, message. */
 type TaskTuple = [string, string, string | null];
 
-/** A json column: parsed by one driver, text from the other. */
-const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const date = (ms: Ms) => (ms === null ? null : new Date(ms));
 
 /** Epoch milliseconds of a timestamp column (truncated, as JavaScript reads an ISO text with microseconds). */
@@ -64,7 +63,7 @@ const LOAD_ROLLOUT_STATE: NamedStatement = {
 export async function loadRolloutState(db: Db, commandId: string): Promise<RolloutState> {
   const [r] = await runNamed(db, LOAD_ROLLOUT_STATE, [commandId]);
   const row = r ? { steps: r[0], workers: r[1], tasks: r[2], manager: r[3] } : undefined;
-  const steps = json<StepTuple[]>(row?.steps ?? '[]').map(
+  const steps = rawJson<StepTuple[]>(row?.steps ?? '[]').map(
     ([index, memberId, state, message, taskId, startedAt, finishedAt, baseline, artifact]): CommandStep => ({
       commandId,
       index,
@@ -78,7 +77,7 @@ export async function loadRolloutState(db: Db, commandId: string): Promise<Rollo
       artifact: artifact ?? null,
     }),
   );
-  const workers = json<WorkerTuple[]>(row?.workers ?? '[]').map(
+  const workers = rawJson<WorkerTuple[]>(row?.workers ?? '[]').map(
     ([id, memberId, state, startedAt, stateChangedAt, stateChanges, artifacts]): RolloutWorker => ({
       id,
       memberId,
@@ -89,7 +88,7 @@ export async function loadRolloutState(db: Db, commandId: string): Promise<Rollo
       artifacts,
     }),
   );
-  const tasks = json<TaskTuple[]>(row?.tasks ?? '[]').map(([id, state, message]): RolloutTask => ({ id, state: state as TaskState, message }));
-  const m = row?.manager ? json<{ connected: boolean; connected_at: string }>(row.manager) : null;
+  const tasks = rawJson<TaskTuple[]>(row?.tasks ?? '[]').map(([id, state, message]): RolloutTask => ({ id, state: state as TaskState, message }));
+  const m = row?.manager ? rawJson<{ connected: boolean; connected_at: string }>(row.manager) : null;
   return { steps, workers, tasks, manager: m ? { connected: m.connected, connectedAt: new Date(m.connected_at) } : null };
 }

@@ -6,7 +6,7 @@
  */
 import type { Cluster, ClusterHealth, Manager, ManagerOperationSpec, Stats } from '../../../domain/types.js';
 import type { ReadRows } from '../../client.js';
-import { rawDate, rawNumber, rawString } from '../../raw.js';
+import { rawBoolean, rawDate, rawJson, rawNumber, rawString } from '../../raw.js';
 import { AGGREGATES_JOIN, freshCutoff, statsOfCluster } from './aggregates.js';
 import type { ClusterCursor, ClusterFilter, ClusterSummary } from './clusters.js';
 import { HEALTH } from './health.js';
@@ -126,8 +126,6 @@ function unpack(text: unknown): unknown[][] | null {
 /** The clusters of a json page (text from PostgreSQL, already parsed by PGlite). */
 const fromJson = (v: unknown): unknown[][] => (v == null ? [] : typeof v === 'string' ? JSON.parse(v) : v) as unknown[][];
 
-const parseOperations = (v: unknown): ManagerOperationSpec[] => (typeof v === 'string' ? (JSON.parse(v) as ManagerOperationSpec[]) : (v as ManagerOperationSpec[]));
-const rawBool = (v: unknown): boolean => v === true || v === 't';
 
 /*
  * The page's clusters, managers and stats keep their timestamps (and a manager its operations,
@@ -188,10 +186,10 @@ class PageManager implements Manager {
     this.host = rawString(r[8]);
     this.url = rawString(r[9]);
     this.version = r[10] == null ? null : rawString(r[10]);
-    this.connected = rawBool(r[12]);
+    this.connected = rawBoolean(r[12]);
   }
   get operations(): ManagerOperationSpec[] {
-    this.#operations ??= parseOperations(this.#r[11]);
+    this.#operations ??= rawJson<ManagerOperationSpec[]>(this.#r[11]);
     return this.#operations;
   }
   get lastSeenAt(): Date {

@@ -19,7 +19,7 @@ import type { ClusterHealth, ClusterSnapshot, DeployedArtifact, ObservedWorker, 
 import type { Db, NamedStatement } from '../../client.js';
 import { runNamed } from '../../named.js';
 import { commitWith } from '../../transaction.js';
-import { rawBoolean, rawDate, rawNumber, rawString } from '../../raw.js';
+import { rawBoolean, rawDate, rawJson, rawNumber, rawString } from '../../raw.js';
 import { AGGREGATE_COLUMNS, AGGREGATE_SELECT, type Figure, freshCutoff, SET_ALL, toStats, type WorkerCountDeltas } from './aggregates.js';
 import { HEALTH } from './health.js';
 import type { WorkerWrite } from './workers.js';
@@ -49,7 +49,7 @@ function workerFromRaw(r: readonly unknown[], at: number): ObservedWorker {
     joinedAt: rawDate(r[at + 7]),
     stateChangedAt: rawDate(r[at + 8]),
     stateChanges: rawNumber(r[at + 9]),
-    artifacts: typeof artifacts === 'string' ? (JSON.parse(artifacts) as DeployedArtifact[]) : (artifacts as DeployedArtifact[]),
+    artifacts: rawJson<DeployedArtifact[]>(artifacts),
     stats:
       statsAt == null
         ? null
