@@ -191,6 +191,11 @@ describe('/metrics', () => {
 
   it('gauges managers connected, clusters, and workers by state', async () => {
     const enrollment = (await createToken(oc.url, 'MANAGER', 'metrics')).token;
+    // The gauges are read again at most once a second: the counts start from a reading that has
+    // caught up with the clusters registered before this test (an earlier test's, maybe a moment
+    // ago), else this test's cluster and that one are counted by one reading, and it sees both at once.
+    const clusters = (await gqlOk(oc.url, ADMIN_TOKEN, '{ system { clusterCount } }')).system.clusterCount;
+    await waitFor(async () => (await metricValue(oc.url, 'oc_clusters')) === clusters, 'the gauges to count the clusters registered before');
     const clustersBefore = (await metricValue(oc.url, 'oc_clusters')) ?? 0;
     const managersBefore = (await metricValue(oc.url, 'oc_managers_connected')) ?? 0;
     const running = (await metricValue(oc.url, 'oc_workers', { state: 'RUNNING' })) ?? 0;
