@@ -149,8 +149,11 @@ export async function findCommandsByIds(db: Db, ids: readonly string[]): Promise
   return (await db.select().from(commands).where(inArray(commands.id, [...ids]))).map(toCommand);
 }
 
-/** Locks a command for the rest of the transaction, or returns null if another driver holds it (or it is gone). */
-/** Locks a command's row and reads it. Sent when called, not on the next microtask (as awaiting drizzle's query would): a statement the caller sends next runs once the lock is held. */
+/**
+ * Locks a command for the rest of the transaction, or returns null if another driver holds it (or
+ * it is gone). Sent when called, not on the next microtask (as awaiting drizzle's query would): a
+ * statement the caller sends next runs once the lock is held.
+ */
 export async function lockCommand(db: Db, id: string, opts: { skipLocked: boolean }): Promise<Command | null> {
   const q = db.select().from(commands).where(eq(commands.id, id));
   const [r] = await (opts.skipLocked ? q.for('update', { skipLocked: true }) : q.for('update')).limit(1).execute();

@@ -124,8 +124,7 @@ function unpack(text: unknown): unknown[][] | null {
 }
 
 /** The clusters of a json page (text from PostgreSQL, already parsed by PGlite). */
-const fromJson = (v: unknown): unknown[][] => (v == null ? [] : typeof v === 'string' ? JSON.parse(v) : v) as unknown[][];
-
+const fromJson = (v: unknown): unknown[][] => (v == null ? [] : rawJson<unknown[][]>(v));
 
 /*
  * The page's clusters, managers and stats keep their timestamps (and a manager its operations,

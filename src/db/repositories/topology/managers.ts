@@ -7,6 +7,7 @@ import type { Manager, ManagerOperationSpec } from '../../../domain/types.js';
 import type { Db } from '../../client.js';
 import { queryRows } from '../../query.js';
 import { managers } from '../../schema/index.js';
+import { rawJson } from '../../raw.js';
 
 export const toManager = (r: typeof managers.$inferSelect): Manager => ({
   id: r.id,
@@ -78,7 +79,7 @@ const fromManagerRecord = (r: ManagerRecord): Manager => ({
   host: r.host,
   url: r.url,
   version: r.version,
-  operations: typeof r.operations === 'string' ? (JSON.parse(r.operations) as ManagerOperationSpec[]) : r.operations,
+  operations: rawJson<ManagerOperationSpec[]>(r.operations),
   connected: r.connected,
   lastSeenAt: new Date(r.last_seen_at),
   connectedAt: new Date(r.connected_at),

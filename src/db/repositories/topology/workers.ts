@@ -7,6 +7,7 @@ import type { DeployedArtifact, ObservedWorker, Stats, Worker, WorkerState } fro
 import type { Db } from '../../client.js';
 import { affectedRows, queryRows } from '../../query.js';
 import { workers } from '../../schema/index.js';
+import { rawJson } from '../../raw.js';
 
 export const toWorker = (r: typeof workers.$inferSelect): ObservedWorker => ({
   id: r.id,
@@ -81,7 +82,7 @@ export function fromRecord(r: WorkerRecord): ObservedWorker {
     joinedAt: new Date(r.joined_at),
     stateChangedAt: new Date(r.state_changed_at),
     stateChanges: Number(r.state_changes),
-    artifacts: typeof r.artifacts === 'string' ? (JSON.parse(r.artifacts) as DeployedArtifact[]) : r.artifacts,
+    artifacts: rawJson<DeployedArtifact[]>(r.artifacts),
     stats:
       r.stats_at == null
         ? null
