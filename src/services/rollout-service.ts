@@ -177,7 +177,7 @@ export class RolloutService {
     const changed = d.stepUpdates.length > 0 || d.newTask !== null || d.cancelTaskIds.length > 0 || Object.keys(d.command).length > 0 || d.hold !== undefined;
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
     if (changed || wakeChanged) writes.push(cmds.updateCommandStatement(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now));
-    if (d.events.length > 0) writes.push(cmds.insertEventsStatement(tx, d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
+    if (d.events.length > 0) writes.push(cmds.insertEventsStatement(d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
     await cmds.writeTogether(tx, writes);
     // The command as this statement leaves it (updateCommandStatement's fields over the locked row).
     const commandAsWritten: Command | undefined = task ? { ...command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: now } : undefined;

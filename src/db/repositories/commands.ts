@@ -319,15 +319,14 @@ export function writeStepsStatement(
   commandId: string,
   steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
 ): SQL {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  const json = (b: StepBaseline | null) => (b ? JSON.stringify(fromBaseline(b)) : null);
-  return sql`update command_steps s set state = u.state, message = u.message, started_at = u.started_at, finished_at = u.finished_at, task_id = u.task_id,
-      baseline = coalesce(u.baseline::jsonb, s.baseline)
-    from unnest(${sql.param(steps.map((x) => x.index))}::int[], ${sql.param(steps.map((x) => x.state))}::text[], ${sql.param(steps.map((x) => x.message))}::text[],
-                ${sql.param(steps.map((x) => iso(x.startedAt)))}::timestamptz[], ${sql.param(steps.map((x) => iso(x.finishedAt)))}::timestamptz[],
-                ${sql.param(steps.map((x) => x.taskId))}::uuid[], ${sql.param(steps.map((x) => json(x.baseline)))}::text[])
-      as u(idx, state, message, started_at, finished_at, task_id, baseline)
-    where s.command_id = ${commandId} and s.index = u.idx`;
+  // The steps as one JSON parameter, not one array per column: drizzle walks every parameter of a
+  // statement to build it, and node-postgres escapes every element of an array parameter; a
+  // batch's hundred steps in seven arrays were half of an advance's JavaScript between its plan
+  // and its write (bench/rollout.ts's restart). Dates go as ISO texts (Date#toJSON).
+  const rows = steps.map((x) => ({ i: x.index, s: x.state, m: x.message, a: x.startedAt, f: x.finishedAt, t: x.taskId, b: fromBaseline(x.baseline) }));
+  return sql`update command_steps s set state = u.s, message = u.m, started_at = u.a, finished_at = u.f, task_id = u.t, baseline = coalesce(u.b, s.baseline)
+    from json_to_recordset(${JSON.stringify(rows)}::json) as u(i int, s text, m text, a timestamptz, f timestamptz, t uuid, b jsonb)
+    where s.command_id = ${commandId} and s.index = u.i`;
 }
 
 /** Progress counts of several commands in one statement. */
@@ -487,9 +486,15 @@ const rawTask = (r: unknown[]): ManagerTask => ({
 
 // ---------- history ----------
 
-/** insertEvents as a statement to run with others (writeTogether). */
-export function insertEventsStatement(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): SQL {
-  return db.insert(commandEvents).values([...rows]).getSQL();
+/**
+ * insertEvents as a statement to run with others (writeTogether): the rows as one JSON parameter
+ * (a batch's end writes a line per step: four parameters each for drizzle to walk), inserted in
+ * their order (the history is read back by id).
+ */
+export function insertEventsStatement(rows: readonly { commandId: string; at: Date; state: string; message: string }[]): SQL {
+  const json = JSON.stringify(rows.map((r) => ({ c: r.commandId, a: r.at, s: r.state, m: r.message })));
+  return sql`insert into command_events (command_id, at, state, message)
+    select e.c, e.a, e.s, e.m from rows from (json_to_recordset(${json}::json) as (c uuid, a timestamptz, s text, m text)) with ordinality as e(c, a, s, m, n) order by e.n`;
 }
 
 /**
