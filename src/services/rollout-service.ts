@@ -9,7 +9,7 @@ import { childChange, planPatch } from '../domain/rollout/patch.js';
 import { planRollout } from '../domain/rollout/plan.js';
 import { autoRevertDue, taskArtifact } from '../domain/rollout/rollback.js';
 import { NEW_TASK } from '../domain/rollout/types.js';
-import type { Command, CommandKind, ManagerTask, StepState } from '../domain/types.js';
+import type { Command, CommandKind, CommandStep, ManagerTask, StepState } from '../domain/types.js';
 import { isTerminalCommand, isTerminalStep } from '../domain/types.js';
 import { type CommandLogLine, recordCommand, transitionEvents } from './command-log.js';
 import { type Emit, inTransaction, type ServiceDeps } from './deps.js';
@@ -38,6 +38,8 @@ class StaleChild extends Error {
   }
 }
 const MAX_STALE_RETRIES = 5;
+/** Rollouts whose steps one instance holds between advances (RolloutService.stepCache). */
+const MAX_HELD_ROLLOUTS = 2000;
 
 /**
  * Applies the rollout planners' decisions: one command per transaction, under its row lock
@@ -59,6 +61,15 @@ export class RolloutService {
    * same reports; the sweep looks at every active command in any case).
    */
   private readonly rolloutOfCluster = new Map<string, string>();
+  /**
+   * Each rollout's steps as this instance's last advance of it left them, with the version of the
+   * command's row they go with (rollout-state.ts): the next advance reads them only if the row was
+   * written since (by anyone else: an operator's request, another instance's advance, a PATCH
+   * parent). A rollout's 1,000 steps were half of each advance's read (bench/rollout.ts's
+   * restart). A write planned from them still checks that every step it moves is where the plan
+   * found it (writeTogether's `expect`): steps held wrongly fail that write, and are read again.
+   */
+  private readonly stepCache = new Map<string, { version: string; steps: CommandStep[] }>();
 
   constructor(private deps: ServiceDeps) {}
 
@@ -83,17 +94,21 @@ export class RolloutService {
     let changed = false;
     // The rollout's cluster, and whether the advance left it active (for rolloutOfCluster).
     let seen = null as { clusterId: string; active: boolean } | null;
+    // The steps as this advance leaves them, kept once it committed (null: forget them).
+    let leaves = null as { version: string; steps: CommandStep[] } | null;
     for (let attempt = 1; ; attempt++) {
       try {
         changed = await inTransaction(this.deps, async (tx, emit) => {
           lines.length = 0;
           finished.length = 0;
           seen = null;
+          leaves = null;
+          const held = this.stepCache.get(commandId);
           // The planner's read is sent right behind the lock, in the same write (one round trip, not
           // two, on an advance's critical path: bench/rollout.ts's restart): it runs once the lock is
           // held, and is not used when the command is no rollout, is over, or is someone else's.
           const locking = cmds.lockCommand(tx, commandId, { skipLocked: true });
-          const loading = loadRolloutState(tx, commandId);
+          const loading = loadRolloutState(tx, commandId, held?.version ?? null);
           loading.catch(() => {}); // the lock's failure is the one thrown
           const command = await locking;
           if (!command) return false;
@@ -104,18 +119,28 @@ export class RolloutService {
           }
           if (driver === 'patch') return this.advancePatch(tx, emit, command, lines, finished);
           if (driver === 'rollout') {
-            const r = await this.advanceRollout(tx, emit, command, await loading, lines, finished);
-            seen = { clusterId: command.clusterId!, active: !isTerminalCommand(r.state) };
+            const st = await loading;
+            const steps = st.steps ?? held!.steps;
+            const r = await this.advanceRollout(tx, emit, command, { ...st, steps }, lines, finished, () => loadRolloutState(tx, commandId, st.version, true));
+            const active = !isTerminalCommand(r.state);
+            seen = { clusterId: command.clusterId!, active };
+            // Once this transaction writes the command's row, the row's version is its id.
+            const version = r.wroteCommand ? st.xid : st.version;
+            if (active && version) leaves = { version, steps: r.steps };
             return r.changed;
           }
           return false; // an operation ends by the manager's answer or its timeout
         });
         break;
       } catch (err) {
-        // A child moved on while its parent decided: decide again on what it is now.
-        if (!(err instanceof StaleChild) || attempt >= MAX_STALE_RETRIES) throw err;
+        this.stepCache.delete(commandId);
+        // A child moved on while its parent decided, or a step while the command was planned from
+        // steps held here: decide again on what they are now.
+        const stale = err instanceof StaleChild || (err instanceof Error && err.message.includes(cmds.STEPS_MOVED));
+        if (!stale || attempt >= MAX_STALE_RETRIES) throw err;
       }
     }
+    this.keepSteps(commandId, leaves);
     if (seen?.active) this.rolloutOfCluster.set(seen.clusterId, commandId);
     else if (seen && this.rolloutOfCluster.get(seen.clusterId) === commandId) this.rolloutOfCluster.delete(seen.clusterId);
     for (const line of lines) recordCommand(this.deps, line);
@@ -124,17 +149,32 @@ export class RolloutService {
     return changed;
   }
 
+  /** Keeps (or forgets) a rollout's steps after an advance; at most MAX_HELD_ROLLOUTS rollouts, the least recently advanced forgotten first. */
+  private keepSteps(commandId: string, leaves: { version: string; steps: CommandStep[] } | null): void {
+    this.stepCache.delete(commandId);
+    if (!leaves) return;
+    this.stepCache.set(commandId, leaves);
+    if (this.stepCache.size > MAX_HELD_ROLLOUTS) this.stepCache.delete(this.stepCache.keys().next().value!);
+  }
+
   private async advanceRollout(
     tx: Db,
     emit: Emit,
     command: Command,
-    { steps, workers, tasks, manager }: RolloutState,
+    { steps, workers, workersThrough, tasks, manager }: Omit<RolloutState, 'steps'> & { steps: CommandStep[] },
     lines: CommandLogLine[],
     finished: FinishedSteps[],
-  ): Promise<{ changed: boolean; state: Command['state'] }> {
+    readAllWorkers: () => Promise<RolloutState>,
+  ): Promise<{ changed: boolean; state: Command['state']; wroteCommand: boolean; steps: CommandStep[] }> {
     const now = this.deps.clock.now();
     const clusterId = command.clusterId!;
-    const d = planRollout({ command, steps, workers, tasks, managerConnectedSince: manager?.connected ? manager.connectedAt : null, now });
+    const managerConnectedSince = manager?.connected ? manager.connectedAt : null;
+    let d = planRollout({ command, steps, workers, workersThrough, tasks, managerConnectedSince, now });
+    if (d.needsAllWorkers) {
+      // More of the next steps' members left than the read looked at: read them all (same lock, same steps).
+      workers = (await readAllWorkers()).workers;
+      d = planRollout({ command, steps, workers, tasks, managerConnectedSince, now });
+    }
 
     // The decision's writes (its task, its steps, tasks it cancels, the command, its history) go
     // out as one statement (writeTogether): the task's id is made here, so the steps can name it.
@@ -167,9 +207,11 @@ export class RolloutService {
     const written = d.stepUpdates.map((u) => {
       const given = Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined));
       const s = { ...byIndex.get(u.index)!, ...given };
-      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId, baseline: u.baseline ?? null };
+      return { ...s, taskId: u.taskId === NEW_TASK ? (task?.id ?? null) : s.taskId, baseline: u.baseline ?? null, from: byIndex.get(u.index)!.state };
     });
-    if (written.length > 0) writes.push(cmds.writeStepsStatement(command.id, written));
+    // Written only where each step still is as planned from (they may be steps held from an earlier advance).
+    const stepWrite = written.length > 0 ? cmds.writeStepsStatement(command.id, written) : null;
+    if (stepWrite) writes.push(stepWrite);
     countFinished(finished, command.kind, written.filter((s) => isTerminalStep(s.state) && !isTerminalStep(byIndex.get(s.index)!.state)));
     if (d.cancelTaskIds.length > 0) {
       writes.push(cmds.endTasksStatement(tx, d.cancelTaskIds, { state: 'CANCELLED', message: 'cancelled by the OC: the rollout no longer needs it' }, now));
@@ -178,7 +220,7 @@ export class RolloutService {
     const wakeChanged = (d.wakeAt?.getTime() ?? null) !== (command.wakeAt?.getTime() ?? null);
     if (changed || wakeChanged) writes.push(cmds.updateCommandStatement(tx, command.id, { ...d.command, wakeAt: d.wakeAt, hold: d.hold }, now));
     if (d.events.length > 0) writes.push(cmds.insertEventsStatement(d.events.map((e) => ({ commandId: command.id, at: now, ...e }))));
-    await cmds.writeTogether(tx, writes);
+    await cmds.writeTogether(tx, writes, stepWrite ? { statement: stepWrite, rows: written.length } : undefined);
     // The command as this statement leaves it (updateCommandStatement's fields over the locked row).
     const commandAsWritten: Command | undefined = task ? { ...command, ...d.command, wakeAt: d.wakeAt, ...(d.hold !== undefined ? { hold: d.hold } : {}), updatedAt: now } : undefined;
     if (task) emit({ topic: 'task', payload: taskEvent(task, commandAsWritten) });
@@ -194,7 +236,14 @@ export class RolloutService {
       for (const { event, state } of told) lines.push({ event, command, cluster: cluster?.name ?? null, state, message: told.length > 1 && event === 'command started' ? null : message });
     }
     if (revert) lines.push(revert);
-    return { changed, state: d.command.state ?? command.state };
+    // The steps as a read after this transaction would give them (a baseline as stored and read back).
+    const after = new Map(written.map((w) => [w.index, w]));
+    const stepsAfter = steps.map((s) => {
+      const w = after.get(s.index);
+      if (!w) return s;
+      return { ...s, state: w.state, message: w.message, taskId: w.taskId, startedAt: w.startedAt, finishedAt: w.finishedAt, baseline: w.baseline ? cmds.asStoredBaseline(w.baseline) : s.baseline };
+    });
+    return { changed, state: d.command.state ?? command.state, wroteCommand: changed || wakeChanged, steps: stepsAfter };
   }
 
   private async advancePatch(tx: Db, emit: Emit, parent: Command, lines: CommandLogLine[], finished: FinishedSteps[]): Promise<boolean> {

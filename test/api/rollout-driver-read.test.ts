@@ -1,9 +1,16 @@
 /**
- * What an advance reads and writes. The drivers do not run by themselves here (background off):
- * the test advances each command on the instance it names, as two instances' pools would.
+ * What an advance reads (rollout-state.ts): the steps an instance holds between two advances of a
+ * rollout (RolloutService's step cache) are read again when the command's row was written by
+ * anyone else, never trusted for a write (a step the decision moves must still be where the plan
+ * found it), and not read at all when nothing changed them; of the workers of steps not started,
+ * only the first few, and all of them when the next batch needs more. The drivers do not run by
+ * themselves here (background off): the test advances each command on the instance it names, as
+ * two instances' pools would.
  */
+import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gqlOk } from '../support/client.js';
+import { sqlRows, TEST_DATABASE_URL } from '../support/db.js';
 import { ADMIN_TOKEN, createToken, startTestOc, type TestOc } from '../support/oc.js';
 import { ScriptedManager } from '../support/scripted-manager.js';
 import { waitFor } from '../support/wait.js';
@@ -60,6 +67,57 @@ afterAll(async () => {
   await a?.stop();
 });
 
+describe('the steps an instance holds between advances', () => {
+  it('are not trusted for a write: a step moved behind them (its command row untouched) is read again, and the next batch planned from what it is', async () => {
+    const m = await manager('cache-guard', ['w1', 'w2', 'w3', 'w4', 'w5', 'w6']);
+    const id = await restart(m.clusterId, 2);
+    await a.app.services.rollouts.advance(id); // batch 1 (w1, w2); this instance now holds the steps
+    expect(await states(id)).toBe('RUNNING,RUNNING,PENDING,PENDING,PENDING,PENDING');
+
+    // A writer that starts a step and leaves its command's row alone (no code of the OC does:
+    // every writer of steps writes the row too). The steps held here still say w3 is PENDING.
+    await sqlRows(a.database, `update command_steps set state = 'RUNNING', message = 'started behind the cache', started_at = now() where command_id = '${id}' and index = 2`);
+
+    // Batch 1 ends; w3 is in flight, so no batch starts (from the held steps, w3 and w4 would).
+    await advanceUntil(a, id, async () => (await states(id)) === 'SUCCEEDED,SUCCEEDED,RUNNING,PENDING,PENDING,PENDING', 'batch 1 to end');
+    for (let i = 0; i < 3; i++) await a.app.services.rollouts.advance(id);
+    expect(await states(id)).toBe('SUCCEEDED,SUCCEEDED,RUNNING,PENDING,PENDING,PENDING');
+    expect((await steps(id))[2]).toEqual({ memberId: 'w3', state: 'RUNNING', message: 'started behind the cache' });
+    const rolloutTasks = m.tasksSeen.filter((t) => t.action === 'RESTART_WORKERS' && t.state === 'PENDING');
+    expect(rolloutTasks.map((t) => t.memberIds.join())).toEqual(['w1,w2']);
+    expect(m.restarts.get('w3')).toBeUndefined();
+  }, 60_000);
+
+  // Two instances share their events through PostgreSQL only (PGlite is one instance): a batch
+  // started by the other instance reaches the manager's stream here that way.
+  it.runIf(TEST_DATABASE_URL)('are read again once another instance advanced the command: alternating instances drive each batch once', async () => {
+    const m = await manager('cache-two', ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8']);
+    const id = await restart(m.clusterId, 2);
+    const ocs = [a, b];
+    let turn = 0;
+    await waitFor(async () => {
+      // Each instance advances twice in a row (the second from the steps it holds), then the other.
+      const oc = ocs[Math.floor(turn++ / 2) % 2]!;
+      await oc.app.services.rollouts.advance(id);
+      return (await states(id)) === 'SUCCEEDED,SUCCEEDED,SUCCEEDED,SUCCEEDED,SUCCEEDED,SUCCEEDED,SUCCEEDED,SUCCEEDED';
+    }, 'the rollout to succeed');
+    const rolloutTasks = m.tasksSeen.filter((t) => t.action === 'RESTART_WORKERS' && t.state === 'PENDING');
+    expect(rolloutTasks.map((t) => t.memberIds.join())).toEqual(['w1,w2', 'w3,w4', 'w5,w6', 'w7,w8']);
+    for (const w of ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8']) expect(m.restarts.get(w)).toBe(1);
+  }, 60_000);
+
+  it('see what an operator changed: a pause requested between two advances holds the next batch', async () => {
+    const m = await manager('cache-pause', ['w1', 'w2', 'w3', 'w4']);
+    const id = await restart(m.clusterId, 2);
+    await a.app.services.rollouts.advance(id);
+    const d = await gqlOk(a.url, operator, `mutation($id: ID!) { pauseCommand(id: $id) { ... on CommandPayload { command { id } } ... on Error { message } } }`, { id: commandGid(id) });
+    expect(d.pauseCommand.message).toBeUndefined();
+    await advanceUntil(a, id, async () => (await gqlOk(a.url, ADMIN_TOKEN, `query($id: ID!) { command(id: $id) { state } }`, { id: commandGid(id) })).command.state === 'PAUSED', 'the rollout to pause after its batch');
+    expect(await states(id)).toBe('SUCCEEDED,SUCCEEDED,PENDING,PENDING');
+    expect(m.tasksSeen.filter((t) => t.action === 'RESTART_WORKERS' && t.state === 'PENDING')).toHaveLength(1);
+  }, 60_000);
+});
+
 describe("an advance's writes", () => {
   it("keep a manager's message as it was sent, in the step and in the command's history", async () => {
     const m = await manager('write-text', ['w1', 'w2']);
@@ -76,5 +134,63 @@ describe("an advance's writes", () => {
     const history = (await gqlOk(a.url, ADMIN_TOKEN, `query($id: ID!) { command(id: $id) { history { message } } }`, { id: commandGid(id) })).command.history.map((h: { message: string }) => h.message);
     expect(history).toEqual(expect.arrayContaining([`step w1 FAILED: ${expected}`, `step w2 FAILED: ${expected}`]));
     expect(history.indexOf(`step w1 FAILED: ${expected}`)).toBeLessThan(history.indexOf(`step w2 FAILED: ${expected}`));
+  }, 60_000);
+});
+
+describe("the workers of steps not started", () => {
+  it('are read for the first few steps, and all of them when more members left than that', async () => {
+    const m = await manager('read-left', ['w1', 'w2', 'w3', 'w4', 'w5', 'w6']);
+    const id = await restart(m.clusterId, 1); // the read looks at two steps not started (twice the batch)
+    await a.app.services.rollouts.advance(id);
+    expect(await states(id)).toBe('RUNNING,PENDING,PENDING,PENDING,PENDING,PENDING');
+    // Three of the next members leave: more than the read looks at.
+    for (const w of ['w2', 'w3', 'w4']) {
+      await m.report('LEFT', m.workers.get(w)!);
+      m.workers.delete(w);
+    }
+    await advanceUntil(a, id, async () => (await states(id)) === 'SUCCEEDED,SKIPPED,SKIPPED,SKIPPED,RUNNING,PENDING', 'w5 to start after the members that left');
+    expect((await steps(id)).slice(1, 4).map((s) => s.message)).toEqual(['w2 left the cluster', 'w3 left the cluster', 'w4 left the cluster']);
+    expect(m.tasksSeen.filter((t) => t.action === 'RESTART_WORKERS' && t.state === 'PENDING').map((t) => t.memberIds.join())).toEqual(['w1', 'w5']);
+  }, 60_000);
+});
+
+describe.runIf(TEST_DATABASE_URL)('an advance from steps held here', () => {
+  it('reads no steps from PostgreSQL when nobody wrote the command since this instance did', async () => {
+    const m = await manager('cache-read', ['w1', 'w2', 'w3', 'w4', 'w5', 'w6']);
+    const id = await restart(m.clusterId, 2);
+    await a.app.services.rollouts.advance(id);
+    // Batch 1 (w1, w2) is through at the manager; the next advance ends it and starts batch 2.
+    await waitFor(async () => m.restarts.get('w2') === 1 && m.workers.get('w2')!.state === 'RUNNING' && m.workers.get('w1')!.state === 'RUNNING', 'batch 1 to be back');
+
+    // What PostgreSQL sent this process during one advance (the planner's read's answer among it).
+    const received: string[] = [];
+    const pgPort = Number(new URL(TEST_DATABASE_URL!).port || 5432);
+    const original = Socket.prototype.push;
+    Socket.prototype.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
+      if (chunk && this.remotePort === pgPort) received.push(Buffer.from(chunk as Buffer).toString('latin1'));
+      return original.call(this, chunk, encoding);
+    };
+    try {
+      await advanceUntil(a, id, async () => (await states(id)) === 'SUCCEEDED,SUCCEEDED,RUNNING,RUNNING,PENDING,PENDING', 'batch 2 to start');
+    } finally {
+      Socket.prototype.push = original;
+    }
+    // No step came back (a step is read as [index, member, state, …]), only workers and tasks.
+    const stepRead = /\[\d+, "w\d+", "[A-Z]+"/;
+    expect(received.join('')).toContain('"w3"'); // the new batch's workers were read
+    expect(received.join('')).not.toMatch(stepRead);
+
+    // The other instance holds nothing: its advance reads the steps (and the pattern finds them).
+    received.length = 0;
+    Socket.prototype.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
+      if (chunk && this.remotePort === pgPort) received.push(Buffer.from(chunk as Buffer).toString('latin1'));
+      return original.call(this, chunk, encoding);
+    };
+    try {
+      await b.app.services.rollouts.advance(id);
+    } finally {
+      Socket.prototype.push = original;
+    }
+    expect(received.join('')).toMatch(stepRead);
   }, 60_000);
 });

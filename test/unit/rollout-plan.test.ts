@@ -384,6 +384,20 @@ describe('planRollout: batches', () => {
     expect(sim.command.message).toBe('5 succeeded, 0 failed, 0 skipped');
   });
 
+  it('picks the next batch among the steps whose workers were looked up, and asks for them all when it needs a step past them', () => {
+    const sim = new Sim({ members: W5, strategy: { batchSize: 2 } });
+    // Only w1 and w2's workers looked up (workersThrough 1): enough for the first batch.
+    const first = planRollout({ ...sim.input(), workers: sim.workers.filter((w) => ['w1', 'w2'].includes(w.memberId)), workersThrough: 1 });
+    expect(first.newTask?.memberIds).toEqual(['w1', 'w2']);
+    // w1 left the cluster: the batch needs w3, whose worker was not looked up. Nothing is decided.
+    const short = planRollout({ ...sim.input(), workers: sim.workers.filter((w) => w.memberId === 'w2'), workersThrough: 1 });
+    expect(short).toEqual({ stepUpdates: [], newTask: null, cancelTaskIds: [], command: {}, wakeAt: null, events: [], needsAllWorkers: true });
+    // With every worker: w1 is skipped, the batch is w2 and w3.
+    const all = planRollout({ ...sim.input(), workers: sim.workers.filter((w) => w.memberId !== 'w1') });
+    expect(all.newTask?.memberIds).toEqual(['w2', 'w3']);
+    expect(all.stepUpdates.find((u) => u.index === 0)).toMatchObject({ state: 'SKIPPED', message: 'w1 left the cluster' });
+  });
+
   it('starts no batch while any step of the batch in flight is still RUNNING', () => {
     const sim = new Sim({ members: W5, strategy: { batchSize: 2 }, delayMs: { w1: 1_000, w2: 30_000 } });
     sim.run(10_000);

@@ -43,6 +43,8 @@ const fromBaseline = (b: StepBaseline | null): StoredStepBaseline | null =>
         ...(b.previousVersion !== undefined ? { previousVersion: b.previousVersion } : {}),
       }
     : null;
+/** A step's baseline as it reads back once stored (what a later read of the step gives). */
+export const asStoredBaseline = (b: StepBaseline): StepBaseline => toBaseline(fromBaseline(b))!;
 const toStep = (r: typeof commandSteps.$inferSelect): CommandStep => ({ ...r, state: r.state as StepState, baseline: toBaseline(r.baseline) });
 const toTask = (r: typeof managerTasks.$inferSelect): ManagerTask => ({ ...r, action: r.action as TaskAction, state: r.state as TaskState });
 
@@ -314,19 +316,22 @@ export async function writeSteps(
  * writeSteps as a statement to run with others (writeTogether). A null baseline keeps the stored
  * one: the driver passes only the baselines its decision set (a batch's end rewrote a hundred
  * unchanged ones, about half of the statement's parameters in bench/rollout.ts's restart).
+ * A step given `from` is written only if it is still in that state (writeTogether's `expect`
+ * makes a step that moved fail the statement). Whoever writes a command's steps writes its row in
+ * the same transaction (its version: rollout-state.ts).
  */
 export function writeStepsStatement(
   commandId: string,
-  steps: readonly Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'>[],
+  steps: readonly (Pick<CommandStep, 'index' | 'state' | 'message' | 'startedAt' | 'finishedAt' | 'taskId' | 'baseline'> & { from?: StepState })[],
 ): SQL {
   // The steps as one JSON parameter, not one array per column: drizzle walks every parameter of a
   // statement to build it, and node-postgres escapes every element of an array parameter; a
   // batch's hundred steps in seven arrays were half of an advance's JavaScript between its plan
   // and its write (bench/rollout.ts's restart). Dates go as ISO texts (Date#toJSON).
-  const rows = steps.map((x) => ({ i: x.index, s: x.state, m: x.message, a: x.startedAt, f: x.finishedAt, t: x.taskId, b: fromBaseline(x.baseline) }));
+  const rows = steps.map((x) => ({ i: x.index, s: x.state, m: x.message, a: x.startedAt, f: x.finishedAt, t: x.taskId, b: fromBaseline(x.baseline), p: x.from ?? null }));
   return sql`update command_steps s set state = u.s, message = u.m, started_at = u.a, finished_at = u.f, task_id = u.t, baseline = coalesce(u.b, s.baseline)
-    from json_to_recordset(${JSON.stringify(rows)}::json) as u(i int, s text, m text, a timestamptz, f timestamptz, t uuid, b jsonb)
-    where s.command_id = ${commandId} and s.index = u.i`;
+    from json_to_recordset(${JSON.stringify(rows)}::json) as u(i int, s text, m text, a timestamptz, f timestamptz, t uuid, b jsonb, p text)
+    where s.command_id = ${commandId} and s.index = u.i and (u.p is null or s.state = u.p) returning 1`;
 }
 
 /** Progress counts of several commands in one statement. */
@@ -506,15 +511,26 @@ export function insertEventsStatement(rows: readonly { commandId: string; at: Da
  * not awaited (`send`): it leaves with what follows it (the event-log append and COMMIT), and
  * fails the transaction if it fails.
  */
-export async function writeTogether(db: Db, statements: readonly SQL[]): Promise<void> {
+export async function writeTogether(db: Db, statements: readonly SQL[], expect?: { statement: SQL; rows: number }): Promise<void> {
   if (statements.length === 0) return;
-  if (statements.length === 1) {
+  if (statements.length === 1 && !expect) {
     await send(db, statements[0]!);
     return;
   }
   const parts = statements.map((s, i) => sql`${sql.raw(`w${i}`)} as (${s})`);
-  await send(db, sql`with ${sql.join(parts, sql`, `)} select 1`);
+  // A write that must hit `rows` rows (each `returning 1`) fails the whole statement otherwise,
+  // with a message saying so (STEPS_MOVED): a cast of a text computed at run time, which the
+  // planner cannot fold into an error of every execution.
+  const at = expect ? statements.indexOf(expect.statement) : -1;
+  if (expect && at < 0) throw new Error('writeTogether: the expected statement is not among the statements');
+  const check = expect
+    ? sql`select (case when (select count(*) from ${sql.raw(`w${at}`)}) = ${expect.rows} then '1' else ${`${STEPS_MOVED}: `}::text || (select count(*) from ${sql.raw(`w${at}`)})::text || ${` of ${expect.rows}`}::text end)::int`
+    : sql`select 1`;
+  await send(db, sql`with ${sql.join(parts, sql`, `)} ${check}`);
 }
+
+/** The error text of a write that found steps no longer in the state it was planned from (writeTogether). */
+export const STEPS_MOVED = 'steps moved under the planner';
 
 export async function insertEvents(db: Db, rows: readonly { commandId: string; at: Date; state: string; message: string }[]): Promise<void> {
   if (rows.length === 0) return;

@@ -341,9 +341,12 @@ export function planRollout(input: RolloutInput): RolloutDecision {
   // ---- next batch: up to batchSize (the canary first) PENDING steps in index order (memberId order), one target artifact (a rollback's steps differ) ----
   const batchNumber = new Set(steps.map((s) => s.taskId).filter((id) => id !== null)).size + 1;
   const batch: WorkStep[] = [];
+  const lookedUpThrough = input.workersThrough ?? Number.POSITIVE_INFINITY;
   for (const s of steps) {
     if (batch.length >= batchLimit(strategy, batchNumber)) break;
     if (s.state !== 'PENDING') continue;
+    // Whether this step's member is still in the cluster is not known from the input.
+    if (s.index > lookedUpThrough) return { stepUpdates: [], newTask: null, cancelTaskIds: [], command: {}, wakeAt: null, events: [], needsAllWorkers: true };
     if (!workerById.has(s.memberId)) {
       moveStep(s, 'SKIPPED', `${s.memberId} left the cluster`, { finishedAt: now });
       continue;

@@ -25,6 +25,13 @@ export interface RolloutInput {
    * member missing has left the cluster. The driver loads only those (rollout-state.ts).
    */
   workers: RolloutWorker[];
+  /**
+   * When not every PENDING step's worker was looked up: the greatest index of the PENDING steps
+   * whose workers were (a member of a step past it may or may not be in the cluster). The next
+   * batch is picked from the steps up to it; a decision that needs a step past it is not made
+   * (RolloutDecision.needsAllWorkers). Undefined or null: every PENDING step's worker was.
+   */
+  workersThrough?: number | null;
   /** The command's manager tasks (any state). */
   tasks: RolloutTask[];
   /** When the cluster's manager last became connected, or null while it is unreachable. */
@@ -69,6 +76,8 @@ export interface RolloutDecision {
   hold?: CommandHold | null;
   /** History lines, in order (e.g. "step w3 FAILED: not RUNNING within 60000 ms"). */
   events: { state: string; message: string }[];
+  /** Set (and nothing else decided) when the decision needs the workers of PENDING steps past `workersThrough`: plan again with them all. */
+  needsAllWorkers?: true;
 }
 
 /** A change the planners make to a command other than the one they plan (a PATCH's child). */
