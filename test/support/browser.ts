@@ -40,7 +40,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
     async screenshot(page, name) {
       const path = join(SCREENSHOT_DIR, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      // Transitions finished first: a progress bar caught mid-way showed 95% beside "100%".
+      await page.screenshot({ path, fullPage: true, animations: 'disabled' });
       return path;
     },
     close: () => browser.close(),
