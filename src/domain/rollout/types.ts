@@ -20,9 +20,10 @@ export interface RolloutInput {
   steps: CommandStep[];
   /**
    * The cluster's current workers (as the manager reported them, with what the OC counted of
-   * them) that the planner looks at: at least the members of steps not finished (PENDING,
-   * RUNNING) and of steps with a proof (`baseline.proven`: a canary watched for crashes). Such a
-   * member missing has left the cluster. The driver loads only those (rollout-state.ts).
+   * them) that the planner looks at: at least the members of RUNNING steps, of steps with a proof
+   * (`baseline.proven`: a canary watched for crashes) and of PENDING steps (up to
+   * `workersThrough`). Such a member missing has left the cluster. The driver loads only those
+   * (rollout-state.ts).
    */
   workers: RolloutWorker[];
   /**
