@@ -50,6 +50,8 @@ const TERMINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const round = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
+/** The q-quantile of xs (NaN when empty). */
+const pct = (xs: number[], q: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : Number.NaN);
 const patchName = (i: number) => `patch-${i}`;
 
 async function main() {
@@ -183,6 +185,11 @@ async function main() {
         console.log(`the OC's CPU per batch (process, whole command):  ${restartCpuMs.toFixed(0)} ms, ${(restartCpuMs - idleMsPerBatch).toFixed(0)} ms above its idle rate (${(idlePerSecond! * 1000).toFixed(0)} ms/s)`);
       }
       if (meanTurn !== null) console.log(`turnaround per batch at the manager:          ${meanTurn.toFixed(0)} ms (its last worker reported at once, not after the ${FLUSH_MS} ms report interval)`);
+      // A batch or two caught by the machine's other work move the mean by several ms on a shared
+      // 2-core machine: the medians say what most batches took (compare code with them).
+      const overMedian = pct(rows.map((r) => r.overBaselineMs), 0.5);
+      const turnMedian = pct(turnarounds, 0.5);
+      console.log(`median batch: ${overMedian} ms over the simulator's own batch, turnaround ${Number.isNaN(turnMedian) ? '?' : `${turnMedian.toFixed(0)} ms`}`);
       console.log(`state ${c.state}; most workers down at once ${inv.maxDownDuringTasks[RESTART.cluster] ?? '?'}; most restarts of one worker ${Math.max(...Object.values(inv.restarts))}`);
       await settled('restart settled');
       return {
@@ -198,6 +205,8 @@ async function main() {
         ocCpuPerBatchMs: restartCpuMs === null ? null : Math.round(restartCpuMs),
         ocCpuPerBatchAboveIdleMs: restartCpuMs === null || idleMsPerBatch === null ? null : Math.round(restartCpuMs - idleMsPerBatch),
         turnaroundMs: meanTurn === null ? null : Math.round(meanTurn),
+        overBaselineMedianMs: Number.isNaN(overMedian) ? null : overMedian,
+        turnaroundMedianMs: Number.isNaN(turnMedian) ? null : Math.round(turnMedian),
         managerReportIntervalMs: FLUSH_MS,
       };
     };
@@ -252,7 +261,6 @@ async function main() {
     // Where a child's time goes: between its batches (a batch's last step done -> the next batch's
     // first step started: the manager's report and the OC's decision), and between a child ending
     // and the child that takes its slot starting (the parent's decision, then the child's first).
-    const pct = (xs: number[], q: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]! : Number.NaN);
     const batchGaps: number[] = [];
     for (const ch of parent.children) {
       for (let b = 0; b + PATCH.batch < ch.steps.length; b += PATCH.batch) {
