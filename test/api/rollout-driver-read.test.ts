@@ -154,6 +154,23 @@ describe("the workers of steps not started", () => {
   }, 60_000);
 });
 
+/** What PostgreSQL's sockets delivered to this process while `fn` ran, as one text. */
+async function fromPostgres(fn: () => Promise<unknown>): Promise<string> {
+  const received: string[] = [];
+  const pgPort = Number(new URL(TEST_DATABASE_URL!).port || 5432);
+  const original = Socket.prototype.push;
+  Socket.prototype.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
+    if (chunk && this.remotePort === pgPort) received.push(Buffer.from(chunk as Buffer).toString('latin1'));
+    return original.call(this, chunk, encoding);
+  };
+  try {
+    await fn();
+  } finally {
+    Socket.prototype.push = original;
+  }
+  return received.join('');
+}
+
 describe.runIf(TEST_DATABASE_URL)('an advance from steps held here', () => {
   it('reads no steps from PostgreSQL when nobody wrote the command since this instance did', async () => {
     const m = await manager('cache-read', ['w1', 'w2', 'w3', 'w4', 'w5', 'w6']);
@@ -163,34 +180,13 @@ describe.runIf(TEST_DATABASE_URL)('an advance from steps held here', () => {
     await waitFor(async () => m.restarts.get('w2') === 1 && m.workers.get('w2')!.state === 'RUNNING' && m.workers.get('w1')!.state === 'RUNNING', 'batch 1 to be back');
 
     // What PostgreSQL sent this process during one advance (the planner's read's answer among it).
-    const received: string[] = [];
-    const pgPort = Number(new URL(TEST_DATABASE_URL!).port || 5432);
-    const original = Socket.prototype.push;
-    Socket.prototype.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
-      if (chunk && this.remotePort === pgPort) received.push(Buffer.from(chunk as Buffer).toString('latin1'));
-      return original.call(this, chunk, encoding);
-    };
-    try {
-      await advanceUntil(a, id, async () => (await states(id)) === 'SUCCEEDED,SUCCEEDED,RUNNING,RUNNING,PENDING,PENDING', 'batch 2 to start');
-    } finally {
-      Socket.prototype.push = original;
-    }
-    // No step came back (a step is read as [index, member, state, …]), only workers and tasks.
-    const stepRead = /\[\d+, "w\d+", "[A-Z]+"/;
-    expect(received.join('')).toContain('"w3"'); // the new batch's workers were read
-    expect(received.join('')).not.toMatch(stepRead);
+    const stepRead = /\[\d+, "w\d+", "[A-Z]+"/; // a step is read as [index, member, state, …]
+    const held = await fromPostgres(() => advanceUntil(a, id, async () => (await states(id)) === 'SUCCEEDED,SUCCEEDED,RUNNING,RUNNING,PENDING,PENDING', 'batch 2 to start'));
+    // No step came back, only workers and tasks.
+    expect(held).toContain('"w3"'); // the new batch's workers were read
+    expect(held).not.toMatch(stepRead);
 
     // The other instance holds nothing: its advance reads the steps (and the pattern finds them).
-    received.length = 0;
-    Socket.prototype.push = function (this: Socket, chunk: unknown, encoding?: BufferEncoding) {
-      if (chunk && this.remotePort === pgPort) received.push(Buffer.from(chunk as Buffer).toString('latin1'));
-      return original.call(this, chunk, encoding);
-    };
-    try {
-      await b.app.services.rollouts.advance(id);
-    } finally {
-      Socket.prototype.push = original;
-    }
-    expect(received.join('')).toMatch(stepRead);
+    expect(await fromPostgres(() => b.app.services.rollouts.advance(id))).toMatch(stepRead);
   }, 60_000);
 });

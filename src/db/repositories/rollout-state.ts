@@ -120,8 +120,12 @@ export async function loadRolloutState(db: Db, commandId: string, known: string 
   );
   const tasks = rawJson<TaskTuple[]>(row?.tasks ?? '[]').map(([id, state, message]): RolloutTask => ({ id, state: state as TaskState, message }));
   const m = row?.manager ? rawJson<{ connected: boolean; connected_at: string }>(row.manager) : null;
-  return { steps, workers, tasks, manager: m ? { connected: m.connected, connectedAt: new Date(m.connected_at) } : null,
-    workersThrough: row?.through === null || row?.through === undefined ? null : Number(row.through),
+  return {
+    steps,
+    workers,
+    tasks,
+    manager: m ? { connected: m.connected, connectedAt: new Date(m.connected_at) } : null,
+    workersThrough: row?.through == null ? null : Number(row.through),
     version: row?.version ?? '',
     xid: row?.xid ?? null,
   };
